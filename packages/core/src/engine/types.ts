@@ -1,0 +1,120 @@
+import type { ObligationKind } from '../agreement/schema.js';
+
+export const statuses = [
+  'not_started',
+  'on_track',
+  'at_risk',
+  'met',
+  'late',
+  'breached',
+  'disputed',
+  'suspended',
+  'waived',
+] as const;
+export type Status = (typeof statuses)[number];
+
+/** How far an obligation has come: `done` of `required` (null when open-ended, e.g. a prohibition). */
+export interface Progress {
+  done: number;
+  required: number | null;
+  unit: string;
+}
+
+/** At the current rate, when the obligation will be met; `null` when there is no rate to go on. */
+export interface Forecast {
+  metAt: string | null;
+  basis: string;
+}
+
+/** One source's figure where sources differ (aid counts by COGAT and by the UN, say). */
+export interface SourceFigure {
+  source: string;
+  done: number;
+}
+
+/** A quota's figure for one period (a calendar day in the agreement's zone, or a window). */
+export interface PeriodFigure {
+  day: number;
+  from: string;
+  to: string;
+  done: number;
+  required: number;
+  met: boolean;
+  complete: boolean;
+  sources: SourceFigure[];
+}
+
+export interface Claim {
+  by: string;
+  claim: string;
+  evidence: string[];
+}
+
+/** An open dispute about an obligation: what each side claims, with the events it relies on. */
+export interface DisputeView {
+  id: string;
+  openedAt: string;
+  openedBy: string;
+  subject: string;
+  claims: Claim[];
+  eventId: string;
+}
+
+/** What the obligation's status would be if a value reported by another source were used. */
+export interface AlternativeOutcome {
+  path: string;
+  value: unknown;
+  source: string;
+  status: Status;
+  why: string;
+}
+
+export interface ObligationStatus {
+  id: string;
+  kind: ObligationKind;
+  title: string;
+  owedBy: string[];
+  status: Status;
+  /** When the status is `disputed`, `suspended` or `waived`: what the events alone would say. */
+  underlying: Status | null;
+  progress: Progress;
+  /** A sentence citing the clause, the numbers and the deciding events. */
+  why: string;
+  /** Ids of the events that decided the status. */
+  eventIds: string[];
+  forecast: Forecast | null;
+  sources: SourceFigure[];
+  periods: PeriodFigure[];
+  disputes: DisputeView[];
+  alternatives: AlternativeOutcome[];
+  /** The deadline the obligation is judged against, when it has one. */
+  dueAt: string | null;
+}
+
+export interface PhaseStatus {
+  id: string;
+  name: string | null;
+  state: 'pending' | 'active' | 'ended';
+  startedAt: string | null;
+  endsAt: string | null;
+  /** Day of the phase at `asOf` (1 on its first day), when active. */
+  dayOfPhase: number | null;
+  lengthDays: number | null;
+  why: string;
+}
+
+/** Something in the events the engine did not apply, and why (a correction by the wrong source…). */
+export interface Warning {
+  eventId: string;
+  message: string;
+}
+
+export interface Evaluation {
+  agreement: { id: string; version: number; title: string; timeZone: string };
+  asOf: string;
+  /** Day number at `asOf` as the agreement counts days. */
+  day: number;
+  phases: PhaseStatus[];
+  obligations: ObligationStatus[];
+  warnings: Warning[];
+}
