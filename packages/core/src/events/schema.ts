@@ -73,6 +73,14 @@ export const payloadSchemas = {
       consignment: z.string().max(128).optional(),
     })
     .strict(),
+  aid_items_delivered: z
+    .object({
+      crossing: slug.optional(),
+      item: slug.describe('tents, caravans, …'),
+      count,
+      destination: slug.optional(),
+    })
+    .strict(),
   hostage_released: z.object({ persons: z.array(person).min(1).max(10_000) }).strict(),
   prisoner_released: z
     .object({
@@ -188,6 +196,7 @@ function variant<T extends EventType>(type: T) {
 
 export const eventSchema = z.discriminatedUnion('type', [
   variant('aid_trucks_crossed'),
+  variant('aid_items_delivered'),
   variant('hostage_released'),
   variant('prisoner_released'),
   variant('remains_returned'),
