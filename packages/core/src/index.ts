@@ -5,3 +5,4 @@ export * from './errors.js';
 export * from './events/parse.js';
 export * from './events/schema.js';
 export * as ledger from './ledger/index.js';
+export * from './engine/types.js';
