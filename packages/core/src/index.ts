@@ -1,3 +1,4 @@
+export * from './agreement/json-schema.js';
 export * from './agreement/parse.js';
 export * from './agreement/references.js';
 export * from './agreement/schema.js';
