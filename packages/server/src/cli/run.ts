@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import { formatDetail, isTruceError, TruceError } from '@truce/core';
+import { check, checkHelp } from './check.js';
+import type { CliIo } from './io.js';
+import { lint, lintHelp } from './lint.js';
+import { schema, schemaHelp } from './schema.js';
+
+export const mainHelp = `Usage: truce COMMAND [options]
+
+truce checks a ceasefire agreement written as code against the events reported about it.
+
+Commands:
+  check AGREEMENT EVENTS   status, progress and why of every obligation
+  lint AGREEMENT           validate an agreement file
+  schema [agreement|event] print the JSON Schema of a format
+  help [COMMAND]           show help for truce or for one command
+
+Options:
+  -h, --help       show this help
+  --version        print the version
+
+Run \`truce help COMMAND\` or \`truce COMMAND --help\` for a command's options.
+Set TRUCE_DEBUG=1 to see stack traces of unexpected errors.
+`;
+
+type Command = (argv: string[], io: CliIo) => Promise<number>;
+
+const commands: Record<string, { run: Command; help: string }> = {
+  check: { run: check, help: checkHelp },
+  lint: { run: lint, help: lintHelp },
+  schema: { run: schema, help: schemaHelp },
+};
+
+/** Exit statuses: scripts and CI branch on these, so they are part of the interface. */
+export const exitCodes = { ok: 0, unexpected: 1, invalid: 2 } as const;
+
+/**
+ * Runs one `truce` invocation and returns its exit status; never throws. Tests call it with a
+ * `memoryIo()`; `main.ts` calls it with the process.
+ */
+export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    return await dispatch([...argv], io);
+  } catch (error) {
+    return report(error, io);
+  }
+}
+
+async function dispatch(argv: string[], io: CliIo): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined) {
+    io.stderr.write(mainHelp);
+    return exitCodes.invalid;
+  }
+  if (first === '--help' || first === '-h') {
+    io.stdout.write(mainHelp);
+    return exitCodes.ok;
+  }
+  if (first === '--version' || first === '-V') {
+    io.stdout.write(`truce ${version()}\n`);
+    return exitCodes.ok;
+  }
+  if (first === 'help') {
+    const topic = rest[0];
+    if (topic === undefined) {
+      io.stdout.write(mainHelp);
+      return exitCodes.ok;
+    }
+    io.stdout.write(lookup(topic).help);
+    return exitCodes.ok;
+  }
+  return lookup(first).run(rest, io);
+}
+
+function lookup(name: string): { run: Command; help: string } {
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (command) return command;
+  const what = name.startsWith('-') ? 'option' : 'command';
+  throw new TruceError(
+    'USAGE',
+    `unknown ${what} "${name}"; the commands are ${Object.keys(commands).join(', ')}; see \`truce --help\``,
+  );
+}
+
+/**
+ * A `TruceError` is the user's to fix: its message and every located detail, exit 2, no stack.
+ * Anything else is our bug: a short message, exit 1, and the stack only with TRUCE_DEBUG=1.
+ */
+function report(error: unknown, io: CliIo): number {
+  if (isTruceError(error) && error.code !== 'INTERNAL') {
+    io.stderr.write(`truce: ${error.message} (${error.code})\n`);
+    for (const detail of error.details) io.stderr.write(`${formatDetail(detail)}\n`);
+    return exitCodes.invalid;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr.write(`truce: unexpected error: ${message}\n`);
+  if (io.env.TRUCE_DEBUG === '1') {
+    io.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  } else {
+    io.stderr.write('This is a bug in truce. Run again with TRUCE_DEBUG=1 for details.\n');
+  }
+  return exitCodes.unexpected;
+}
+
+/** The version of @truce/server; the same file is one level up from src/cli and dist/cli. */
+export function version(): string {
+  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
+}
