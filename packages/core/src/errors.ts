@@ -22,6 +22,7 @@ export const errorCodes = [
   'UNAUTHENTICATED',
   'USAGE',
   'INTERNAL',
+  'LEDGER_RANGE_INVALID',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];
