@@ -6,4 +6,5 @@ export * from './errors.js';
 export * from './events/parse.js';
 export * from './events/schema.js';
 export * as ledger from './ledger/index.js';
-export * from './engine/types.js';
+export * from './engine/index.js';
+export * from './scenario/index.js';

@@ -1,0 +1,185 @@
+import type { ExchangeObligation } from '../../agreement/schema.js';
+import type { TruceEvent } from '../../events/schema.js';
+import { HOUR_MS } from '../calendar.js';
+import { type Context, compiledMatch, formatNumber } from '../context.js';
+import { primary } from '../reported.js';
+import { type KindResult, result, uniqueIds } from './result.js';
+
+interface Step {
+  due: number;
+  cumulative: number;
+  origin: string;
+}
+
+interface Constraint {
+  category: string;
+  steps: Step[];
+  releases: { time: number; cumulative: number; id: string }[];
+}
+
+/**
+ * Releases owed in return for counterpart releases, by ratio and category, each due within N
+ * hours. Checked per category and in total, cumulatively: a release pays the oldest debt first.
+ */
+export function evaluateExchange(obligation: ExchangeObligation, context: Context): KindResult {
+  const { calendar, asOf } = context;
+  const unit = obligation.unit;
+  const within = primary(obligation.withinHours);
+  const window = context.window(obligation);
+  const clause = `"${obligation.title}" (${obligation.clause.trim()})`;
+  if (window.start === null) {
+    return result({
+      status: 'not_started',
+      progress: { done: 0, required: null, unit },
+      why: `${clause}: it ${window.why}.`,
+    });
+  }
+  const counterpartMatch = compiledMatch(obligation.counterpart);
+  const releaseMatch = compiledMatch(obligation.release);
+  const counterparts = context
+    .records(obligation.counterpart)
+    .filter(
+      (r) =>
+        r.record.occurredAt >= window.start! &&
+        (window.end === null || r.record.occurredAt < window.end),
+    );
+  const releases = context.records(obligation.release);
+
+  const owedBy = new Map<string, Step[]>();
+  const owe = (category: string, time: number, count: number, origin: string) => {
+    const steps = owedBy.get(category) ?? [];
+    const previous = steps[steps.length - 1]?.cumulative ?? 0;
+    steps.push({ due: time + within * HOUR_MS, cumulative: previous + count, origin });
+    owedBy.set(category, steps);
+  };
+  let counterpartPersons = 0;
+  const uncovered = new Set<string>();
+  for (const record of counterparts) {
+    for (const person of counterpartMatch.persons(record.event)) {
+      const rule = obligation.ratios.find((r) =>
+        (Array.isArray(r.for) ? r.for : [r.for]).includes(person.category),
+      );
+      if (!rule) {
+        uncovered.add(person.category);
+        continue;
+      }
+      counterpartPersons++;
+      let all = 0;
+      for (const part of rule.release) {
+        const count = primary(part.count);
+        all += count;
+        if (part.category !== 'any')
+          owe(part.category, record.record.occurredAt, count, record.event.id);
+      }
+      owe('*', record.record.occurredAt, all, record.event.id);
+    }
+  }
+  const personsOf = (event: TruceEvent) => releaseMatch.persons(event);
+  const constraints: Constraint[] = [...owedBy.entries()].map(([category, steps]) => {
+    let cumulative = 0;
+    const list: Constraint['releases'] = [];
+    for (const record of releases) {
+      const count = personsOf(record.event).filter(
+        (p) => category === '*' || p.category === category,
+      ).length;
+      if (count === 0) continue;
+      cumulative += count;
+      list.push({ time: record.record.occurredAt, cumulative, id: record.event.id });
+    }
+    return { category, steps: steps.sort((a, b) => a.due - b.due), releases: list };
+  });
+  const totals = constraints.find((c) => c.category === '*');
+  const owedTotal = totals?.steps.at(-1)?.cumulative ?? 0;
+  const madeTotal = totals?.releases.at(-1)?.cumulative ?? 0;
+
+  const breaches: string[] = [];
+  const lates: string[] = [];
+  const pending: Step[] = [];
+  let dueAt: number | null = null;
+  for (const constraint of constraints) {
+    const label = constraint.category === '*' ? 'in all' : `of category ${constraint.category}`;
+    // Cumulative steps sorted by due are monotone only per counterpart order; keep the max so far.
+    let owed = 0;
+    for (const step of constraint.steps) {
+      owed = Math.max(owed, step.cumulative);
+      const paid = constraint.releases.find((r) => r.cumulative >= owed) ?? null;
+      if (paid === null || paid.time > asOf) {
+        if (step.due <= asOf) {
+          const madeByDue =
+            constraint.releases.filter((r) => r.time <= step.due).at(-1)?.cumulative ?? 0;
+          breaches.push(
+            `${formatNumber(owed)} ${label} due by ${calendar.describe(step.due)} (for ${step.origin}), ${formatNumber(madeByDue)} released by then`,
+          );
+          dueAt ??= step.due;
+        } else {
+          pending.push(step);
+        }
+      } else if (paid.time > step.due) {
+        lates.push(
+          `${formatNumber(owed)} ${label} due ${calendar.describe(step.due)}, reached ${calendar.describe(paid.time)} (${paid.id})`,
+        );
+      }
+    }
+  }
+  const withheld = context.withheld(obligation.id).map((r) => {
+    const event = r.event as Extract<TruceEvent, { type: 'release_withheld' }>;
+    return {
+      id: event.id,
+      text: `${event.source} reports withholding ${formatNumber(event.payload.persons)}: "${event.payload.reason}" (${event.id})`,
+    };
+  });
+  const ratioText = obligation.ratios
+    .map(
+      (r) =>
+        `${(Array.isArray(r.for) ? r.for : [r.for]).join('/')}: ${r.release.map((p) => `${primary(p.count)} ${p.category === 'any' ? '' : `${p.category} `}`.trim()).join(' + ')}`,
+    )
+    .join('; ');
+  const base = `${clause}: ratios ${ratioText}, within ${within} h. For ${formatNumber(counterpartPersons)} counterpart releases, ${formatNumber(owedTotal)} ${unit} are owed so far and ${formatNumber(madeTotal)} released`;
+  const extra = [
+    ...(withheld.length ? [withheld.map((w) => w.text).join('; ')] : []),
+    ...(uncovered.size ? [`no ratio for categories ${[...uncovered].join(', ')}`] : []),
+  ];
+  const extraText = extra.length ? ` ${extra.join('. ')}.` : '';
+  const eventIds = uniqueIds([
+    ...counterparts.map((r) => r.event.id),
+    ...releases.map((r) => r.event.id),
+    ...withheld.map((w) => w.id),
+  ]);
+  const progress = { done: madeTotal, required: owedTotal, unit };
+  const ended = window.end !== null && window.end <= asOf;
+  if (breaches.length) {
+    return result({
+      status: 'breached',
+      progress,
+      why: `${base}. Overdue: ${breaches.join('; ')}.${extraText}`,
+      eventIds,
+      dueAt,
+    });
+  }
+  const nextDue = pending.length ? Math.min(...pending.map((p) => p.due)) : null;
+  if (pending.length) {
+    const atRisk = withheld.length > 0;
+    return result({
+      status: atRisk ? 'at_risk' : 'on_track',
+      progress,
+      why: `${base}; the next are due by ${calendar.describe(nextDue!)}.${lates.length ? ` Late before: ${lates.join('; ')}.` : ''}${extraText}`,
+      eventIds,
+      forecast: { metAt: null, basis: `releases due by ${calendar.describe(nextDue!)}` },
+      dueAt: nextDue,
+    });
+  }
+  if (lates.length) {
+    return result({
+      status: 'late',
+      progress,
+      why: `${base}; all owed released, some late: ${lates.join('; ')}.${extraText}`,
+      eventIds,
+    });
+  }
+  return result({
+    status: ended ? 'met' : owedTotal === 0 ? 'on_track' : 'on_track',
+    progress,
+    why: `${base}; ${owedTotal === 0 ? 'nothing owed yet' : 'all owed released on time'}.${extraText}`,
+    eventIds,
+  });
+}

@@ -1,0 +1,278 @@
+import type { QuotaObligation } from '../../agreement/schema.js';
+import type { Context } from '../context.js';
+import { fieldQuantity, formatNumber, quantityKey } from '../context.js';
+import { primary } from '../reported.js';
+import type { PeriodFigure, SourceFigure } from '../types.js';
+import { type KindResult, plural, result } from './result.js';
+
+/** Registers the running sums a quota needs, before any event is appended. */
+export function prepareQuota(obligation: QuotaObligation, context: Pick<Context, 'slot'>): void {
+  const field = obligation.field ?? 'count';
+  context.slot(obligation.measure).addQuantity(quantityKey(field), fieldQuantity(field));
+}
+
+interface Combined {
+  done: number;
+  sources: SourceFigure[];
+  basis: string;
+}
+
+/** One figure from several sources' figures, by the agreement's rule; each source still shown. */
+function combine(obligation: QuotaObligation, bySource: Map<string, number>): Combined {
+  const rule = obligation.sources;
+  const among =
+    rule.combine === 'single' ? [rule.source] : (rule.among ?? [...bySource.keys()].sort());
+  const sources = among
+    .filter((s) => bySource.has(s))
+    .map((source) => ({ source, done: bySource.get(source) ?? 0 }));
+  if (sources.length === 0) return { done: 0, sources, basis: 'no report' };
+  switch (rule.combine) {
+    case 'single':
+      return { done: sources[0]?.done ?? 0, sources, basis: rule.source };
+    case 'priority':
+      return {
+        done: sources[0]?.done ?? 0,
+        sources,
+        basis: `${sources[0]?.source} (first by priority)`,
+      };
+    case 'min': {
+      const low = sources.reduce((a, b) => (b.done < a.done ? b : a));
+      return {
+        done: low.done,
+        sources,
+        basis: sources.length > 1 ? `lowest, ${low.source}` : low.source,
+      };
+    }
+    case 'max': {
+      const high = sources.reduce((a, b) => (b.done > a.done ? b : a));
+      return {
+        done: high.done,
+        sources,
+        basis: sources.length > 1 ? `highest, ${high.source}` : high.source,
+      };
+    }
+  }
+}
+
+function meets(obligation: QuotaObligation, done: number, required: number): boolean {
+  const tolerance = obligation.tolerancePercent / 100;
+  return obligation.comparison === 'atLeast'
+    ? done >= required * (1 - tolerance)
+    : done <= required * (1 + tolerance);
+}
+
+export function evaluateQuota(obligation: QuotaObligation, context: Context): KindResult {
+  const { calendar, asOf } = context;
+  const target = primary(obligation.target);
+  const unit = obligation.unit;
+  const window = context.window(obligation);
+  const slot = context.slot(obligation.measure);
+  const key = quantityKey(obligation.field ?? 'count');
+  const clause = `"${obligation.title}" (${obligation.clause.trim()})`;
+  const verb = obligation.comparison === 'atLeast' ? 'at least' : 'at most';
+  if (window.start === null) {
+    return result({
+      status: 'not_started',
+      progress: { done: 0, required: null, unit },
+      why: `${clause}: ${verb} ${formatNumber(target)} ${unit}; it ${window.why}.`,
+    });
+  }
+  const start = window.start;
+  const end = window.end;
+  const until = end === null ? asOf : Math.min(asOf, end);
+  const ended = end !== null && end <= asOf;
+
+  if ('rollingHours' in obligation.period)
+    return rolling(obligation, context, obligation.period.rollingHours);
+
+  const totals = new Map<string, number>();
+  const periods: PeriodFigure[] = [];
+  const firstDay = calendar.dayOf(start);
+  const lastDay = calendar.dayOf(Math.max(start, until - 1));
+  const whole = 'whole' in obligation.period;
+  let wholeSums = new Map<string, number>();
+  for (let day = firstDay; day <= lastDay; day++) {
+    const sums = slot.daySums(day, key, asOf);
+    for (const [source, amount] of sums) totals.set(source, (totals.get(source) ?? 0) + amount);
+    if (whole) {
+      wholeSums = totals;
+      continue;
+    }
+    const dayStart = calendar.dayStart(day);
+    const dayEnd = calendar.dayEnd(day);
+    const covered = Math.min(dayEnd, end ?? dayEnd) - Math.max(dayStart, start);
+    // Each day is judged under the version of the agreement in force on it.
+    const dayTarget = primary(context.obligationAt(obligation, dayStart).target);
+    const required = Math.ceil((dayTarget * covered) / (dayEnd - dayStart));
+    const combined = combine(obligation, sums);
+    const complete = asOf >= dayEnd || (end !== null && asOf >= end);
+    periods.push({
+      day,
+      from: calendar.format(Math.max(dayStart, start)),
+      to: calendar.format(Math.min(dayEnd, end ?? dayEnd)),
+      done: combined.done,
+      required,
+      met: meets(obligation, combined.done, required),
+      complete,
+      sources: combined.sources,
+    });
+  }
+  const sources = combine(obligation, totals).sources;
+  const sourceText =
+    sources.length > 1
+      ? ` By source: ${sources.map((s) => `${s.source} ${formatNumber(s.done)}`).join(', ')}.`
+      : '';
+  const rule = obligation.sources;
+  const ruleText =
+    rule.combine === 'single'
+      ? `counted by ${rule.source}`
+      : `${rule.combine === 'priority' ? 'first source by priority' : `${rule.combine === 'max' ? 'highest' : 'lowest'} reported figure`}${rule.among ? ` among ${rule.among.join(', ')}` : ''}`;
+
+  if (whole) {
+    const combined = combine(obligation, wholeSums);
+    const done = combined.done;
+    const met = meets(obligation, done, target);
+    const elapsed = until - start;
+    const rate = elapsed > 0 ? done / elapsed : 0;
+    const projected = rate > 0 ? start + target / rate : null;
+    const status = met
+      ? 'met'
+      : ended
+        ? 'breached'
+        : projected !== null && end !== null && projected <= end
+          ? 'on_track'
+          : 'at_risk';
+    return result({
+      status:
+        obligation.comparison === 'atMost'
+          ? met
+            ? ended
+              ? 'met'
+              : 'on_track'
+            : 'breached'
+          : status,
+      progress: { done, required: target, unit },
+      why: `${clause}: ${formatNumber(done)} of ${formatNumber(target)} ${unit} ${ended ? 'over the period' : `so far (${ruleText})`}${met ? '' : end !== null ? `; the period ends ${calendar.describe(end)}` : ''}.${sourceText}`,
+      forecast:
+        obligation.comparison === 'atLeast' && !met
+          ? {
+              metAt: projected === null ? null : calendar.format(projected),
+              basis: `average rate since ${calendar.describe(start)}`,
+            }
+          : null,
+      sources: combined.sources,
+      dueAt: end,
+    });
+  }
+
+  const complete = periods.filter((p) => p.complete);
+  const short = complete.filter((p) => !p.met);
+  const current = periods.find((p) => !p.complete) ?? null;
+  const last = complete[complete.length - 1] ?? null;
+  const describePeriod = (p: PeriodFigure) =>
+    `Day ${p.day}: ${formatNumber(p.done)}/${formatNumber(p.required)}`;
+  const shortText =
+    complete.length === 0
+      ? ''
+      : short.length === 0
+        ? ` Met on all ${plural(complete.length, 'day')} so far.`
+        : ` Short on ${short.length} of ${plural(complete.length, 'day')} (${short
+            .slice(-5)
+            .map(describePeriod)
+            .join('; ')}${short.length > 5 ? '; …' : ''}).`;
+
+  let forecast: KindResult['forecast'] = null;
+  let currentShort = false;
+  if (current) {
+    const periodStart = Date.parse(current.from);
+    const periodEnd = Date.parse(current.to);
+    const elapsed = asOf - periodStart;
+    if (obligation.comparison === 'atLeast') {
+      const rate = elapsed > 0 ? current.done / elapsed : 0;
+      const metAt =
+        current.done >= current.required
+          ? asOf
+          : rate > 0
+            ? periodStart + current.required / rate
+            : null;
+      forecast = {
+        metAt: metAt === null ? null : calendar.format(metAt),
+        basis: `rate so far on Day ${current.day} (${formatNumber(current.done)} ${unit} in ${Math.round(elapsed / 360_000) / 10} h)`,
+      };
+      // Early in the day a straight-line forecast is noise (crossings open in daytime): warn only after half of it.
+      currentShort =
+        elapsed >= (periodEnd - periodStart) / 2 && (metAt === null || metAt > periodEnd);
+    } else {
+      currentShort = !current.met;
+    }
+  }
+
+  const totalDone = periods.reduce((sum, p) => sum + p.done, 0);
+  const totalRequired = periods.reduce((sum, p) => sum + p.required, 0);
+  let status: KindResult['status'];
+  let headline: string;
+  if (obligation.assess === 'average') {
+    const completeDone = complete.reduce((sum, p) => sum + p.done, 0);
+    const completeRequired = complete.reduce((sum, p) => sum + p.required, 0);
+    const averageMet = complete.length === 0 || meets(obligation, completeDone, completeRequired);
+    status = ended
+      ? averageMet
+        ? 'met'
+        : 'breached'
+      : !averageMet
+        ? 'breached'
+        : currentShort
+          ? 'at_risk'
+          : 'on_track';
+    headline = `average ${formatNumber(complete.length ? completeDone / complete.length : 0)} ${unit} a day over ${plural(complete.length, 'complete day')} against ${verb} ${formatNumber(target)}`;
+  } else if (ended) {
+    status = short.length === 0 ? 'met' : 'breached';
+    headline = `${verb} ${formatNumber(target)} ${unit} a day over ${plural(complete.length, 'day')}`;
+  } else if (last && !last.met) {
+    status = 'breached';
+    headline = `${verb} ${formatNumber(target)} ${unit} a day; the last complete day fell short (${describePeriod(last)})`;
+  } else if (obligation.comparison === 'atMost' && current && !current.met) {
+    status = 'breached';
+    headline = `${verb} ${formatNumber(target)} ${unit} a day; exceeded today (${describePeriod(current)})`;
+  } else if (currentShort) {
+    status = 'at_risk';
+    headline = `${verb} ${formatNumber(target)} ${unit} a day; at the rate so far today (${current ? describePeriod(current) : ''}) the day will fall short`;
+  } else {
+    status = 'on_track';
+    headline = `${verb} ${formatNumber(target)} ${unit} a day${current ? `; today so far ${describePeriod(current)}` : ''}`;
+  }
+  return result({
+    status,
+    progress: { done: totalDone, required: totalRequired, unit },
+    why: `${clause}: ${headline}.${shortText} Figures: ${ruleText}.${sourceText}`,
+    forecast,
+    sources,
+    periods,
+    dueAt: end,
+  });
+}
+
+function rolling(obligation: QuotaObligation, context: Context, hours: number): KindResult {
+  const { calendar, asOf } = context;
+  const target = primary(obligation.target);
+  const from = asOf - hours * 3_600_000;
+  const slot = context.slot(obligation.measure);
+  const field = obligation.field ?? 'count';
+  const bySource = new Map<string, number>();
+  for (let day = calendar.dayOf(from); day <= calendar.dayOf(asOf); day++) {
+    for (const record of slot.dayRecords(day, asOf)) {
+      if (record.record.occurredAt <= from) continue;
+      const value = (record.event.payload as Record<string, unknown>)[field];
+      if (typeof value === 'number')
+        bySource.set(record.event.source, (bySource.get(record.event.source) ?? 0) + value);
+    }
+  }
+  const combined = combine(obligation, bySource);
+  const met = meets(obligation, combined.done, target);
+  return result({
+    status: met ? 'on_track' : 'breached',
+    progress: { done: combined.done, required: target, unit: obligation.unit },
+    why: `"${obligation.title}" (${obligation.clause.trim()}): ${formatNumber(combined.done)} ${obligation.unit} in the ${hours} h to ${calendar.describe(asOf)} against ${obligation.comparison === 'atLeast' ? 'at least' : 'at most'} ${formatNumber(target)} (${combined.basis}).`,
+    sources: combined.sources,
+  });
+}

@@ -1,0 +1,86 @@
+import type { EventMatch } from '../agreement/schema.js';
+import type { Person, TruceEvent } from '../events/schema.js';
+
+type Scalar = string | number | boolean;
+type FieldTest = (value: unknown) => boolean;
+
+function fieldTest(expected: Scalar | Scalar[]): FieldTest {
+  if (Array.isArray(expected)) {
+    const set = new Set<unknown>(expected);
+    return (value) => set.has(value);
+  }
+  return (value) => value === expected;
+}
+
+function recordTest(where: Record<string, Scalar | Scalar[]> | undefined) {
+  if (!where) return () => true;
+  const tests = Object.entries(where).map(([key, expected]) => [key, fieldTest(expected)] as const);
+  return (record: Record<string, unknown>) => tests.every(([key, test]) => test(record[key]));
+}
+
+/** An event match compiled once into fast predicates; the engine runs it for every event. */
+export interface CompiledMatch {
+  key: string;
+  types: ReadonlySet<string>;
+  /** Does the event (as it stands after corrections) match type, source and payload fields? */
+  test(event: TruceEvent): boolean;
+  /** The persons of a matching event that count (all of them when the match has no `persons`). */
+  persons(event: TruceEvent): Person[];
+  /** How much a matching event counts: persons where it carries persons, otherwise 1. */
+  quantity(event: TruceEvent): number;
+  describe(): string;
+}
+
+export function compileMatch(match: EventMatch): CompiledMatch {
+  const types = new Set(Array.isArray(match.type) ? match.type : [match.type]);
+  const sources =
+    match.source === undefined
+      ? null
+      : new Set(Array.isArray(match.source) ? match.source : [match.source]);
+  const payloadTest = recordTest(match.where);
+  const personTest = match.persons ? recordTest(match.persons.where) : null;
+  const persons = (event: TruceEvent): Person[] => {
+    const list = (event.payload as { persons?: unknown }).persons;
+    if (!Array.isArray(list)) return [];
+    const all = list as Person[];
+    return personTest
+      ? all.filter((person) => personTest(person as unknown as Record<string, unknown>))
+      : all;
+  };
+  return {
+    key: JSON.stringify(match),
+    types,
+    test(event) {
+      return (
+        types.has(event.type) &&
+        (sources === null || sources.has(event.source)) &&
+        payloadTest(event.payload as Record<string, unknown>)
+      );
+    },
+    persons,
+    quantity(event) {
+      const list = (event.payload as { persons?: unknown }).persons;
+      return Array.isArray(list) ? persons(event).length : 1;
+    },
+    describe() {
+      const where = match.where
+        ? ` where ${Object.entries(match.where)
+            .map(
+              ([key, value]) =>
+                `${key} ${Array.isArray(value) ? `in [${value.join(', ')}]` : `= ${value}`}`,
+            )
+            .join(' and ')}`
+        : '';
+      const who = match.persons?.where
+        ? ` (persons: ${Object.entries(match.persons.where)
+            .map(
+              ([key, value]) =>
+                `${key} ${Array.isArray(value) ? `in [${value.join(', ')}]` : `= ${value}`}`,
+            )
+            .join(', ')})`
+        : '';
+      const by = sources ? ` reported by ${[...sources].join(' or ')}` : '';
+      return `${[...types].join(' or ')}${where}${who}${by}`;
+    },
+  };
+}
