@@ -1,4 +1,4 @@
-import { type Document, isMap, isSeq, LineCounter, parseDocument } from 'yaml';
+import { type Document, isMap, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { type ErrorDetail, TruceError } from '../errors.js';
 import { checkReferences } from './references.js';
@@ -16,25 +16,30 @@ export function formatPath(path: DocumentPath): string {
 }
 
 interface Located {
-  locate(path: DocumentPath): { line: number; column: number };
+  /** `at: 'key'` points at the key of the last part (an unknown field) rather than its value. */
+  locate(path: DocumentPath, at?: 'value' | 'key'): { line: number; column: number };
 }
 
 function locator(doc: Document, lines: LineCounter): Located {
   return {
-    locate(path) {
+    locate(path, at = 'value') {
       // Walk down as far as the path exists: a missing key is reported at its parent.
       let node: unknown = doc.contents;
       let offset = 0;
+      let keyOffset: number | undefined;
       for (const part of path) {
+        keyOffset = undefined;
         const range = (node as { range?: [number, number, number] } | null)?.range;
         if (range) offset = range[0];
         if (isMap(node)) {
+          // zod's paths hold keys as strings; YAML may have parsed a key such as `1:` as a number.
           const pair = node.items.find(
-            (item) => (item.key as { value?: unknown } | null)?.value === part,
+            (item) => String((item.key as { value?: unknown } | null)?.value) === String(part),
           );
           if (!pair) break;
           const keyRange = (pair.key as { range?: [number, number, number] } | null)?.range;
           if (keyRange) offset = keyRange[0];
+          keyOffset = keyRange?.[0];
           node = pair.value;
           const valueRange = (node as { range?: [number, number, number] } | null)?.range;
           if (valueRange && typeof part === 'string' && path.indexOf(part) === path.length - 1) {
@@ -49,6 +54,7 @@ function locator(doc: Document, lines: LineCounter): Located {
       }
       const final = (node as { range?: [number, number, number] } | null)?.range;
       if (final) offset = final[0];
+      if (at === 'key' && keyOffset !== undefined) offset = keyOffset;
       const position = lines.linePos(offset);
       return { line: position.line, column: position.col };
     },
@@ -108,16 +114,52 @@ export function parseAgreement(text: string, file?: string): Agreement {
     );
   }
   const where = locator(doc, lines);
-  const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // yaml throws here, rather than listing in `doc.errors`, for an alias whose anchor is
+    // missing and for an alias bomb: point at the unresolved alias, else at the first one.
+    let offset = 0;
+    let unresolved: number | undefined;
+    visit(doc, {
+      Alias(_key, node) {
+        if (offset === 0 && node.range) offset = node.range[0];
+        if (!node.resolve(doc) && node.range) {
+          unresolved = node.range[0];
+          return visit.BREAK;
+        }
+      },
+    });
+    const position = lines.linePos(unresolved ?? offset);
+    throw new TruceError(
+      'AGREEMENT_YAML_SYNTAX',
+      `${file ?? 'the agreement'} is not valid YAML; fix the first error and run \`truce lint\` again`,
+      [withFile({ line: position.line, column: position.col, message: (error as Error).message })],
+    );
+  }
   const result = agreementSchema.safeParse(raw);
   if (!result.success) {
-    const details = flattenIssues(result.error.issues).map((issue) => {
+    const details = flattenIssues(result.error.issues).flatMap((issue) => {
       const path = issue.path.filter((part): part is string | number => typeof part !== 'symbol');
-      return withFile({
-        ...where.locate(path),
-        path: formatPath(path),
-        message: describeIssue(issue),
-      });
+      if (issue.code === 'unrecognized_keys') {
+        // One detail per unknown key, at the key: in a block map it may be many lines below
+        // the map's first line, where zod's path alone would point.
+        return issue.keys.map((key) =>
+          withFile({
+            ...where.locate([...path, key], 'key'),
+            path: formatPath(path),
+            message: describeIssue({ ...issue, keys: [key] }),
+          }),
+        );
+      }
+      return [
+        withFile({
+          ...where.locate(path),
+          path: formatPath(path),
+          message: describeIssue(issue),
+        }),
+      ];
     });
     throw new TruceError(
       'AGREEMENT_INVALID',

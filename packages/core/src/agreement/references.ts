@@ -60,15 +60,20 @@ export function checkReferences(agreement: Agreement): ReferenceProblem[] {
   const types = new Set<string>(eventTypes);
 
   const checkReported = (value: unknown, path: DocumentPath) => {
-    if (value && typeof value === 'object' && 'alternatives' in value) {
-      const { source: primary, alternatives } = value as {
-        source?: string;
-        alternatives: { source: string }[];
-      };
-      if (primary) source(primary, [...path, 'source']);
-      alternatives.forEach((alt, index) =>
-        source(alt.source, [...path, 'alternatives', index, 'source']),
-      );
+    // Only the reported shape: an event match's `where` may name a payload field `alternatives`
+    // too, but there its value is a scalar or a list of scalars, never a list of objects.
+    const alternatives = (value as { alternatives?: unknown } | null)?.alternatives;
+    if (
+      Array.isArray(alternatives) &&
+      alternatives.every((alt) => typeof alt === 'object' && alt !== null)
+    ) {
+      const primary = (value as { source?: unknown }).source;
+      if (typeof primary === 'string') source(primary, [...path, 'source']);
+      alternatives.forEach((alt: { source?: unknown }, index) => {
+        if (typeof alt.source === 'string') {
+          source(alt.source, [...path, 'alternatives', index, 'source']);
+        }
+      });
     }
   };
   const walkReported = (value: unknown, path: DocumentPath): void => {
@@ -94,14 +99,15 @@ export function checkReferences(agreement: Agreement): ReferenceProblem[] {
     const sources =
       match.source === undefined ? [] : Array.isArray(match.source) ? match.source : [match.source];
     for (const id of sources) party(id, [...path, 'source']);
-    for (const key of ['zone', 'crossing', 'route', 'area'] as const) {
+    for (const key of ['zone', 'crossing', 'route', 'area', 'place'] as const) {
       const value = match.where?.[key];
       for (const id of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
         if (typeof id === 'string') place(id, [...path, 'where', key]);
       }
     }
-    const phaseRef = match.where?.phase;
-    if (typeof phaseRef === 'string') phase(phaseRef, [...path, 'where', 'phase']);
+    for (const id of [match.where?.phase ?? []].flat()) {
+      if (typeof id === 'string') phase(id, [...path, 'where', 'phase']);
+    }
   };
   const checkCondition = (condition: Condition, path: DocumentPath): void => {
     if ('phaseStarted' in condition) phase(condition.phaseStarted, [...path, 'phaseStarted']);
