@@ -103,7 +103,8 @@ export function evaluateSchedule(obligation: ScheduleObligation, context: Contex
   const unit = obligation.unit;
   const { items, notes, total } = scheduleItems(obligation, context);
   const match = compiledMatch(obligation.measure);
-  const records = context.records(obligation.measure).filter((r) => match.quantity(r.event) > 0);
+  const all = context.records(obligation.measure);
+  const records = all.filter((r) => match.quantity(r.event) > 0);
   const clause = `"${obligation.title}" (${obligation.clause.trim()})`;
   const made: { time: number; cumulative: number; id: string }[] = [];
   let cumulative = 0;
@@ -111,7 +112,7 @@ export function evaluateSchedule(obligation: ScheduleObligation, context: Contex
     cumulative += match.quantity(record.event);
     made.push({ time: record.record.occurredAt, cumulative, id: record.event.id });
   }
-  const corrected = records
+  const corrected = all
     .filter((r) => r.correctedBy !== null)
     .map((r) => `${r.event.id} corrected by ${r.correctedBy}`);
   let required = 0;
@@ -129,7 +130,7 @@ export function evaluateSchedule(obligation: ScheduleObligation, context: Contex
   const correctionText = corrected.length ? ` Corrections applied: ${corrected.join(', ')}.` : '';
   const eventIds = uniqueIds([
     ...records.map((r) => r.event.id),
-    ...records.flatMap((r) => (r.correctedBy ? [r.correctedBy] : [])),
+    ...all.flatMap((r) => (r.correctedBy ? [r.event.id, r.correctedBy] : [])),
     ...context.measures(obligation.id).map((m) => m.eventId),
   ]);
   const progress = { done: cumulative, required: total, unit };

@@ -1,0 +1,201 @@
+import { describe, expect, it } from 'vitest';
+import { agreement, day, event } from '../../../test/engine-fixtures.js';
+import { agreementSchema } from '../../agreement/schema.js';
+import { evaluate } from '../evaluate.js';
+
+const trucks = (extra: Record<string, unknown> = {}) =>
+  agreement([
+    {
+      id: 'trucks',
+      kind: 'quota',
+      title: 'Aid trucks',
+      clause: '600 trucks of aid a day',
+      owedBy: ['side-a'],
+      during: { phase: 'phase-1' },
+      measure: { type: 'aid_trucks_crossed' },
+      unit: 'trucks',
+      target: 600,
+      sources: { combine: 'max', among: ['cogat', 'un'] },
+      ...extra,
+    },
+  ]);
+const crossed = (n: number, count: number, source: string, time = '12:00', cargo = 'food') =>
+  event('aid_trucks_crossed', day(n, time), source, { crossing: 'kerem-shalom', cargo, count });
+
+function only(result: ReturnType<typeof evaluate>) {
+  const [first] = result.obligations;
+  if (!first) throw new Error('no obligation');
+  return first;
+}
+
+describe('quota', () => {
+  it('prorates the first day from zero hour and judges each complete day by the combined figure', () => {
+    // Day 1 runs from zero hour 08:30 to midnight: 15.5 h of 24, so ceil(600 × 15.5 / 24) = 388.
+    const events = [
+      crossed(1, 390, 'cogat'),
+      crossed(1, 250, 'un'),
+      crossed(2, 650, 'cogat'),
+      crossed(2, 420, 'un'),
+    ];
+    const status = only(evaluate(trucks(), events, day(3, '01:00')));
+    expect(status.periods.map((p) => [p.day, p.required, p.done, p.met])).toEqual([
+      [1, 388, 390, true],
+      [2, 600, 650, true],
+      [3, 600, 0, false],
+    ]);
+    // The highest figure counts; both sources are shown.
+    expect(status.periods[1]?.sources).toEqual([
+      { source: 'cogat', done: 650 },
+      { source: 'un', done: 420 },
+    ]);
+    expect(status.sources).toEqual([
+      { source: 'cogat', done: 1040 },
+      { source: 'un', done: 670 },
+    ]);
+    expect(status.status).toBe('on_track');
+    expect(status.progress).toEqual({ done: 1040, required: 1588, unit: 'trucks' });
+  });
+
+  it('is breached when the last complete day fell short, and names the day', () => {
+    const events = [crossed(2, 650, 'cogat'), crossed(2, 420, 'un')];
+    const status = only(
+      evaluate(
+        trucks({ sources: { combine: 'min', among: ['cogat', 'un'] } }),
+        events,
+        day(3, '01:00'),
+      ),
+    );
+    // The lowest figure (420) counts under `min`.
+    expect(status.status).toBe('breached');
+    expect(status.why).toContain('Day 2: 420/600');
+    expect(status.why).toContain('lowest reported figure among cogat, un');
+  });
+
+  it('forecasts the current day from its rate after half of it has passed', () => {
+    // 300 trucks by 14:00 is 300 per 14 h: 600 only after 28 h, after the day ends → at risk.
+    const slow = only(
+      evaluate(
+        trucks(),
+        [crossed(1, 400, 'un'), crossed(2, 600, 'un'), crossed(3, 300, 'un', '10:00')],
+        day(3, '14:00'),
+      ),
+    );
+    expect(slow.status).toBe('at_risk');
+    expect(slow.forecast?.metAt).toBe('2025-01-22T04:00:00+02:00');
+    // 400 by 14:00: 600 at 21:00 the same day → on track.
+    const fast = only(
+      evaluate(
+        trucks(),
+        [crossed(1, 400, 'un'), crossed(2, 600, 'un'), crossed(3, 400, 'un', '10:00')],
+        day(3, '14:00'),
+      ),
+    );
+    expect(fast.status).toBe('on_track');
+    expect(fast.forecast?.metAt).toBe('2025-01-21T21:00:00+02:00');
+    // Before noon no warning, whatever the count.
+    expect(
+      only(evaluate(trucks(), [crossed(1, 400, 'un'), crossed(2, 600, 'un')], day(3, '11:00')))
+        .status,
+    ).toBe('on_track');
+  });
+
+  it('counts only the share that matches its filter', () => {
+    const fuel = trucks({
+      id: 'fuel',
+      measure: { type: 'aid_trucks_crossed', where: { cargo: 'fuel' } },
+      target: 50,
+    });
+    const events = [crossed(2, 500, 'un', '10:00', 'food'), crossed(2, 45, 'un', '11:00', 'fuel')];
+    const status = only(evaluate(fuel, events, day(3, '01:00')));
+    expect(status.periods[1]).toMatchObject({ day: 2, done: 45, required: 50, met: false });
+    expect(status.status).toBe('breached');
+  });
+
+  it('reports where an alternative target would change the status', () => {
+    const withAlternative = trucks({
+      target: {
+        value: 600,
+        alternatives: [{ value: 400, source: 'report-b', note: 'first days' }],
+      },
+    });
+    const status = only(
+      evaluate(withAlternative, [crossed(1, 400, 'un'), crossed(2, 450, 'un')], day(3, '01:00')),
+    );
+    expect(status.status).toBe('breached');
+    expect(status.alternatives).toHaveLength(1);
+    expect(status.alternatives[0]).toMatchObject({
+      path: 'target',
+      value: 400,
+      source: 'report-b',
+      status: 'on_track',
+    });
+  });
+
+  it('ends met or breached once its phase is over', () => {
+    const short = agreement(
+      [
+        {
+          id: 'trucks',
+          kind: 'quota',
+          title: 'Aid trucks',
+          clause: '600 a day',
+          owedBy: ['side-a'],
+          during: { phase: 'phase-1' },
+          measure: { type: 'aid_trucks_crossed' },
+          unit: 'trucks',
+          target: 600,
+        },
+      ],
+      { phases: [{ id: 'phase-1', start: { day: 2 }, durationDays: 2 }] },
+    );
+    const events = [crossed(2, 600, 'un'), crossed(3, 600, 'un'), crossed(4, 10, 'un')];
+    const met = only(evaluate(short, events, day(6)));
+    expect(met.status).toBe('met');
+    expect(met.periods.map((p) => p.day)).toEqual([2, 3]);
+    const breached = only(evaluate(short, [crossed(2, 600, 'un'), crossed(3, 599, 'un')], day(6)));
+    expect(breached.status).toBe('breached');
+    expect(breached.why).toContain('Short on 1 of 2 days');
+  });
+
+  it('judges a whole-period quota by its average rate', () => {
+    const tents = trucks({
+      id: 'tents',
+      measure: { type: 'aid_items_delivered', where: { item: 'tents' } },
+      target: 200_000,
+      unit: 'tents',
+      period: { whole: true },
+    });
+    const delivered = (n: number, count: number) =>
+      event('aid_items_delivered', day(n, '08:00'), 'un', { item: 'tents', count });
+    // 100,000 in the 20 days since zero hour: 5,000 a day reaches 200,000 after 40 days, Day 41.
+    const onTrack = only(
+      evaluate(tents, [delivered(5, 60_000), delivered(15, 40_000)], day(21, '08:30')),
+    );
+    expect(onTrack.status).toBe('on_track');
+    expect(onTrack.forecast?.metAt).toBe(day(41, '08:30'));
+    const atRisk = only(evaluate(tents, [delivered(5, 80_000)], day(21, '08:30')));
+    expect(atRisk.status).toBe('at_risk');
+    const met = only(evaluate(tents, [delivered(5, 150_000), delivered(30, 50_000)], day(31)));
+    expect(met.status).toBe('met');
+  });
+
+  it('judges each day under the version of the agreement in force on it', () => {
+    const v1 = trucks();
+    const v2 = agreementSchema.parse({
+      ...v1,
+      version: 2,
+      supersedes: { id: 'test', version: 1 },
+      effectiveFrom: { day: 3 },
+      obligations: v1.obligations.map((o) => ({ ...o, target: 400 })),
+    });
+    const events = [crossed(1, 400, 'un'), crossed(2, 450, 'un'), crossed(3, 450, 'un')];
+    const status = only(evaluate([v2, v1], events, day(4, '01:00')));
+    expect(status.periods.map((p) => [p.day, p.required, p.met])).toEqual([
+      [1, 388, true],
+      [2, 600, false],
+      [3, 400, true],
+      [4, 400, false],
+    ]);
+    expect(status.status).toBe('on_track');
+  });
+});
