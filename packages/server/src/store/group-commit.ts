@@ -1,0 +1,79 @@
+import { TruceError } from '@truce/core';
+import type { PendingAppend } from './sequencer.js';
+import type { AppendRequest, GroupCommitOptions, Receipt } from './store.js';
+
+const defaultMaxBatch = 1000;
+
+export function maxBatchOf(options: GroupCommitOptions): number {
+  if (options.groupCommit === false) return 1;
+  const maxBatch = options.maxBatch ?? defaultMaxBatch;
+  if (!Number.isInteger(maxBatch) || maxBatch < 1) {
+    throw new TruceError('USAGE', `maxBatch must be a positive integer, not ${maxBatch}.`);
+  }
+  return maxBatch;
+}
+
+/**
+ * The single writer of a store. Calls to `append` queue here; one batch at a time is handed to
+ * `commit`, which writes it in one transaction and settles its calls. Calls that arrive while a
+ * batch is committing form the next batch, so under load one flush serves many events while a
+ * lone append waits for nothing but its own transaction.
+ */
+export class GroupCommitQueue {
+  readonly #commit: (batch: PendingAppend[]) => Promise<void>;
+  readonly #maxBatch: number;
+  #queue: PendingAppend[] = [];
+  #draining: Promise<void> | undefined;
+  #closed = false;
+
+  /** `commit` must settle every call of the batch; if it throws, they are all rejected. */
+  constructor(commit: (batch: PendingAppend[]) => Promise<void>, maxBatch: number) {
+    this.#commit = commit;
+    this.#maxBatch = maxBatch;
+  }
+
+  submit(requests: readonly AppendRequest[]): Promise<Receipt[]> {
+    if (this.#closed) {
+      return Promise.reject(
+        new TruceError('INTERNAL', 'The store is closed; open it again before appending.'),
+      );
+    }
+    if (requests.length === 0) return Promise.resolve([]);
+    return new Promise<Receipt[]>((resolve, reject) => {
+      this.#queue.push({ requests, resolve, reject });
+      // setImmediate rather than starting now: calls made in the same turn of the event loop
+      // (a Promise.all of appends, several requests read from one socket) share the batch.
+      this.#draining ??= new Promise<void>((done) => setImmediate(done)).then(() => this.#drain());
+    });
+  }
+
+  /** Stops accepting appends and waits for the queued ones to commit. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#draining;
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch = this.#takeBatch();
+      try {
+        await this.#commit(batch);
+      } catch (error) {
+        for (const call of batch) call.reject(error);
+      }
+    }
+    this.#draining = undefined;
+  }
+
+  #takeBatch(): PendingAppend[] {
+    let entries = 0;
+    let count = 0;
+    for (const call of this.#queue) {
+      // A call is never split; the first one goes even when it alone exceeds the limit.
+      if (count > 0 && entries + call.requests.length > this.#maxBatch) break;
+      entries += call.requests.length;
+      count += 1;
+    }
+    return this.#queue.splice(0, count);
+  }
+}

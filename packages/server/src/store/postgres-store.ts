@@ -1,0 +1,112 @@
+import { TruceError } from '@truce/core';
+import pg from 'pg';
+import type { SqlDriver, SqlExecutor } from './sql-driver.js';
+import { openSqlStore } from './sql-store.js';
+import type { GroupCommitOptions, Store } from './store.js';
+
+export interface PostgresStoreOptions extends GroupCommitOptions {
+  /** `postgres://user@host:5432/database`, usually DATABASE_URL. */
+  connectionString: string;
+  /** Schema that holds truce's tables (default `public`); created if missing. */
+  schema?: string;
+  /** Connections per process (default 4): one writer, the rest for reads. */
+  poolSize?: number;
+}
+
+const schemaPattern = /^[a-z_][a-z0-9_]{0,62}$/;
+
+function executor(client: pg.PoolClient | pg.Pool): SqlExecutor {
+  return {
+    query: async <Row>(text: string, params: readonly unknown[] = []) =>
+      (await client.query(text, [...params])).rows as Row[],
+    exec: async (sql: string) => {
+      await client.query(sql);
+    },
+  };
+}
+
+class PostgresDriver implements SqlDriver {
+  readonly #pool: pg.Pool;
+  readonly query: SqlExecutor['query'];
+  readonly exec: SqlExecutor['exec'];
+
+  constructor(pool: pg.Pool) {
+    this.#pool = pool;
+    const direct = executor(pool);
+    this.query = direct.query;
+    this.exec = direct.exec;
+  }
+
+  async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(executor(client));
+      await client.query('COMMIT');
+      client.release();
+      return result;
+    } catch (error) {
+      try {
+        await client.query('ROLLBACK');
+        client.release();
+      } catch (rollbackError) {
+        // A connection that cannot roll back is not returned to the pool.
+        client.release(rollbackError as Error);
+      }
+      throw error;
+    }
+  }
+
+  observedFlushes(): undefined {
+    return undefined;
+  }
+
+  close(): Promise<void> {
+    return this.#pool.end();
+  }
+}
+
+/**
+ * Opens the store on PostgreSQL. Several processes may open the same database: they share one
+ * sequencer through an advisory lock, so they build one tree.
+ */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+  const schema = options.schema ?? 'public';
+  if (!schemaPattern.test(schema)) {
+    throw new TruceError(
+      'USAGE',
+      `Schema name "${schema}" is not allowed; use lower-case letters, digits and _.`,
+    );
+  }
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.poolSize ?? 4,
+    // Acknowledged means flushed: whatever the server's default, commits wait for the WAL.
+    options: `-c search_path=${schema} -c synchronous_commit=on`,
+  });
+  // An idle connection the server dropped must not crash the process; the next query that
+  // needs a connection reports the problem.
+  pool.on('error', () => undefined);
+  try {
+    if (schema !== 'public') await createSchema(pool, schema);
+    return await openSqlStore({
+      ...options,
+      kind: 'postgres',
+      driver: new PostgresDriver(pool),
+      lockName: `postgres:${schema}`,
+    });
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function createSchema(pool: pg.Pool, schema: string): Promise<void> {
+  try {
+    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  } catch (error) {
+    // Two processes creating it at once: one of them loses the race, which is fine.
+    const code = (error as { code?: string }).code;
+    if (code !== '23505' && code !== '42P06') throw error;
+  }
+}

@@ -1,0 +1,173 @@
+import { ledger, TruceError } from '@truce/core';
+import type { CompactRange, TreeNode } from './compact-range.js';
+import type { AppendRequest, Receipt } from './store.js';
+
+/** What the sequencer needs to know about an entry already in the log. */
+export interface SequencedEntry {
+  seq: number;
+  eventId: string;
+  org: string;
+  idempotencyKey: string;
+  contentHash: string;
+  leafHash: string;
+  appendedAt: string;
+}
+
+/** A new entry the batch will insert. */
+export interface NewEntry extends SequencedEntry {
+  entry: Uint8Array;
+}
+
+/** One `append` call waiting in the group-commit queue. */
+export interface PendingAppend {
+  requests: readonly AppendRequest[];
+  resolve: (receipts: Receipt[]) => void;
+  reject: (error: unknown) => void;
+}
+
+/** The idempotency keys and event ids a batch must look up before it can be sequenced. */
+export interface BatchLookup {
+  orgs: string[];
+  idempotencyKeys: string[];
+  eventIds: string[];
+}
+
+export interface BatchPlan {
+  entries: NewEntry[];
+  nodes: TreeNode[];
+  /** The compact range after the batch; becomes the sequencer's state once committed. */
+  range: CompactRange;
+  /** Resolves or rejects every call of the batch; only after the transaction committed. */
+  settle: () => void;
+}
+
+const idempotencyIndex = (org: string, key: string): string => `${org}\u0000${key}`;
+
+export function batchLookup(calls: readonly PendingAppend[]): BatchLookup {
+  const lookup: BatchLookup = { orgs: [], idempotencyKeys: [], eventIds: [] };
+  for (const call of calls) {
+    for (const request of call.requests) {
+      lookup.orgs.push(request.org);
+      lookup.idempotencyKeys.push(request.idempotencyKey);
+      lookup.eventIds.push(request.eventId);
+    }
+  }
+  return lookup;
+}
+
+/**
+ * Decides, for each call of a batch, its receipts or its CONFLICT, assigns sequence numbers
+ * after `range.size` and computes the leaf hashes and the tree nodes the new entries complete.
+ * `existing` must hold every stored entry matching the batch's lookup, read under the writer
+ * lock. Pure apart from hashing: the caller writes the plan in one transaction, then settles.
+ */
+export function planBatch(
+  calls: readonly PendingAppend[],
+  existing: readonly SequencedEntry[],
+  startRange: CompactRange,
+  appendedAt: string,
+): BatchPlan {
+  const range = startRange.clone();
+  const byKey = new Map<string, SequencedEntry>();
+  const byEventId = new Map<string, SequencedEntry>();
+  for (const entry of existing) {
+    byKey.set(idempotencyIndex(entry.org, entry.idempotencyKey), entry);
+    byEventId.set(entry.eventId, entry);
+  }
+  const entries: NewEntry[] = [];
+  const nodes: TreeNode[] = [];
+  const outcomes: (() => void)[] = [];
+
+  for (const call of calls) {
+    // A call is all or nothing: its entries become visible to later calls only once every one
+    // of them is accepted, so no receipt ever points at an entry that was not written.
+    const callKeys = new Map<string, SequencedEntry>();
+    const callEventIds = new Map<string, SequencedEntry>();
+    const fresh: { request: AppendRequest; sequenced: SequencedEntry }[] = [];
+    // Entries are kept by reference: a fresh entry's leaf hash is only computed once the whole
+    // call is accepted, and a repeated key inside the call refers to such an entry.
+    const results: { source: SequencedEntry; idempotent: boolean }[] = [];
+    let conflict: TruceError | undefined;
+    for (const request of call.requests) {
+      const key = idempotencyIndex(request.org, request.idempotencyKey);
+      const earlier = callKeys.get(key) ?? byKey.get(key);
+      if (earlier !== undefined) {
+        if (earlier.contentHash !== request.contentHash) {
+          conflict = keyReused(request, earlier);
+          break;
+        }
+        results.push({ source: earlier, idempotent: true });
+        continue;
+      }
+      const sameEvent = callEventIds.get(request.eventId) ?? byEventId.get(request.eventId);
+      if (sameEvent !== undefined) {
+        conflict = eventIdReused(request, sameEvent);
+        break;
+      }
+      const sequenced: SequencedEntry = {
+        seq: range.size + fresh.length,
+        eventId: request.eventId,
+        org: request.org,
+        idempotencyKey: request.idempotencyKey,
+        contentHash: request.contentHash,
+        leafHash: '',
+        appendedAt,
+      };
+      callKeys.set(key, sequenced);
+      callEventIds.set(request.eventId, sequenced);
+      fresh.push({ request, sequenced });
+      results.push({ source: sequenced, idempotent: false });
+    }
+    if (conflict !== undefined) {
+      const error = conflict;
+      outcomes.push(() => call.reject(error));
+      continue;
+    }
+    for (const { request, sequenced } of fresh) {
+      const leafHash = ledger.hashLeaf(request.entry);
+      sequenced.leafHash = Buffer.from(leafHash).toString('hex');
+      nodes.push(...range.append(leafHash));
+      entries.push({ ...sequenced, entry: request.entry });
+      byKey.set(idempotencyIndex(sequenced.org, sequenced.idempotencyKey), sequenced);
+      byEventId.set(sequenced.eventId, sequenced);
+    }
+    const receipts = results.map(
+      ({ source, idempotent }): Receipt => ({
+        seq: source.seq,
+        leafHash: source.leafHash,
+        appendedAt: source.appendedAt,
+        idempotent,
+      }),
+    );
+    outcomes.push(() => call.resolve(receipts));
+  }
+
+  return {
+    entries,
+    nodes,
+    range,
+    settle: () => {
+      for (const outcome of outcomes) outcome();
+    },
+  };
+}
+
+function keyReused(request: AppendRequest, earlier: SequencedEntry): TruceError {
+  return new TruceError(
+    'CONFLICT',
+    `Idempotency key "${request.idempotencyKey}" of ${request.org} was already used for other content (seq ${earlier.seq}). Resend exactly the original event to get its receipt, or use a new idempotency key for a new event.`,
+    [
+      {
+        message: `event ${request.eventId}: content hash ${request.contentHash}, recorded ${earlier.contentHash}`,
+      },
+    ],
+  );
+}
+
+function eventIdReused(request: AppendRequest, earlier: SequencedEntry): TruceError {
+  return new TruceError(
+    'CONFLICT',
+    `Event id ${request.eventId} is already in the ledger (seq ${earlier.seq}, idempotency key "${earlier.idempotencyKey}"). A correction is a new event with a new id that references it.`,
+    [{ message: `idempotency key "${request.idempotencyKey}" of ${request.org}` }],
+  );
+}

@@ -1,0 +1,402 @@
+import { createHash } from 'node:crypto';
+import { TruceError } from '@truce/core';
+import { checkpointRules } from './checkpoint-rules.js';
+import { CompactRange, type TreeNode } from './compact-range.js';
+import { GroupCommitQueue, maxBatchOf } from './group-commit.js';
+import { migrate } from './migrations.js';
+import { batchLookup, type PendingAppend, planBatch, type SequencedEntry } from './sequencer.js';
+import {
+  isoFromMilliseconds,
+  type SqlDriver,
+  type SqlExecutor,
+  toSafeNumber,
+} from './sql-driver.js';
+import type {
+  AppendRequest,
+  CheckpointRecord,
+  CosignatureRecord,
+  GroupCommitOptions,
+  Receipt,
+  Store,
+  StoredEntry,
+  StoreStats,
+} from './store.js';
+import { nodeKey, TreeReads } from './tree-reads.js';
+
+/**
+ * Advisory lock keys are 64-bit; derive them from a name so that two truce logs in different
+ * schemas of one database never wait for each other.
+ */
+export function advisoryLockKey(name: string): string {
+  return createHash('sha256').update(`truce:${name}`).digest().readBigInt64BE(0).toString();
+}
+
+interface EntryRow {
+  seq: unknown;
+  event_id: string;
+  org: string;
+  idempotency_key: string;
+  content_hash: string;
+  leaf_hash: string;
+  appended_at_ms: unknown;
+}
+
+interface StoredEntryRow extends EntryRow {
+  entry: string;
+}
+
+const entryColumns = `seq, event_id, org, idempotency_key, content_hash,
+  encode(leaf_hash, 'hex') AS leaf_hash,
+  (extract(epoch FROM appended_at) * 1000)::float8 AS appended_at_ms`;
+
+const toSequenced = (row: EntryRow): SequencedEntry => ({
+  seq: toSafeNumber(row.seq, 'seq'),
+  eventId: row.event_id,
+  org: row.org,
+  idempotencyKey: row.idempotency_key,
+  contentHash: row.content_hash,
+  leafHash: row.leaf_hash,
+  appendedAt: isoFromMilliseconds(row.appended_at_ms),
+});
+
+const toStored = (row: StoredEntryRow): StoredEntry => ({
+  ...toSequenced(row),
+  entry: Uint8Array.from(Buffer.from(row.entry, 'hex')),
+});
+
+interface CheckpointRow {
+  size: unknown;
+  note: string;
+  saved_at_ms: unknown;
+}
+
+const checkpointColumns = `size, note, (extract(epoch FROM saved_at) * 1000)::float8 AS saved_at_ms`;
+
+const toCheckpoint = (row: CheckpointRow): CheckpointRecord => ({
+  size: toSafeNumber(row.size, 'checkpoint size'),
+  text: row.note,
+  savedAt: isoFromMilliseconds(row.saved_at_ms),
+});
+
+interface CosignatureRow {
+  checkpoint_size: unknown;
+  witness: string;
+  line: string;
+  saved_at_ms: unknown;
+}
+
+const toCosignature = (row: CosignatureRow): CosignatureRecord => ({
+  checkpointSize: toSafeNumber(row.checkpoint_size, 'checkpoint size'),
+  witness: row.witness,
+  line: row.line,
+  savedAt: isoFromMilliseconds(row.saved_at_ms),
+});
+
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+
+async function readSize(db: SqlExecutor): Promise<number> {
+  const [row] = await db.query<{ size: unknown }>(
+    'SELECT coalesce(max(seq) + 1, 0) AS size FROM events',
+  );
+  return toSafeNumber(row?.size, 'tree size');
+}
+
+async function readNodes(
+  db: SqlExecutor,
+  ids: readonly { level: number; index: number }[],
+): Promise<Map<string, Uint8Array>> {
+  const leaves = ids.filter((id) => id.level === 0).map((id) => id.index);
+  const inner = ids.filter((id) => id.level > 0);
+  const rows = await db.query<{ level: unknown; index: unknown; hash: string }>(
+    `SELECT 0 AS level, seq AS index, encode(leaf_hash, 'hex') AS hash
+       FROM events WHERE seq = ANY($1::bigint[])
+     UNION ALL
+     SELECT level, index, encode(hash, 'hex') AS hash
+       FROM tree_nodes
+      WHERE (level, index) IN (SELECT * FROM unnest($2::smallint[], $3::bigint[]))`,
+    [leaves, inner.map((id) => id.level), inner.map((id) => id.index)],
+  );
+  const nodes = new Map<string, Uint8Array>();
+  for (const row of rows) {
+    const id = { level: toSafeNumber(row.level, 'level'), index: toSafeNumber(row.index, 'index') };
+    nodes.set(nodeKey(id), Uint8Array.from(Buffer.from(row.hash, 'hex')));
+  }
+  return nodes;
+}
+
+export interface SqlStoreOptions extends GroupCommitOptions {
+  kind: 'pglite' | 'postgres';
+  driver: SqlDriver;
+  /** Names the log for its advisory locks (the schema on PostgreSQL). */
+  lockName: string;
+  /** Runs after the database is closed, e.g. to release the folder lock. */
+  onClose?: () => Promise<void> | void;
+}
+
+/** Runs the migrations, then returns the store. */
+export async function openSqlStore(options: SqlStoreOptions): Promise<Store> {
+  const sequencerLock = advisoryLockKey(`${options.lockName}:sequencer`);
+  await migrate(options.driver, advisoryLockKey(`${options.lockName}:migrations`));
+  return new SqlStore(options, sequencerLock);
+}
+
+/** The store on PostgreSQL or PGlite: one SQL, one sequencer per database. */
+class SqlStore implements Store {
+  readonly kind: 'pglite' | 'postgres';
+  readonly #db: SqlDriver;
+  readonly #sequencerLock: string;
+  readonly #queue: GroupCommitQueue;
+  readonly #tree: TreeReads;
+  readonly #onClose: (() => Promise<void> | void) | undefined;
+  readonly #stats: StoreStats = { transactions: 0, entries: 0, flushes: 0, largestBatch: 0 };
+  /** The right edge of the tree as this process last wrote it; checked against the database. */
+  #range: CompactRange | undefined;
+  #closed = false;
+
+  constructor(options: SqlStoreOptions, sequencerLock: string) {
+    this.kind = options.kind;
+    this.#db = options.driver;
+    this.#sequencerLock = sequencerLock;
+    this.#onClose = options.onClose;
+    this.#queue = new GroupCommitQueue((batch) => this.#commit(batch), maxBatchOf(options));
+    this.#tree = new TreeReads(
+      (ids) => readNodes(this.#db, ids),
+      () => readSize(this.#db),
+    );
+  }
+
+  append(entries: readonly AppendRequest[]): Promise<Receipt[]> {
+    return this.#queue.submit(entries);
+  }
+
+  async #commit(batch: PendingAppend[]): Promise<void> {
+    const lookup = batchLookup(batch);
+    const plan = await this.#db.transaction(async (tx) => {
+      // One sequencer per log, whatever the number of processes: the lock is held until commit.
+      await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [this.#sequencerLock]);
+      // A separate statement on purpose: under READ COMMITTED it takes a new snapshot, taken
+      // after the lock was granted, so it sees the entries the previous holder committed.
+      const [head] = await tx.query<{ size: unknown; now_ms: unknown }>(
+        `SELECT (SELECT coalesce(max(seq) + 1, 0) FROM events) AS size,
+                (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now_ms`,
+      );
+      const size = toSafeNumber(head?.size, 'tree size');
+      const range =
+        this.#range !== undefined && this.#range.size === size
+          ? this.#range
+          : await loadRange(tx, size);
+      const existing = await tx.query<EntryRow>(
+        `SELECT ${entryColumns} FROM events
+          WHERE (org, idempotency_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+             OR event_id = ANY($3::text[])`,
+        [lookup.orgs, lookup.idempotencyKeys, lookup.eventIds],
+      );
+      const appendedAt = isoFromMilliseconds(head?.now_ms);
+      const plan = planBatch(batch, existing.map(toSequenced), range, appendedAt);
+      if (plan.entries.length > 0) {
+        await insertEntries(tx, plan.entries, appendedAt);
+        await insertNodes(tx, plan.nodes);
+      }
+      return plan;
+    });
+    this.#range = plan.range;
+    if (plan.entries.length > 0) {
+      this.#stats.transactions += 1;
+      this.#stats.entries += plan.entries.length;
+      this.#stats.largestBatch = Math.max(this.#stats.largestBatch, plan.entries.length);
+    }
+    plan.settle();
+  }
+
+  async size(): Promise<number> {
+    return readSize(this.#db);
+  }
+
+  async entry(seq: number): Promise<StoredEntry | undefined> {
+    const [row] = await this.#db.query<StoredEntryRow>(
+      `SELECT ${entryColumns}, encode(entry, 'hex') AS entry FROM events WHERE seq = $1`,
+      [seq],
+    );
+    return row && toStored(row);
+  }
+
+  async entries(fromSeq: number, limit: number): Promise<StoredEntry[]> {
+    const rows = await this.#db.query<StoredEntryRow>(
+      `SELECT ${entryColumns}, encode(entry, 'hex') AS entry FROM events
+        WHERE seq >= $1 ORDER BY seq LIMIT $2`,
+      [fromSeq, limit],
+    );
+    return rows.map(toStored);
+  }
+
+  root(size?: number): Promise<Uint8Array> {
+    return this.#tree.root(size);
+  }
+
+  inclusionProof(seq: number, size?: number): Promise<Uint8Array[]> {
+    return this.#tree.inclusionProof(seq, size);
+  }
+
+  consistencyProof(fromSize: number, toSize: number): Promise<Uint8Array[]> {
+    return this.#tree.consistencyProof(fromSize, toSize);
+  }
+
+  async saveCheckpoint(size: number, text: string): Promise<CheckpointRecord> {
+    return this.#db.transaction(async (tx) => {
+      // The sequencer's lock: a checkpoint is judged against a tree size nobody is changing.
+      await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [this.#sequencerLock]);
+      const treeSize = await readSize(tx);
+      const [sameSize] = await tx.query<CheckpointRow>(
+        `SELECT ${checkpointColumns} FROM checkpoints WHERE size = $1`,
+        [size],
+      );
+      const latest = await latestCheckpoint(tx);
+      const decision = checkpointRules.decide(
+        size,
+        text,
+        treeSize,
+        sameSize && toCheckpoint(sameSize),
+        latest,
+      );
+      if (decision !== 'insert') return decision;
+      const [row] = await tx.query<CheckpointRow>(
+        `INSERT INTO checkpoints (size, note) VALUES ($1, $2) RETURNING ${checkpointColumns}`,
+        [size, text],
+      );
+      return toCheckpoint(row!);
+    });
+  }
+
+  latestCheckpoint(): Promise<CheckpointRecord | undefined> {
+    return latestCheckpoint(this.#db);
+  }
+
+  async checkpoints(): Promise<CheckpointRecord[]> {
+    const rows = await this.#db.query<CheckpointRow>(
+      `SELECT ${checkpointColumns} FROM checkpoints ORDER BY size`,
+    );
+    return rows.map(toCheckpoint);
+  }
+
+  async saveCosignature(
+    checkpointSize: number,
+    witness: string,
+    line: string,
+  ): Promise<CosignatureRecord> {
+    const columns = `checkpoint_size, witness, line,
+      (extract(epoch FROM saved_at) * 1000)::float8 AS saved_at_ms`;
+    return this.#db.transaction(async (tx) => {
+      const [checkpoint] = await tx.query('SELECT 1 FROM checkpoints WHERE size = $1', [
+        checkpointSize,
+      ]);
+      if (checkpoint === undefined) throw checkpointRules.unknownCheckpoint(checkpointSize);
+      const [inserted] = await tx.query<CosignatureRow>(
+        `INSERT INTO cosignatures (checkpoint_size, witness, line) VALUES ($1, $2, $3)
+         ON CONFLICT (checkpoint_size, witness) DO NOTHING RETURNING ${columns}`,
+        [checkpointSize, witness, line],
+      );
+      if (inserted !== undefined) return toCosignature(inserted);
+      const [earlier] = await tx.query<CosignatureRow>(
+        `SELECT ${columns} FROM cosignatures WHERE checkpoint_size = $1 AND witness = $2`,
+        [checkpointSize, witness],
+      );
+      return toCosignature(earlier!);
+    });
+  }
+
+  async cosignatures(checkpointSize: number): Promise<CosignatureRecord[]> {
+    const rows = await this.#db.query<CosignatureRow>(
+      `SELECT checkpoint_size, witness, line,
+              (extract(epoch FROM saved_at) * 1000)::float8 AS saved_at_ms
+         FROM cosignatures WHERE checkpoint_size = $1 ORDER BY witness`,
+      [checkpointSize],
+    );
+    return rows.map(toCosignature);
+  }
+
+  stats(): StoreStats {
+    return {
+      ...this.#stats,
+      // Each committed write transaction waits for its own WAL flush on PostgreSQL; PGlite
+      // reports the fsync calls it really made.
+      flushes: this.#db.observedFlushes() ?? this.#stats.transactions,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      await this.#queue.close();
+      await this.#db.close();
+    } finally {
+      await this.#onClose?.();
+    }
+  }
+}
+
+async function latestCheckpoint(db: SqlExecutor): Promise<CheckpointRecord | undefined> {
+  const [row] = await db.query<CheckpointRow>(
+    `SELECT ${checkpointColumns} FROM checkpoints ORDER BY size DESC LIMIT 1`,
+  );
+  return row && toCheckpoint(row);
+}
+
+/** Reads the right edge of a tree of `size` leaves: O(log n) rows. */
+async function loadRange(db: SqlExecutor, size: number): Promise<CompactRange> {
+  const ids = CompactRange.nodeIds(size);
+  const nodes = await readNodes(db, ids);
+  return new CompactRange(
+    size,
+    ids.map((id) => {
+      const hash = nodes.get(nodeKey(id));
+      if (hash === undefined) {
+        throw new TruceError(
+          'INTERNAL',
+          `Tree node ${nodeKey(id)} is missing from the store; the sequencer cannot continue.`,
+        );
+      }
+      return { ...id, hash };
+    }),
+  );
+}
+
+async function insertEntries(
+  db: SqlExecutor,
+  entries: readonly (SequencedEntry & { entry: Uint8Array })[],
+  appendedAt: string,
+): Promise<void> {
+  await db.query(
+    `INSERT INTO events
+       (seq, event_id, org, idempotency_key, content_hash, entry, leaf_hash, appended_at)
+     SELECT seq, event_id, org, idempotency_key, content_hash,
+            decode(entry, 'hex'), decode(leaf_hash, 'hex'), $8::timestamptz
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                   $7::text[])
+         AS t (seq, event_id, org, idempotency_key, content_hash, entry, leaf_hash)`,
+    [
+      entries.map((entry) => entry.seq),
+      entries.map((entry) => entry.eventId),
+      entries.map((entry) => entry.org),
+      entries.map((entry) => entry.idempotencyKey),
+      entries.map((entry) => entry.contentHash),
+      entries.map((entry) => hex(entry.entry)),
+      entries.map((entry) => entry.leafHash),
+      appendedAt,
+    ],
+  );
+}
+
+async function insertNodes(db: SqlExecutor, nodes: readonly TreeNode[]): Promise<void> {
+  if (nodes.length === 0) return;
+  await db.query(
+    `INSERT INTO tree_nodes (level, index, hash)
+     SELECT level, index, decode(hash, 'hex')
+       FROM unnest($1::smallint[], $2::bigint[], $3::text[]) AS t (level, index, hash)`,
+    [
+      nodes.map((node) => node.level),
+      nodes.map((node) => node.index),
+      nodes.map((node) => hex(node.hash)),
+    ],
+  );
+}
