@@ -16,12 +16,12 @@ import { bytesEqual } from './encoding.js';
  * Indices and sizes are JavaScript numbers: safe integers up to 2^53 - 1.
  */
 
+export const hashSize = 32;
+
 export interface NodeId {
   level: number;
   index: number;
 }
-
-export const hashSize = 32;
 
 // `crypto.hash` (Node ≥ 20.12) hashes one buffer about twice as fast as a Hash object: it
 // matters because a proof check is dozens of hashes and the exhaustive tests are a million.
@@ -41,8 +41,17 @@ export function hashLeaf(entry: Uint8Array): Uint8Array {
   return sha256(data);
 }
 
+// Hashing is synchronous, so one buffer serves every node hash: verification is mostly this.
+const nodeInput = new Uint8Array(1 + 2 * hashSize);
+nodeInput[0] = 0x01;
+
 /** RFC 9162 §2.1.1: the hash of an interior node, SHA-256(0x01 ‖ left ‖ right). */
 export function hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
+  if (left.length === hashSize && right.length === hashSize) {
+    nodeInput.set(left, 1);
+    nodeInput.set(right, 1 + hashSize);
+    return sha256(nodeInput);
+  }
   const data = new Uint8Array(left.length + right.length + 1);
   data[0] = 0x01;
   data.set(left, 1);
