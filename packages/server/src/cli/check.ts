@@ -1,13 +1,4 @@
-import * as core from '@truce/core';
-import {
-  type Agreement,
-  type Evaluation,
-  instant,
-  parseAgreement,
-  parseEventLines,
-  TruceError,
-  type TruceEvent,
-} from '@truce/core';
+import { evaluate, instant, parseAgreement, parseEventLines, TruceError } from '@truce/core';
 import { commonOptions, parseCommandArgs, requirePositionals, wantsColor } from './arguments.js';
 import { painter } from './color.js';
 import type { CliIo } from './io.js';
@@ -42,20 +33,6 @@ const options = {
   verbose: { type: 'boolean', short: 'v' },
 } as const;
 
-type Evaluate = (agreement: Agreement, events: readonly TruceEvent[], asOf: string) => Evaluation;
-
-/**
- * The engine is being written alongside the CLI; until `evaluate` is exported from the core,
- * `check` reports that plainly instead of failing to compile.
- */
-function engine(): Evaluate {
-  const evaluate = (core as unknown as { evaluate?: Evaluate }).evaluate;
-  if (typeof evaluate !== 'function') {
-    throw new TruceError('INTERNAL', 'the compliance engine is not built into this truce yet');
-  }
-  return evaluate;
-}
-
 export async function check(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals, tokens } = parseCommandArgs('check', argv, options);
   if (values.help) {
@@ -76,7 +53,7 @@ export async function check(argv: string[], io: CliIo): Promise<number> {
   const events = parseEventLines(eventsInput.text, eventsInput.name);
   const asOf = asOfFlag ?? instantInZone(io.now(), agreement.timeZone);
 
-  const evaluation = engine()(agreement, events, asOf);
+  const evaluation = evaluate(agreement, events, asOf);
 
   if (values.json) {
     io.stdout.write(`${JSON.stringify(evaluationJson(evaluation), null, 2)}\n`);

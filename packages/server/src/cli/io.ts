@@ -17,7 +17,8 @@ export function processIo(): CliIo {
     stdout: {
       write: (text) => process.stdout.write(text),
       isTTY: process.stdout.isTTY === true,
-      columns: process.stdout.columns,
+      // COLUMNS lets a pipe or a README example choose the width a terminal would have given.
+      columns: process.stdout.columns ?? (Number(process.env.COLUMNS) || undefined),
     },
     stderr: { write: (text) => process.stderr.write(text) },
     readStdin: async () => {

@@ -7,6 +7,7 @@ import {
   evaluationTable,
   formatProgress,
   shortWhy,
+  withoutCitation,
 } from './present-evaluation.js';
 
 function obligation(
@@ -147,14 +148,27 @@ describe('evaluationTable', () => {
   });
 
   it('cuts the why so that rows fit the terminal width', () => {
-    // 64 columns go to id, kind, status, progress and gaps here; the why gets the remaining 26.
-    const text = evaluationTable(evaluation, { ...plain, columns: 90 });
+    // 64 columns go to id, kind, status, progress and gaps; at 110 the why gets the other 46.
+    const text = evaluationTable(evaluation, { ...plain, columns: 110 });
     const lines = text.split('\n');
     const header = lines.findIndex((line) => line.startsWith('ID'));
     for (const line of lines.slice(header, header + 4)) {
-      expect(line.length).toBeLessThanOrEqual(90);
+      expect(line.length).toBeLessThanOrEqual(110);
     }
-    expect(lines[header + 2]).toMatch(/…$/);
+    expect(lines[header + 1]).toMatch(/ {2}Clause 8: 600 trucks a day; Day 3 had 412 \(e-…$/);
+    expect(lines[header + 1]).toHaveLength(110);
+  });
+
+  it('puts the why on its own line when the terminal leaves it too little room', () => {
+    const lines = evaluationTable(evaluation, { ...plain, columns: 80 }).split('\n');
+    const header = lines.findIndex((line) => line.startsWith('ID'));
+    expect(lines[header]).toMatch(/^ID\s+KIND\s+STATUS\s+PROGRESS$/);
+    expect(lines[header + 1]).toMatch(
+      /^aid-trucks-daily\s+quota\s+breached\s+4,120 \/ 13,800 trucks$/,
+    );
+    expect(lines[header + 2]).toBe(
+      '    Clause 8: 600 trucks a day; Day 3 had 412 (e-3). Days 4 to 23 were met.',
+    );
   });
 
   it('with --verbose gives the full why, the dispute, the sources and the events', () => {
@@ -185,6 +199,15 @@ describe('small formats', () => {
 
   it('the day falls back to the agreement day when no phase is active', () => {
     expect(describeDay({ ...evaluation, phases: [], day: -1 })).toBe('Day -1');
+  });
+
+  it('a short why leaves out the quoted title and clause that open the why', () => {
+    expect(
+      withoutCitation('"600 a day" (Aid enters (daily): 600 trucks.): at least 600 a day.'),
+    ).toBe('at least 600 a day.');
+    expect(withoutCitation('"Talks by Day 16" was due by Day 16.')).toBe('was due by Day 16.');
+    expect(withoutCitation('No quote here.')).toBe('No quote here.');
+    expect(withoutCitation('"unbalanced" (clause')).toBe('"unbalanced" (clause');
   });
 
   it('a short why is the why on one line, cut with an ellipsis', () => {

@@ -67,13 +67,34 @@ export function describeDay(evaluation: Evaluation): string {
 }
 
 /**
- * The why on one line, cut to fit; the table is for scanning, `--verbose` for reading. Cut
- * rather than summarised: the engine puts the clause and the numbers first.
+ * The why on one line, cut to fit; the table is for scanning, `--verbose` for reading. The
+ * engine opens a why with the quoted title and clause (`"600 aid trucks a day" (Intensive…):`),
+ * which the id in the same row already names, so the table starts at the numbers instead.
  */
 export function shortWhy(why: string, width: number): string {
-  const flat = why.replace(/\s+/g, ' ').trim();
+  const flat = withoutCitation(why.replace(/\s+/g, ' ').trim());
   if (flat.length <= width) return flat;
   return `${flat.slice(0, Math.max(1, width - 1)).trimEnd()}…`;
+}
+
+/** Drops a leading `"title"` and an optional balanced `(clause)`; anything else is kept whole. */
+export function withoutCitation(why: string): string {
+  if (!why.startsWith('"')) return why;
+  const closingQuote = why.indexOf('"', 1);
+  if (closingQuote < 0) return why;
+  let at = closingQuote + 1;
+  while (why[at] === ' ') at++;
+  if (why[at] === '(') {
+    let depth = 0;
+    for (; at < why.length; at++) {
+      if (why[at] === '(') depth++;
+      else if (why[at] === ')' && --depth === 0) break;
+    }
+    if (depth !== 0) return why;
+    at++;
+  }
+  const rest = why.slice(at).replace(/^[\s:;,]+/, '');
+  return rest === '' ? why : rest;
 }
 
 export interface TableOptions {
@@ -84,7 +105,9 @@ export interface TableOptions {
 }
 
 const headings = ['ID', 'KIND', 'STATUS', 'PROGRESS', 'WHY'] as const;
-const minimumWhyWidth = 24;
+/** Narrower than this, a why says nothing; it then goes on its own line under the row. */
+const minimumWhyWidth = 40;
+const whyIndent = '    ';
 
 export function evaluationTable(evaluation: Evaluation, options: TableOptions): string {
   const { paint } = options;
@@ -107,26 +130,25 @@ export function evaluationTable(evaluation: Evaluation, options: TableOptions): 
   );
   const gap = '  ';
   const fixed = widths.reduce((sum, width) => sum + width + gap.length, 0);
-  const whyWidth = Math.max(minimumWhyWidth, options.columns - fixed);
+  const inRow = options.columns - fixed >= minimumWhyWidth;
   const cell = (text: string, column: number) => text.padEnd(widths[column] ?? 0);
 
-  lines.push(
-    paint('bold', [...headings.slice(0, 4).map((h, i) => cell(h, i)), headings[4]].join(gap)),
-  );
+  const heading = headings.slice(0, 4).map((text, column) => cell(text, column));
+  lines.push(paint('bold', (inRow ? [...heading, headings[4]] : heading).join(gap).trimEnd()));
   evaluation.obligations.forEach((obligation, index) => {
     const row = rows[index] ?? [];
     const status = paint(statusStyle[obligation.status], cell(obligation.status, 2));
-    lines.push(
-      [
-        cell(row[0] ?? '', 0),
-        cell(row[1] ?? '', 1),
-        status,
-        cell(row[3] ?? '', 3),
-        shortWhy(obligation.why, whyWidth),
-      ]
-        .join(gap)
-        .trimEnd(),
-    );
+    const cells = [cell(row[0] ?? '', 0), cell(row[1] ?? '', 1), status, cell(row[3] ?? '', 3)];
+    if (inRow) {
+      lines.push([...cells, shortWhy(obligation.why, options.columns - fixed)].join(gap));
+    } else {
+      lines.push(cells.join(gap).trimEnd());
+      const why = shortWhy(
+        obligation.why,
+        Math.max(minimumWhyWidth, options.columns - whyIndent.length),
+      );
+      lines.push(`${whyIndent}${paint('dim', why)}`);
+    }
   });
   if (evaluation.obligations.length === 0) lines.push(paint('dim', '(no obligations)'));
 

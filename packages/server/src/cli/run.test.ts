@@ -5,6 +5,7 @@ import * as core from '@truce/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wantsColor } from './arguments.js';
 import { type MemoryIoOptions, memoryIo } from './io.js';
+import { type CheckJson, evaluationJson } from './present-evaluation.js';
 import { run } from './run.js';
 
 // Small inline fixtures: the sample agreement and scenario are written by others and change.
@@ -297,5 +298,77 @@ describe('colour', () => {
     expect(wantsColor(tokens('no-color'), io({ isTTY: true }))).toBe(false);
     expect(wantsColor(tokens('no-color', 'color'), io({ isTTY: false }))).toBe(true);
     expect(wantsColor([], io({ isTTY: false, env: { FORCE_COLOR: '1' } }))).toBe(true);
+  });
+});
+
+describe('truce check', () => {
+  const asOf = '2025-01-20T20:00:00+02:00';
+  const expected = () =>
+    evaluationJson(
+      core.evaluate(core.parseAgreement(agreementYaml), core.parseEventLines(eventsJsonl), asOf),
+    );
+
+  it('prints the header, one row per obligation and the summary', async () => {
+    const result = await truce(['check', agreementFile, eventsFile, '--as-of', asOf]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    const lines = result.stdout.split('\n');
+    // Zero hour is Day 1 (19 January), so the evening of 20 January is Day 2 of phase 1.
+    expect(lines[0]).toBe(`sample-pause v2 · as of ${asOf} · Phase 1, Day 2 of 42`);
+    expect(lines[1]).toBe('Sample humanitarian pause');
+    const header = lines.findIndex((line) => line.startsWith('ID'));
+    const statuses = expected().obligations.map((entry) => entry.status);
+    expect(lines[header + 1]).toMatch(
+      new RegExp(`^aid-trucks-daily\\s+quota\\s+${statuses[0]}\\s+950 / \\d+ trucks\\b`),
+    );
+    expect(lines[header + 2]).toMatch(
+      new RegExp(`^talks-begin\\s+deadline\\s+${statuses[1]}\\s+0 / 1 `),
+    );
+    expect(result.stdout).toContain('2 obligations: ');
+    expect(result.stdout).not.toContain('\u001b[');
+  });
+
+  it('--json prints exactly the evaluation of the core, in the promised shape', async () => {
+    const result = await truce(['check', agreementFile, eventsFile, '--as-of', asOf, '--json']);
+    expect(result.code).toBe(0);
+    const json = JSON.parse(result.stdout) as CheckJson;
+    expect(json).toEqual(expected());
+    expect(Object.keys(json)).toEqual(['agreement', 'asOf', 'obligations']);
+    expect(json.agreement).toEqual({ id: 'sample-pause', version: 2 });
+    expect(json.obligations.map((entry) => entry.id)).toEqual(['aid-trucks-daily', 'talks-begin']);
+    expect(json.obligations[0]?.progress.done).toBe(950);
+    // Two-space indentation, one trailing newline: diffable and pipeable.
+    expect(result.stdout).toBe(`${JSON.stringify(json, null, 2)}\n`);
+  });
+
+  it('reads the events from stdin with -', async () => {
+    const fromFile = await truce(['check', agreementFile, eventsFile, '--as-of', asOf, '--json']);
+    const fromStdin = await truce(['check', agreementFile, '-', '--as-of', asOf, '--json'], {
+      stdin: eventsJsonl,
+    });
+    expect(fromStdin).toEqual(fromFile);
+  });
+
+  it('defaults --as-of to now, in the agreement time zone', async () => {
+    const result = await truce(['check', agreementFile, eventsFile, '--json'], {
+      now: new Date('2025-02-11T10:00:00.250Z'),
+    });
+    expect((JSON.parse(result.stdout) as CheckJson).asOf).toBe('2025-02-11T12:00:00+02:00');
+  });
+
+  it('--verbose gives every obligation its full why', async () => {
+    const result = await truce(['check', agreementFile, eventsFile, '--as-of', asOf, '-v']);
+    for (const entry of expected().obligations) {
+      expect(result.stdout).toContain(`  why: ${entry.why}`);
+    }
+  });
+
+  it('colours on a terminal only, and obeys NO_COLOR, --color and --no-color', async () => {
+    const args = ['check', agreementFile, eventsFile, '--as-of', asOf];
+    const coloured = (result: { stdout: string }) => result.stdout.includes('\u001b[');
+    expect(coloured(await truce(args, { isTTY: true }))).toBe(true);
+    expect(coloured(await truce(args, { isTTY: true, env: { NO_COLOR: '1' } }))).toBe(false);
+    expect(coloured(await truce([...args, '--no-color'], { isTTY: true }))).toBe(false);
+    expect(coloured(await truce([...args, '--color'], { isTTY: false }))).toBe(true);
   });
 });
