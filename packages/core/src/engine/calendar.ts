@@ -55,8 +55,19 @@ export class Calendar {
     };
   }
 
-  /** Offset of local time from UTC at `ms`, in milliseconds. */
+  private readonly offsets = new Map<number, number>();
+
+  /** Offset of local time from UTC at `ms`, in milliseconds (cached per half hour: zones change on it). */
   offsetAt(ms: number): number {
+    const key = Math.floor(ms / 1_800_000);
+    const cached = this.offsets.get(key);
+    if (cached !== undefined) return cached;
+    const offset = this.computeOffset(key * 1_800_000);
+    this.offsets.set(key, offset);
+    return offset;
+  }
+
+  private computeOffset(ms: number): number {
     const p = this.localParts(ms);
     const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
     return asUtc - Math.floor(ms / 1000) * 1000;
@@ -93,12 +104,21 @@ export class Calendar {
     return this.localToInstant(n - this.zeroHourDay, (hours ?? 0) * 60 + (minutes ?? 0));
   }
 
+  private lastDay = Number.NaN;
+  private lastStart = Number.NaN;
+  private lastEnd = Number.NaN;
+
   /** The day number an instant falls on. */
   dayOf(ms: number): number {
+    // Events mostly arrive in time order: the day of the last call is the likely answer.
+    if (ms >= this.lastStart && ms < this.lastEnd) return this.lastDay;
     const base = this.dayStart(this.zeroHourDay);
     let n = Math.floor((ms - base) / DAY) + this.zeroHourDay;
     while (ms < this.dayStart(n)) n--;
     while (ms >= this.dayStart(n + 1)) n++;
+    this.lastDay = n;
+    this.lastStart = this.dayStart(n);
+    this.lastEnd = this.dayStart(n + 1);
     return n;
   }
 
@@ -139,3 +159,58 @@ export function parseInstant(
 
 export const HOUR_MS = HOUR;
 export const DAY_MS = DAY;
+
+/**
+ * Milliseconds of an ISO 8601 instant such as `2025-01-19T08:30:00+02:00`, several times faster
+ * than `Date.parse` (the engine parses two per event). Anything not in that exact shape falls
+ * back to `Date.parse`, so the result is always the same as `Date.parse`'s for valid input.
+ */
+export function instantMs(text: string): number {
+  const length = text.length;
+  if (
+    length < 17 ||
+    text.charCodeAt(4) !== 45 ||
+    text.charCodeAt(7) !== 45 ||
+    text.charCodeAt(10) !== 84 ||
+    text.charCodeAt(13) !== 58
+  ) {
+    return Date.parse(text);
+  }
+  const digit = (at: number) => text.charCodeAt(at) - 48;
+  const year = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3);
+  const month = digit(5) * 10 + digit(6);
+  const day = digit(8) * 10 + digit(9);
+  const hour = digit(11) * 10 + digit(12);
+  const minute = digit(14) * 10 + digit(15);
+  let at = 16;
+  let second = 0;
+  let millis = 0;
+  if (text.charCodeAt(at) === 58) {
+    second = digit(17) * 10 + digit(18);
+    at = 19;
+    if (text.charCodeAt(at) === 46) {
+      at++;
+      let scale = 100;
+      while (at < length) {
+        const d = digit(at);
+        if (d < 0 || d > 9) break;
+        millis += d * scale;
+        scale /= 10;
+        at++;
+      }
+    }
+  }
+  const sign = text.charCodeAt(at);
+  let offset = 0;
+  if (sign === 90 && at === length - 1) offset = 0;
+  else if ((sign === 43 || sign === 45) && length - at === 6 && text.charCodeAt(at + 3) === 58) {
+    offset = (digit(at + 1) * 10 + digit(at + 2)) * 60 + digit(at + 4) * 10 + digit(at + 5);
+    if (sign === 45) offset = -offset;
+  } else {
+    return Date.parse(text);
+  }
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 24 || minute > 59 || second > 59) {
+    return Date.parse(text);
+  }
+  return Date.UTC(year, month - 1, day, hour, minute, second, Math.floor(millis)) - offset * 60_000;
+}

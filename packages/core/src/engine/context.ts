@@ -1,7 +1,7 @@
 import type { Agreement, Condition, EventMatch, Obligation, Phase } from '../agreement/schema.js';
-import type { MeasureAction, TruceEvent } from '../events/schema.js';
+import type { MeasureAction } from '../events/schema.js';
 import { type Calendar, DAY_MS } from './calendar.js';
-import type { Effective, EventIndex, Slot } from './event-index.js';
+import type { Effective, EventIndex, EventView, Slot, ViewOfType } from './event-index.js';
 import { type CompiledMatch, compileMatch } from './match.js';
 import { primary } from './reported.js';
 import type { Claim, DisputeView, PhaseStatus, Warning } from './types.js';
@@ -99,7 +99,7 @@ export function quantityKey(field: string): string {
 }
 
 export function fieldQuantity(field: string) {
-  return (event: TruceEvent): number => {
+  return (event: EventView): number => {
     const value = (event.payload as Record<string, unknown>)[field];
     return typeof value === 'number' && Number.isFinite(value) ? value : 0;
   };
@@ -430,7 +430,7 @@ export class Context {
       })[];
     const resolved = new Map<string, Effective>();
     for (const record of this.records(systemMatches.disputeResolved)) {
-      const event = record.event as Extract<TruceEvent, { type: 'dispute_resolved' }>;
+      const event = record.event as ViewOfType<'dispute_resolved'>;
       if (!this.mediators.has(event.source)) {
         this.warnings.push({
           eventId: event.id,
@@ -443,7 +443,7 @@ export class Context {
     const seen = new Set<string>();
     const list: (DisputeView & { obligations: string[]; resolvedAt: number | null })[] = [];
     for (const record of this.records(systemMatches.disputeOpened)) {
-      const event = record.event as Extract<TruceEvent, { type: 'dispute_opened' }>;
+      const event = record.event as ViewOfType<'dispute_opened'>;
       if (seen.has(event.payload.dispute)) continue;
       seen.add(event.payload.dispute);
       const claims: Claim[] = event.payload.claims.map((c) => ({
@@ -476,7 +476,7 @@ export class Context {
     if (!this.measureList) {
       const list: AppliedMeasure[] = [];
       for (const record of this.records(systemMatches.disputeResolved)) {
-        const event = record.event as Extract<TruceEvent, { type: 'dispute_resolved' }>;
+        const event = record.event as ViewOfType<'dispute_resolved'>;
         if (!this.mediators.has(event.source)) continue;
         for (const measure of event.payload.measures) {
           list.push({
@@ -498,7 +498,7 @@ export class Context {
     if (!this.findingList) {
       const list: Finding[] = [];
       for (const record of this.records(systemMatches.finding)) {
-        const event = record.event as Extract<TruceEvent, { type: 'finding_recorded' }>;
+        const event = record.event as ViewOfType<'finding_recorded'>;
         if (event.payload.outcome !== 'confirmed' || !event.payload.obligation) continue;
         if (!this.verifiers.has(event.source)) {
           this.warnings.push({
@@ -516,17 +516,13 @@ export class Context {
 
   allegations(obligationId: string): Effective[] {
     return this.records(systemMatches.incident).filter(
-      (r) =>
-        (r.event as Extract<TruceEvent, { type: 'incident_reported' }>).payload.obligation ===
-        obligationId,
+      (r) => (r.event as ViewOfType<'incident_reported'>).payload.obligation === obligationId,
     );
   }
 
   withheld(obligationId: string): Effective[] {
     return this.records(systemMatches.withheld).filter(
-      (r) =>
-        (r.event as Extract<TruceEvent, { type: 'release_withheld' }>).payload.obligation ===
-        obligationId,
+      (r) => (r.event as ViewOfType<'release_withheld'>).payload.obligation === obligationId,
     );
   }
 }

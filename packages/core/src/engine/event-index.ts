@@ -1,5 +1,5 @@
 import { payloadSchemas, type TruceEvent } from '../events/schema.js';
-import type { Calendar } from './calendar.js';
+import { type Calendar, instantMs } from './calendar.js';
 import type { CompiledMatch } from './match.js';
 
 /**
@@ -21,17 +21,36 @@ export interface Revision {
   root: EventRecord | null;
 }
 
-export interface EventRecord {
-  id: string;
-  event: TruceEvent;
-  occurredAt: number;
-  reportedAt: number;
-  day: number;
-  revisions: Revision[];
+type ViewOf<E> = E extends TruceEvent ? Pick<E, 'id' | 'type' | 'source' | 'payload'> : never;
+/** What the kinds read of an event: who reported what. Times are numbers on the record. */
+export type EventView = ViewOf<TruceEvent>;
+export type ViewOfType<T extends TruceEvent['type']> = Extract<EventView, { type: T }>;
+
+/**
+ * One event as the index keeps it: times parsed once, the type and source interned, the
+ * original date-time strings dropped. At a million events this halves the memory of keeping
+ * the parsed objects, and with it the garbage collector's work.
+ */
+export class EventRecord {
+  revisions: Revision[] | null = null;
+  constructor(
+    readonly id: string,
+    readonly type: TruceEvent['type'],
+    readonly source: string,
+    readonly payload: TruceEvent['payload'],
+    readonly occurredAt: number,
+    readonly reportedAt: number,
+    readonly day: number,
+  ) {}
+
+  /** The event as reported (before any correction), for the kinds. */
+  get event(): EventView {
+    return this as unknown as EventView;
+  }
 }
 
 export interface Effective {
-  event: TruceEvent;
+  event: EventView;
   record: EventRecord;
   /** The correction that gave this version, when one applies. */
   correctedBy: string | null;
@@ -40,19 +59,21 @@ export interface Effective {
 export interface Bucket {
   plain: EventRecord[];
   revised: EventRecord[];
-  /** quantity key → source → sum over `plain`. */
-  sums: Map<string, Map<string, number>>;
+  /** Per registered quantity (in order), per source number: the sum over `plain`. */
+  sums: number[][];
   /** Latest occurredAt/reportedAt of anything in the bucket: below it, sums need a filtered rescan. */
   maxTime: number;
   /** Bumped on every change, so that per-day results can be cached by the kinds. */
   version: number;
 }
 
-export type Quantity = (event: TruceEvent) => number;
+export type Quantity = (event: EventView) => number;
 
 export class Slot {
   readonly buckets = new Map<number, Bucket>();
   readonly quantities = new Map<string, Quantity>();
+  private readonly quantityList: Quantity[] = [];
+  private readonly quantityIndex = new Map<string, number>();
   private readonly members = new Set<string>();
   private sortedDays: number[] | null = null;
   maxTime = Number.NEGATIVE_INFINITY;
@@ -65,7 +86,22 @@ export class Slot {
   ) {}
 
   addQuantity(key: string, quantity: Quantity): void {
+    if (this.quantities.has(key)) return;
     this.quantities.set(key, quantity);
+    this.quantityIndex.set(key, this.quantityList.length);
+    this.quantityList.push(quantity);
+  }
+
+  private adjust(bucket: Bucket, record: EventRecord, sign: 1 | -1): void {
+    const source = this.index.sourceNumber(record.source);
+    for (let q = 0; q < this.quantityList.length; q++) {
+      let bySource = bucket.sums[q];
+      if (bySource === undefined) {
+        bySource = [];
+        bucket.sums[q] = bySource;
+      }
+      bySource[source] = (bySource[source] ?? 0) + sign * this.quantityList[q]!(record.event);
+    }
   }
 
   has(record: EventRecord): boolean {
@@ -78,7 +114,7 @@ export class Slot {
       bucket = {
         plain: [],
         revised: [],
-        sums: new Map(),
+        sums: [],
         maxTime: Number.NEGATIVE_INFINITY,
         version: 0,
       };
@@ -99,15 +135,7 @@ export class Slot {
     this.members.add(record.id);
     const bucket = this.bucket(record.day);
     bucket.plain.push(record);
-    for (const [key, quantity] of this.quantities) {
-      let bySource = bucket.sums.get(key);
-      if (!bySource) {
-        bySource = new Map();
-        bucket.sums.set(key, bySource);
-      }
-      const source = record.event.source;
-      bySource.set(source, (bySource.get(source) ?? 0) + quantity(record.event));
-    }
+    this.adjust(bucket, record, 1);
     this.touch(bucket, Math.max(record.occurredAt, record.reportedAt));
   }
 
@@ -118,11 +146,7 @@ export class Slot {
       const at = bucket.plain.indexOf(record);
       if (at >= 0) {
         bucket.plain.splice(at, 1);
-        for (const [key, quantity] of this.quantities) {
-          const bySource = bucket.sums.get(key);
-          const source = record.event.source;
-          if (bySource) bySource.set(source, (bySource.get(source) ?? 0) - quantity(record.event));
-        }
+        this.adjust(bucket, record, -1);
         bucket.revised.push(record);
       }
     } else {
@@ -138,11 +162,7 @@ export class Slot {
     const plainAt = bucket.plain.indexOf(record);
     if (plainAt >= 0) {
       bucket.plain.splice(plainAt, 1);
-      for (const [key, quantity] of this.quantities) {
-        const bySource = bucket.sums.get(key);
-        const source = record.event.source;
-        if (bySource) bySource.set(source, (bySource.get(source) ?? 0) - quantity(record.event));
-      }
+      this.adjust(bucket, record, -1);
     }
     const revisedAt = bucket.revised.indexOf(record);
     if (revisedAt >= 0) bucket.revised.splice(revisedAt, 1);
@@ -169,11 +189,14 @@ export class Slot {
     const add = (source: string, amount: number) =>
       out.set(source, (out.get(source) ?? 0) + amount);
     if (asOf >= bucket.maxTime) {
-      for (const [source, sum] of bucket.sums.get(quantityKey) ?? [])
-        if (sum !== 0) add(source, sum);
+      // A source present in the array reported on that day, even if its figure is 0.
+      const sums = bucket.sums[this.quantityIndex.get(quantityKey) ?? -1] ?? [];
+      sums.forEach((sum, source) => {
+        add(this.index.sourceName(source), sum);
+      });
     } else {
       for (const record of bucket.plain) {
-        if (known(record, asOf)) add(record.event.source, quantity(record.event));
+        if (known(record, asOf)) add(record.source, quantity(record.event));
       }
     }
     for (const record of bucket.revised) {
@@ -242,7 +265,9 @@ export interface IndexWarning {
 export class EventIndex {
   private readonly records = new Map<string, EventRecord>();
   private readonly revisions = new Map<string, Revision>();
-  private readonly canonical = new Map<string, string>();
+  private readonly strings = new Map<string, string>();
+  private readonly sourceNumbers = new Map<string, number>();
+  private readonly sourceNames: string[] = [];
   /** Revisions whose target has not arrived yet, by target id. */
   private readonly pending = new Map<string, Revision[]>();
   private readonly slotsByType = new Map<string, Slot[]>();
@@ -270,54 +295,103 @@ export class EventIndex {
     return slot;
   }
 
+  /** Sources as small numbers, so that per-day sums are arrays rather than maps. */
+  sourceNumber(source: string): number {
+    let number = this.sourceNumbers.get(source);
+    if (number === undefined) {
+      number = this.sourceNames.length;
+      this.sourceNumbers.set(source, number);
+      this.sourceNames.push(source);
+    }
+    return number;
+  }
+
+  sourceName(number: number): string {
+    return this.sourceNames[number] ?? '';
+  }
+
+  private intern(value: string): string {
+    const known = this.strings.get(value);
+    if (known !== undefined) return known;
+    this.strings.set(value, value);
+    return value;
+  }
+
   append(event: TruceEvent): void {
-    const previous = this.canonical.get(event.id);
-    if (previous !== undefined) {
-      const text = JSON.stringify(event);
-      if (text === previous) return;
+    const occurredAt = instantMs(event.occurredAt);
+    const reportedAt =
+      event.reportedAt === event.occurredAt ? occurredAt : instantMs(event.reportedAt);
+    const existing = this.records.get(event.id);
+    const existingRevision = this.revisions.get(event.id);
+    if (existing !== undefined || existingRevision !== undefined) {
+      // Only on an id collision is it worth serialising: the same content is a retry, ignored.
+      const normal = (type: string, source: string, o: number, r: number, payload: unknown) =>
+        JSON.stringify([type, source, o, r, payload]);
+      const text = normal(event.type, event.source, occurredAt, reportedAt, event.payload);
+      const before = existing
+        ? normal(
+            existing.type,
+            existing.source,
+            existing.occurredAt,
+            existing.reportedAt,
+            existing.payload,
+          )
+        : normal(
+            existingRevision!.event.type,
+            existingRevision!.event.source,
+            existingRevision!.occurredAt,
+            existingRevision!.reportedAt,
+            existingRevision!.event.payload,
+          );
+      if (text === before) return;
       // Keep one version whatever the arrival order: the one whose JSON sorts first.
       this.warnings.push({
         eventId: event.id,
         message: `two different events share the id ${event.id}; only one is used`,
         reportedAt: Number.NEGATIVE_INFINITY,
       });
-      if (text > previous) return;
+      if (text > before) return;
       this.removeExisting(event.id);
-      this.canonical.set(event.id, text);
-    } else {
-      this.canonical.set(event.id, JSON.stringify(event));
     }
     this.count++;
-    const occurredAt = Date.parse(event.occurredAt);
-    const reportedAt = Date.parse(event.reportedAt);
     if (event.type === 'correction' || event.type === 'retraction') {
       const revision: Revision = { event, occurredAt, reportedAt, voidedBy: [], root: null };
       this.revisions.set(event.id, revision);
       this.attach(revision);
-      for (const waiting of this.pending.get(event.id) ?? []) this.attach(waiting);
-      this.pending.delete(event.id);
+      const waiting = this.pending.get(event.id);
+      if (waiting) {
+        this.pending.delete(event.id);
+        for (const other of waiting) this.attach(other);
+      }
       return;
     }
-    const record: EventRecord = {
-      id: event.id,
-      event,
+    const record = new EventRecord(
+      event.id,
+      this.intern(event.type) as TruceEvent['type'],
+      this.intern(event.source),
+      event.payload,
       occurredAt,
       reportedAt,
-      day: this.calendar.dayOf(occurredAt),
-      revisions: [],
-    };
+      this.calendar.dayOf(occurredAt),
+    );
     this.records.set(event.id, record);
-    for (const slot of this.slotsByType.get(event.type) ?? []) {
-      if (slot.match.test(event)) slot.addPlain(record);
+    const slots = this.slotsByType.get(record.type);
+    if (slots !== undefined) {
+      for (const slot of slots) if (slot.match.test(record.event)) slot.addPlain(record);
     }
-    for (const waiting of this.pending.get(event.id) ?? []) this.attach(waiting);
-    this.pending.delete(event.id);
+    if (this.pending.size > 0) {
+      const waiting = this.pending.get(event.id);
+      if (waiting) {
+        this.pending.delete(event.id);
+        for (const other of waiting) this.attach(other);
+      }
+    }
   }
 
   private removeExisting(id: string): void {
     const record = this.records.get(id);
     if (record) {
-      for (const slot of this.slotsByType.get(record.event.type) ?? []) slot.remove(record);
+      for (const slot of this.slotsByType.get(record.type) ?? []) slot.remove(record);
       this.records.delete(id);
       this.count--;
     }
@@ -356,16 +430,20 @@ export class EventIndex {
   }
 
   private addTo(record: EventRecord, revision: Revision): void {
-    if (record.revisions.includes(revision)) return;
+    if (record.revisions?.includes(revision)) return;
     revision.root = record;
+    record.revisions ??= [];
     record.revisions.push(revision);
     this.revise(record, revision.reportedAt);
   }
 
   /** Re-index a record whose effective version may have changed. */
   private revise(record: EventRecord, time: number): void {
-    const candidates = [record.event, ...record.revisions.map((r) => this.corrected(record, r))];
-    for (const slot of this.slotsByType.get(record.event.type) ?? []) {
+    const candidates = [
+      record.event,
+      ...(record.revisions ?? []).map((r) => this.corrected(record, r)),
+    ];
+    for (const slot of this.slotsByType.get(record.type) ?? []) {
       const matchesSome = candidates.some(
         (candidate) => candidate !== null && slot.match.test(candidate),
       );
@@ -373,12 +451,17 @@ export class EventIndex {
     }
   }
 
-  private corrected(record: EventRecord, revision: Revision): TruceEvent | null {
+  private corrected(record: EventRecord, revision: Revision): EventView | null {
     if (revision.event.type !== 'correction') return null;
-    const schema = payloadSchemas[record.event.type as keyof typeof payloadSchemas];
+    const schema = payloadSchemas[record.type];
     const parsed = schema.safeParse(revision.event.payload.payload);
     if (!parsed.success) return null;
-    return { ...record.event, payload: parsed.data } as TruceEvent;
+    return {
+      id: record.id,
+      type: record.type,
+      source: record.source,
+      payload: parsed.data,
+    } as EventView;
   }
 
   private authorised(original: { source: string }, revision: Revision): boolean {
@@ -392,12 +475,12 @@ export class EventIndex {
    */
   effective(record: EventRecord, asOf: number): Effective | null {
     if (!known(record, asOf)) return null;
-    if (record.revisions.length === 0) return { event: record.event, record, correctedBy: null };
+    if (record.revisions === null) return { event: record.event, record, correctedBy: null };
     const applicable = record.revisions
       .filter(
         (revision) =>
           revision.reportedAt <= asOf &&
-          this.authorised(record.event, revision) &&
+          this.authorised(record, revision) &&
           !revision.voidedBy.some(
             (v) => v.reportedAt <= asOf && this.authorised(revision.event, v),
           ),
@@ -426,16 +509,16 @@ export class EventIndex {
           message: `${revision.event.type} of unknown event ${target}`,
           reportedAt: revision.reportedAt,
         });
-      } else if (root && !this.authorised(root.event, revision)) {
+      } else if (root && !this.authorised(root, revision)) {
         out.push({
           eventId: id,
-          message: `${revision.event.type} of ${target} by ${revision.event.source} not applied: only ${root.event.source} (the reporter) or a mediator may revise it; recorded as a counter-claim`,
+          message: `${revision.event.type} of ${target} by ${revision.event.source} not applied: only ${root.source} (the reporter) or a mediator may revise it; recorded as a counter-claim`,
           reportedAt: revision.reportedAt,
         });
       } else if (root && revision.event.type === 'correction' && !this.corrected(root, revision)) {
         out.push({
           eventId: id,
-          message: `correction of ${target} not applied: its payload is not a valid ${root.event.type} payload`,
+          message: `correction of ${target} not applied: its payload is not a valid ${root.type} payload`,
           reportedAt: revision.reportedAt,
         });
       }

@@ -1,5 +1,6 @@
 import type { EventMatch } from '../agreement/schema.js';
-import type { Person, TruceEvent } from '../events/schema.js';
+import type { Person } from '../events/schema.js';
+import type { EventView } from './event-index.js';
 
 type Scalar = string | number | boolean;
 type FieldTest = (value: unknown) => boolean;
@@ -23,11 +24,11 @@ export interface CompiledMatch {
   key: string;
   types: ReadonlySet<string>;
   /** Does the event (as it stands after corrections) match type, source and payload fields? */
-  test(event: TruceEvent): boolean;
+  test(event: EventView): boolean;
   /** The persons of a matching event that count (all of them when the match has no `persons`). */
-  persons(event: TruceEvent): Person[];
+  persons(event: EventView): Person[];
   /** How much a matching event counts: persons where it carries persons, otherwise 1. */
-  quantity(event: TruceEvent): number;
+  quantity(event: EventView): number;
   describe(): string;
 }
 
@@ -39,7 +40,7 @@ export function compileMatch(match: EventMatch): CompiledMatch {
       : new Set(Array.isArray(match.source) ? match.source : [match.source]);
   const payloadTest = recordTest(match.where);
   const personTest = match.persons ? recordTest(match.persons.where) : null;
-  const persons = (event: TruceEvent): Person[] => {
+  const persons = (event: EventView): Person[] => {
     const list = (event.payload as { persons?: unknown }).persons;
     if (!Array.isArray(list)) return [];
     const all = list as Person[];

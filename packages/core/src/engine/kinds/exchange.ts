@@ -1,7 +1,7 @@
 import type { ExchangeObligation } from '../../agreement/schema.js';
-import type { TruceEvent } from '../../events/schema.js';
 import { HOUR_MS } from '../calendar.js';
 import { type Context, compiledMatch, formatNumber } from '../context.js';
+import type { EventView, ViewOfType } from '../event-index.js';
 import { primary } from '../reported.js';
 import { type KindResult, result, uniqueIds } from './result.js';
 
@@ -74,7 +74,7 @@ export function evaluateExchange(obligation: ExchangeObligation, context: Contex
       owe('*', record.record.occurredAt, all, record.event.id);
     }
   }
-  const personsOf = (event: TruceEvent) => releaseMatch.persons(event);
+  const personsOf = (event: EventView) => releaseMatch.persons(event);
   const constraints: Constraint[] = [...owedBy.entries()].map(([category, steps]) => {
     let cumulative = 0;
     const list: Constraint['releases'] = [];
@@ -122,7 +122,7 @@ export function evaluateExchange(obligation: ExchangeObligation, context: Contex
     }
   }
   const withheld = context.withheld(obligation.id).map((r) => {
-    const event = r.event as Extract<TruceEvent, { type: 'release_withheld' }>;
+    const event = r.event as ViewOfType<'release_withheld'>;
     return {
       id: event.id,
       text: `${event.source} reports withholding ${formatNumber(event.payload.persons)}: "${event.payload.reason}" (${event.id})`,
