@@ -50,9 +50,9 @@ interface Vectors {
   roots: string[];
   inclusionProofs: { leaf: number; size: number; proof: string[] }[];
   consistencyProofs: { size1: number; size2: number; proof: string[] }[];
-  inclusionPlans: { size: number; index: number; nodes: unknown[] }[];
+  inclusionPlans: { size: number; index: number; nodes: GoNode[] }[];
   inclusionPlanErrors: [number, number][];
-  consistencyPlans: { size1: number; size2: number; nodes: unknown[] }[];
+  consistencyPlans: { size1: number; size2: number; nodes: GoNode[] }[];
   consistencyPlanErrors: [number, number][];
 }
 
@@ -64,7 +64,9 @@ const roots = vectors.roots.map(hex);
 const someHash = hex('abacaba000000000000000000000000000000000000000000060061e00123456');
 
 /** Node ids of a Go plan, flattened: Go's rehashed groups are a nested list in the vectors. */
-function flatIds(nodes: unknown[]): string[] {
+type GoNode = [number, number] | [number, number][];
+
+function flatIds(nodes: GoNode[]): string[] {
   return nodes
     .flatMap((n) => (Array.isArray(n[0]) ? (n as [number, number][]) : [n as [number, number]]))
     .map(([level, index]) => `${level}/${index}`)
