@@ -205,7 +205,8 @@ function details(obligation: ObligationStatus, paint: Paint): string[] {
     `  why: ${obligation.why}`,
   ];
   if (obligation.forecast) {
-    const when = obligation.forecast.metAt ?? 'not at the current rate';
+    // No date is not a verdict: the basis says whether there is no rate or no end in sight.
+    const when = obligation.forecast.metAt ?? 'no date';
     lines.push(`  forecast: ${when} (${obligation.forecast.basis})`);
   }
   if (obligation.sources.length > 0) {
