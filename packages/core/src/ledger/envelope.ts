@@ -53,6 +53,23 @@ const maxIdempotencyKeyLength = 256;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: idempotency keys are printable text
 const controlCharacter = /[\u0000-\u001f\u007f]/;
 
+// Verifying an envelope derives the key id of the key it is given; keys are reused for many
+// envelopes, so the hash part is remembered per KeyObject.
+const fingerprints = new WeakMap<KeyObject, string>();
+
+function fingerprint(publicKey: PublicKeyInput): string {
+  const cached =
+    typeof publicKey === 'object' && !(publicKey instanceof Uint8Array)
+      ? fingerprints.get(publicKey)
+      : undefined;
+  if (cached) return cached;
+  const digest = createHash('sha256').update(rawPublicKey(publicKey)).digest();
+  const hex = toHex(digest.subarray(0, keyIdHashBytes));
+  if (typeof publicKey === 'object' && !(publicKey instanceof Uint8Array))
+    fingerprints.set(publicKey, hex);
+  return hex;
+}
+
 /** `<org>:<hex of the first 8 bytes of SHA-256(raw public key)>`. */
 export function keyIdFor(org: string, publicKey: PublicKeyInput): string {
   if (!slug.safeParse(org).success) {
@@ -61,8 +78,7 @@ export function keyIdFor(org: string, publicKey: PublicKeyInput): string {
       `organisation id ${JSON.stringify(org)} is not a slug (lower-case letters, digits, ".", "_", "-")`,
     );
   }
-  const digest = createHash('sha256').update(rawPublicKey(publicKey)).digest();
-  return `${org}:${toHex(digest.subarray(0, keyIdHashBytes))}`;
+  return `${org}:${fingerprint(publicKey)}`;
 }
 
 function envelopeProblems(value: unknown, signed: boolean, checkEvent = true): ErrorDetail[] {
