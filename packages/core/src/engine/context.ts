@@ -258,21 +258,26 @@ export class Context {
         const days = primary(rule.days);
         const records = this.records(rule.measure);
         const match = compiledMatch(rule.measure);
+        // Releases that earn an extra day happen during that day (the mediators announce it the
+        // evening before), so each round also counts what happened in the candidate extension.
         let current = nominalEnd;
+        let counted = 0;
         for (let round = 0; round < 400; round++) {
-          let counted = 0;
-          for (const record of records)
-            if (record.record.occurredAt < current) counted += match.quantity(record.event);
+          const horizon = Math.min(current + days * DAY_MS, cap);
+          counted = 0;
+          for (const record of records) {
+            if (record.record.occurredAt < horizon) counted += match.quantity(record.event);
+          }
           const extra = Math.floor(Math.max(0, counted - beyond) / every) * days;
           const next = Math.min(calendar.dayStart(calendar.dayOf(start) + duration + extra), cap);
-          if (next === current) {
-            if (extra > 0)
-              notes.push(
-                `+${extra} day${extra === 1 ? '' : 's'} for ${formatNumber(counted - beyond)} counted beyond ${formatNumber(beyond)}`,
-              );
-            break;
-          }
+          if (next <= current) break;
           current = next;
+        }
+        const extraDays = Math.round((current - nominalEnd) / DAY_MS);
+        if (extraDays > 0) {
+          notes.push(
+            `+${extraDays} day${extraDays === 1 ? '' : 's'} for ${formatNumber(Math.max(0, counted - beyond))} counted beyond ${formatNumber(beyond)}`,
+          );
         }
         end = current;
       }

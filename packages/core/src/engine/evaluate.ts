@@ -3,7 +3,7 @@ import { TruceError } from '../errors.js';
 import type { TruceEvent } from '../events/schema.js';
 import { Calendar, parseInstant } from './calendar.js';
 import { Context, compiledMatch, matchesIn } from './context.js';
-import { EventIndex } from './event-index.js';
+import { EventIndex, type ViewOfType } from './event-index.js';
 import { evaluateDeadline } from './kinds/deadline.js';
 import { evaluateExchange } from './kinds/exchange.js';
 import { evaluatePermission } from './kinds/permission.js';
@@ -184,6 +184,21 @@ function present(obligation: Obligation, context: Context): ObligationStatus {
   const disputes = context.openDisputes(obligation.id);
   let status = outcome.status;
   let why = outcome.why;
+  // A confirmed finding is a breach whatever the counts say (prohibitions count findings as
+  // violations themselves).
+  const findings = obligation.kind === 'prohibition' ? [] : context.findings(obligation.id);
+  if (findings.length > 0) {
+    const list = findings
+      .map(({ event: { event } }) => {
+        const finding = event as ViewOfType<'finding_recorded'>;
+        return `${finding.id} by ${finding.source} on incident ${finding.payload.incident}${finding.payload.attributedTo ? `, attributed to ${finding.payload.attributedTo}` : ''}: ${finding.payload.summary}`;
+      })
+      .join('; ');
+    if (status !== 'breached')
+      why = `Breached by a confirmed finding (${list}). The counts alone say ${status}: ${why}`;
+    else why = `${why} Confirmed finding: ${list}.`;
+    status = 'breached';
+  }
   let underlying: ObligationStatus['underlying'] = null;
   if (waived) {
     underlying = status;
@@ -214,6 +229,7 @@ function present(obligation: Obligation, context: Context): ObligationStatus {
     ...disputes.map((d) => d.eventId),
     ...(waived ? [waived.eventId] : []),
     ...(suspension ? [suspension.eventId] : []),
+    ...findings.map((f) => f.event.event.id),
   ];
   return {
     id: obligation.id,

@@ -41,6 +41,8 @@ export interface PeriodFigure {
   required: number;
   met: boolean;
   complete: boolean;
+  /** False while no source has reported a figure for the period: unreported is not zero. */
+  reported: boolean;
   sources: SourceFigure[];
 }
 

@@ -11,13 +11,17 @@ export function evaluateDeadline(obligation: DeadlineObligation, context: Contex
   const by = obligation.by;
   let due: number | null;
   let dueText: string;
+  // Whether `dueText` already names the instant; otherwise it is added in brackets.
+  let precise = false;
   if ('day' in by) {
     const day = primary(by.day);
     due = by.time ? calendar.at(day, by.time) : calendar.dayEnd(day);
     dueText = by.time ? `by Day ${day} ${by.time}` : `by the end of Day ${day}`;
+    precise = true;
   } else if ('at' in by) {
     due = Date.parse(by.at);
     dueText = `by ${calendar.describe(due)}`;
+    precise = true;
   } else {
     const trigger = context.conditionTime(by.after);
     const hours = primary(by.withinHours);
@@ -45,7 +49,7 @@ export function evaluateDeadline(obligation: DeadlineObligation, context: Contex
       eventIds: act ? [act.event.id] : [],
     });
   }
-  const dueAt = calendar.describe(due);
+  const dueAt = precise ? '' : ` (${calendar.describe(due)})`;
   if (act) {
     const doneAt = act.record.occurredAt;
     const late = doneAt > due;
@@ -54,8 +58,8 @@ export function evaluateDeadline(obligation: DeadlineObligation, context: Contex
       status: late ? 'late' : 'met',
       progress: { done: 1, required: 1, unit },
       why: late
-        ? `${what} was due ${dueText}${delayText} (${dueAt}); ${act.event.source} reported it done at ${calendar.describe(doneAt)}, ${formatHours(hoursLate)} late (${act.event.id}).`
-        : `${what} was due ${dueText}${delayText} (${dueAt}); done at ${calendar.describe(doneAt)} as reported by ${act.event.source} (${act.event.id}).`,
+        ? `${what} was due ${dueText}${delayText}${dueAt}; ${act.event.source} reported it done at ${calendar.describe(doneAt)}, ${formatHours(hoursLate)} late (${act.event.id}).`
+        : `${what} was due ${dueText}${delayText}${dueAt}; done at ${calendar.describe(doneAt)} as reported by ${act.event.source} (${act.event.id}).`,
       eventIds: [act.event.id, ...measureIds],
       dueAt: due,
       metAt: doneAt,
@@ -65,7 +69,7 @@ export function evaluateDeadline(obligation: DeadlineObligation, context: Contex
     return result({
       status: 'breached',
       progress: { done: 0, required: 1, unit },
-      why: `${what} was due ${dueText}${delayText} (${dueAt}); no event reports it done as of ${calendar.describe(asOf)}, ${formatHours((asOf - due) / HOUR_MS)} after the deadline.`,
+      why: `${what} was due ${dueText}${delayText}${dueAt}; no event reports it done as of ${calendar.describe(asOf)}, ${formatHours((asOf - due) / HOUR_MS)} after the deadline.`,
       eventIds: measureIds,
       dueAt: due,
     });
@@ -74,7 +78,7 @@ export function evaluateDeadline(obligation: DeadlineObligation, context: Contex
     return result({
       status: 'not_started',
       progress: { done: 0, required: 1, unit },
-      why: `${what} is due ${dueText} (${dueAt}); it ${window.why}.`,
+      why: `${what} is due ${dueText}${dueAt}; it ${window.why}.`,
       dueAt: due,
     });
   }
@@ -83,7 +87,7 @@ export function evaluateDeadline(obligation: DeadlineObligation, context: Contex
   return result({
     status: atRisk ? 'at_risk' : 'on_track',
     progress: { done: 0, required: 1, unit },
-    why: `${what} is due ${dueText}${delayText} (${dueAt}); not yet reported done, ${formatHours(left)} left${atRisk ? ` (warning within ${obligation.warnHours} h)` : ''}.`,
+    why: `${what} is due ${dueText}${delayText}${dueAt}; not yet reported done, ${formatHours(left)} left${atRisk ? ` (warning within ${obligation.warnHours} h)` : ''}.`,
     eventIds: measureIds,
     forecast: { metAt: null, basis: 'a single act: no rate to extrapolate' },
     dueAt: due,

@@ -100,26 +100,29 @@ export function evaluateExchange(obligation: ExchangeObligation, context: Contex
     const label = constraint.category === '*' ? 'in all' : `of category ${constraint.category}`;
     // Cumulative steps sorted by due are monotone only per counterpart order; keep the max so far.
     let owed = 0;
-    for (const step of constraint.steps) {
+    let overdue: string | null = null;
+    let late: string | null = null;
+    constraint.steps.forEach((step, index) => {
       owed = Math.max(owed, step.cumulative);
+      // Several counterpart persons released together owe at one instant: judge the sum once.
+      if (constraint.steps[index + 1]?.due === step.due) return;
       const paid = constraint.releases.find((r) => r.cumulative >= owed) ?? null;
       if (paid === null || paid.time > asOf) {
         if (step.due <= asOf) {
           const madeByDue =
             constraint.releases.filter((r) => r.time <= step.due).at(-1)?.cumulative ?? 0;
-          breaches.push(
-            `${formatNumber(owed)} ${label} due by ${calendar.describe(step.due)} (for ${step.origin}), ${formatNumber(madeByDue)} released by then`,
-          );
+          // Only the largest overdue sum of a category is worth reading: it includes the others.
+          overdue = `${formatNumber(owed)} ${label} due by ${calendar.describe(step.due)} (for ${step.origin}), ${formatNumber(madeByDue)} released by then`;
           dueAt ??= step.due;
         } else {
           pending.push(step);
         }
       } else if (paid.time > step.due) {
-        lates.push(
-          `${formatNumber(owed)} ${label} due ${calendar.describe(step.due)}, reached ${calendar.describe(paid.time)} (${paid.id})`,
-        );
+        late = `${formatNumber(owed)} ${label} due ${calendar.describe(step.due)}, reached ${calendar.describe(paid.time)} (${paid.id})`;
       }
-    }
+    });
+    if (overdue) breaches.push(overdue);
+    if (late) lates.push(late);
   }
   const withheld = context.withheld(obligation.id).map((r) => {
     const event = r.event as ViewOfType<'release_withheld'>;

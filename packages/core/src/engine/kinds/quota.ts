@@ -114,6 +114,7 @@ export function evaluateQuota(obligation: QuotaObligation, context: Context): Ki
       required,
       met: meets(obligation, combined.done, required),
       complete,
+      reported: combined.sources.length > 0,
       sources: combined.sources,
     });
   }
@@ -165,7 +166,9 @@ export function evaluateQuota(obligation: QuotaObligation, context: Context): Ki
     });
   }
 
-  const complete = periods.filter((p) => p.complete);
+  // A day no source has reported on is not judged: unreported is not zero.
+  const unreported = periods.filter((p) => p.complete && !p.reported);
+  const complete = periods.filter((p) => p.complete && p.reported);
   const short = complete.filter((p) => !p.met);
   const current = periods.find((p) => !p.complete) ?? null;
   const last = complete[complete.length - 1] ?? null;
@@ -181,6 +184,12 @@ export function evaluateQuota(obligation: QuotaObligation, context: Context): Ki
             .map(describePeriod)
             .join('; ')}${short.length > 5 ? '; …' : ''}).`;
 
+  const unreportedText = unreported.length
+    ? ` No figures yet for ${unreported.length === 1 ? 'Day' : 'Days'} ${unreported
+        .slice(-8)
+        .map((p) => p.day)
+        .join(', ')}${unreported.length > 8 ? ' …' : ''}.`
+    : '';
   let forecast: KindResult['forecast'] = null;
   let currentShort = false;
   if (current) {
@@ -200,8 +209,12 @@ export function evaluateQuota(obligation: QuotaObligation, context: Context): Ki
         basis: `rate so far on Day ${current.day} (${formatNumber(current.done)} ${unit} in ${Math.round(elapsed / 360_000) / 10} h)`,
       };
       // Early in the day a straight-line forecast is noise (crossings open in daytime): warn only after half of it.
+      // Sources often report a day's total once, after the fact: with no report yet today
+      // there is no rate to go on, only silence.
       currentShort =
-        elapsed >= (periodEnd - periodStart) / 2 && (metAt === null || metAt > periodEnd);
+        current.sources.length > 0 &&
+        elapsed >= (periodEnd - periodStart) / 2 &&
+        (metAt === null || metAt > periodEnd);
     } else {
       currentShort = !current.met;
     }
@@ -244,7 +257,7 @@ export function evaluateQuota(obligation: QuotaObligation, context: Context): Ki
   return result({
     status,
     progress: { done: totalDone, required: totalRequired, unit },
-    why: `${clause}: ${headline}.${shortText} Figures: ${ruleText}.${sourceText}`,
+    why: `${clause}: ${headline}.${shortText}${unreportedText} Figures: ${ruleText}.${sourceText}`,
     forecast,
     sources,
     periods,
