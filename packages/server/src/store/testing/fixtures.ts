@@ -4,11 +4,20 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { openMemoryStore } from '../memory-store.js';
@@ -57,15 +66,28 @@ async function pgliteTemplate(): Promise<string> {
     .digest('hex')
     .slice(0, 16);
   const folder = join(tmpdir(), `truce-pglite-template-${key}`);
-  if (existsSync(join(folder, 'pglite', 'PG_VERSION'))) return folder;
-  const draft = temporaryFolder('template-draft');
-  const store = await openPgliteStore({ dataDir: draft, durability: 'process-crash' });
-  await store.close();
-  try {
-    renameSync(draft, folder);
-  } catch {
-    // Another test process made it first; theirs is as good as ours.
-    rmSync(draft, { recursive: true, force: true });
+  const ready = () => existsSync(join(folder, 'pglite', 'PG_VERSION'));
+  // Test files run in parallel: one creates the template while the others wait for it, rather
+  // than running initdb side by side on a machine with two cores.
+  const creating = `${folder}.creating`;
+  for (let waited = 0; !ready(); waited += 250) {
+    try {
+      mkdirSync(creating);
+    } catch {
+      if (waited > 180_000) rmSync(creating, { recursive: true, force: true });
+      await sleep(250);
+      continue;
+    }
+    try {
+      if (ready()) break;
+      const draft = temporaryFolder('template-draft');
+      // Through the store itself, so a cold run also tests creating a data folder.
+      const store = await openPgliteStore({ dataDir: draft });
+      await store.close();
+      renameSync(draft, folder);
+    } finally {
+      rmSync(creating, { recursive: true, force: true });
+    }
   }
   return folder;
 }
@@ -185,10 +207,20 @@ export const postgresKind: StoreKind = {
         store = await openPostgresStore(storeOptions);
         return store;
       },
-      rawSql: (statements) =>
-        runEach(statements, async (sql) => {
-          await postgresQuery(sql, schema);
-        }),
+      rawSql: async (statements) => {
+        const client = new pg.Client({
+          connectionString: postgresUrl,
+          options: `-c search_path=${schema}`,
+        });
+        await client.connect();
+        try {
+          return await runEach(statements, async (sql) => {
+            await client.query(sql);
+          });
+        } finally {
+          await client.end();
+        }
+      },
       dispose: async () => {
         await store.close();
         await postgresQuery(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);

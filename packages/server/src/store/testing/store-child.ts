@@ -4,7 +4,9 @@
  * therefore written synchronously: a line the parent reads was written before any kill.
  *
  *   append-loop pglite DIR PREFIX CONCURRENCY      append until killed; `ack SEQ LEAF EVENT`
- *   append postgres URL SCHEMA PREFIX COUNT CONCURRENCY   append COUNT entries, then exit
+ *   append postgres URL SCHEMA PREFIX COUNT CONCURRENCY   open, print `opened`, wait for a line
+ *                                                   on stdin, append COUNT entries, print
+ *                                                   `stats {…}`, exit
  *   open pglite DIR                                 open, print `opened` or `error CODE MESSAGE`,
  *                                                   then hold the store until stdin closes
  */
@@ -66,6 +68,8 @@ async function main(): Promise<void> {
     );
   }
   if (mode === 'append') {
+    // Waits for the parent's go, so that two children start appending at the same moment.
+    await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()));
     const count = Number(numbers[0]);
     const concurrency = Number(numbers[1] ?? 8);
     let next = 0;
@@ -76,6 +80,8 @@ async function main(): Promise<void> {
     );
     process.stdout.write(`stats ${JSON.stringify(store.stats())}\n`);
     await store.close();
+    // stdin, still open, would keep the process alive.
+    process.exit(0);
   }
 }
 
