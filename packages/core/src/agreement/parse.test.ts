@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml, stringify } from 'yaml';
 import { type ErrorDetail, formatDetail, TruceError } from '../errors.js';
 import { parseAgreement } from './parse.js';
 
@@ -746,4 +748,60 @@ describe('parseAgreement: references', () => {
       act: { where: { alternatives: ['a', 'b'] } },
     });
   });
+});
+
+describe('the examples in docs/AGREEMENT-FORMAT.md', () => {
+  // The reference is only trustworthy if its examples parse: each `yaml` block is either a
+  // complete agreement, a `phases:` section or a list of obligations for the first agreement.
+  const doc = readFileSync(
+    new URL('../../../../docs/AGREEMENT-FORMAT.md', import.meta.url),
+    'utf8',
+  );
+  const blocks = [...doc.matchAll(/^```yaml\n([\s\S]*?)^```$/gm)].map((match) => ({
+    line: doc.slice(0, match.index).split('\n').length,
+    text: match[1] ?? '',
+  }));
+  const base = blocks.find((block) => block.text.startsWith('truce:'));
+
+  const parseExample = (text: string, line: number) => {
+    try {
+      return parseAgreement(text, `AGREEMENT-FORMAT.md, example at line ${line}`);
+    } catch (error) {
+      if (!(error instanceof TruceError)) throw error;
+      throw new Error(`${error.message}:\n${error.details.map(formatDetail).join('\n')}`);
+    }
+  };
+
+  it('has a complete agreement first and an example of every obligation kind', () => {
+    expect(blocks[0]).toBe(base);
+    const kinds = new Set(blocks.flatMap((block) => [...block.text.matchAll(/kind: (\w+)/g)]));
+    expect([...kinds].map((match) => match[1])).toEqual(
+      expect.arrayContaining([
+        'quota',
+        'exchange',
+        'schedule',
+        'deadline',
+        'prohibition',
+        'permission',
+      ]),
+    );
+  });
+
+  for (const block of blocks) {
+    it(`the example at line ${block.line} parses`, () => {
+      if (!base) throw new Error('no complete agreement example');
+      const agreement = parseYaml(base.text) as Record<string, unknown>;
+      if (block.text.startsWith('truce:')) {
+        parseExample(block.text, block.line);
+      } else if (block.text.startsWith('phases:')) {
+        parseExample(stringify({ ...agreement, ...parseYaml(block.text) }), block.line);
+      } else if (block.text.startsWith('- id:')) {
+        const obligations = parseYaml(block.text) as unknown[];
+        const parsed = parseExample(stringify({ ...agreement, obligations }), block.line);
+        expect(parsed.obligations).toHaveLength(obligations.length);
+      } else {
+        throw new Error('a yaml example must be an agreement, a phases: section or obligations');
+      }
+    });
+  }
 });

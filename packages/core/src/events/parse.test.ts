@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { TruceError } from '../errors.js';
+import { formatDetail, TruceError } from '../errors.js';
 import { parseEvent, parseEventLines } from './parse.js';
 import { type EventType, eventTypes, type TruceEventInput } from './schema.js';
 
@@ -346,5 +347,23 @@ describe('parseEvent', () => {
         { path: 'payload.zone', message: 'Invalid input: expected string, received undefined' },
       ]);
     }
+  });
+});
+
+describe('the examples in docs/EVENTS.md', () => {
+  const doc = readFileSync(new URL('../../../../docs/EVENTS.md', import.meta.url), 'utf8');
+  const lines = [...doc.matchAll(/^```json\n([\s\S]*?)^```$/gm)].flatMap((match) =>
+    (match[1] ?? '').split('\n').filter((row) => row.trim() !== ''),
+  );
+
+  it('parse as one events file, with an example of every type', () => {
+    let events: ReturnType<typeof parseEventLines> = [];
+    try {
+      events = parseEventLines(lines.join('\n'), 'EVENTS.md examples');
+    } catch (error) {
+      if (!(error instanceof TruceError)) throw error;
+      throw new Error(error.details.map(formatDetail).join('\n'));
+    }
+    expect(new Set(events.map((event) => event.type))).toEqual(new Set(eventTypes));
   });
 });
