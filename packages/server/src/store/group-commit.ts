@@ -13,6 +13,16 @@ export function maxBatchOf(options: GroupCommitOptions): number {
   return maxBatch;
 }
 
+// The routes validate requests; this only keeps a caller's slip out of an insert-only table.
+function isWellFormed(request: AppendRequest): boolean {
+  return (
+    request.entry instanceof Uint8Array &&
+    [request.eventId, request.org, request.idempotencyKey, request.contentHash].every(
+      (field) => typeof field === 'string' && field.length > 0,
+    )
+  );
+}
+
 /**
  * The single writer of a store. Calls to `append` queue here; one batch at a time is handed to
  * `commit`, which writes it in one transaction and settles its calls. Calls that arrive while a
@@ -39,6 +49,15 @@ export class GroupCommitQueue {
       );
     }
     if (requests.length === 0) return Promise.resolve([]);
+    const malformed = requests.findIndex((request) => !isWellFormed(request));
+    if (malformed !== -1) {
+      return Promise.reject(
+        new TruceError(
+          'USAGE',
+          `Append request ${malformed} needs entry bytes and non-empty eventId, org, idempotencyKey and contentHash.`,
+        ),
+      );
+    }
     return new Promise<Receipt[]>((resolve, reject) => {
       this.#queue.push({ requests, resolve, reject });
       // setImmediate rather than starting now: calls made in the same turn of the event loop

@@ -12,7 +12,7 @@ import type {
   StoredEntry,
   StoreStats,
 } from './store.js';
-import { nodeKey, TreeReads } from './tree-reads.js';
+import { checkedSize, nodeKey, TreeReads } from './tree-reads.js';
 
 export interface MemoryStoreOptions extends GroupCommitOptions {
   /** The clock that stamps `appendedAt`; tests pass a fixed one. */
@@ -92,11 +92,14 @@ class MemoryStore implements Store {
   }
 
   async entry(seq: number): Promise<StoredEntry | undefined> {
+    checkedSize('seq', seq);
     const found = this.#entries[seq];
     return found && copyEntry(found);
   }
 
   async entries(fromSeq: number, limit: number): Promise<StoredEntry[]> {
+    checkedSize('fromSeq', fromSeq);
+    checkedSize('limit', limit);
     return this.#entries.slice(fromSeq, fromSeq + limit).map(copyEntry);
   }
 
@@ -140,6 +143,7 @@ class MemoryStore implements Store {
     witness: string,
     line: string,
   ): Promise<CosignatureRecord> {
+    checkedSize('checkpointSize', checkpointSize);
     if (!this.#checkpoints.some((checkpoint) => checkpoint.size === checkpointSize)) {
       throw checkpointRules.unknownCheckpoint(checkpointSize);
     }
@@ -152,6 +156,7 @@ class MemoryStore implements Store {
   }
 
   async cosignatures(checkpointSize: number): Promise<CosignatureRecord[]> {
+    checkedSize('checkpointSize', checkpointSize);
     return [...this.#cosignatures.values()]
       .filter((cosignature) => cosignature.checkpointSize === checkpointSize)
       .sort((a, b) => (a.witness < b.witness ? -1 : a.witness > b.witness ? 1 : 0))

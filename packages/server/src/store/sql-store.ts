@@ -21,7 +21,7 @@ import type {
   StoredEntry,
   StoreStats,
 } from './store.js';
-import { nodeKey, TreeReads } from './tree-reads.js';
+import { checkedSize, nodeKey, TreeReads } from './tree-reads.js';
 
 /**
  * Advisory lock keys are 64-bit; derive them from a name so that two truce logs in different
@@ -213,6 +213,7 @@ class SqlStore implements Store {
   }
 
   async entry(seq: number): Promise<StoredEntry | undefined> {
+    checkedSize('seq', seq);
     const [row] = await this.#db.query<StoredEntryRow>(
       `SELECT ${entryColumns}, encode(entry, 'hex') AS entry FROM events WHERE seq = $1`,
       [seq],
@@ -221,6 +222,8 @@ class SqlStore implements Store {
   }
 
   async entries(fromSeq: number, limit: number): Promise<StoredEntry[]> {
+    checkedSize('fromSeq', fromSeq);
+    checkedSize('limit', limit);
     const rows = await this.#db.query<StoredEntryRow>(
       `SELECT ${entryColumns}, encode(entry, 'hex') AS entry FROM events
         WHERE seq >= $1 ORDER BY seq LIMIT $2`,
@@ -283,6 +286,7 @@ class SqlStore implements Store {
     witness: string,
     line: string,
   ): Promise<CosignatureRecord> {
+    checkedSize('checkpointSize', checkpointSize);
     const columns = `checkpoint_size, witness, line,
       (extract(epoch FROM saved_at) * 1000)::float8 AS saved_at_ms`;
     return this.#db.transaction(async (tx) => {
@@ -305,6 +309,7 @@ class SqlStore implements Store {
   }
 
   async cosignatures(checkpointSize: number): Promise<CosignatureRecord[]> {
+    checkedSize('checkpointSize', checkpointSize);
     const rows = await this.#db.query<CosignatureRow>(
       `SELECT checkpoint_size, witness, line,
               (extract(epoch FROM saved_at) * 1000)::float8 AS saved_at_ms

@@ -205,6 +205,10 @@ for (const kind of kinds) {
       expect((await rejection(store.consistencyProof(2, size + 5))).code).toBe('NOT_FOUND');
       expect((await rejection(store.consistencyProof(3, 2))).code).toBe('USAGE');
       expect((await rejection(store.root(-1))).code).toBe('USAGE');
+      expect((await rejection(store.entries(0.5, 2))).code).toBe('USAGE');
+      expect((await rejection(store.append([appendRequest('q', 0, { org: '' })]))).code).toBe(
+        'USAGE',
+      );
     });
 
     it('group-commits concurrent appends into one consistent tree', async () => {

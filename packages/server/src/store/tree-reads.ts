@@ -10,7 +10,8 @@ export type ReadNodes = (ids: readonly NodeId[]) => Promise<Map<string, Uint8Arr
 
 export const nodeKey = (id: NodeId): string => `${id.level}:${id.index}`;
 
-function checkedSize(name: string, value: number): void {
+/** Positions and sizes are safe non-negative integers; anything else is the caller's mistake. */
+export function checkedSize(name: string, value: number): void {
   if (!Number.isSafeInteger(value) || value < 0) {
     throw new TruceError('USAGE', `${name} must be a non-negative integer, not ${value}.`);
   }
@@ -30,16 +31,11 @@ function lookup(nodes: Map<string, Uint8Array>): (id: NodeId) => Uint8Array {
   };
 }
 
-function beyondTree(size: number, treeSize: number): TruceError {
-  return new TruceError(
-    'NOT_FOUND',
-    `The ledger has ${treeSize} entries; there is no tree of size ${size} yet.`,
-  );
-}
-
 /**
- * Proofs and roots from the planned O(log n) nodes: one read per call, never a rebuild.
- * Shared by every store so that they all answer the same way.
+ * Proofs and roots from the planned O(log n) nodes, never a rebuild. For a given tree size it
+ * is one read: the planned nodes plus the tree's last leaf, whose presence proves the tree is
+ * that large; only when something is missing does it read the size, to say why. Shared by
+ * every store so that they all answer the same way.
  */
 export class TreeReads {
   readonly #read: ReadNodes;
@@ -51,22 +47,24 @@ export class TreeReads {
   }
 
   async root(size?: number): Promise<Uint8Array> {
-    const n = await this.#sizeOrCurrent(size);
-    const nodes = await this.#read(ledger.rootPlan(n));
-    return ledger.rootFrom(n, lookup(nodes));
+    return this.#answer(size, ledger.rootPlan, ledger.rootFrom);
   }
 
   async inclusionProof(seq: number, size?: number): Promise<Uint8Array[]> {
-    const n = await this.#sizeOrCurrent(size);
     checkedSize('seq', seq);
-    if (seq >= n) {
-      throw new TruceError(
-        'NOT_FOUND',
-        `Entry ${seq} is not in the tree of size ${n}; ask for a tree that contains it.`,
-      );
-    }
-    const nodes = await this.#read(ledger.inclusionPlan(seq, n));
-    return ledger.inclusionProofFrom(seq, n, lookup(nodes));
+    return this.#answer(
+      size,
+      (n) => {
+        if (seq >= n) {
+          throw new TruceError(
+            'NOT_FOUND',
+            `Entry ${seq} is not in the tree of size ${n}; ask for a tree that contains it.`,
+          );
+        }
+        return ledger.inclusionPlan(seq, n);
+      },
+      (n, node) => ledger.inclusionProofFrom(seq, n, node),
+    );
   }
 
   async consistencyProof(fromSize: number, toSize: number): Promise<Uint8Array[]> {
@@ -78,17 +76,38 @@ export class TreeReads {
         `A consistency proof goes from a smaller tree to a larger one, not ${fromSize} → ${toSize}.`,
       );
     }
-    const treeSize = await this.#treeSize();
-    if (toSize > treeSize) throw beyondTree(toSize, treeSize);
-    const nodes = await this.#read(ledger.consistencyPlan(fromSize, toSize));
-    return ledger.consistencyProofFrom(fromSize, toSize, lookup(nodes));
+    return this.#answer(
+      toSize,
+      (n) => ledger.consistencyPlan(fromSize, n),
+      (n, node) => ledger.consistencyProofFrom(fromSize, n, node),
+    );
   }
 
-  async #sizeOrCurrent(size: number | undefined): Promise<number> {
-    const treeSize = await this.#treeSize();
-    if (size === undefined) return treeSize;
-    checkedSize('size', size);
-    if (size > treeSize) throw beyondTree(size, treeSize);
-    return size;
+  async #answer<T>(
+    size: number | undefined,
+    plan: (n: number) => NodeId[],
+    assemble: (n: number, node: (id: NodeId) => Uint8Array) => T,
+  ): Promise<T> {
+    let n: number;
+    let knownInTree = false;
+    if (size === undefined) {
+      n = await this.#treeSize();
+      knownInTree = true;
+    } else {
+      checkedSize('size', size);
+      n = size;
+    }
+    const wanted = [...plan(n), ...(n > 0 ? [{ level: 0, index: n - 1 }] : [])];
+    const nodes = await this.#read(wanted);
+    if (!knownInTree && !wanted.every((id) => nodes.has(nodeKey(id)))) {
+      const treeSize = await this.#treeSize();
+      if (n > treeSize) {
+        throw new TruceError(
+          'NOT_FOUND',
+          `The ledger has ${treeSize} entries; there is no tree of size ${n} yet.`,
+        );
+      }
+    }
+    return assemble(n, lookup(nodes));
   }
 }
