@@ -156,6 +156,8 @@ export function evaluate(
   return evaluator.evaluate(asOf);
 }
 
+const MAX_EVENT_IDS = 200;
+
 function present(obligation: Obligation, context: Context): ObligationStatus {
   const { calendar, asOf } = context;
   const outcome = evaluateKind(obligation, context);
@@ -240,7 +242,8 @@ function present(obligation: Obligation, context: Context): ObligationStatus {
     underlying,
     progress: outcome.progress,
     why,
-    eventIds: [...new Set(eventIds)],
+    // The deciding events, not every event counted: a quota's figures are per day instead.
+    eventIds: [...new Set(eventIds)].slice(0, MAX_EVENT_IDS),
     forecast: outcome.forecast,
     sources: outcome.sources,
     periods: outcome.periods,

@@ -41,6 +41,8 @@ export class EventRecord {
     readonly occurredAt: number,
     readonly reportedAt: number,
     readonly day: number,
+    /** The source as a small number, for the per-day sums. */
+    readonly sourceNumber: number,
   ) {}
 
   /** The event as reported (before any correction), for the kinds. */
@@ -93,7 +95,7 @@ export class Slot {
   }
 
   private adjust(bucket: Bucket, record: EventRecord, sign: 1 | -1): void {
-    const source = this.index.sourceNumber(record.source);
+    const source = record.sourceNumber;
     for (let q = 0; q < this.quantityList.length; q++) {
       let bySource = bucket.sums[q];
       if (bySource === undefined) {
@@ -108,7 +110,12 @@ export class Slot {
     return this.members.has(record.id);
   }
 
+  private lastDay = Number.NaN;
+  private lastBucket: Bucket | undefined;
+
   private bucket(day: number): Bucket {
+    // Events mostly arrive in time order: the last bucket is the likely one.
+    if (day === this.lastDay && this.lastBucket !== undefined) return this.lastBucket;
     let bucket = this.buckets.get(day);
     if (!bucket) {
       bucket = {
@@ -121,6 +128,8 @@ export class Slot {
       this.buckets.set(day, bucket);
       this.sortedDays = null;
     }
+    this.lastDay = day;
+    this.lastBucket = bucket;
     return bucket;
   }
 
@@ -373,6 +382,7 @@ export class EventIndex {
       occurredAt,
       reportedAt,
       this.calendar.dayOf(occurredAt),
+      this.sourceNumber(event.source),
     );
     this.records.set(event.id, record);
     const slots = this.slotsByType.get(record.type);

@@ -128,7 +128,7 @@ export function evaluateProhibition(
       violation: {
         time: dayEnd,
         text: `Day ${day}${exchangeDay ? ' (an exchange day)' : ''}: longest quiet period ${formatHours(longest / 3_600_000)}, ${needHours} h required (${plural(ids.length, 'act')}: ${ids.slice(0, 6).join(', ')}${ids.length > 6 ? ', …' : ''})`,
-        ids,
+        ids: ids.slice(0, 6),
       },
     };
   };

@@ -1,0 +1,55 @@
+import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { engineBenchmarks } from './engine.js';
+import { machine, type Section } from './harness.js';
+
+/**
+ * `npm run bench` runs every benchmark and writes docs/BENCHMARKS.md. Each figure is a ratio
+ * measured side by side in one run, on whatever machine this is: absolute times on a shared
+ * machine say little, ratios between two loops run alternately say much more.
+ * `npm run bench -- --quick` uses smaller inputs and one repetition, for development.
+ */
+const quick = process.argv.includes('--quick');
+const started = new Date();
+const sections: Section[] = [];
+const suites: [string, () => Section][] = [['engine', () => engineBenchmarks(quick)]];
+for (const [name, suite] of suites) {
+  process.stderr.write(`bench: ${name}…\n`);
+  const section = suite();
+  sections.push(section);
+  for (const row of section.rows) {
+    process.stderr.write(
+      `  ${row.pass === undefined ? ' ' : row.pass ? '✓' : '✗'} ${row.name}: ${row.value}${row.goal ? ` (goal ${row.goal})` : ''}\n`,
+    );
+  }
+}
+
+const lines = [
+  '# Benchmarks',
+  '',
+  `Written by \`npm run bench${quick ? ' -- --quick' : ''}\` on ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC. Do not edit by hand: run it again.`,
+  '',
+  ...machine().map((line) => `- ${line}`),
+  `- Load average at the end: ${loadavg()
+    .map((n) => n.toFixed(2))
+    .join(', ')}`,
+  '',
+];
+for (const section of sections) {
+  lines.push(
+    `## ${section.title}`,
+    '',
+    section.intro,
+    '',
+    '| measure | result | goal | |',
+    '|---|---|---|---|',
+  );
+  for (const row of section.rows) {
+    lines.push(
+      `| ${row.name} | ${row.value}${row.detail ? `<br>${row.detail}` : ''} | ${row.goal ?? ''} | ${row.pass === undefined ? '' : row.pass ? 'met' : '**not met**'} |`,
+    );
+  }
+  lines.push('', ...section.notes.map((note) => `- ${note}`), '');
+}
+writeFileSync(new URL('../docs/BENCHMARKS.md', import.meta.url), `${lines.join('\n')}\n`);
+process.stderr.write('bench: wrote docs/BENCHMARKS.md\n');
