@@ -185,10 +185,12 @@ class SqlStore implements Store {
         this.#range !== undefined && this.#range.size === size
           ? this.#range
           : await loadRange(tx, size);
+      // Two index lookups: with OR between them PostgreSQL scans the whole table.
       const existing = await tx.query<EntryRow>(
         `SELECT ${entryColumns} FROM events
           WHERE (org, idempotency_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))
-             OR event_id = ANY($3::text[])`,
+         UNION ALL
+         SELECT ${entryColumns} FROM events WHERE event_id = ANY($3::text[])`,
         [lookup.orgs, lookup.idempotencyKeys, lookup.eventIds],
       );
       const appendedAt = isoFromMilliseconds(head?.now_ms);
