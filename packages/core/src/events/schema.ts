@@ -26,6 +26,10 @@ const person = z
   })
   .strict();
 
+const keyIdPattern = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]*:[0-9a-f]{16}$/, 'a key id: <org>:<16 hex digits>');
+
 const count = z.number().int().min(0).max(1_000_000);
 
 const measureAction = z.discriminatedUnion('kind', [
@@ -178,10 +182,45 @@ export const payloadSchemas = {
     })
     .strict(),
   retraction: z.object({ target: eventId, reason: z.string().min(1).max(4000) }).strict(),
+  // Key events: the ledger's registry of the public keys that sign envelopes, kept in the log
+  // itself so that an export carries everything needed to verify it (docs/LEDGER.md says who
+  // may register and revoke). They say nothing about the agreement: the engine ignores them.
+  key_registered: z
+    .object({
+      org: slug.describe('the organisation the key signs for'),
+      keyId: keyIdPattern.describe('<org>:<hex of the first 8 bytes of SHA-256 of the raw key>'),
+      publicKey: z
+        .string()
+        .min(1)
+        .max(512)
+        .describe(
+          'the Ed25519 public key: a verifier key string <name>+<hash>+<base64>, or the 32 raw bytes in base64',
+        ),
+      proof: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{86}$/, 'an unpadded base64url Ed25519 signature')
+        .describe('proof of possession: the new key signs the registration (docs/LEDGER.md)'),
+      validFrom: instant
+        .optional()
+        .describe('envelopes of events reported before this instant do not verify with the key'),
+    })
+    .strict(),
+  key_revoked: z
+    .object({
+      keyId: keyIdPattern,
+      reason: z.string().min(1).max(4000),
+    })
+    .strict(),
 } as const;
 
 export type EventType = keyof typeof payloadSchemas;
-export const eventTypes = Object.keys(payloadSchemas) as EventType[];
+/** The event types that only the ledger reads; agreements cannot match them. */
+export const keyEventTypes = ['key_registered', 'key_revoked'] as const;
+export type KeyEventType = (typeof keyEventTypes)[number];
+// Obligations match reports about the agreement, never the ledger's own key events.
+export const eventTypes = (Object.keys(payloadSchemas) as EventType[]).filter(
+  (type) => !(keyEventTypes as readonly string[]).includes(type),
+);
 
 const envelope = {
   id: eventId,
@@ -215,6 +254,8 @@ export const eventSchema = z.discriminatedUnion('type', [
   variant('dispute_resolved'),
   variant('correction'),
   variant('retraction'),
+  variant('key_registered'),
+  variant('key_revoked'),
 ]);
 
 export type TruceEvent = z.output<typeof eventSchema>;
