@@ -33,6 +33,12 @@ export type ViewOfType<T extends TruceEvent['type']> = Extract<EventView, { type
  */
 export class EventRecord {
   revisions: Revision[] | null = null;
+  /**
+   * The slots this event is in, one bit per slot number below 30 (a small integer, so no
+   * allocation per event); `moreSlots` only for agreements with more matches than that.
+   */
+  slotBits = 0;
+  moreSlots: Set<number> | null = null;
   constructor(
     readonly id: string,
     readonly type: TruceEvent['type'],
@@ -76,7 +82,6 @@ export class Slot {
   readonly quantities = new Map<string, Quantity>();
   private readonly quantityList: Quantity[] = [];
   private readonly quantityIndex = new Map<string, number>();
-  private readonly members = new Set<string>();
   private sortedDays: number[] | null = null;
   maxTime = Number.NEGATIVE_INFINITY;
   version = 0;
@@ -85,7 +90,27 @@ export class Slot {
   constructor(
     readonly match: CompiledMatch,
     private readonly index: EventIndex,
+    /** Position among the index's slots, for the membership bits on each record. */
+    readonly number: number,
   ) {}
+
+  private isMember(record: EventRecord): boolean {
+    return this.number < 30
+      ? (record.slotBits & (1 << this.number)) !== 0
+      : (record.moreSlots?.has(this.number) ?? false);
+  }
+
+  private join(record: EventRecord): void {
+    if (this.number < 30) record.slotBits |= 1 << this.number;
+    else (record.moreSlots ??= new Set()).add(this.number);
+  }
+
+  private leave(record: EventRecord): boolean {
+    if (!this.isMember(record)) return false;
+    if (this.number < 30) record.slotBits &= ~(1 << this.number);
+    else record.moreSlots?.delete(this.number);
+    return true;
+  }
 
   addQuantity(key: string, quantity: Quantity): void {
     if (this.quantities.has(key)) return;
@@ -107,7 +132,7 @@ export class Slot {
   }
 
   has(record: EventRecord): boolean {
-    return this.members.has(record.id);
+    return this.isMember(record);
   }
 
   private lastDay = Number.NaN;
@@ -141,7 +166,7 @@ export class Slot {
   }
 
   addPlain(record: EventRecord): void {
-    this.members.add(record.id);
+    this.join(record);
     const bucket = this.bucket(record.day);
     bucket.plain.push(record);
     this.adjust(bucket, record, 1);
@@ -151,7 +176,7 @@ export class Slot {
   /** Once revised, an event's contribution depends on `asOf`: move it out of the running sums. */
   markRevised(record: EventRecord, time: number): void {
     const bucket = this.bucket(record.day);
-    if (this.members.has(record.id)) {
+    if (this.isMember(record)) {
       const at = bucket.plain.indexOf(record);
       if (at >= 0) {
         bucket.plain.splice(at, 1);
@@ -159,14 +184,14 @@ export class Slot {
         bucket.revised.push(record);
       }
     } else {
-      this.members.add(record.id);
+      this.join(record);
       bucket.revised.push(record);
     }
     this.touch(bucket, time);
   }
 
   remove(record: EventRecord): void {
-    if (!this.members.delete(record.id)) return;
+    if (!this.leave(record)) return;
     const bucket = this.bucket(record.day);
     const plainAt = bucket.plain.indexOf(record);
     if (plainAt >= 0) {
@@ -293,7 +318,7 @@ export class EventIndex {
   slot(match: CompiledMatch): Slot {
     let slot = this.slotsByKey.get(match.key);
     if (!slot) {
-      slot = new Slot(match, this);
+      slot = new Slot(match, this, this.slotsByKey.size);
       this.slotsByKey.set(match.key, slot);
       for (const type of match.types) {
         const list = this.slotsByType.get(type) ?? [];
