@@ -3,7 +3,8 @@
  * with `node --import tsx`; speaks one line of text per event on stdout, which is a pipe and
  * therefore written synchronously: a line the parent reads was written before any kill.
  *
- *   append-loop pglite DIR PREFIX CONCURRENCY      append until killed; `ack SEQ LEAF EVENT`
+ *   append-loop pglite DIR PREFIX CONCURRENCY [DURABILITY]
+ *                                                   append until killed; `ack SEQ LEAF EVENT`
  *   append postgres URL SCHEMA PREFIX COUNT CONCURRENCY   open, print `opened`, wait for a line
  *                                                   on stdin, append COUNT entries, print
  *                                                   `stats {…}`, exit
@@ -32,7 +33,13 @@ function request(prefix: string, n: number): AppendRequest {
 }
 
 async function open(): Promise<Store> {
-  if (kind === 'pglite') return openPgliteStore({ dataDir: target! });
+  if (kind === 'pglite') {
+    const durability = mode === 'append-loop' ? rest[2] : undefined;
+    return openPgliteStore({
+      dataDir: target!,
+      ...(durability === 'process-crash' ? { durability } : {}),
+    });
+  }
   return openPostgresStore({ connectionString: target!, schema: rest.shift()! });
 }
 
