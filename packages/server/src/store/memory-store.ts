@@ -33,7 +33,13 @@ class MemoryStore implements Store {
   readonly #nodes = new Map<string, Uint8Array>();
   readonly #checkpoints: CheckpointRecord[] = [];
   readonly #cosignatures = new Map<string, CosignatureRecord>();
-  readonly #stats: StoreStats = { transactions: 0, entries: 0, flushes: 0, largestBatch: 0 };
+  readonly #stats: StoreStats = {
+    transactions: 0,
+    entries: 0,
+    flushes: 0,
+    largestBatch: 0,
+    walCheckpoints: 0,
+  };
   readonly #queue: GroupCommitQueue;
   readonly #tree: TreeReads;
   #range = CompactRange.empty();

@@ -55,13 +55,19 @@ describe('PGlite store', () => {
     expect(existsSync(join(dataDir, 'store.lock'))).toBe(false);
   }, 90_000);
 
-  it('records its migrations, refuses a database from a newer truce, and can run without fsync', async () => {
+  it('records its migrations, refuses a database from a newer truce, runs without fsync and checkpoints the WAL', async () => {
     const dataDir = await fresh();
     // process-crash mode: nothing is flushed (the power-loss default is covered in store.test).
-    const store = await openPgliteStore({ dataDir, durability: 'process-crash' });
+    // A tiny WAL budget: the store checkpoints after every append.
+    const store = await openPgliteStore({
+      dataDir,
+      durability: 'process-crash',
+      walCheckpointBytes: 1,
+    });
     for (let n = 0; n < 3; n++) await store.append([appendRequest('m', n)]);
-    expect(store.stats()).toMatchObject({ transactions: 3, flushes: 0 });
+    // After close: the last checkpoint runs after the last append was acknowledged.
     await store.close();
+    expect(store.stats()).toMatchObject({ transactions: 3, flushes: 0, walCheckpoints: 3 });
 
     expect(await rawQuery(dataDir, 'SELECT version, name FROM schema_migrations')).toEqual([
       { version: 1, name: 'ledger' },

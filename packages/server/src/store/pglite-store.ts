@@ -24,7 +24,14 @@ export interface PgliteStoreOptions extends GroupCommitOptions {
   /** The data folder; holds `store.lock` and the database in `pglite/`. Created if missing. */
   dataDir: string;
   durability?: PgliteDurability;
+  /**
+   * Bytes of appended entries after which the store runs CHECKPOINT (default 64 MiB), bounding
+   * the WAL and the time crash recovery takes.
+   */
+  walCheckpointBytes?: number;
 }
+
+const defaultWalCheckpointBytes = 64 * 1024 * 1024;
 
 // PGlite's own start parameters minus `-F` (fsync off). Copied from PGlite 0.5.16 in case a
 // later version stops exposing them; what matters is that fsync ends up on.
@@ -153,6 +160,7 @@ export async function openPgliteStore(options: PgliteStoreOptions): Promise<Stor
       kind: 'pglite',
       driver,
       lockName: 'pglite',
+      walCheckpointBytes: options.walCheckpointBytes ?? defaultWalCheckpointBytes,
       onClose: () => lock.release(),
     });
   } catch (error) {

@@ -131,6 +131,12 @@ export interface SqlStoreOptions extends GroupCommitOptions {
   lockName: string;
   /** Runs after the database is closed, e.g. to release the folder lock. */
   onClose?: () => Promise<void> | void;
+  /**
+   * Run CHECKPOINT after this many bytes of appended entries. For PGlite, whose single-user
+   * PostgreSQL has no checkpointer and ignores max_wal_size: without it the WAL grows until the
+   * store is closed, and a crash replays all of it on the next open.
+   */
+  walCheckpointBytes?: number;
 }
 
 /** Runs the migrations, then returns the store. */
@@ -148,16 +154,25 @@ class SqlStore implements Store {
   readonly #queue: GroupCommitQueue;
   readonly #tree: TreeReads;
   readonly #onClose: (() => Promise<void> | void) | undefined;
-  readonly #stats: StoreStats = { transactions: 0, entries: 0, flushes: 0, largestBatch: 0 };
+  readonly #stats: StoreStats = {
+    transactions: 0,
+    entries: 0,
+    flushes: 0,
+    largestBatch: 0,
+    walCheckpoints: 0,
+  };
   /** The right edge of the tree as this process last wrote it; checked against the database. */
   #range: CompactRange | undefined;
   #closed = false;
+  readonly #walCheckpointBytes: number | undefined;
+  #bytesSinceWalCheckpoint = 0;
 
   constructor(options: SqlStoreOptions, sequencerLock: string) {
     this.kind = options.kind;
     this.#db = options.driver;
     this.#sequencerLock = sequencerLock;
     this.#onClose = options.onClose;
+    this.#walCheckpointBytes = options.walCheckpointBytes;
     this.#queue = new GroupCommitQueue((batch) => this.#commit(batch), maxBatchOf(options));
     this.#tree = new TreeReads(
       (ids) => readNodes(this.#db, ids),
@@ -208,6 +223,16 @@ class SqlStore implements Store {
       this.#stats.largestBatch = Math.max(this.#stats.largestBatch, plan.entries.length);
     }
     plan.settle();
+    for (const entry of plan.entries) this.#bytesSinceWalCheckpoint += entry.entry.length;
+    if (
+      this.#walCheckpointBytes !== undefined &&
+      this.#bytesSinceWalCheckpoint >= this.#walCheckpointBytes
+    ) {
+      // After settling, so no acknowledgement waits for it; the next batch does, briefly.
+      this.#bytesSinceWalCheckpoint = 0;
+      await this.#db.exec('CHECKPOINT');
+      this.#stats.walCheckpoints += 1;
+    }
   }
 
   async size(): Promise<number> {

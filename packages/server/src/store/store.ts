@@ -79,6 +79,8 @@ export interface StoreStats {
   flushes: number;
   /** Largest number of entries committed in one transaction so far. */
   largestBatch: number;
+  /** PostgreSQL CHECKPOINTs the store ran itself (PGlite only: it never runs one on its own). */
+  walCheckpoints: number;
 }
 
 /** Options shared by every implementation. */
