@@ -68,6 +68,10 @@ export function matchesIn(agreement: Agreement): EventMatch[] {
   for (const obligation of agreement.obligations) {
     switch (obligation.kind) {
       case 'quota':
+        // A quota over days or a whole period reads only per-day sums (see prepareQuota), so
+        // its events may be kept compact; a rolling window reads them one by one.
+        if ('rollingHours' in obligation.period) out.push(obligation.measure);
+        break;
       case 'schedule':
         out.push(obligation.measure);
         break;
@@ -156,8 +160,14 @@ export class Context {
     return (found as T | undefined) ?? obligation;
   }
 
+  /** The slot of a match whose events are read one by one. */
   slot(match: EventMatch): Slot {
     return this.index.slot(compiledMatch(match));
+  }
+
+  /** The slot of a match read only through per-day sums (a quota's measure). */
+  sumsSlot(match: EventMatch): Slot {
+    return this.index.slot(compiledMatch(match), true);
   }
 
   records(match: EventMatch): Effective[] {

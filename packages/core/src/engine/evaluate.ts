@@ -89,7 +89,7 @@ export function createEvaluator(agreement: Agreement | readonly Agreement[]): Ev
     for (const match of matchesIn(version)) index.slot(compiledMatch(match));
     for (const obligation of version.obligations) {
       if (obligation.kind === 'quota')
-        prepareQuota(obligation, { slot: (m) => index.slot(compiledMatch(m)) });
+        prepareQuota(obligation, { sumsSlot: (m) => index.slot(compiledMatch(m), true) });
     }
   }
   const inForce = (at: number): Agreement => {

@@ -31,6 +31,12 @@ export type ViewOfType<T extends TruceEvent['type']> = Extract<EventView, { type
  * original date-time strings dropped. At a million events this halves the memory of keeping
  * the parsed objects, and with it the garbage collector's work.
  */
+/**
+ * Events of types that only quotas read (aid counts: nearly all of a large ledger) are kept
+ * compact: the payload is dropped once each quota's quantity has been taken from it, so that a
+ * million events leave a million small records behind, not a million parsed objects — the
+ * garbage collector's work is what makes keeping events expensive.
+ */
 export class EventRecord {
   revisions: Revision[] | null = null;
   /**
@@ -43,7 +49,8 @@ export class EventRecord {
     readonly id: string,
     readonly type: TruceEvent['type'],
     readonly source: string,
-    readonly payload: TruceEvent['payload'],
+    /** null for a compact record: its quantities are kept in the buckets instead. */
+    readonly payload: TruceEvent['payload'] | null,
     readonly occurredAt: number,
     readonly reportedAt: number,
     readonly day: number,
@@ -66,7 +73,11 @@ export interface Effective {
 
 export interface Bucket {
   plain: EventRecord[];
+  /** Per registered quantity, aligned with `plain`: what each event contributes. */
+  plainQuantities: number[][];
   revised: EventRecord[];
+  /** Aligned with `revised`: what the event as first reported contributed (null: it did not match). */
+  revisedOriginal: (number[] | null)[];
   /** Per registered quantity (in order), per source number: the sum over `plain`. */
   sums: number[][];
   /** Latest occurredAt/reportedAt of anything in the bucket: below it, sums need a filtered rescan. */
@@ -119,15 +130,14 @@ export class Slot {
     this.quantityList.push(quantity);
   }
 
-  private adjust(bucket: Bucket, record: EventRecord, sign: 1 | -1): void {
-    const source = record.sourceNumber;
-    for (let q = 0; q < this.quantityList.length; q++) {
+  private addSums(bucket: Bucket, source: number, values: readonly number[], sign: 1 | -1): void {
+    for (let q = 0; q < values.length; q++) {
       let bySource = bucket.sums[q];
       if (bySource === undefined) {
         bySource = [];
         bucket.sums[q] = bySource;
       }
-      bySource[source] = (bySource[source] ?? 0) + sign * this.quantityList[q]!(record.event);
+      bySource[source] = (bySource[source] ?? 0) + sign * values[q]!;
     }
   }
 
@@ -145,7 +155,9 @@ export class Slot {
     if (!bucket) {
       bucket = {
         plain: [],
+        plainQuantities: this.quantityList.map(() => []),
         revised: [],
+        revisedOriginal: [],
         sums: [],
         maxTime: Number.NEGATIVE_INFINITY,
         version: 0,
@@ -165,27 +177,57 @@ export class Slot {
     this.version++;
   }
 
-  addPlain(record: EventRecord): void {
+  /** Adds a newly appended event; `view` is the event as parsed (a compact record has no payload). */
+  addPlain(record: EventRecord, view: EventView): void {
     this.join(record);
     const bucket = this.bucket(record.day);
     bucket.plain.push(record);
-    this.adjust(bucket, record, 1);
+    const values: number[] = [];
+    for (let q = 0; q < this.quantityList.length; q++) {
+      const value = this.quantityList[q]!(view);
+      values.push(value);
+      bucket.plainQuantities[q]!.push(value);
+    }
+    this.addSums(bucket, record.sourceNumber, values, 1);
     this.touch(bucket, Math.max(record.occurredAt, record.reportedAt));
+  }
+
+  /** Takes a record out of `plain`, with what it contributed; null when it was not there. */
+  private takePlain(bucket: Bucket, record: EventRecord): number[] | null {
+    const at = bucket.plain.indexOf(record);
+    if (at < 0) return null;
+    bucket.plain.splice(at, 1);
+    const values = bucket.plainQuantities.map((list) => list.splice(at, 1)[0] ?? 0);
+    this.addSums(bucket, record.sourceNumber, values, -1);
+    return values;
+  }
+
+  quantitiesOf(view: EventView): number[] {
+    return this.quantityList.map((quantity) => quantity(view));
+  }
+
+  /** What a record in `plain` contributes, for comparing a duplicate id without its payload. */
+  contribution(record: EventRecord): number[] | null {
+    if (!this.isMember(record)) return null;
+    const bucket = this.buckets.get(record.day);
+    const at = bucket ? bucket.plain.indexOf(record) : -1;
+    if (!bucket || at < 0) return null;
+    return bucket.plainQuantities.map((list) => list[at] ?? 0);
   }
 
   /** Once revised, an event's contribution depends on `asOf`: move it out of the running sums. */
   markRevised(record: EventRecord, time: number): void {
     const bucket = this.bucket(record.day);
     if (this.isMember(record)) {
-      const at = bucket.plain.indexOf(record);
-      if (at >= 0) {
-        bucket.plain.splice(at, 1);
-        this.adjust(bucket, record, -1);
+      const original = this.takePlain(bucket, record);
+      if (original !== null) {
         bucket.revised.push(record);
+        bucket.revisedOriginal.push(original);
       }
     } else {
       this.join(record);
       bucket.revised.push(record);
+      bucket.revisedOriginal.push(null);
     }
     this.touch(bucket, time);
   }
@@ -193,13 +235,12 @@ export class Slot {
   remove(record: EventRecord): void {
     if (!this.leave(record)) return;
     const bucket = this.bucket(record.day);
-    const plainAt = bucket.plain.indexOf(record);
-    if (plainAt >= 0) {
-      bucket.plain.splice(plainAt, 1);
-      this.adjust(bucket, record, -1);
-    }
+    this.takePlain(bucket, record);
     const revisedAt = bucket.revised.indexOf(record);
-    if (revisedAt >= 0) bucket.revised.splice(revisedAt, 1);
+    if (revisedAt >= 0) {
+      bucket.revised.splice(revisedAt, 1);
+      bucket.revisedOriginal.splice(revisedAt, 1);
+    }
     bucket.version++;
     this.version++;
   }
@@ -222,22 +263,30 @@ export class Slot {
     if (!quantity) throw new Error(`quantity ${quantityKey} not registered`);
     const add = (source: string, amount: number) =>
       out.set(source, (out.get(source) ?? 0) + amount);
+    const q = this.quantityIndex.get(quantityKey) ?? -1;
     if (asOf >= bucket.maxTime) {
       // A source present in the array reported on that day, even if its figure is 0.
-      const sums = bucket.sums[this.quantityIndex.get(quantityKey) ?? -1] ?? [];
+      const sums = bucket.sums[q] ?? [];
       sums.forEach((sum, source) => {
         add(this.index.sourceName(source), sum);
       });
     } else {
-      for (const record of bucket.plain) {
-        if (known(record, asOf)) add(record.source, quantity(record.event));
-      }
+      const values = bucket.plainQuantities[q] ?? [];
+      bucket.plain.forEach((record, at) => {
+        if (known(record, asOf)) add(record.source, values[at] ?? 0);
+      });
     }
-    for (const record of bucket.revised) {
+    bucket.revised.forEach((record, at) => {
       const effective = this.index.effective(record, asOf);
-      if (effective && this.match.test(effective.event))
+      if (!effective) return;
+      if (effective.correctedBy === null) {
+        // As first reported: what it contributed then (a compact record has no payload left).
+        const original = bucket.revisedOriginal[at];
+        if (original) add(record.source, original[q] ?? 0);
+      } else if (this.match.test(effective.event)) {
         add(effective.event.source, quantity(effective.event));
-    }
+      }
+    });
     return out;
   }
 
@@ -306,6 +355,9 @@ export class EventIndex {
   private readonly pending = new Map<string, Revision[]>();
   private readonly slotsByType = new Map<string, Slot[]>();
   private readonly slotsByKey = new Map<string, Slot>();
+  /** Matches whose events some kind reads one by one (not only through a quota's sums). */
+  private readonly recordsNeeded = new Set<string>();
+  private readonly compactByType = new Map<string, boolean>();
   readonly warnings: IndexWarning[] = [];
   count = 0;
 
@@ -315,7 +367,15 @@ export class EventIndex {
     private readonly revisers: ReadonlySet<string>,
   ) {}
 
-  slot(match: CompiledMatch): Slot {
+  /**
+   * The slot of a match. `aggregateOnly`: the caller reads it only through per-day sums, so its
+   * events may be kept compact (if no other caller needs them whole).
+   */
+  slot(match: CompiledMatch, aggregateOnly = false): Slot {
+    if (!aggregateOnly && !this.recordsNeeded.has(match.key)) {
+      this.recordsNeeded.add(match.key);
+      this.compactByType.clear();
+    }
     let slot = this.slotsByKey.get(match.key);
     if (!slot) {
       slot = new Slot(match, this, this.slotsByKey.size);
@@ -327,6 +387,17 @@ export class EventIndex {
       }
     }
     return slot;
+  }
+
+  /** Whether events of a type may be kept compact: every slot reading them wants only sums. */
+  private compact(type: string): boolean {
+    let compact = this.compactByType.get(type);
+    if (compact === undefined) {
+      const slots = this.slotsByType.get(type) ?? [];
+      compact = slots.length > 0 && slots.every((slot) => !this.recordsNeeded.has(slot.match.key));
+      this.compactByType.set(type, compact);
+    }
+    return compact;
   }
 
   /** Sources as small numbers, so that per-day sums are arrays rather than maps. */
@@ -361,14 +432,26 @@ export class EventIndex {
       // Only on an id collision is it worth serialising: the same content is a retry, ignored.
       const normal = (type: string, source: string, o: number, r: number, payload: unknown) =>
         JSON.stringify([type, source, o, r, payload]);
-      const text = normal(event.type, event.source, occurredAt, reportedAt, event.payload);
+      // A compact record has no payload left: compare what each slot took from it instead.
+      const view = event as EventView;
+      const compared =
+        existing?.payload === null
+          ? (this.slotsByType.get(view.type) ?? []).map((slot) =>
+              slot.match.test(view) ? slot.quantitiesOf(view) : null,
+            )
+          : view.payload;
+      const text = normal(event.type, event.source, occurredAt, reportedAt, compared);
       const before = existing
         ? normal(
             existing.type,
             existing.source,
             existing.occurredAt,
             existing.reportedAt,
-            existing.payload,
+            existing.payload === null
+              ? (this.slotsByType.get(existing.type) ?? []).map((slot) =>
+                  slot.contribution(existing),
+                )
+              : existing.payload,
           )
         : normal(
             existingRevision!.event.type,
@@ -403,7 +486,7 @@ export class EventIndex {
       event.id,
       this.intern(event.type) as TruceEvent['type'],
       this.intern(event.source),
-      event.payload,
+      this.compact(event.type) ? null : event.payload,
       occurredAt,
       reportedAt,
       this.calendar.dayOf(occurredAt),
@@ -412,7 +495,8 @@ export class EventIndex {
     this.records.set(event.id, record);
     const slots = this.slotsByType.get(record.type);
     if (slots !== undefined) {
-      for (const slot of slots) if (slot.match.test(record.event)) slot.addPlain(record);
+      const view = event as EventView;
+      for (const slot of slots) if (slot.match.test(view)) slot.addPlain(record, view);
     }
     if (this.pending.size > 0) {
       const waiting = this.pending.get(event.id);
@@ -475,7 +559,7 @@ export class EventIndex {
   /** Re-index a record whose effective version may have changed. */
   private revise(record: EventRecord, time: number): void {
     const candidates = [
-      record.event,
+      ...(record.payload === null ? [] : [record.event]),
       ...(record.revisions ?? []).map((r) => this.corrected(record, r)),
     ];
     for (const slot of this.slotsByType.get(record.type) ?? []) {

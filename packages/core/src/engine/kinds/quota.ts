@@ -6,9 +6,12 @@ import type { PeriodFigure, SourceFigure } from '../types.js';
 import { type KindResult, plural, result } from './result.js';
 
 /** Registers the running sums a quota needs, before any event is appended. */
-export function prepareQuota(obligation: QuotaObligation, context: Pick<Context, 'slot'>): void {
+export function prepareQuota(
+  obligation: QuotaObligation,
+  context: Pick<Context, 'sumsSlot'>,
+): void {
   const field = obligation.field ?? 'count';
-  context.slot(obligation.measure).addQuantity(quantityKey(field), fieldQuantity(field));
+  context.sumsSlot(obligation.measure).addQuantity(quantityKey(field), fieldQuantity(field));
 }
 
 interface Combined {
@@ -66,7 +69,7 @@ export function evaluateQuota(obligation: QuotaObligation, context: Context): Ki
   const target = primary(obligation.target);
   const unit = obligation.unit;
   const window = context.window(obligation);
-  const slot = context.slot(obligation.measure);
+  const slot = context.sumsSlot(obligation.measure);
   const key = quantityKey(obligation.field ?? 'count');
   const clause = `"${obligation.title}" (${obligation.clause.trim()})`;
   const verb = obligation.comparison === 'atLeast' ? 'at least' : 'at most';
