@@ -1,9 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { formatDetail, isTruceError, TruceError } from '@truce/core';
 import { check, checkHelp } from './check.js';
+import { exportCommand, exportHelp } from './export.js';
 import type { CliIo } from './io.js';
+import { keys, keysHelp } from './keys.js';
+import { ledgerCommand, ledgerHelp } from './ledger.js';
 import { lint, lintHelp } from './lint.js';
 import { schema, schemaHelp } from './schema.js';
+import { verify, verifyHelp } from './verify.js';
+import { witness, witnessHelp } from './witness.js';
 
 export const mainHelp = `Usage: truce COMMAND [options]
 
@@ -13,6 +18,12 @@ Commands:
   check AGREEMENT EVENTS   status, progress and why of every obligation
   lint AGREEMENT           validate an agreement file
   schema [agreement|event] print the JSON Schema of a format
+  keys generate --org ID   make an organisation's signing key
+  ledger init|import|cosign|cosigners
+                           start the signed ledger, import events, store cosignatures
+  export --out DIR         write the ledger for offline verification
+  verify DIR               check an export: signatures, tree, checkpoints, cosignatures
+  witness --checkpoint …   check a checkpoint's consistency and cosign it
   help [COMMAND]           show help for truce or for one command
 
 Options:
@@ -29,6 +40,11 @@ const commands: Record<string, { run: Command; help: string }> = {
   check: { run: check, help: checkHelp },
   lint: { run: lint, help: lintHelp },
   schema: { run: schema, help: schemaHelp },
+  keys: { run: keys, help: keysHelp },
+  ledger: { run: ledgerCommand, help: ledgerHelp },
+  export: { run: exportCommand, help: exportHelp },
+  verify: { run: verify, help: verifyHelp },
+  witness: { run: witness, help: witnessHelp },
 };
 
 /** Exit statuses: scripts and CI branch on these, so they are part of the interface. */
