@@ -6,8 +6,9 @@ import type { CliIo } from './io.js';
 export const keysHelp = `Usage: truce keys generate --org ID [--out DIR]
 
 Generates an Ed25519 key for an organisation: DIR/ID.key (PKCS#8 PEM, mode 0600: keep it
-secret) and DIR/ID.pub (its verifier key string, ID+<hash>+<base64>, to hand to the log
-operator). Prints the key id, ID:<16 hex>, that envelopes signed with it carry.
+secret), DIR/ID.pub (its verifier key string, ID+<hash>+<base64>) and
+DIR/ID.registration.json (the public key with a proof of possession: hand it to the log
+operator for \`truce ledger register\`). Prints the key id, ID:<16 hex>, that envelopes signed with it carry.
 
 Options:
   --org ID         the organisation (a slug such as qatar or icrc)
@@ -34,6 +35,8 @@ export async function keys(argv: string[], io: CliIo): Promise<number> {
   if (!values.org) throw new TruceError('USAGE', 'missing --org ID; run `truce keys --help`');
   const key = generateOrgKey(values.org, values.out);
   io.stdout.write(`${key.keyId}\n`);
-  io.stderr.write(`wrote ${key.keyPath} (secret, mode 0600) and ${key.pubPath}\n`);
+  io.stderr.write(
+    `wrote ${key.keyPath} (secret, mode 0600), ${key.pubPath} and ${key.requestPath}\n`,
+  );
   return 0;
 }

@@ -6,8 +6,10 @@ import {
   createLogIdentity,
   keyRegistrationEnvelope,
   Ledger,
+  type RegistrationRequest,
   readLogIdentity,
   readPrivateKey,
+  registerRequestEnvelope,
 } from '../ledger/index.js';
 import { commonOptions, parseCommandArgs, requirePositionals } from './arguments.js';
 import type { CliIo } from './io.js';
@@ -16,6 +18,7 @@ import { readInput } from './read-input.js';
 
 export const ledgerHelp = `Usage: truce ledger init [--origin NAME] [--operator ID] [--data DIR]
        truce ledger import EVENTS.jsonl --keys DIR [--data DIR]
+       truce ledger register ORG.registration.json [--data DIR]
        truce ledger cosign LINE [--size N] [--data DIR]
        truce ledger cosigners [--size N] [--data DIR]
 
@@ -25,6 +28,8 @@ import     signs each event with the key of its source organisation, DIR/<source
            (for demos and the examples: real parties sign their own events), registers
            each organisation's key as the operator when the log does not know it yet,
            and submits them. Prints how many were appended.
+register   registers an organisation's key as the operator, from the request
+           \`truce keys generate\` wrote (public key and proof of possession).
 cosign     stores a witness's cosignature line ("— <org> <base64>", from \`truce witness\`)
            of the latest checkpoint (or of size N), after checking it with the keys the
            witness organisation has registered in the log.
@@ -85,6 +90,25 @@ export async function ledgerCommand(argv: string[], io: CliIo): Promise<number> 
       );
       return 0;
     }
+    case 'register': {
+      requirePositionals('ledger register', rest, ['REQUEST.json']);
+      const input = await readInput(rest[0] as string, io);
+      const identity = readLogIdentity(dataDir);
+      const receipt = await withStore(dataDir, io, async (store) => {
+        const service = await Ledger.open(store, identity, { now: () => io.now() });
+        try {
+          const request = ledger.parseJson(input.text) as unknown as RegistrationRequest;
+          const [first] = await service.submit([
+            registerRequestEnvelope(identity, request, io.now()),
+          ]);
+          return { ...first, keyId: request.keyId };
+        } finally {
+          await service.close();
+        }
+      });
+      io.stdout.write(`registered ${receipt.keyId} at position ${receipt.seq}\n`);
+      return 0;
+    }
     case 'cosign': {
       requirePositionals('ledger cosign', rest, ['LINE']);
       const identity = readLogIdentity(dataDir);
@@ -120,7 +144,7 @@ export async function ledgerCommand(argv: string[], io: CliIo): Promise<number> 
     default:
       throw new TruceError(
         'USAGE',
-        `truce ledger knows init, import, cosign and cosigners${sub ? `, not "${sub}"` : ''}; run \`truce ledger --help\``,
+        `truce ledger knows init, import, register, cosign and cosigners${sub ? `, not "${sub}"` : ''}; run \`truce ledger --help\``,
       );
   }
 }

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { ledger, TruceError } from '@truce/core';
 import { type LogIdentity, logIdentity } from './log-identity.js';
-import { orgVerifierKey } from './statements.js';
+import { orgVerifierKey, proveKeyPossession } from './statements.js';
 
 /**
  * Keys on disk. An organisation's key is `<org>.key` (PKCS#8 PEM, mode 0600) and `<org>.pub`
@@ -18,6 +18,18 @@ export interface GeneratedKey {
   verifierKey: string;
   keyPath: string;
   pubPath: string;
+  requestPath: string;
+}
+
+/**
+ * What an organisation hands the operator to have its key registered: public material only,
+ * with the proof of possession its private key signed (so the operator never needs the key).
+ */
+export interface RegistrationRequest {
+  org: string;
+  keyId: string;
+  publicKey: string;
+  proof: string;
 }
 
 function writePrivate(path: string, pem: string): void {
@@ -38,7 +50,15 @@ export function generateOrgKey(org: string, outDir: string): GeneratedKey {
   writePrivate(keyPath, privateKey.export({ format: 'pem', type: 'pkcs8' }).toString());
   const verifierKey = orgVerifierKey(org, privateKey);
   writeFileSync(pubPath, `${verifierKey}\n`);
-  return { org, keyId, verifierKey, keyPath, pubPath };
+  const requestPath = join(outDir, `${org}.registration.json`);
+  const request: RegistrationRequest = {
+    org,
+    keyId,
+    publicKey: verifierKey,
+    proof: proveKeyPossession(org, keyId, verifierKey, privateKey),
+  };
+  writeFileSync(requestPath, `${JSON.stringify(request, null, 2)}\n`);
+  return { org, keyId, verifierKey, keyPath, pubPath, requestPath };
 }
 
 export function readPrivateKey(path: string): KeyObject {

@@ -96,6 +96,33 @@ export function keyRegistrationEnvelope(options: {
   );
 }
 
+/** The operator's `key_registered` envelope for a registration request an organisation sent. */
+export function registerRequestEnvelope(
+  identity: LogIdentity,
+  request: { org: string; keyId: string; publicKey: string; proof: string },
+  at: Date,
+): ledger.SignedEnvelope {
+  const id = `key-${request.keyId.replace(':', '-')}`;
+  const iso = isoWithOffset(at);
+  const event = {
+    id,
+    type: 'key_registered',
+    occurredAt: iso,
+    reportedAt: iso,
+    source: identity.operator,
+    payload: {
+      org: request.org,
+      keyId: request.keyId,
+      publicKey: request.publicKey,
+      proof: request.proof,
+    },
+  };
+  return ledger.signEnvelope(
+    { v: 1, id, org: identity.operator, keyId: identity.keyId, idempotencyKey: id, event },
+    identity.privateKey,
+  );
+}
+
 /** The genesis entry: the operator registers the log key, signed by the log key. */
 export function genesisEnvelope(identity: LogIdentity, at: Date): ledger.SignedEnvelope {
   return keyRegistrationEnvelope({
