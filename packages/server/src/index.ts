@@ -1,1 +1,3 @@
-export * from './store/index.js';
+// The server package's public surface: the ledger service (admission, receipts, checkpoints,
+// export, verify, witness) for the HTTP layer and the dashboard.
+export * from './ledger/index.js';
