@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { engineBenchmarks } from './engine.js';
 import { machine, type Section } from './harness.js';
+import { ledgerBenchmarks } from './ledger.js';
 
 /**
  * `npm run bench` runs every benchmark and writes docs/BENCHMARKS.md. Each figure is a ratio
@@ -12,10 +13,13 @@ import { machine, type Section } from './harness.js';
 const quick = process.argv.includes('--quick');
 const started = new Date();
 const sections: Section[] = [];
-const suites: [string, () => Section][] = [['engine', () => engineBenchmarks(quick)]];
+const suites: [string, () => Section | Promise<Section>][] = [
+  ['engine', () => engineBenchmarks(quick)],
+  ['ledger', () => ledgerBenchmarks(quick)],
+];
 for (const [name, suite] of suites) {
   process.stderr.write(`bench: ${name}…\n`);
-  const section = suite();
+  const section = await suite();
   sections.push(section);
   for (const row of section.rows) {
     process.stderr.write(

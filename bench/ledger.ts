@@ -1,0 +1,210 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ledger } from '@truce/core';
+import { Ledger } from '../packages/server/src/ledger/ledger-service.js';
+import { sha256Hex } from '../packages/server/src/ledger/log-identity.js';
+import {
+  newKey,
+  registration,
+  sampleEvent,
+  signedEvent,
+  testIdentity,
+} from '../packages/server/src/ledger/testing.js';
+import {
+  type AppendRequest,
+  openPgliteStore,
+  openPostgresStore,
+  type Store,
+} from '../packages/server/src/store/index.js';
+import { median, type Row, type Section } from './harness.js';
+
+/**
+ * The ledger, measured side by side in one run: Ed25519 verify-only, store insert-only (PGlite),
+ * signed appends through the service; group commit against one flush per event; checkpoint lag
+ * under load; an inclusion proof in a tree of a million leaves against 40 SHA-256 hashes.
+ */
+
+const concurrency = 64;
+
+async function rate(count: number, work: (index: number) => Promise<unknown>): Promise<number> {
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await work(next++);
+    }),
+  );
+  return count / ((performance.now() - start) / 1000);
+}
+
+function perSecond(n: number): string {
+  return `${Math.round(n).toLocaleString('en')}/s`;
+}
+
+export async function ledgerBenchmarks(quick: boolean): Promise<Section> {
+  const n = quick ? 1500 : 10_000;
+  const scratch = mkdtempSync(join(tmpdir(), 'truce-bench-ledger-'));
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  try {
+    const identity = testIdentity();
+    const qatar = newKey();
+    const envelopes = Array.from({ length: n }, (_, i) =>
+      signedEvent(sampleEvent(`e-${i}`, 'qatar', i % 100), qatar),
+    );
+    const requests: AppendRequest[] = envelopes.map((envelope) => {
+      const entry = ledger.envelopeEntryBytes(envelope);
+      return {
+        entry,
+        eventId: envelope.id,
+        org: 'qatar',
+        idempotencyKey: envelope.id,
+        contentHash: sha256Hex(entry),
+      };
+    });
+
+    // Ed25519 verify-only: the signature check alone, on the same envelopes.
+    const publicKey = ledger.ed25519PublicKey(qatar);
+    const verifyStart = performance.now();
+    for (const envelope of envelopes) ledger.verifyEnvelope(envelope, publicKey);
+    const verifyRate = n / ((performance.now() - verifyStart) / 1000);
+
+    const open = (name: string, maxBatch?: number) =>
+      openPgliteStore({ dataDir: join(scratch, name), ...(maxBatch ? { maxBatch } : {}) });
+
+    // Insert-only: prepared entries straight into the store, concurrent callers (group commit).
+    const insertStore = await open('insert');
+    const insertRate = await rate(n, (i) => insertStore.append([requests[i] as AppendRequest]));
+    await insertStore.close();
+
+    // Through the service: verify + schema + append + receipt signature, same concurrency.
+    const serviceStore = await open('service');
+    const service = await Ledger.open(serviceStore, identity);
+    await service.submit([registration(identity, 'qatar', qatar)]);
+    const lags: number[] = [];
+    const appendRate = await rate(n, async (i) => {
+      const [receipt] = await service.submit([envelopes[i]]);
+      if (receipt && i % 50 === 0) {
+        const appended = performance.now();
+        void (async () => {
+          while (((await serviceStore.latestCheckpoint())?.size ?? 0) <= receipt.seq) {
+            await new Promise((resolve) => setTimeout(resolve, 5));
+          }
+          lags.push(performance.now() - appended);
+        })();
+      }
+    });
+    const deadline = Date.now() + 3000;
+    while (lags.length < Math.ceil(n / 50) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await service.close();
+    await serviceStore.close();
+
+    // One flush per event: the same concurrent single-entry appends with maxBatch 1.
+    const singleCount = quick ? 200 : 1000;
+    const singleStore = await open('single', 1);
+    const singleRate = await rate(singleCount, (i) =>
+      singleStore.append([requests[i] as AppendRequest]),
+    );
+    await singleStore.close();
+
+    const floor = Math.min(verifyRate, insertRate);
+    rows.push(
+      { name: 'Ed25519 verify-only', value: perSecond(verifyRate) },
+      { name: 'store insert-only (PGlite, group commit)', value: perSecond(insertRate) },
+      {
+        name: 'signed appends through the service (PGlite)',
+        value: `${perSecond(appendRate)} = ${(appendRate / floor).toFixed(2)} × min(verify, insert)`,
+        goal: '≥ 0.7 ×',
+        pass: appendRate >= 0.7 * floor,
+      },
+      {
+        name: 'group commit vs one flush per event (maxBatch 1)',
+        value: `${(insertRate / singleRate).toFixed(1)}× (${perSecond(singleRate)} one by one)`,
+        goal: '≥ 10×',
+        pass: insertRate >= 10 * singleRate,
+      },
+      {
+        name: 'checkpoint lag under load (append → covering checkpoint)',
+        value: lags.length
+          ? `median ${median(lags).toFixed(0)} ms, max ${Math.max(...lags).toFixed(0)} ms (${lags.length} samples)`
+          : 'no sample',
+        goal: '≤ 1000 ms',
+        pass: lags.length > 0 && Math.max(...lags) <= 1000,
+      },
+    );
+
+    // PostgreSQL, if one is reachable.
+    const url = process.env.TRUCE_BENCH_DATABASE_URL;
+    if (url) {
+      let pg: Store | undefined;
+      try {
+        pg = await openPostgresStore({ connectionString: url });
+        const offset = await pg.size();
+        const pgRequests = requests.map((r) => ({
+          ...r,
+          eventId: `${r.eventId}-${offset}`,
+          idempotencyKey: `${r.idempotencyKey}-${offset}`,
+        }));
+        const pgRate = await rate(n, (i) => (pg as Store).append([pgRequests[i] as AppendRequest]));
+        rows.push({
+          name: 'PGlite vs PostgreSQL insert-only',
+          value: `${(insertRate / pgRate).toFixed(2)}× (${perSecond(pgRate)} on PostgreSQL)`,
+          goal: '≥ 0.5×',
+          pass: insertRate >= 0.5 * pgRate,
+        });
+      } catch (error) {
+        notes.push(`PostgreSQL not measured: ${(error as Error).message}`);
+      } finally {
+        await pg?.close();
+      }
+    } else {
+      notes.push(
+        'PostgreSQL not measured: set TRUCE_BENCH_DATABASE_URL to compare PGlite with it.',
+      );
+    }
+
+    // Inclusion proof at n = 1,000,000 in a memory tree vs 40 SHA-256 hashes.
+    const leaves = 1_000_000;
+    const tree = new ledger.MemoryMerkleTree();
+    const leaf = new Uint8Array(32);
+    for (let i = 0; i < leaves; i++) {
+      leaf[0] = i & 0xff;
+      leaf[1] = (i >> 8) & 0xff;
+      leaf[2] = (i >> 16) & 0xff;
+      tree.appendLeafHash(leaf);
+    }
+    const reps = 2000;
+    const proofStart = performance.now();
+    for (let i = 0; i < reps; i++) tree.inclusionProof((i * 7919) % leaves, leaves);
+    const proofUs = ((performance.now() - proofStart) * 1000) / reps;
+    const block = new Uint8Array(65);
+    const hashStart = performance.now();
+    for (let i = 0; i < reps; i++) {
+      for (let h = 0; h < 40; h++) createHash('sha256').update(block).digest();
+    }
+    const hashUs = ((performance.now() - hashStart) * 1000) / reps;
+    rows.push({
+      name: 'inclusion proof at n = 1,000,000 (memory tree) vs 40 SHA-256',
+      value: `${proofUs.toFixed(1)} µs vs ${hashUs.toFixed(1)} µs = ${(proofUs / hashUs).toFixed(2)}×`,
+      goal: '≤ 3×',
+      pass: proofUs <= 3 * hashUs,
+    });
+    notes.push(
+      `${n.toLocaleString('en')} envelopes, ${concurrency} concurrent callers, one envelope per call; PGlite with its default durability.`,
+      'The service does per envelope: shape and schema checks, Ed25519 verify, JCS bytes, the append, and an Ed25519 signature for the receipt.',
+    );
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  return {
+    title: 'Ledger',
+    intro:
+      'Verify-only, insert-only and appends through the service, measured one after the other in one run.',
+    rows,
+    notes,
+  };
+}
