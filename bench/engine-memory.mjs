@@ -1,5 +1,6 @@
 // Peak memory of a full evaluation of a JSONL file, in a fresh process so that nothing else
-// is counted. Prints JSON: { maxRssMiB, heapUsedMiB, events }.
+// is counted. Prints JSON: { maxRssMiB, heapUsedMiB, events, obligations }. Lines are read the
+// way bench/harness.ts reads them (each decoded on its own).
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createEvaluator, parseAgreement } from '@truce/core';
 
@@ -8,18 +9,32 @@ const evaluator = createEvaluator(
   parseAgreement(readFileSync(agreementPath, 'utf8'), agreementPath),
 );
 const fd = openSync(file, 'r');
-const buffer = Buffer.allocUnsafe(4 * 1024 * 1024);
-let rest = '';
+let buffer = Buffer.allocUnsafe(4 * 1024 * 1024);
+let filled = 0;
 for (;;) {
-  const read = readSync(fd, buffer, 0, buffer.length, null);
-  if (read === 0) break;
-  const text = rest + buffer.toString('utf8', 0, read);
+  const read = readSync(fd, buffer, filled, buffer.length - filled, null);
+  const end = filled + read;
   let start = 0;
-  for (let end = text.indexOf('\n', start); end !== -1; end = text.indexOf('\n', start)) {
-    if (end > start) evaluator.append(JSON.parse(text.slice(start, end)));
-    start = end + 1;
+  for (
+    let newline = buffer.indexOf(10, start);
+    newline !== -1 && newline < end;
+    newline = buffer.indexOf(10, start)
+  ) {
+    if (newline > start) evaluator.append(JSON.parse(buffer.toString('utf8', start, newline)));
+    start = newline + 1;
   }
-  rest = text.slice(start);
+  if (read === 0) {
+    if (end > start) evaluator.append(JSON.parse(buffer.toString('utf8', start, end)));
+    break;
+  }
+  if (start === 0 && end === buffer.length) {
+    const larger = Buffer.allocUnsafe(buffer.length * 2);
+    buffer.copy(larger, 0, 0, end);
+    buffer = larger;
+  } else {
+    buffer.copy(buffer, 0, start, end);
+  }
+  filled = end - start;
 }
 closeSync(fd);
 const result = evaluator.evaluate(asOf);

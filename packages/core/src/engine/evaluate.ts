@@ -2,6 +2,7 @@ import type { Agreement, Obligation } from '../agreement/schema.js';
 import { TruceError } from '../errors.js';
 import type { TruceEvent } from '../events/schema.js';
 import { Calendar, parseInstant } from './calendar.js';
+import { CompactEvents } from './compact-events.js';
 import { Context, compiledMatch, matchesIn } from './context.js';
 import { EventIndex, type ViewOfType } from './event-index.js';
 import { evaluateDeadline } from './kinds/deadline.js';
@@ -84,7 +85,7 @@ export function createEvaluator(agreement: Agreement | readonly Agreement[]): Ev
   const revisers = new Set(
     versions.flatMap((v) => v.parties.filter((p) => p.roles.includes('mediator')).map((p) => p.id)),
   );
-  const index = new EventIndex(calendar, revisers);
+  const index = new EventIndex(calendar, revisers, new CompactEvents());
   for (const version of versions) {
     for (const match of matchesIn(version)) index.slot(compiledMatch(match));
     for (const obligation of version.obligations) {

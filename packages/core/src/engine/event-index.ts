@@ -1,5 +1,6 @@
 import { payloadSchemas, type TruceEvent } from '../events/schema.js';
 import { type Calendar, instantMs } from './calendar.js';
+import { CompactEvents } from './compact-events.js';
 import type { CompiledMatch } from './match.js';
 
 /**
@@ -40,7 +41,7 @@ export type ViewOfType<T extends TruceEvent['type']> = Extract<EventView, { type
 export class EventRecord {
   revisions: Revision[] | null = null;
   /**
-   * The slots this event is in, one bit per slot number below 30 (a small integer, so no
+   * The slots this event is in, one bit per slot of its type (a small integer, so no
    * allocation per event); `moreSlots` only for agreements with more matches than that.
    */
   slotBits = 0;
@@ -78,6 +79,10 @@ export interface Bucket {
   revised: EventRecord[];
   /** Aligned with `revised`: what the event as first reported contributed (null: it did not match). */
   revisedOriginal: (number[] | null)[];
+  /** Compact events (indices into the index's columns), for the types only quotas read. */
+  compact: number[];
+  /** Per registered quantity, aligned with `compact`. */
+  compactQuantities: number[][];
   /** Per registered quantity (in order), per source number: the sum over `plain`. */
   sums: number[][];
   /** Latest occurredAt/reportedAt of anything in the bucket: below it, sums need a filtered rescan. */
@@ -98,28 +103,37 @@ export class Slot {
   version = 0;
   private memo: { asOf: number; version: number; value: Effective[] } | null = null;
 
+  /**
+   * For each event type this slot reads, its position among that type's slots: the bit that
+   * says, on a record of that type, that the record is in this slot.
+   */
+  readonly bits = new Map<string, number>();
+
   constructor(
     readonly match: CompiledMatch,
     private readonly index: EventIndex,
-    /** Position among the index's slots, for the membership bits on each record. */
-    readonly number: number,
   ) {}
 
+  bit(type: string): number {
+    return this.bits.get(type) ?? 31;
+  }
+
   private isMember(record: EventRecord): boolean {
-    return this.number < 30
-      ? (record.slotBits & (1 << this.number)) !== 0
-      : (record.moreSlots?.has(this.number) ?? false);
+    const bit = this.bit(record.type);
+    return bit < 30 ? (record.slotBits & (1 << bit)) !== 0 : (record.moreSlots?.has(bit) ?? false);
   }
 
   private join(record: EventRecord): void {
-    if (this.number < 30) record.slotBits |= 1 << this.number;
-    else (record.moreSlots ??= new Set()).add(this.number);
+    const bit = this.bit(record.type);
+    if (bit < 30) record.slotBits |= 1 << bit;
+    else (record.moreSlots ??= new Set()).add(bit);
   }
 
   private leave(record: EventRecord): boolean {
     if (!this.isMember(record)) return false;
-    if (this.number < 30) record.slotBits &= ~(1 << this.number);
-    else record.moreSlots?.delete(this.number);
+    const bit = this.bit(record.type);
+    if (bit < 30) record.slotBits &= ~(1 << bit);
+    else record.moreSlots?.delete(bit);
     return true;
   }
 
@@ -158,6 +172,8 @@ export class Slot {
         plainQuantities: this.quantityList.map(() => []),
         revised: [],
         revisedOriginal: [],
+        compact: [],
+        compactQuantities: this.quantityList.map(() => []),
         sums: [],
         maxTime: Number.NEGATIVE_INFINITY,
         version: 0,
@@ -190,6 +206,44 @@ export class Slot {
     }
     this.addSums(bucket, record.sourceNumber, values, 1);
     this.touch(bucket, Math.max(record.occurredAt, record.reportedAt));
+  }
+
+  /** Adds a compact event (an index into `columns`); `view` is the event as parsed. */
+  addCompact(columns: CompactEvents, index: number, view: EventView): void {
+    columns.slotBits[index]! |= 1 << this.bit(view.type);
+    const bucket = this.bucket(columns.day[index]!);
+    bucket.compact.push(index);
+    const values: number[] = [];
+    for (let q = 0; q < this.quantityList.length; q++) {
+      const value = this.quantityList[q]!(view);
+      values.push(value);
+      bucket.compactQuantities[q]!.push(value);
+    }
+    this.addSums(bucket, columns.source[index]!, values, 1);
+    this.touch(bucket, Math.max(columns.occurredAt[index]!, columns.reportedAt[index]!));
+  }
+
+  /** What a compact event contributes (null when not in this slot). */
+  compactContribution(columns: CompactEvents, index: number): number[] | null {
+    const bucket = this.buckets.get(columns.day[index]!);
+    const at = bucket ? bucket.compact.indexOf(index) : -1;
+    if (!bucket || at < 0) return null;
+    return bucket.compactQuantities.map((list) => list[at] ?? 0);
+  }
+
+  /** A compact event about to be revised becomes a full record, with the same contribution. */
+  promote(columns: CompactEvents, index: number, record: EventRecord): void {
+    const bucket = this.buckets.get(columns.day[index]!);
+    const at = bucket ? bucket.compact.indexOf(index) : -1;
+    if (!bucket || at < 0) return;
+    bucket.compact.splice(at, 1);
+    bucket.plain.push(record);
+    bucket.compactQuantities.forEach((list, q) => {
+      bucket.plainQuantities[q]!.push(list.splice(at, 1)[0] ?? 0);
+    });
+    this.join(record);
+    bucket.version++;
+    this.version++;
   }
 
   /** Takes a record out of `plain`, with what it contributed; null when it was not there. */
@@ -275,6 +329,13 @@ export class Slot {
       bucket.plain.forEach((record, at) => {
         if (known(record, asOf)) add(record.source, values[at] ?? 0);
       });
+      const columns = this.index.columns;
+      const compactValues = bucket.compactQuantities[q] ?? [];
+      bucket.compact.forEach((index, at) => {
+        if (columns.occurredAt[index]! <= asOf && columns.reportedAt[index]! <= asOf) {
+          add(this.index.sourceName(columns.source[index]!), compactValues[at] ?? 0);
+        }
+      });
     }
     bucket.revised.forEach((record, at) => {
       const effective = this.index.effective(record, asOf);
@@ -347,6 +408,9 @@ export interface IndexWarning {
 
 export class EventIndex {
   private readonly records = new Map<string, EventRecord>();
+  readonly columns: CompactEvents;
+  private readonly typeNumbers = new Map<string, number>();
+  private readonly typeNames: string[] = [];
   private readonly revisions = new Map<string, Revision>();
   private readonly strings = new Map<string, string>();
   private readonly sourceNumbers = new Map<string, number>();
@@ -365,7 +429,60 @@ export class EventIndex {
     private readonly calendar: Calendar,
     /** Organisations that may revise anyone's report (the mediators). */
     private readonly revisers: ReadonlySet<string>,
-  ) {}
+    columns: CompactEvents,
+  ) {
+    this.columns = columns;
+  }
+
+  private typeNumber(type: string): number {
+    let number = this.typeNumbers.get(type);
+    if (number === undefined) {
+      number = this.typeNames.length;
+      this.typeNumbers.set(type, number);
+      this.typeNames.push(type);
+    }
+    return number;
+  }
+
+  /** The compact event with this id still in the columns (not promoted), or -1. */
+  private compactIndex(id: string, hash = CompactEvents.hash(id)): number {
+    if (this.columns.size === 0) return -1;
+    const index = this.columns.find(id, hash);
+    return index >= 0 && this.columns.type[index] !== -1 ? index : -1;
+  }
+
+  /**
+   * Turns a compact event into a full record (without payload: its quantities move with it), so
+   * that a revision can be attached to it or a duplicate id resolved.
+   */
+  private promote(id: string): EventRecord | undefined {
+    const index = this.compactIndex(id);
+    if (index < 0) return undefined;
+    const { columns } = this;
+    const record = new EventRecord(
+      id,
+      this.typeNames[columns.type[index]!] as TruceEvent['type'],
+      this.sourceName(columns.source[index]!),
+      null,
+      columns.occurredAt[index]!,
+      columns.reportedAt[index]!,
+      columns.day[index]!,
+      columns.source[index]!,
+    );
+    for (const slot of this.slotsByType.get(record.type) ?? []) {
+      if ((columns.slotBits[index]! & (1 << slot.bit(record.type))) !== 0) {
+        slot.promote(columns, index, record);
+      }
+    }
+    columns.type[index] = -1;
+    this.records.set(id, record);
+    return record;
+  }
+
+  /** The record of an event by id, promoting a compact one. */
+  private recordOf(id: string): EventRecord | undefined {
+    return this.records.get(id) ?? this.promote(id);
+  }
 
   /**
    * The slot of a match. `aggregateOnly`: the caller reads it only through per-day sums, so its
@@ -378,10 +495,11 @@ export class EventIndex {
     }
     let slot = this.slotsByKey.get(match.key);
     if (!slot) {
-      slot = new Slot(match, this, this.slotsByKey.size);
+      slot = new Slot(match, this);
       this.slotsByKey.set(match.key, slot);
       for (const type of match.types) {
         const list = this.slotsByType.get(type) ?? [];
+        slot.bits.set(type, list.length);
         list.push(slot);
         this.slotsByType.set(type, list);
       }
@@ -394,7 +512,10 @@ export class EventIndex {
     let compact = this.compactByType.get(type);
     if (compact === undefined) {
       const slots = this.slotsByType.get(type) ?? [];
-      compact = slots.length > 0 && slots.every((slot) => !this.recordsNeeded.has(slot.match.key));
+      // A type nothing reads is compact too: it is kept only so that revisions find it.
+      compact = slots.every(
+        (slot) => slot.bit(type) < 30 && !this.recordsNeeded.has(slot.match.key),
+      );
       this.compactByType.set(type, compact);
     }
     return compact;
@@ -426,7 +547,15 @@ export class EventIndex {
     const occurredAt = instantMs(event.occurredAt);
     const reportedAt =
       event.reportedAt === event.occurredAt ? occurredAt : instantMs(event.reportedAt);
-    const existing = this.records.get(event.id);
+    const hash = CompactEvents.hash(event.id);
+    const existingCompact = this.compactIndex(event.id, hash);
+    if (
+      existingCompact >= 0 &&
+      this.sameAsCompact(existingCompact, event, occurredAt, reportedAt)
+    ) {
+      return;
+    }
+    const existing = existingCompact >= 0 ? this.promote(event.id) : this.records.get(event.id);
     const existingRevision = this.revisions.get(event.id);
     if (existing !== undefined || existingRevision !== undefined) {
       // Only on an id collision is it worth serialising: the same content is a retry, ignored.
@@ -482,11 +611,28 @@ export class EventIndex {
       }
       return;
     }
+    const view = event as EventView;
+    if (this.compact(event.type)) {
+      const index = this.columns.add(
+        event.id,
+        hash,
+        occurredAt,
+        reportedAt,
+        this.calendar.dayOf(occurredAt),
+        this.sourceNumber(event.source),
+        this.typeNumber(event.type),
+      );
+      for (const slot of this.slotsByType.get(event.type) ?? []) {
+        if (slot.match.test(view)) slot.addCompact(this.columns, index, view);
+      }
+      this.attachPending(event.id);
+      return;
+    }
     const record = new EventRecord(
       event.id,
       this.intern(event.type) as TruceEvent['type'],
       this.intern(event.source),
-      this.compact(event.type) ? null : event.payload,
+      event.payload,
       occurredAt,
       reportedAt,
       this.calendar.dayOf(occurredAt),
@@ -495,16 +641,45 @@ export class EventIndex {
     this.records.set(event.id, record);
     const slots = this.slotsByType.get(record.type);
     if (slots !== undefined) {
-      const view = event as EventView;
       for (const slot of slots) if (slot.match.test(view)) slot.addPlain(record, view);
     }
-    if (this.pending.size > 0) {
-      const waiting = this.pending.get(event.id);
-      if (waiting) {
-        this.pending.delete(event.id);
-        for (const other of waiting) this.attach(other);
-      }
+    this.attachPending(event.id);
+  }
+
+  private attachPending(id: string): void {
+    if (this.pending.size === 0) return;
+    const waiting = this.pending.get(id);
+    if (waiting) {
+      this.pending.delete(id);
+      for (const other of waiting) this.attach(other);
     }
+  }
+
+  /** A retry of a compact event: same type, source, times and the same quantity in every slot. */
+  private sameAsCompact(
+    index: number,
+    event: TruceEvent,
+    occurredAt: number,
+    reportedAt: number,
+  ): boolean {
+    const { columns } = this;
+    if (
+      this.typeNames[columns.type[index]!] !== event.type ||
+      this.sourceName(columns.source[index]!) !== event.source ||
+      columns.occurredAt[index] !== occurredAt ||
+      columns.reportedAt[index] !== reportedAt
+    ) {
+      return false;
+    }
+    const view = event as EventView;
+    return (this.slotsByType.get(event.type) ?? []).every((slot) => {
+      const before =
+        (columns.slotBits[index]! & (1 << slot.bit(event.type))) !== 0
+          ? slot.compactContribution(columns, index)
+          : null;
+      const now = slot.match.test(view) ? slot.quantitiesOf(view) : null;
+      return JSON.stringify(before) === JSON.stringify(now);
+    });
   }
 
   private removeExisting(id: string): void {
@@ -523,7 +698,7 @@ export class EventIndex {
 
   private attach(revision: Revision): void {
     const targetId = revision.event.payload.target;
-    const targetRecord = this.records.get(targetId);
+    const targetRecord = this.recordOf(targetId);
     const targetRevision = this.revisions.get(targetId);
     if (targetRevision) {
       if (revision.event.type === 'retraction') {
@@ -648,6 +823,6 @@ export class EventIndex {
   }
 
   get(id: string): EventRecord | undefined {
-    return this.records.get(id);
+    return this.recordOf(id);
   }
 }
