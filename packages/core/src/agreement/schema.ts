@@ -18,7 +18,36 @@ export const instant = z
     /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/,
     'an ISO 8601 date-time with an offset, e.g. 2025-01-19T08:30:00+02:00',
   )
-  .refine((text) => !Number.isNaN(Date.parse(text)), 'not a real date-time');
+  .refine(isRealDateTime, 'not a real date-time (check the day of the month and the hour)');
+
+/** Date.parse rolls 30 February over to March and accepts 24:00: a text must name a real instant. */
+function isRealDateTime(text: string): boolean {
+  if (Number.isNaN(Date.parse(text))) return false;
+  const [year, month, day, hour, minute] = [0, 5, 8, 11, 14].map((at, i) =>
+    Number(text.slice(at, at + (i === 0 ? 4 : 2))),
+  ) as [number, number, number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return (
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    hour < 24 &&
+    minute < 60
+  );
+}
+
+/** An IANA time zone the runtime knows (Intl carries the zone data; no I/O). */
+export const timeZone = z
+  .string()
+  .min(1)
+  .refine((zone) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'not a known IANA time zone; use a name such as Asia/Gaza or Africa/Cairo');
 
 export const clockTime = z
   .string()
@@ -198,8 +227,14 @@ export const sourcesRule = z.union([
   z.object({ combine: z.literal('single'), source: slug }).strict(),
   z
     .object({
-      combine: z.enum(['min', 'max', 'priority']),
+      combine: z.enum(['min', 'max']),
       among: z.array(slug).min(1).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      combine: z.literal('priority'),
+      among: z.array(slug).min(1).describe('sources in order of precedence'),
     })
     .strict(),
 ]);
@@ -357,7 +392,7 @@ export const agreementSchema = z
       .optional()
       .describe('for an amendment: from when this version is in force'),
     sources: z.array(sourceDocument).default([]),
-    timeZone: z.string().min(1).describe('IANA zone in which the text counts days, e.g. Asia/Gaza'),
+    timeZone: timeZone.describe('IANA zone in which the text counts days, e.g. Asia/Gaza'),
     zeroHour: instant.describe('the instant the agreement takes effect'),
     zeroHourDay: dayNumber
       .default(0)

@@ -174,6 +174,17 @@ export class Context {
     return this.slot(match).records(this.asOf);
   }
 
+  /**
+   * The events that show an act happened: those matching, and, when the match names persons,
+   * only those in which at least one such person appears (a release of someone else is not it).
+   */
+  occurrences(match: EventMatch): Effective[] {
+    const records = this.records(match);
+    if (!match.persons) return records;
+    const compiled = compiledMatch(match);
+    return records.filter((record) => compiled.quantity(record.event) > 0);
+  }
+
   when(ms: number): string {
     return this.calendar.describe(ms);
   }
@@ -342,7 +353,8 @@ export class Context {
     if ('at' in condition) return upTo(Date.parse(condition.at));
     if ('phaseStarted' in condition) return upTo(this.phase(condition.phaseStarted).start);
     if ('phaseEnded' in condition) return upTo(this.phase(condition.phaseEnded).end);
-    if ('event' in condition) return this.records(condition.event)[0]?.record.occurredAt ?? null;
+    if ('event' in condition)
+      return this.occurrences(condition.event)[0]?.record.occurredAt ?? null;
     if ('count' in condition) {
       const target = primary(condition.atLeast);
       const match = compiledMatch(condition.count);

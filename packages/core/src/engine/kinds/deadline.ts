@@ -39,7 +39,7 @@ export function evaluateDeadline(obligation: DeadlineObligation, context: Contex
   }
   const measureIds = delays.map((d) => d.eventId);
   const window = context.window(obligation);
-  const act = context.records(obligation.act)[0];
+  const act = context.occurrences(obligation.act)[0];
   const what = `"${obligation.title}" (${obligation.clause.trim()})`;
   if (due === null) {
     return result({

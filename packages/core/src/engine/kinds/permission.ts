@@ -40,7 +40,7 @@ export function evaluatePermission(obligation: PermissionObligation, context: Co
   const due = allowedFrom + grace * HOUR_MS;
   const window = context.window(obligation);
   const from = window.start ?? calendar.zeroHour;
-  const opens = context.records(obligation.act).filter((r) => r.record.occurredAt >= from);
+  const opens = context.occurrences(obligation.act).filter((r) => r.record.occurredAt >= from);
   const blocks = obligation.blockedBy
     ? context.records(obligation.blockedBy).filter((r) => r.record.occurredAt >= allowedFrom!)
     : [];

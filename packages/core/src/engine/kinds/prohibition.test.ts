@@ -112,3 +112,33 @@ describe('prohibition', () => {
     expect(byId([flight(3, '00:00', '05:00')], day(44)).flights?.status).toBe('met');
   });
 });
+
+describe('prohibition across midnight', () => {
+  const night = agreement([
+    {
+      id: 'night',
+      kind: 'prohibition',
+      title: 'No movement at night',
+      clause: 'no movement between 22:00 and 06:00',
+      owedBy: ['side-a'],
+      during: { phase: 'phase-1' },
+      act: { type: 'flight_observed' },
+      window: { dailyFrom: '22:00', dailyTo: '06:00' },
+    },
+  ]);
+  const at = (n: number, from: string, to: string, endDay = n) =>
+    event('flight_observed', day(n, from), 'monitor', {
+      endedAt: day(endDay, to),
+      purpose: 'surveillance',
+    });
+  const status = (events: ReturnType<typeof event>[]) =>
+    evaluate(night, events, day(10)).obligations[0]!;
+
+  it('counts acts after midnight and before 06:00, and not those in daytime', () => {
+    expect(status([at(4, '12:00', '13:00')]).status).toBe('on_track');
+    const early = status([at(4, '03:00', '04:00')]);
+    expect(early.status).toBe('breached');
+    expect(early.why).toContain('on Day 4');
+    expect(status([at(4, '23:00', '23:30')]).status).toBe('breached');
+  });
+});

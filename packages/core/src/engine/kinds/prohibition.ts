@@ -87,15 +87,27 @@ export function evaluateProhibition(
       };
     }
     if ('dailyFrom' in spec) {
-      const from = calendar.at(day, spec.dailyFrom);
-      const to = calendar.at(day, spec.dailyTo);
-      const inside = acts.filter((a) => a.from < to && a.to > from);
+      // A window that ends before it starts runs past midnight (22:00–06:00): the part of
+      // yesterday's window after midnight falls on this day too.
+      const overnight = spec.dailyTo <= spec.dailyFrom;
+      const windows = overnight
+        ? [
+            [calendar.at(day - 1, spec.dailyFrom), calendar.at(day, spec.dailyTo)],
+            [calendar.at(day, spec.dailyFrom), calendar.at(day + 1, spec.dailyTo)],
+          ]
+        : [[calendar.at(day, spec.dailyFrom), calendar.at(day, spec.dailyTo)]];
+      const inside = acts.filter(
+        (a) =>
+          a.from < dayEnd &&
+          a.to >= dayStart &&
+          windows.some(([from, to]) => a.from < to! && a.to > from! && a.to >= dayStart),
+      );
       const first = inside[0];
       return {
         ids,
         violation: first
           ? {
-              time: Math.max(first.from, from),
+              time: Math.max(first.from, dayStart),
               text: `${plural(inside.length, 'act')} inside ${spec.dailyFrom}–${spec.dailyTo} on Day ${day} (${inside.map((a) => a.id).join(', ')})`,
               ids: inside.map((a) => a.id),
             }
