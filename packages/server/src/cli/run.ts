@@ -7,6 +7,8 @@ import { keys, keysHelp } from './keys.js';
 import { ledgerCommand, ledgerHelp } from './ledger.js';
 import { lint, lintHelp } from './lint.js';
 import { schema, schemaHelp } from './schema.js';
+import { serve, serveHelp } from './serve.js';
+import { usersCommand, usersHelp } from './users.js';
 import { verify, verifyHelp } from './verify.js';
 import { witness, witnessHelp } from './witness.js';
 
@@ -24,6 +26,8 @@ Commands:
   export --out DIR         write the ledger for offline verification
   verify DIR               check an export: signatures, tree, checkpoints, cosignatures
   witness --checkpoint …   check a checkpoint's consistency and cosign it
+  serve [--port N]         start the HTTP API
+  users create …           create a user (the first mediator, for one)
   help [COMMAND]           show help for truce or for one command
 
 Options:
@@ -45,6 +49,8 @@ const commands: Record<string, { run: Command; help: string }> = {
   export: { run: exportCommand, help: exportHelp },
   verify: { run: verify, help: verifyHelp },
   witness: { run: witness, help: witnessHelp },
+  serve: { run: serve, help: serveHelp },
+  users: { run: usersCommand, help: usersHelp },
 };
 
 /** Exit statuses: scripts and CI branch on these, so they are part of the interface. */

@@ -6,6 +6,9 @@ export { type MemoryStoreOptions, openMemoryStore } from './memory-store.js';
 export { type Migration, migrations } from './migrations.js';
 export { openPgliteStore, type PgliteDurability, type PgliteStoreOptions } from './pglite-store.js';
 export { openPostgresStore, type PostgresStoreOptions } from './postgres-store.js';
+export { isPreconditionFailure } from './sequencer.js';
+export type { SqlDriver, SqlExecutor } from './sql-driver.js';
+export { sqlDriverOf } from './sql-store.js';
 export type * from './store.js';
 
 export interface OpenStoreOptions extends GroupCommitOptions {

@@ -81,6 +81,132 @@ CREATE TRIGGER cosignatures_no_truncate BEFORE TRUNCATE ON cosignatures
   FOR EACH STATEMENT EXECUTE FUNCTION truce_refuse_change();
 `,
   },
+  {
+    version: 2,
+    name: 'accounts-agreements-audit',
+    sql: `
+-- The HTTP API's tables (packages/server/src/accounts, audit, routes/agreements). Times that
+-- decide access (expiry, lockout) are written by the application's clock, so tests can move it.
+CREATE TABLE organisations (
+  id         text        PRIMARY KEY CHECK (id ~ '^[a-z0-9][a-z0-9-]{0,62}$'),
+  name       text        NOT NULL,
+  kind       text        NOT NULL
+             CHECK (kind IN ('party', 'mediator', 'guarantor', 'agency', 'monitor', 'observer')),
+  created_at timestamptz NOT NULL
+);
+
+CREATE TABLE users (
+  id            text        PRIMARY KEY,
+  email         text        NOT NULL UNIQUE,
+  org_id        text        NOT NULL REFERENCES organisations (id),
+  role          text        NOT NULL
+                CHECK (role IN ('mediator', 'party_liaison', 'agency', 'monitor', 'observer')),
+  permissions   text[]      NOT NULL DEFAULT '{}',
+  password_hash text        NOT NULL,
+  disabled      boolean     NOT NULL DEFAULT false,
+  failed_logins integer     NOT NULL DEFAULT 0,
+  locked_until  timestamptz,
+  created_at    timestamptz NOT NULL
+);
+
+-- Sessions and tokens are kept as SHA-256 of the secret: a copy of the database opens nothing.
+CREATE TABLE sessions (
+  token_hash text        PRIMARY KEY,
+  user_id    text        NOT NULL REFERENCES users (id),
+  csrf_token text        NOT NULL,
+  created_at timestamptz NOT NULL,
+  expires_at timestamptz NOT NULL,
+  revoked_at timestamptz
+);
+CREATE INDEX sessions_user ON sessions (user_id);
+
+CREATE TABLE api_tokens (
+  id           text        PRIMARY KEY,
+  user_id      text        NOT NULL REFERENCES users (id),
+  name         text        NOT NULL,
+  token_hash   text        NOT NULL UNIQUE,
+  scopes       text[]      NOT NULL,
+  created_at   timestamptz NOT NULL,
+  expires_at   timestamptz NOT NULL,
+  revoked_at   timestamptz
+);
+CREATE INDEX api_tokens_user ON api_tokens (user_id);
+
+CREATE TABLE agreement_versions (
+  agreement_id text        NOT NULL,
+  version      integer     NOT NULL CHECK (version >= 1),
+  source       text        NOT NULL,
+  sha256       text        NOT NULL,
+  uploaded_by  text        REFERENCES users (id),
+  uploaded_at  timestamptz NOT NULL,
+  PRIMARY KEY (agreement_id, version)
+);
+
+-- What the public page shows: a status someone with the publish permission released.
+CREATE TABLE publications (
+  id           bigserial   PRIMARY KEY,
+  agreement_id text        NOT NULL,
+  ledger_size  bigint      NOT NULL,
+  as_of        text        NOT NULL,
+  evaluation   text        NOT NULL,
+  published_by text        NOT NULL REFERENCES users (id),
+  published_at timestamptz NOT NULL
+);
+
+CREATE TABLE audit_log (
+  id         bigserial   PRIMARY KEY,
+  at         timestamptz NOT NULL,
+  actor      text,
+  actor_org  text,
+  action     text        NOT NULL,
+  target     text,
+  outcome    text        NOT NULL CHECK (outcome IN ('success', 'failure', 'denied')),
+  ip         text,
+  details    text        NOT NULL DEFAULT '{}'
+);
+
+CREATE FUNCTION truce_refuse_record_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'truce: % on % refused: the table is insert-only', TG_OP, TG_TABLE_NAME
+    USING ERRCODE = 'restrict_violation';
+END
+$$;
+
+CREATE TRIGGER audit_log_insert_only BEFORE UPDATE OR DELETE ON audit_log
+  FOR EACH ROW EXECUTE FUNCTION truce_refuse_record_change();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+  FOR EACH STATEMENT EXECUTE FUNCTION truce_refuse_record_change();
+CREATE TRIGGER agreement_versions_insert_only BEFORE UPDATE OR DELETE ON agreement_versions
+  FOR EACH ROW EXECUTE FUNCTION truce_refuse_record_change();
+CREATE TRIGGER publications_insert_only BEFORE UPDATE OR DELETE ON publications
+  FOR EACH ROW EXECUTE FUNCTION truce_refuse_record_change();
+`,
+  },
+  {
+    version: 3,
+    name: 'entry kinds',
+    sql: `
+-- Labels some entries carry (AppendRequest.kind), so that a caller finds them without reading
+-- the whole log: the ledger labels its key events 'key' and reads only those on open and before
+-- admitting envelopes. Written in the same transaction as the entry.
+CREATE TABLE entry_kinds (
+  kind text   NOT NULL,
+  seq  bigint NOT NULL REFERENCES events (seq),
+  PRIMARY KEY (kind, seq)
+);
+
+CREATE TRIGGER entry_kinds_insert_only BEFORE UPDATE OR DELETE ON entry_kinds
+  FOR EACH ROW EXECUTE FUNCTION truce_refuse_change();
+CREATE TRIGGER entry_kinds_no_truncate BEFORE TRUNCATE ON entry_kinds
+  FOR EACH STATEMENT EXECUTE FUNCTION truce_refuse_change();
+
+-- Logs written before this version: label their key events once, the only time the store looks
+-- inside an entry (the same test the ledger applies: the type of the envelope's event).
+INSERT INTO entry_kinds (kind, seq)
+SELECT 'key', seq FROM events
+ WHERE convert_from(entry, 'UTF8')::jsonb #>> '{event,type}' IN ('key_registered', 'key_revoked');
+`,
+  },
 ];
 
 const checksum = (migration: Migration): string =>

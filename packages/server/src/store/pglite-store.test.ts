@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { TruceError } from '@truce/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { migrations } from './migrations.js';
 import { openPgliteStore } from './pglite-store.js';
 import { appendRequest, freshPgliteFolder, spawnChild } from './testing/fixtures.js';
 
@@ -69,9 +70,9 @@ describe('PGlite store', () => {
     await store.close();
     expect(store.stats()).toMatchObject({ transactions: 3, flushes: 0, walCheckpoints: 3 });
 
-    expect(await rawQuery(dataDir, 'SELECT version, name FROM schema_migrations')).toEqual([
-      { version: 1, name: 'ledger' },
-    ]);
+    expect(
+      await rawQuery(dataDir, 'SELECT version, name FROM schema_migrations ORDER BY version'),
+    ).toEqual(migrations.map(({ version, name }) => ({ version, name })));
     await rawQuery(
       dataDir,
       "INSERT INTO schema_migrations (version, name, checksum) VALUES (99, 'from-the-future', '')",

@@ -4,7 +4,13 @@ import { checkpointRules } from './checkpoint-rules.js';
 import { CompactRange, type TreeNode } from './compact-range.js';
 import { GroupCommitQueue, maxBatchOf } from './group-commit.js';
 import { migrate } from './migrations.js';
-import { batchLookup, type PendingAppend, planBatch, type SequencedEntry } from './sequencer.js';
+import {
+  batchLookup,
+  type NewEntry,
+  type PendingAppend,
+  planBatch,
+  type SequencedEntry,
+} from './sequencer.js';
 import {
   isoFromMilliseconds,
   type SqlDriver,
@@ -12,6 +18,7 @@ import {
   toSafeNumber,
 } from './sql-driver.js';
 import type {
+  AppendPrecondition,
   AppendRequest,
   CheckpointRecord,
   CosignatureRecord,
@@ -143,7 +150,19 @@ export interface SqlStoreOptions extends GroupCommitOptions {
 export async function openSqlStore(options: SqlStoreOptions): Promise<Store> {
   const sequencerLock = advisoryLockKey(`${options.lockName}:sequencer`);
   await migrate(options.driver, advisoryLockKey(`${options.lockName}:migrations`));
-  return new SqlStore(options, sequencerLock);
+  const store = new SqlStore(options, sequencerLock);
+  drivers.set(store, options.driver);
+  return store;
+}
+
+// The HTTP layer keeps accounts, sessions and the audit log in the same database (one PGlite
+// folder can be opened by one process only), through its own tables; the Store interface stays
+// about the ledger.
+const drivers = new WeakMap<Store, SqlDriver>();
+
+/** The SQL connection under a PGlite or PostgreSQL store; undefined for the memory store. */
+export function sqlDriverOf(store: Store): SqlDriver | undefined {
+  return drivers.get(store);
 }
 
 /** The store on PostgreSQL or PGlite: one SQL, one sequencer per database. */
@@ -180,8 +199,8 @@ class SqlStore implements Store {
     );
   }
 
-  append(entries: readonly AppendRequest[]): Promise<Receipt[]> {
-    return this.#queue.submit(entries);
+  append(entries: readonly AppendRequest[], precondition?: AppendPrecondition): Promise<Receipt[]> {
+    return this.#queue.submit(entries, precondition);
   }
 
   async #commit(batch: PendingAppend[]): Promise<void> {
@@ -208,11 +227,23 @@ class SqlStore implements Store {
          SELECT ${entryColumns} FROM events WHERE event_id = ANY($3::text[])`,
         [lookup.orgs, lookup.idempotencyKeys, lookup.eventIds],
       );
+      const latestOfKind = new Map<string, number>();
+      if (lookup.kinds.length > 0) {
+        const rows = await tx.query<{ kind: string; seq: unknown }>(
+          `SELECT kind, (SELECT max(seq) FROM entry_kinds k WHERE k.kind = t.kind) AS seq
+             FROM unnest($1::text[]) AS t (kind)`,
+          [lookup.kinds],
+        );
+        for (const row of rows) {
+          if (row.seq !== null) latestOfKind.set(row.kind, toSafeNumber(row.seq, 'seq'));
+        }
+      }
       const appendedAt = isoFromMilliseconds(head?.now_ms);
-      const plan = planBatch(batch, existing.map(toSequenced), range, appendedAt);
+      const plan = planBatch(batch, existing.map(toSequenced), range, appendedAt, latestOfKind);
       if (plan.entries.length > 0) {
         await insertEntries(tx, plan.entries, appendedAt);
         await insertNodes(tx, plan.nodes);
+        await insertKinds(tx, plan.entries);
       }
       return plan;
     });
@@ -255,6 +286,19 @@ class SqlStore implements Store {
       `SELECT ${entryColumns}, encode(entry, 'hex') AS entry FROM events
         WHERE seq >= $1 ORDER BY seq LIMIT $2`,
       [fromSeq, limit],
+    );
+    return rows.map(toStored);
+  }
+
+  async entriesOfKind(kind: string, fromSeq: number, limit: number): Promise<StoredEntry[]> {
+    checkedSize('fromSeq', fromSeq);
+    checkedSize('limit', limit);
+    const rows = await this.#db.query<StoredEntryRow>(
+      `SELECT ${entryColumns}, encode(entry, 'hex') AS entry FROM events
+        WHERE seq IN (SELECT seq FROM entry_kinds WHERE kind = $1 AND seq >= $2
+                       ORDER BY seq LIMIT $3)
+        ORDER BY seq`,
+      [kind, fromSeq, limit],
     );
     return rows.map(toStored);
   }
@@ -416,6 +460,15 @@ async function insertEntries(
       entries.map((entry) => entry.leafHash),
       appendedAt,
     ],
+  );
+}
+
+async function insertKinds(db: SqlExecutor, entries: readonly NewEntry[]): Promise<void> {
+  const labelled = entries.filter((entry) => entry.kind !== undefined);
+  if (labelled.length === 0) return;
+  await db.query(
+    `INSERT INTO entry_kinds (kind, seq) SELECT * FROM unnest($1::text[], $2::bigint[])`,
+    [labelled.map((entry) => entry.kind), labelled.map((entry) => entry.seq)],
   );
 }
 

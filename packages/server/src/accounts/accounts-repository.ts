@@ -1,0 +1,310 @@
+import { TruceError } from '@truce/core';
+import type { SqlDriver, SqlExecutor } from '../store/index.js';
+import type {
+  ApiToken,
+  Organisation,
+  OrganisationKind,
+  Permission,
+  Role,
+  Scope,
+  User,
+} from './model.js';
+import { isoOf, numberOf, optionalIsoOf, textArrayOf } from './rows.js';
+
+interface OrganisationRow {
+  id: string;
+  name: string;
+  kind: string;
+  created_at: unknown;
+}
+
+interface UserRow {
+  id: string;
+  email: string;
+  org_id: string;
+  role: string;
+  permissions: unknown;
+  disabled: boolean;
+  failed_logins: unknown;
+  locked_until: unknown;
+  created_at: unknown;
+}
+
+interface TokenRow {
+  id: string;
+  user_id: string;
+  name: string;
+  scopes: unknown;
+  created_at: unknown;
+  expires_at: unknown;
+  revoked_at: unknown;
+}
+
+const toOrganisation = (row: OrganisationRow): Organisation => ({
+  id: row.id,
+  name: row.name,
+  kind: row.kind as OrganisationKind,
+  createdAt: isoOf(row.created_at),
+});
+
+const toUser = (row: UserRow): User => ({
+  id: row.id,
+  email: row.email,
+  orgId: row.org_id,
+  role: row.role as Role,
+  permissions: textArrayOf(row.permissions) as Permission[],
+  disabled: row.disabled,
+  failedLogins: numberOf(row.failed_logins),
+  lockedUntil: optionalIsoOf(row.locked_until),
+  createdAt: isoOf(row.created_at),
+});
+
+const toToken = (row: TokenRow): ApiToken => ({
+  id: row.id,
+  userId: row.user_id,
+  name: row.name,
+  scopes: textArrayOf(row.scopes) as Scope[],
+  createdAt: isoOf(row.created_at),
+  expiresAt: isoOf(row.expires_at),
+  revokedAt: optionalIsoOf(row.revoked_at),
+});
+
+const userColumns =
+  'id, email, org_id, role, permissions, disabled, failed_logins, locked_until, created_at';
+const tokenColumns = 'id, user_id, name, scopes, created_at, expires_at, revoked_at';
+
+/** Unique violations become CONFLICT, with what to do instead. */
+async function uniquely<T>(what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if ((error as { code?: string }).code === '23505') {
+      throw new TruceError('CONFLICT', `${what} already exists; choose another or update it`);
+    }
+    throw error;
+  }
+}
+
+/** The SQL of organisations, users, sessions and API tokens (migration 2). */
+export class AccountsRepository {
+  readonly #db: SqlDriver;
+
+  constructor(db: SqlDriver) {
+    this.#db = db;
+  }
+
+  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.#db.transaction(work);
+  }
+
+  async createOrganisation(org: Organisation): Promise<Organisation> {
+    return uniquely(`organisation ${org.id}`, async () => {
+      const [row] = await this.#db.query<OrganisationRow>(
+        `INSERT INTO organisations (id, name, kind, created_at) VALUES ($1, $2, $3, $4)
+         RETURNING id, name, kind, created_at`,
+        [org.id, org.name, org.kind, org.createdAt],
+      );
+      return toOrganisation(row!);
+    });
+  }
+
+  async organisation(id: string): Promise<Organisation | undefined> {
+    const [row] = await this.#db.query<OrganisationRow>(
+      'SELECT id, name, kind, created_at FROM organisations WHERE id = $1',
+      [id],
+    );
+    return row && toOrganisation(row);
+  }
+
+  async organisations(): Promise<Organisation[]> {
+    const rows = await this.#db.query<OrganisationRow>(
+      'SELECT id, name, kind, created_at FROM organisations ORDER BY id',
+    );
+    return rows.map(toOrganisation);
+  }
+
+  async createUser(user: User, passwordHash: string): Promise<User> {
+    return uniquely(`a user with e-mail ${user.email}`, async () => {
+      const [row] = await this.#db.query<UserRow>(
+        `INSERT INTO users (id, email, org_id, role, permissions, password_hash, created_at)
+         VALUES ($1, $2, $3, $4, $5::text[], $6, $7) RETURNING ${userColumns}`,
+        [
+          user.id,
+          user.email,
+          user.orgId,
+          user.role,
+          user.permissions,
+          passwordHash,
+          user.createdAt,
+        ],
+      );
+      return toUser(row!);
+    });
+  }
+
+  async user(id: string): Promise<User | undefined> {
+    const [row] = await this.#db.query<UserRow>(`SELECT ${userColumns} FROM users WHERE id = $1`, [
+      id,
+    ]);
+    return row && toUser(row);
+  }
+
+  async userByEmail(email: string): Promise<{ user: User; passwordHash: string } | undefined> {
+    const [row] = await this.#db.query<UserRow & { password_hash: string }>(
+      `SELECT ${userColumns}, password_hash FROM users WHERE email = $1`,
+      [email],
+    );
+    return row && { user: toUser(row), passwordHash: row.password_hash };
+  }
+
+  async users(): Promise<User[]> {
+    const rows = await this.#db.query<UserRow>(`SELECT ${userColumns} FROM users ORDER BY email`);
+    return rows.map(toUser);
+  }
+
+  async countUsers(): Promise<number> {
+    const [row] = await this.#db.query<{ n: unknown }>('SELECT count(*) AS n FROM users');
+    return numberOf(row?.n);
+  }
+
+  async updateUser(
+    id: string,
+    change: { role?: Role; permissions?: Permission[]; disabled?: boolean },
+  ): Promise<User | undefined> {
+    const [row] = await this.#db.query<UserRow>(
+      `UPDATE users SET role = coalesce($2, role),
+                        permissions = coalesce($3::text[], permissions),
+                        disabled = coalesce($4, disabled)
+        WHERE id = $1 RETURNING ${userColumns}`,
+      [id, change.role ?? null, change.permissions ?? null, change.disabled ?? null],
+    );
+    return row && toUser(row);
+  }
+
+  /**
+   * Counts a failed login in one statement (so that concurrent attempts, from several
+   * processes too, all count) and locks the account from `lockAt` failures on.
+   */
+  async recordFailedLogin(
+    id: string,
+    lockAt: number,
+    lockedUntil: string,
+  ): Promise<{ failedLogins: number; locked: boolean }> {
+    const [row] = await this.#db.query<{ failed_logins: unknown; locked_until: unknown }>(
+      `UPDATE users SET failed_logins = failed_logins + 1,
+              locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3::timestamptz
+                                  ELSE locked_until END
+        WHERE id = $1 RETURNING failed_logins, locked_until`,
+      [id, lockAt, lockedUntil],
+    );
+    const failedLogins = numberOf(row?.failed_logins ?? 0);
+    return { failedLogins, locked: failedLogins >= lockAt };
+  }
+
+  async recordSuccessfulLogin(id: string): Promise<void> {
+    await this.#db.query('UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1', [
+      id,
+    ]);
+  }
+
+  async createSession(session: {
+    tokenHash: string;
+    userId: string;
+    csrfToken: string;
+    createdAt: string;
+    expiresAt: string;
+  }): Promise<void> {
+    await this.#db.query(
+      `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5)`,
+      [session.tokenHash, session.userId, session.csrfToken, session.createdAt, session.expiresAt],
+    );
+  }
+
+  /** The live session of that hash at `now`, with its user. */
+  async session(
+    tokenHash: string,
+    now: string,
+  ): Promise<{ user: User; csrfToken: string } | undefined> {
+    const [row] = await this.#db.query<UserRow & { csrf_token: string }>(
+      `SELECT ${userColumns
+        .split(', ')
+        .map((column) => `u.${column}`)
+        .join(', ')}, s.csrf_token
+         FROM sessions s JOIN users u ON u.id = s.user_id
+        WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2::timestamptz`,
+      [tokenHash, now],
+    );
+    return row && { user: toUser(row), csrfToken: row.csrf_token };
+  }
+
+  async revokeSession(tokenHash: string, now: string): Promise<void> {
+    await this.#db.query('UPDATE sessions SET revoked_at = $2 WHERE token_hash = $1', [
+      tokenHash,
+      now,
+    ]);
+  }
+
+  /** A permission change ends the user's sessions: the next request logs in again. */
+  async revokeSessionsOf(userId: string, now: string): Promise<void> {
+    await this.#db.query(
+      'UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL',
+      [userId, now],
+    );
+  }
+
+  async createToken(token: ApiToken, tokenHash: string): Promise<ApiToken> {
+    const [row] = await this.#db.query<TokenRow>(
+      `INSERT INTO api_tokens (id, user_id, name, token_hash, scopes, created_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5::text[], $6, $7) RETURNING ${tokenColumns}`,
+      [
+        token.id,
+        token.userId,
+        token.name,
+        tokenHash,
+        token.scopes,
+        token.createdAt,
+        token.expiresAt,
+      ],
+    );
+    return toToken(row!);
+  }
+
+  async tokenByHash(
+    tokenHash: string,
+    now: string,
+  ): Promise<{ token: ApiToken; user: User } | undefined> {
+    const [row] = await this.#db.query<TokenRow & { owner: string }>(
+      `SELECT ${tokenColumns} FROM api_tokens
+        WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2::timestamptz`,
+      [tokenHash, now],
+    );
+    if (!row) return undefined;
+    const user = await this.user(row.user_id);
+    return user && { token: toToken(row), user };
+  }
+
+  async tokens(userId?: string): Promise<ApiToken[]> {
+    const rows = await this.#db.query<TokenRow>(
+      `SELECT ${tokenColumns} FROM api_tokens WHERE ($1::text IS NULL OR user_id = $1)
+        ORDER BY created_at, id`,
+      [userId ?? null],
+    );
+    return rows.map(toToken);
+  }
+
+  async token(id: string): Promise<ApiToken | undefined> {
+    const [row] = await this.#db.query<TokenRow>(
+      `SELECT ${tokenColumns} FROM api_tokens WHERE id = $1`,
+      [id],
+    );
+    return row && toToken(row);
+  }
+
+  async revokeToken(id: string, now: string): Promise<void> {
+    await this.#db.query(
+      'UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL',
+      [id, now],
+    );
+  }
+}

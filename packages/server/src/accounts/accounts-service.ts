@@ -1,0 +1,331 @@
+import { randomUUID } from 'node:crypto';
+import { TruceError } from '@truce/core';
+import type { AuditLog } from '../audit/audit-log.js';
+import { grantablePermissions, scopesOf } from '../policies/matrix.js';
+import type { AccountsRepository } from './accounts-repository.js';
+import type {
+  Actor,
+  ApiToken,
+  Organisation,
+  OrganisationKind,
+  Permission,
+  Role,
+  Scope,
+  User,
+} from './model.js';
+import {
+  burnPasswordCheck,
+  hashPassword,
+  passwordProblem,
+  randomSecret,
+  secretHash,
+  verifyPassword,
+} from './secrets.js';
+
+/** Where a request came from, for the audit log. */
+export interface RequestOrigin {
+  actor: Actor;
+  ip: string | undefined;
+}
+
+export interface AccountsOptions {
+  clock: () => Date;
+  sessionMinutes: number;
+  lockoutAttempts: number;
+  lockoutMinutes: number;
+  maxTokenDays: number;
+}
+
+export const tokenPrefix = 'truce_';
+
+const minute = 60_000;
+
+function actorFields(actor: Actor): { actor: string | undefined; actorOrg: string | undefined } {
+  return actor.kind === 'anonymous'
+    ? { actor: undefined, actorOrg: undefined }
+    : { actor: actor.user.id, actorOrg: actor.user.orgId };
+}
+
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/** Organisations, users, logins, sessions and API tokens; every change is audited. */
+export class AccountsService {
+  readonly #repo: AccountsRepository;
+  readonly #audit: AuditLog;
+  readonly #options: AccountsOptions;
+
+  constructor(repo: AccountsRepository, audit: AuditLog, options: AccountsOptions) {
+    this.#repo = repo;
+    this.#audit = audit;
+    this.#options = options;
+  }
+
+  get repository(): AccountsRepository {
+    return this.#repo;
+  }
+
+  #now(): string {
+    return this.#options.clock().toISOString();
+  }
+
+  async #record(
+    origin: RequestOrigin,
+    action: string,
+    target: string | undefined,
+    outcome: 'success' | 'failure' | 'denied',
+    details: Record<string, unknown> = {},
+    as?: User,
+  ): Promise<void> {
+    await this.#audit.append({
+      at: this.#now(),
+      ...(as ? { actor: as.id, actorOrg: as.orgId } : actorFields(origin.actor)),
+      action,
+      target,
+      outcome,
+      ip: origin.ip,
+      details,
+    });
+  }
+
+  async createOrganisation(
+    origin: RequestOrigin,
+    input: { id: string; name: string; kind: OrganisationKind },
+  ): Promise<Organisation> {
+    const org = await this.#repo.createOrganisation({ ...input, createdAt: this.#now() });
+    await this.#record(origin, 'org.create', org.id, 'success', { kind: org.kind });
+    return org;
+  }
+
+  async createUser(
+    origin: RequestOrigin,
+    input: {
+      email: string;
+      orgId: string;
+      role: Role;
+      permissions: Permission[];
+      password: string;
+    },
+  ): Promise<User> {
+    const problem = passwordProblem(input.password);
+    if (problem) {
+      throw new TruceError('USAGE', `${problem}; choose a longer passphrase`, [
+        { path: 'password', message: problem },
+      ]);
+    }
+    if (!(await this.#repo.organisation(input.orgId))) {
+      throw new TruceError('NOT_FOUND', `no organisation ${input.orgId}; create it first`);
+    }
+    checkGrantable(input.role, input.permissions);
+    const user = await this.#repo.createUser(
+      {
+        id: randomUUID(),
+        email: normaliseEmail(input.email),
+        orgId: input.orgId,
+        role: input.role,
+        permissions: [...new Set(input.permissions)].sort(),
+        disabled: false,
+        failedLogins: 0,
+        lockedUntil: undefined,
+        createdAt: this.#now(),
+      },
+      await hashPassword(input.password),
+    );
+    await this.#record(origin, 'user.create', user.id, 'success', {
+      email: user.email,
+      org: user.orgId,
+      role: user.role,
+      permissions: user.permissions,
+    });
+    return user;
+  }
+
+  /** Role, permissions or disabled flag: a permission change, audited with before and after. */
+  async updateUser(
+    origin: RequestOrigin,
+    id: string,
+    change: { role?: Role; permissions?: Permission[]; disabled?: boolean },
+  ): Promise<User> {
+    const before = await this.#repo.user(id);
+    if (!before) throw new TruceError('NOT_FOUND', `no user ${id}`);
+    if (origin.actor.kind !== 'anonymous' && origin.actor.user.id === id) {
+      throw new TruceError(
+        'FORBIDDEN',
+        'nobody changes their own role or permissions; ask another mediator',
+      );
+    }
+    const role = change.role ?? before.role;
+    const permissions = change.permissions
+      ? [...new Set(change.permissions)].sort()
+      : before.permissions.filter((p) => grantablePermissions[role].includes(p));
+    checkGrantable(role, permissions);
+    const after = await this.#repo.updateUser(id, { ...change, role, permissions });
+    if (!after) throw new TruceError('NOT_FOUND', `no user ${id}`);
+    await this.#repo.revokeSessionsOf(id, this.#now());
+    await this.#record(origin, 'user.permissions', id, 'success', {
+      before: { role: before.role, permissions: before.permissions, disabled: before.disabled },
+      after: { role: after.role, permissions: after.permissions, disabled: after.disabled },
+    });
+    return after;
+  }
+
+  /**
+   * Checks e-mail and password. Unknown e-mail, wrong password, locked and disabled accounts all
+   * answer the same UNAUTHENTICATED, so that login tells an attacker nothing; the audit log has
+   * the real reason.
+   */
+  async login(
+    origin: RequestOrigin,
+    email: string,
+    password: string,
+  ): Promise<{ user: User; sessionToken: string; csrfToken: string; expiresAt: string }> {
+    const refused = new TruceError(
+      'UNAUTHENTICATED',
+      'wrong e-mail or password, or the account is locked; wait 15 minutes after 5 failures, or ask a mediator',
+    );
+    const normalised = normaliseEmail(email);
+    const found = await this.#repo.userByEmail(normalised);
+    if (!found) {
+      await burnPasswordCheck(password);
+      await this.#record(origin, 'auth.login', undefined, 'failure', {
+        email: normalised,
+        reason: 'unknown e-mail',
+      });
+      throw refused;
+    }
+    const { user, passwordHash } = found;
+    const now = this.#options.clock();
+    if (user.lockedUntil && Date.parse(user.lockedUntil) > now.getTime()) {
+      await burnPasswordCheck(password);
+      await this.#record(origin, 'auth.login', user.id, 'denied', { reason: 'locked' });
+      throw refused;
+    }
+    const good = await verifyPassword(passwordHash, password);
+    if (!good || user.disabled) {
+      const until = new Date(now.getTime() + this.#options.lockoutMinutes * minute).toISOString();
+      const counted = good
+        ? { failedLogins: user.failedLogins, locked: false }
+        : await this.#repo.recordFailedLogin(user.id, this.#options.lockoutAttempts, until);
+      await this.#record(origin, 'auth.login', user.id, 'failure', {
+        reason: good ? 'disabled' : 'wrong password',
+        failedLogins: counted.failedLogins,
+      });
+      if (counted.locked && counted.failedLogins === this.#options.lockoutAttempts) {
+        await this.#record(origin, 'auth.lockout', user.id, 'success', { until });
+      }
+      throw refused;
+    }
+    await this.#repo.recordSuccessfulLogin(user.id);
+    const sessionToken = randomSecret();
+    const csrfToken = randomSecret();
+    const expiresAt = new Date(now.getTime() + this.#options.sessionMinutes * minute).toISOString();
+    await this.#repo.createSession({
+      tokenHash: secretHash(sessionToken),
+      userId: user.id,
+      csrfToken,
+      createdAt: now.toISOString(),
+      expiresAt,
+    });
+    await this.#record(origin, 'auth.login', user.id, 'success', {}, user);
+    return { user, sessionToken, csrfToken, expiresAt };
+  }
+
+  async logout(origin: RequestOrigin): Promise<void> {
+    if (origin.actor.kind === 'session') {
+      await this.#repo.revokeSession(origin.actor.sessionHash, this.#now());
+    }
+    await this.#record(origin, 'auth.logout', undefined, 'success');
+  }
+
+  /** The actor of a session cookie, if the session is live. */
+  async sessionActor(sessionToken: string): Promise<Actor | undefined> {
+    const sessionHash = secretHash(sessionToken);
+    const found = await this.#repo.session(sessionHash, this.#now());
+    return found && { kind: 'session', user: found.user, csrfToken: found.csrfToken, sessionHash };
+  }
+
+  /** The actor of a bearer token, if it is live. */
+  async tokenActor(bearer: string): Promise<Actor | undefined> {
+    if (!bearer.startsWith(tokenPrefix)) return undefined;
+    const found = await this.#repo.tokenByHash(secretHash(bearer), this.#now());
+    return found && { kind: 'token', user: found.user, token: found.token };
+  }
+
+  async createToken(
+    origin: RequestOrigin,
+    input: { name: string; scopes: Scope[]; expiresInDays: number },
+  ): Promise<{ token: ApiToken; secret: string }> {
+    const actor = origin.actor;
+    if (actor.kind === 'anonymous') throw new TruceError('UNAUTHENTICATED', 'log in first');
+    if (input.expiresInDays > this.#options.maxTokenDays) {
+      throw new TruceError(
+        'USAGE',
+        `a token lives at most ${this.#options.maxTokenDays} days; ask for fewer`,
+      );
+    }
+    const allowed = scopesOf(actor.user.role);
+    // A token made with a token never gets more than the token it was made with.
+    const ceiling = actor.kind === 'token' ? new Set(actor.token.scopes) : allowed;
+    const refused = input.scopes.filter((scope) => !allowed.has(scope) || !ceiling.has(scope));
+    if (refused.length > 0) {
+      throw new TruceError(
+        'FORBIDDEN',
+        `the role ${actor.user.role} cannot hold the scopes ${refused.join(', ')}`,
+      );
+    }
+    const secret = `${tokenPrefix}${randomSecret()}`;
+    const now = this.#options.clock();
+    const token = await this.#repo.createToken(
+      {
+        id: randomUUID(),
+        userId: actor.user.id,
+        name: input.name,
+        scopes: [...new Set(input.scopes)].sort(),
+        createdAt: now.toISOString(),
+        expiresAt: new Date(now.getTime() + input.expiresInDays * 24 * 60 * minute).toISOString(),
+        revokedAt: undefined,
+      },
+      secretHash(secret),
+    );
+    await this.#record(origin, 'token.create', token.id, 'success', {
+      name: token.name,
+      scopes: token.scopes,
+      expiresAt: token.expiresAt,
+    });
+    return { token, secret };
+  }
+
+  /** Users see and revoke their own tokens; mediators everyone's. */
+  async tokens(actor: Actor): Promise<ApiToken[]> {
+    if (actor.kind === 'anonymous') return [];
+    return this.#repo.tokens(actor.user.role === 'mediator' ? undefined : actor.user.id);
+  }
+
+  async revokeToken(origin: RequestOrigin, id: string): Promise<ApiToken> {
+    const actor = origin.actor;
+    const token = await this.#repo.token(id);
+    const mine = actor.kind !== 'anonymous' && token?.userId === actor.user.id;
+    const admin = actor.kind !== 'anonymous' && actor.user.role === 'mediator';
+    if (!token || !(mine || admin)) throw new TruceError('NOT_FOUND', `no token ${id} of yours`);
+    await this.#repo.revokeToken(id, this.#now());
+    await this.#record(origin, 'token.revoke', id, 'success');
+    return (await this.#repo.token(id)) ?? token;
+  }
+}
+
+function checkGrantable(role: Role, permissions: readonly Permission[]): void {
+  const refused = permissions.filter((p) => !grantablePermissions[role].includes(p));
+  if (refused.length > 0) {
+    throw new TruceError(
+      'USAGE',
+      `the role ${role} cannot hold the permissions ${refused.join(', ')}`,
+      [
+        {
+          path: 'permissions',
+          message: `allowed for ${role}: ${grantablePermissions[role].join(', ') || 'none'}`,
+        },
+      ],
+    );
+  }
+}

@@ -1,0 +1,91 @@
+import { TruceError } from '@truce/core';
+import { startServer } from '../http/start.js';
+import { commonOptions, parseCommandArgs, requirePositionals } from './arguments.js';
+import type { CliIo } from './io.js';
+import { dataHelp, dataOption } from './ledger-options.js';
+
+export const serveHelp = `Usage: truce serve [--data DIR] [--port N] [--host H] [--agreement FILE]…
+
+Starts the HTTP API (docs/API.md; the OpenAPI document is at /docs/openapi.json). Starts the
+log in the data folder if there is none yet. Stops cleanly on SIGTERM or Ctrl-C: open
+streams end, a last checkpoint is signed, the database is closed.
+
+Options:
+  --port N         the port (default $PORT or 8080)
+  --host H         the address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
+  --agreement FILE upload this agreement version at start if it is not stored yet
+  --origin NAME    the log's name when the log is created (default truce.local/log)
+  --operator ID    the operator's organisation when the log is created (default operator)
+${dataHelp}
+  -h, --help       show this help
+
+Environment:
+  PORT, DATABASE_URL        as above
+  TRUCE_CORS_ORIGINS        comma-separated origins allowed to call the API from a browser
+                            (default: none, CORS off)
+  TRUCE_TRUST_PROXY=1       behind a load balancer: client address from X-Forwarded-For
+  TRUCE_LOG_LEVEL           pino level (default info)
+
+Create the first mediator before the first start: \`truce users create --help\`.
+`;
+
+const options = {
+  ...commonOptions,
+  ...dataOption,
+  port: { type: 'string' },
+  host: { type: 'string', default: '127.0.0.1' },
+  agreement: { type: 'string', multiple: true },
+  origin: { type: 'string' },
+  operator: { type: 'string' },
+} as const;
+
+function parsePort(text: string): number {
+  const port = /^[0-9]{1,5}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(port >= 0 && port <= 65_535)) {
+    throw new TruceError('USAGE', `the port is a number from 0 to 65535, not "${text}"`);
+  }
+  return port;
+}
+
+/** Runs until SIGTERM or SIGINT, or until `stop` (tests) aborts. */
+export async function serve(argv: string[], io: CliIo, stop?: AbortSignal): Promise<number> {
+  const { values, positionals } = parseCommandArgs('serve', argv, options);
+  if (values.help) {
+    io.stdout.write(serveHelp);
+    return 0;
+  }
+  requirePositionals('serve', positionals, []);
+  const port = parsePort(values.port ?? io.env.PORT ?? '8080');
+  const corsOrigins = (io.env.TRUCE_CORS_ORIGINS ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '');
+  const server = await startServer({
+    dataDir: values.data,
+    ...(io.env.DATABASE_URL ? { databaseUrl: io.env.DATABASE_URL } : {}),
+    host: values.host,
+    port,
+    ...(values.origin ? { origin: values.origin } : {}),
+    ...(values.operator ? { operator: values.operator } : {}),
+    agreementFiles: values.agreement ?? [],
+    config: { corsOrigins, trustProxy: io.env.TRUCE_TRUST_PROXY === '1' },
+    logger: { level: io.env.TRUCE_LOG_LEVEL ?? 'info' },
+  });
+  if (server.createdLogKey) {
+    io.stderr.write(
+      `started a new log in ${values.data}; its verifier key (give it to every party to pin):\n${server.createdLogKey}\n`,
+    );
+  }
+  io.stderr.write(
+    `truce is listening on ${server.url} (API description: ${server.url}/docs/openapi.json)\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const done = () => resolve();
+    process.once('SIGTERM', done);
+    process.once('SIGINT', done);
+    stop?.addEventListener('abort', done, { once: true });
+  });
+  io.stderr.write('truce: shutting down\n');
+  await server.close();
+  return 0;
+}

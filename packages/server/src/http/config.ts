@@ -1,0 +1,41 @@
+/** What an operator may tune; defaults are safe for one process on a loopback address. */
+export interface ServerConfig {
+  /** Largest request body in bytes (default 1 MiB; an agreement or 500 envelopes fit). */
+  bodyLimit: number;
+  /** Origins allowed to call the API from a browser; empty (default) means no CORS at all. */
+  corsOrigins: readonly string[];
+  /** `Secure` on cookies; on unless the server listens on loopback for development. */
+  secureCookies: boolean;
+  /** Idle-independent session lifetime in minutes (default 8 hours: one shift). */
+  sessionMinutes: number;
+  /** Failed logins in a row that lock an account, and for how long. */
+  lockoutAttempts: number;
+  lockoutMinutes: number;
+  /** Login attempts per minute and client address (per process; see docs/SECURITY.md). */
+  loginPerMinute: number;
+  /** Requests per minute and client address on every route. */
+  requestsPerMinute: number;
+  /** How often a stream looks for new entries in the store (ms). */
+  streamPollMs: number;
+  /** Comment lines that keep idle streams open through proxies (ms). */
+  streamHeartbeatMs: number;
+  /** Longest API-token lifetime a user may ask for (days). */
+  maxTokenDays: number;
+  /** Behind a load balancer: take the client address from X-Forwarded-For. */
+  trustProxy: boolean;
+}
+
+export const defaultServerConfig: ServerConfig = {
+  bodyLimit: 1024 * 1024,
+  corsOrigins: [],
+  secureCookies: true,
+  sessionMinutes: 8 * 60,
+  lockoutAttempts: 5,
+  lockoutMinutes: 15,
+  loginPerMinute: 10,
+  requestsPerMinute: 6000,
+  streamPollMs: 250,
+  streamHeartbeatMs: 15_000,
+  maxTokenDays: 365,
+  trustProxy: false,
+};

@@ -1,0 +1,232 @@
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import { TruceError } from '@truce/core';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { AccountsRepository } from '../accounts/accounts-repository.js';
+import { AccountsService } from '../accounts/accounts-service.js';
+import { OrgKeys } from '../accounts/org-keys.js';
+import { AuditLog } from '../audit/audit-log.js';
+import type { Ledger } from '../ledger/index.js';
+import { authorize } from '../policies/authorize.js';
+import { AgreementsService } from '../routes/agreements/agreements-service.js';
+import { agreementRoutes } from '../routes/agreements/handler.js';
+import { auditRoutes } from '../routes/audit/handler.js';
+import { authRoutes } from '../routes/auth/handler.js';
+import { checkpointRoutes } from '../routes/checkpoints/handler.js';
+import { EventsService } from '../routes/events/events-service.js';
+import { eventRoutes } from '../routes/events/handler.js';
+import { exportRoutes } from '../routes/export/handler.js';
+import { healthRoutes } from '../routes/health/handler.js';
+import { orgRoutes } from '../routes/orgs/handler.js';
+import { proofRoutes } from '../routes/proofs/handler.js';
+import { publicationRoutes } from '../routes/publications/handler.js';
+import { statusRoutes } from '../routes/status/handler.js';
+import { StatusService } from '../routes/status/status-service.js';
+import { streamRoutes } from '../routes/stream/handler.js';
+import { tokenRoutes } from '../routes/tokens/handler.js';
+import { userRoutes } from '../routes/users/handler.js';
+import { type SqlDriver, sqlDriverOf } from '../store/index.js';
+import { authenticate, checkCsrf } from './authenticate.js';
+import { defaultServerConfig, type ServerConfig } from './config.js';
+import type { AppContext, TruceApp } from './context.js';
+import { errorBody, sendError } from './errors.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    truce: AppContext;
+  }
+}
+
+export interface BuildServerOptions {
+  ledger: Ledger;
+  /** The data folder: the server-held organisation keys live in `<dataDir>/org-keys`. */
+  dataDir: string;
+  /** The SQL database of accounts and audit; default: the one under the ledger's store. */
+  db?: SqlDriver;
+  clock?: () => Date;
+  /** pino options, or false for silence (tests). */
+  logger?: FastifyServerOptions['logger'];
+  config?: Partial<ServerConfig>;
+}
+
+const apiVersion = '1.0.0';
+
+/**
+ * The HTTP API. Every request goes: authenticate (onRequest) → authorize by the route's policy
+ * action, and CSRF for sessions (preValidation, so a denied caller never learns what a valid
+ * body looks like) → validate (zod) → handler (command) → presenter.
+ */
+export async function buildServer(options: BuildServerOptions): Promise<TruceApp> {
+  const config: ServerConfig = { ...defaultServerConfig, ...options.config };
+  const clock = options.clock ?? (() => new Date());
+  const store = options.ledger.store;
+  const db = options.db ?? sqlDriverOf(store);
+  if (!db) {
+    throw new TruceError(
+      'USAGE',
+      'the HTTP API needs a PGlite or PostgreSQL store (accounts and audit live in it)',
+    );
+  }
+  const audit = new AuditLog(db);
+  const accounts = new AccountsService(new AccountsRepository(db), audit, { clock, ...config });
+  const agreements = new AgreementsService(db, audit, clock);
+  const orgKeys = new OrgKeys(options.dataDir, options.ledger);
+  const closing = new AbortController();
+  const context: AppContext = {
+    store,
+    db,
+    ledger: options.ledger,
+    accounts,
+    audit,
+    agreements,
+    events: new EventsService(options.ledger, orgKeys, audit, clock),
+    status: new StatusService(store, agreements, clock),
+    config,
+    clock,
+    closing: closing.signal,
+  };
+
+  const app = Fastify({
+    logger: options.logger ?? {
+      level: 'info',
+      // Fastify logs no headers by default; these paths make sure none ever slips in.
+      redact: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'req.headers["x-csrf-token"]',
+        'res.headers["set-cookie"]',
+        'password',
+      ],
+    },
+    bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
+    // Ids from the client are not trusted into logs.
+    genReqId: () => crypto.randomUUID(),
+  }).withTypeProvider<ZodTypeProvider>();
+  app.decorate('truce', context);
+  app.decorateRequest('actor', undefined as never);
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .status(404)
+      .send(
+        errorBody(
+          'NOT_FOUND',
+          `no route ${request.method} ${request.url.split('?')[0]}; see /docs/openapi.json`,
+        ),
+      ),
+  );
+  for (const type of ['application/yaml', 'text/yaml', 'application/x-yaml', 'text/plain']) {
+    app.addContentTypeParser(type, { parseAs: 'string' }, (_request, body, done) =>
+      done(null, body),
+    );
+  }
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+    },
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+  });
+  await app.register(cookie);
+  await app.register(rateLimit, {
+    global: true,
+    max: config.requestsPerMinute,
+    timeWindow: '1 minute',
+    errorResponseBuilder: (_request, limit) => ({
+      statusCode: 429,
+      code: 'RATE_LIMITED',
+      message: `too many requests; retry in ${Math.ceil(limit.ttl / 1000)} s`,
+    }),
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'truce',
+        version: apiVersion,
+        description:
+          'The HTTP API of truce: agreements, the signed event ledger, compliance status, accounts and audit. Errors are always {"error":{"code","message","details"}}.',
+      },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'truce_session' },
+          token: { type: 'http', scheme: 'bearer' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  app.addHook('onRoute', (route) => {
+    if (!route.config?.action) {
+      throw new Error(`route ${route.method} ${route.url} names no policy action`);
+    }
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    const origin = request.headers.origin;
+    if (origin !== undefined && config.corsOrigins.includes(origin)) {
+      reply.header('access-control-allow-origin', origin);
+      reply.header('access-control-allow-credentials', 'true');
+      reply.header('vary', 'Origin');
+      if (request.method === 'OPTIONS') {
+        reply.header('access-control-allow-methods', 'GET, POST, PATCH, DELETE');
+        reply.header(
+          'access-control-allow-headers',
+          'content-type, authorization, x-csrf-token, idempotency-key, last-event-id',
+        );
+        return reply.status(204).send();
+      }
+    }
+    request.actor = { kind: 'anonymous' };
+    request.actor = await authenticate(request, accounts);
+  });
+  app.addHook('preValidation', async (request) => {
+    const action = request.routeOptions.config.action;
+    if (!action) throw new TruceError('INTERNAL', 'route without policy action');
+    authorize(request.actor, action);
+    checkCsrf(request, request.actor, config);
+  });
+  // Before the listener closes: open streams end, or closing would wait for them forever.
+  app.addHook('preClose', async () => {
+    closing.abort();
+  });
+
+  const routes = [
+    healthRoutes,
+    authRoutes,
+    agreementRoutes,
+    eventRoutes,
+    statusRoutes,
+    publicationRoutes,
+    checkpointRoutes,
+    proofRoutes,
+    exportRoutes,
+    streamRoutes,
+    orgRoutes,
+    userRoutes,
+    tokenRoutes,
+    auditRoutes,
+  ];
+  for (const register of routes) register(app, context);
+  app.get(
+    '/docs/openapi.json',
+    { config: { action: 'docs.read' }, schema: { hide: true } },
+    async () => app.swagger(),
+  );
+  app.get('/docs', { config: { action: 'docs.read' }, schema: { hide: true } }, async (_r, reply) =>
+    reply.redirect('/docs/openapi.json'),
+  );
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import type { FastifyServerOptions } from 'fastify';
+import { createLogIdentity, Ledger } from '../ledger/index.js';
+import { openStore, type Store } from '../store/index.js';
+import type { ServerConfig } from './config.js';
+import type { TruceApp } from './context.js';
+import { buildServer } from './server.js';
+
+export interface StartOptions {
+  dataDir: string;
+  databaseUrl?: string;
+  host: string;
+  port: number;
+  origin?: string;
+  operator?: string;
+  /** Agreement files uploaded at start when not stored yet (for demos and first runs). */
+  agreementFiles?: readonly string[];
+  config?: Partial<ServerConfig>;
+  logger?: FastifyServerOptions['logger'];
+  clock?: () => Date;
+}
+
+export interface RunningServer {
+  app: TruceApp;
+  url: string;
+  store: Store;
+  ledger: Ledger;
+  /** The log's verifier key when this start created the log. */
+  createdLogKey: string | undefined;
+  /** Stops taking requests, ends streams, signs a last checkpoint, closes the store. */
+  close(): Promise<void>;
+}
+
+const loopback = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** Opens store and ledger, builds the server and listens: `truce serve` and the tests. */
+export async function startServer(options: StartOptions): Promise<RunningServer> {
+  const { identity, created } = createLogIdentity(options.dataDir, {
+    origin: options.origin ?? 'truce.local/log',
+    operator: options.operator ?? 'operator',
+  });
+  const store = await openStore({
+    dataDir: options.dataDir,
+    ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+  });
+  let ledger: Ledger | undefined;
+  let app: TruceApp | undefined;
+  try {
+    ledger = await Ledger.open(store, identity, options.clock ? { now: options.clock } : {});
+    app = await buildServer({
+      ledger,
+      dataDir: options.dataDir,
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.logger !== undefined ? { logger: options.logger } : {}),
+      // Browsers drop Secure cookies over plain http except on localhost, where they allow them.
+      config: { secureCookies: !loopback.has(options.host), ...options.config },
+    });
+    for (const file of options.agreementFiles ?? []) {
+      await app.truce.agreements.upload(
+        { actor: { kind: 'anonymous' }, ip: undefined },
+        readFileSync(file, 'utf8'),
+      );
+    }
+    const url = await app.listen({ host: options.host, port: options.port });
+    const opened = { app, ledger };
+    let closed: Promise<void> | undefined;
+    return {
+      app,
+      url,
+      store,
+      ledger,
+      createdLogKey: created ? identity.verifierKey : undefined,
+      close: () => {
+        closed ??= (async () => {
+          try {
+            await opened.app.close();
+            await opened.ledger.close();
+          } finally {
+            await store.close();
+          }
+        })();
+        return closed;
+      },
+    };
+  } catch (error) {
+    await app?.close().catch(() => undefined);
+    await ledger?.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+}

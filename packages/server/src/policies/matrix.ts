@@ -1,0 +1,126 @@
+import type { Permission, Role, Scope } from '../accounts/model.js';
+import { roles } from '../accounts/model.js';
+
+/**
+ * Who may do what: the one place. Each route names one action; the server refuses to start a
+ * route without one. `policies/matrix.test.ts` calls every route as every principal and
+ * checks the answer against this table.
+ */
+
+export type Principal = Role | 'anonymous';
+export const principals: readonly Principal[] = ['anonymous', ...roles];
+
+export interface Rule {
+  /** Principals the action is open to. */
+  allow: readonly Principal[];
+  /** The user also needs one of these permissions (granted per user by a mediator). */
+  permission?: readonly Permission[];
+  /** An API token also needs this scope. Absent: tokens may not be used for it at all. */
+  scope?: Scope;
+  /** Why the line is as it is, for reviewers of this file. */
+  why: string;
+}
+
+const signedIn: readonly Principal[] = roles;
+const everyone: readonly Principal[] = principals;
+/** Roles that see raw events, which may name detained persons and positions of forces. */
+const staff: readonly Principal[] = ['mediator', 'party_liaison', 'agency', 'monitor'];
+
+export const policy = {
+  'health.read': { allow: everyone, why: 'load balancers probe without credentials' },
+  'docs.read': { allow: everyone, why: 'the API description holds no data' },
+  'auth.login': { allow: everyone, why: 'logging in is how one stops being anonymous' },
+  'auth.logout': { allow: signedIn, why: 'ends the own session' },
+  'auth.me': { allow: signedIn, scope: 'accounts:read', why: 'who am I' },
+  'public.read': {
+    allow: everyone,
+    why: 'the public page: only what someone with the publish permission released',
+  },
+  'agreements.read': {
+    allow: signedIn,
+    scope: 'agreements:read',
+    why: 'the agreement text is shared by all members of the cell',
+  },
+  'agreements.write': {
+    allow: ['mediator'],
+    scope: 'agreements:write',
+    why: 'mediators administer the cell and record amendments',
+  },
+  'events.read': {
+    allow: staff,
+    scope: 'events:read',
+    why: 'raw events may hold person data; observers see aggregates only',
+  },
+  'events.submit': {
+    allow: staff,
+    permission: ['report', 'verify'],
+    scope: 'events:write',
+    why: 'reports need report; findings and dispute decisions need verify (checked per event)',
+  },
+  'status.read': { allow: signedIn, scope: 'status:read', why: 'aggregates, for all members' },
+  'publications.write': {
+    allow: ['mediator', 'monitor'],
+    permission: ['publish'],
+    scope: 'publications:write',
+    why: 'publishing is separate from reporting and verifying',
+  },
+  'checkpoints.read': {
+    allow: signedIn,
+    scope: 'checkpoints:read',
+    why: 'checkpoints and proofs hold hashes only; every member verifies',
+  },
+  'checkpoints.cosign': {
+    allow: staff,
+    permission: ['verify'],
+    scope: 'checkpoints:write',
+    why: 'witnessing the log is a verification act',
+  },
+  'export.read': { allow: staff, scope: 'export:read', why: 'the export holds every raw event' },
+  'stream.read': { allow: staff, scope: 'events:read', why: 'the stream carries raw events' },
+  'orgs.read': { allow: signedIn, scope: 'accounts:read', why: 'members know each other' },
+  'orgs.write': { allow: ['mediator'], scope: 'accounts:write', why: 'mediators administer' },
+  'users.read': { allow: ['mediator'], scope: 'accounts:read', why: 'e-mail addresses' },
+  'users.write': {
+    allow: ['mediator'],
+    scope: 'accounts:write',
+    why: 'roles and permissions change only by a mediator (audited)',
+  },
+  'tokens.read': { allow: signedIn, scope: 'tokens:write', why: 'the own tokens' },
+  'tokens.write': {
+    allow: signedIn,
+    scope: 'tokens:write',
+    why: 'anyone may make a token for their machines, never with more than their role',
+  },
+  'audit.read': { allow: ['mediator'], scope: 'audit:read', why: 'the audit log is the admins’' },
+} as const satisfies Record<string, Rule>;
+
+export type Action = keyof typeof policy;
+export const actions = Object.keys(policy) as Action[];
+
+/** Event types whose submission is verification rather than reporting. */
+export const verificationEventTypes: ReadonlySet<string> = new Set([
+  'finding_recorded',
+  'dispute_resolved',
+]);
+
+export function eventPermission(type: string): Permission {
+  return verificationEventTypes.has(type) ? 'verify' : 'report';
+}
+
+/** The scopes a role can hold: those of the actions open to it. */
+export function scopesOf(role: Role): Set<Scope> {
+  const result = new Set<Scope>();
+  for (const rule of Object.values(policy) as Rule[]) {
+    if (rule.scope && rule.allow.includes(role)) result.add(rule.scope);
+  }
+  return result;
+}
+
+/** The permissions a role may be granted at all. */
+export const grantablePermissions: Record<Role, readonly Permission[]> = {
+  mediator: ['report', 'verify', 'publish'],
+  party_liaison: ['report', 'verify'],
+  agency: ['report', 'verify'],
+  monitor: ['report', 'verify', 'publish'],
+  observer: [],
+};

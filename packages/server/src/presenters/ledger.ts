@@ -1,0 +1,57 @@
+import type { Cosigner, LedgerReceipt } from '../ledger/index.js';
+import type { InclusionProof } from '../routes/events/events-service.js';
+import { decodeEntry } from '../routes/status/status-service.js';
+import type { CheckpointRecord, StoredEntry } from '../store/index.js';
+
+export function presentReceipt(receipt: LedgerReceipt) {
+  return {
+    seq: receipt.seq,
+    leafHash: receipt.leafHash,
+    appendedAt: receipt.appendedAt,
+    idempotent: receipt.idempotent,
+    promise: receipt.promise,
+  };
+}
+
+/** An event as listed: where it is in the log, who signed it, and the event itself. */
+export function presentEntry(entry: StoredEntry) {
+  const envelope = decodeEntry(entry);
+  return {
+    seq: entry.seq,
+    appendedAt: entry.appendedAt,
+    leafHash: entry.leafHash,
+    org: envelope.org,
+    keyId: envelope.keyId,
+    event: envelope.event,
+  };
+}
+
+/** One event with its full signed envelope and its inclusion proof (base64 hashes). */
+export function presentEntryWithProof(entry: StoredEntry, proof: InclusionProof) {
+  return {
+    ...presentEntry(entry),
+    envelope: decodeEntry(entry),
+    proof: {
+      checkpointSize: proof.checkpoint?.size ?? null,
+      checkpoint: proof.checkpoint?.text ?? null,
+      hashes: proof.hashes,
+    },
+  };
+}
+
+export function presentCheckpoint(record: CheckpointRecord, cosigners?: Cosigner[]) {
+  return {
+    size: record.size,
+    note: record.text,
+    savedAt: record.savedAt,
+    ...(cosigners
+      ? {
+          cosigners: cosigners.map((c) => ({
+            witness: c.witness,
+            cosignedAt: new Date(c.timestamp * 1000).toISOString(),
+            savedAt: c.savedAt,
+          })),
+        }
+      : {}),
+  };
+}

@@ -1,0 +1,57 @@
+import { csrfCookie, sessionCookie } from '../../http/authenticate.js';
+import { type AppContext, originOf, type TruceApp } from '../../http/context.js';
+import { presentUser } from '../../presenters/accounts.js';
+import { loginSchema, logoutSchema, meSchema } from './schema.js';
+
+export function authRoutes(app: TruceApp, ctx: AppContext): void {
+  app.post(
+    '/api/v1/auth/login',
+    {
+      config: {
+        action: 'auth.login',
+        rateLimit: { max: ctx.config.loginPerMinute, timeWindow: '1 minute' },
+      },
+      schema: loginSchema,
+    },
+    async (request, reply) => {
+      const { user, sessionToken, csrfToken, expiresAt } = await ctx.accounts.login(
+        originOf(request),
+        request.body.email,
+        request.body.password,
+      );
+      const cookie = {
+        path: '/',
+        sameSite: 'strict' as const,
+        secure: ctx.config.secureCookies,
+        expires: new Date(expiresAt),
+      };
+      reply.setCookie(sessionCookie, sessionToken, { ...cookie, httpOnly: true });
+      reply.setCookie(csrfCookie, csrfToken, { ...cookie, httpOnly: false });
+      return { user: presentUser(user), csrfToken, expiresAt };
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/logout',
+    { config: { action: 'auth.logout' }, schema: logoutSchema },
+    async (request, reply) => {
+      await ctx.accounts.logout(originOf(request));
+      reply.clearCookie(sessionCookie, { path: '/' });
+      reply.clearCookie(csrfCookie, { path: '/' });
+      return reply.status(204).send();
+    },
+  );
+
+  app.get(
+    '/api/v1/auth/me',
+    { config: { action: 'auth.me' }, schema: meSchema },
+    async (request) =>
+      request.actor.kind === 'anonymous'
+        ? { user: null }
+        : {
+            user: presentUser(request.actor.user),
+            via: request.actor.kind,
+            ...(request.actor.kind === 'token' ? { scopes: request.actor.token.scopes } : {}),
+          },
+  );
+}

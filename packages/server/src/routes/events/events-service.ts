@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import { ledger as core, parseEvent, TruceError } from '@truce/core';
+import type { RequestOrigin } from '../../accounts/accounts-service.js';
+import type { OrgKeys } from '../../accounts/org-keys.js';
+import type { AuditLog } from '../../audit/audit-log.js';
+import type { Ledger, LedgerReceipt } from '../../ledger/index.js';
+import { requirePermission } from '../../policies/authorize.js';
+import { eventPermission } from '../../policies/matrix.js';
+import type { Store, StoredEntry } from '../../store/index.js';
+import { decodeEntry } from '../status/status-service.js';
+
+export interface EventFilter {
+  type?: string;
+  source?: string;
+  /** Events that occurred at or after this instant. */
+  since?: string;
+  /** The first sequence number to look at (the previous page's `nextCursor`). */
+  cursor: number;
+  limit: number;
+}
+
+/** Most entries one list request reads before returning a (possibly short) page. */
+const scanBudget = 5000;
+
+export interface InclusionProof {
+  /** The checkpoint the proof is against; undefined until one covers the entry (≤ 1 s). */
+  checkpoint: { size: number; text: string } | undefined;
+  hashes: string[];
+}
+
+function typeOf(value: unknown): string {
+  const type = (value as { event?: { type?: unknown } } | null)?.event?.type;
+  return typeof type === 'string' ? type : '';
+}
+
+/** Submitting, listing and reading events: the ledger service plus who may do it. */
+export class EventsService {
+  readonly #ledger: Ledger;
+  readonly #store: Store;
+  readonly #orgKeys: OrgKeys;
+  readonly #audit: AuditLog;
+  readonly #clock: () => Date;
+
+  constructor(ledger: Ledger, orgKeys: OrgKeys, audit: AuditLog, clock: () => Date) {
+    this.#ledger = ledger;
+    this.#store = ledger.store;
+    this.#orgKeys = orgKeys;
+    this.#audit = audit;
+    this.#clock = clock;
+  }
+
+  async #record(
+    origin: RequestOrigin,
+    receipts: LedgerReceipt[],
+    how: 'signed' | 'on-behalf',
+  ): Promise<void> {
+    const actor = origin.actor.kind === 'anonymous' ? undefined : origin.actor.user;
+    await this.#audit.append({
+      at: this.#clock().toISOString(),
+      actor: actor?.id,
+      actorOrg: actor?.orgId,
+      action: 'events.submit',
+      target: receipts.map((r) => r.seq).join(','),
+      outcome: 'success',
+      ip: origin.ip,
+      details: {
+        how,
+        count: receipts.length,
+        idempotent: receipts.filter((r) => r.idempotent).length,
+      },
+    });
+  }
+
+  /** Envelopes signed by their organisations; the ledger verifies every signature. */
+  async submitSigned(origin: RequestOrigin, envelopes: unknown[]): Promise<LedgerReceipt[]> {
+    for (const [index, envelope] of envelopes.entries()) {
+      const type = typeOf(envelope);
+      requirePermission(
+        origin.actor,
+        eventPermission(type),
+        `envelope ${index + 1} (${type || 'no type'})`,
+      );
+    }
+    const receipts = await this.#ledger.submit(envelopes);
+    await this.#record(origin, receipts, 'signed');
+    return receipts;
+  }
+
+  /**
+   * An event reported through the server: it becomes the user's organisation's report, signed
+   * with the key the server holds for it (accounts/org-keys.ts).
+   */
+  async submitOnBehalf(
+    origin: RequestOrigin,
+    input: Record<string, unknown>,
+    idempotencyKey: string | undefined,
+  ): Promise<LedgerReceipt> {
+    const actor = origin.actor;
+    if (actor.kind === 'anonymous') throw new TruceError('UNAUTHENTICATED', 'log in first');
+    const org = actor.user.orgId;
+    if (input.source !== undefined && input.source !== org) {
+      throw new TruceError(
+        'FORBIDDEN',
+        `you report for ${org}, not ${String(input.source)}; leave "source" out or sign the envelope yourself`,
+        [{ path: 'source', message: `must be ${org}` }],
+      );
+    }
+    const now = this.#clock();
+    const event = parseEvent({
+      id: `${org}-${randomUUID()}`,
+      reportedAt: now.toISOString(),
+      ...input,
+      source: org,
+    });
+    requirePermission(actor, eventPermission(event.type), `an event of type ${event.type}`);
+    const { key, keyId } = await this.#orgKeys.keyFor(org, now);
+    const envelope = core.signEnvelope(
+      {
+        v: 1,
+        id: event.id,
+        org,
+        keyId,
+        idempotencyKey: idempotencyKey ?? event.id,
+        // The event as submitted, not the parsed form: defaults are the reader's business.
+        event: {
+          ...input,
+          id: event.id,
+          source: org,
+          reportedAt: event.reportedAt,
+        } as core.JsonValue,
+      },
+      key,
+    );
+    const [receipt] = await this.#ledger.submit([envelope]);
+    await this.#record(origin, [receipt!], 'on-behalf');
+    return receipt!;
+  }
+
+  /**
+   * One page of events in sequence order. Filters are applied while reading, so a page may be
+   * shorter than `limit` (or empty) and still have a `nextCursor`: keep following it until it
+   * is undefined.
+   */
+  async list(
+    filter: EventFilter,
+  ): Promise<{ entries: StoredEntry[]; nextCursor: number | undefined }> {
+    const size = await this.#store.size();
+    const since = filter.since === undefined ? undefined : Date.parse(filter.since);
+    const found: StoredEntry[] = [];
+    let seq = filter.cursor;
+    let scanned = 0;
+    while (seq < size && found.length < filter.limit && scanned < scanBudget) {
+      const page = await this.#store.entries(seq, Math.min(500, scanBudget - scanned));
+      if (page.length === 0) break;
+      for (const entry of page) {
+        seq = entry.seq + 1;
+        scanned++;
+        const { event } = decodeEntry(entry);
+        if (filter.type !== undefined && event.type !== filter.type) continue;
+        if (filter.source !== undefined && event.source !== filter.source) continue;
+        if (since !== undefined && !(Date.parse(event.occurredAt) >= since)) continue;
+        found.push(entry);
+        if (found.length >= filter.limit) break;
+      }
+    }
+    return { entries: found, nextCursor: seq < size ? seq : undefined };
+  }
+
+  async get(seq: number): Promise<{ entry: StoredEntry; proof: InclusionProof }> {
+    const entry = await this.#store.entry(seq);
+    if (!entry) throw new TruceError('NOT_FOUND', `no event at position ${seq}`);
+    const checkpoint = await this.#store.latestCheckpoint();
+    if (!checkpoint || checkpoint.size <= seq) {
+      return { entry, proof: { checkpoint: undefined, hashes: [] } };
+    }
+    const hashes = await this.#store.inclusionProof(seq, checkpoint.size);
+    return {
+      entry,
+      proof: {
+        checkpoint: { size: checkpoint.size, text: checkpoint.text },
+        hashes: hashes.map((hash) => Buffer.from(hash).toString('base64')),
+      },
+    };
+  }
+}

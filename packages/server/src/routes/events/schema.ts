@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { instantText, limit, position } from '../../http/schemas.js';
+
+export const submitSignedSchema = {
+  tags: ['events'],
+  summary: 'Append envelopes signed by their organisations (all or none)',
+  description:
+    'Each envelope is {v, id, org, keyId, idempotencyKey, event, sig} as in packages/core/src/ledger/README.md. Findings and dispute decisions need the verify permission, other events the report permission. A retry with the same idempotency key and content returns the original receipt.',
+  body: z.object({
+    envelopes: z.array(z.record(z.string(), z.unknown())).min(1).max(500),
+  }),
+};
+
+export const submitEventSchema = {
+  tags: ['events'],
+  summary: "Report an event for the signed-in user's organisation; the server signs it",
+  description:
+    "The event as in docs/EVENTS.md; `source` is the user's organisation (leave it out), `id` and `reportedAt` are filled in when absent. The server signs with the key it holds for the organisation (registered in the log by the operator on first use). Send an Idempotency-Key header to retry safely.",
+  headers: z.object({
+    'idempotency-key': z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{1,128}$/)
+      .optional(),
+  }),
+  body: z.object({ event: z.record(z.string(), z.unknown()) }),
+};
+
+export const listEventsSchema = {
+  tags: ['events'],
+  summary: 'Events in log order, filtered, a page at a time',
+  description:
+    'Follow `nextCursor` until it is null. A page may hold fewer than `limit` events (filters are applied while reading, at most 5000 entries per request).',
+  querystring: z.object({
+    type: z
+      .string()
+      .regex(/^[a-z_]{1,64}$/)
+      .optional(),
+    source: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/)
+      .optional(),
+    since: instantText.optional().describe('events that occurred at or after this instant'),
+    cursor: position.optional().describe('the sequence number to start at (from nextCursor)'),
+    limit: limit(500, 100),
+  }),
+};
+
+export const getEventSchema = {
+  tags: ['events'],
+  summary: 'One event by sequence number, with its envelope and inclusion proof',
+  params: z.object({ seq: position }),
+};

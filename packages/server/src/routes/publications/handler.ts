@@ -1,0 +1,88 @@
+import { TruceError } from '@truce/core';
+import { isoOf, numberOf } from '../../accounts/rows.js';
+import type { AppContext, TruceApp } from '../../http/context.js';
+import { publicStatusSchema, publishSchema } from './schema.js';
+
+interface PublicationRow {
+  id: unknown;
+  agreement_id: string;
+  ledger_size: unknown;
+  as_of: string;
+  evaluation: string;
+  published_at: unknown;
+}
+
+export function publicationRoutes(app: TruceApp, ctx: AppContext): void {
+  app.post(
+    '/api/v1/publications',
+    { config: { action: 'publications.write' }, schema: publishSchema },
+    async (request, reply) => {
+      const actor = request.actor;
+      if (actor.kind === 'anonymous') throw new TruceError('UNAUTHENTICATED', 'log in first');
+      const { evaluation, ledgerSize } = await ctx.status.evaluation(request.body.asOf);
+      const at = ctx.clock().toISOString();
+      const id = await ctx.db.transaction(async (tx) => {
+        const [row] = await tx.query<{ id: unknown }>(
+          `INSERT INTO publications (agreement_id, ledger_size, as_of, evaluation, published_by, published_at)
+           VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+          [
+            evaluation.agreement.id,
+            ledgerSize,
+            evaluation.asOf,
+            JSON.stringify(evaluation),
+            actor.user.id,
+            at,
+          ],
+        );
+        await ctx.audit.append(
+          {
+            at,
+            actor: actor.user.id,
+            actorOrg: actor.user.orgId,
+            action: 'status.publish',
+            target: `${evaluation.agreement.id}@${ledgerSize}`,
+            outcome: 'success',
+            ip: request.ip,
+            details: { asOf: evaluation.asOf },
+          },
+          tx,
+        );
+        return numberOf(row?.id);
+      });
+      return reply.status(201).send({ id, ledgerSize, asOf: evaluation.asOf, publishedAt: at });
+    },
+  );
+
+  app.get(
+    '/api/v1/public/status',
+    { config: { action: 'public.read' }, schema: publicStatusSchema },
+    async () => {
+      const [row] = await ctx.db.query<PublicationRow>(
+        'SELECT id, agreement_id, ledger_size, as_of, evaluation, published_at FROM publications ORDER BY id DESC LIMIT 1',
+      );
+      if (!row) throw new TruceError('NOT_FOUND', 'nothing has been published yet');
+      const evaluation = JSON.parse(row.evaluation) as {
+        agreement: unknown;
+        asOf: string;
+        day: number;
+        phases: { id: string; name: string | null; state: string }[];
+        obligations: { id: string; title: string; status: string; why: string }[];
+      };
+      // The public page gets statuses and their why, not event ids or per-source figures.
+      return {
+        publishedAt: isoOf(row.published_at),
+        ledgerSize: numberOf(row.ledger_size),
+        agreement: evaluation.agreement,
+        asOf: evaluation.asOf,
+        day: evaluation.day,
+        phases: evaluation.phases.map((p) => ({ id: p.id, name: p.name, state: p.state })),
+        obligations: evaluation.obligations.map((o) => ({
+          id: o.id,
+          title: o.title,
+          status: o.status,
+          why: o.why,
+        })),
+      };
+    },
+  );
+}

@@ -1,0 +1,97 @@
+import {
+  createEvaluator,
+  type Evaluation,
+  type Evaluator,
+  parseEvent,
+  TruceError,
+} from '@truce/core';
+import type { Store, StoredEntry } from '../../store/index.js';
+import type { AgreementsService } from '../agreements/agreements-service.js';
+
+const keyEventTypes = new Set(['key_registered', 'key_revoked']);
+const decoder = new TextDecoder();
+
+/** The envelope of a stored entry, as JSON. */
+export function decodeEntry(entry: StoredEntry): {
+  v: number;
+  id: string;
+  org: string;
+  keyId: string;
+  idempotencyKey: string;
+  event: { type: string; source: string; occurredAt: string } & Record<string, unknown>;
+  sig: string;
+} {
+  return JSON.parse(decoder.decode(entry.entry));
+}
+
+interface Cached {
+  agreementId: string;
+  fingerprint: string;
+  evaluator: Evaluator;
+  nextSeq: number;
+}
+
+/**
+ * An incremental evaluator of the current agreement, fed by the log in sequence order. Each
+ * request first reads the entries appended since (by any process: it reads the store, not
+ * memory), so status is current and costs one evaluation plus the new events. Status is derived,
+ * never stored: this cache is disposable, rebuilt when an agreement version is uploaded.
+ */
+export class StatusService {
+  readonly #store: Store;
+  readonly #agreements: AgreementsService;
+  readonly #clock: () => Date;
+  #cached: Cached | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(store: Store, agreements: AgreementsService, clock: () => Date) {
+    this.#store = store;
+    this.#agreements = agreements;
+    this.#clock = clock;
+  }
+
+  /** The evaluation at `asOf` (default now) and the ledger size it covers. */
+  evaluation(
+    asOf?: string,
+    agreementId?: string,
+  ): Promise<{ evaluation: Evaluation; ledgerSize: number }> {
+    // One catch-up at a time: the evaluator is not safe to feed from two reads at once.
+    const run = this.#queue.then(() => this.#evaluate(asOf, agreementId));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #evaluate(
+    asOf: string | undefined,
+    requested: string | undefined,
+  ): Promise<{ evaluation: Evaluation; ledgerSize: number }> {
+    const id = requested ?? (await this.#agreements.currentId());
+    if (id === undefined) {
+      throw new TruceError(
+        'NOT_FOUND',
+        'no agreement has been uploaded yet; a mediator uploads one with POST /api/v1/agreements',
+      );
+    }
+    const fingerprint = await this.#agreements.fingerprint();
+    let cached = this.#cached;
+    if (!cached || cached.agreementId !== id || cached.fingerprint !== fingerprint) {
+      const versions = await this.#agreements.versions(id);
+      if (versions.length === 0) throw new TruceError('NOT_FOUND', `no agreement ${id}`);
+      cached = { agreementId: id, fingerprint, evaluator: createEvaluator(versions), nextSeq: 0 };
+      this.#cached = cached;
+    }
+    const page = 2000;
+    for (;;) {
+      const entries = await this.#store.entries(cached.nextSeq, page);
+      for (const entry of entries) {
+        const { event } = decodeEntry(entry);
+        // The ledger admitted it against the schema; parsing again applies defaults.
+        if (!keyEventTypes.has(event.type)) cached.evaluator.append(parseEvent(event));
+        cached.nextSeq = entry.seq + 1;
+      }
+      if (entries.length < page) break;
+    }
+    const evaluation = cached.evaluator.evaluate(asOf ?? this.#clock().toISOString());
+    return { evaluation, ledgerSize: cached.nextSeq };
+  }
+}
