@@ -17,6 +17,11 @@ export interface ServerConfig {
   requestsPerMinute: number;
   /** How often a stream looks for new entries in the store (ms). */
   streamPollMs: number;
+  /**
+   * A stream ends after this long (ms); EventSource reconnects with Last-Event-ID, which lets a
+   * load balancer spread long-lived clients again and bounds what one connection holds.
+   */
+  streamMaxMs: number;
   /** Comment lines that keep idle streams open through proxies (ms). */
   streamHeartbeatMs: number;
   /** Longest API-token lifetime a user may ask for (days). */
@@ -35,6 +40,7 @@ export const defaultServerConfig: ServerConfig = {
   loginPerMinute: 10,
   requestsPerMinute: 6000,
   streamPollMs: 250,
+  streamMaxMs: 60 * 60_000,
   streamHeartbeatMs: 15_000,
   maxTokenDays: 365,
   trustProxy: false,

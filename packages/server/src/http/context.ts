@@ -34,8 +34,10 @@ export interface AppContext {
   status: StatusService;
   config: ServerConfig;
   clock: () => Date;
-  /** Resolves when the server is closing: open streams end. */
+  /** Aborted when the server is closing: open streams end. */
   closing: AbortSignal;
+  /** Every route and its policy action, for the authorization matrix test. */
+  routes: { method: string; url: string; action: Action }[];
 }
 
 export type TruceApp = FastifyInstance<

@@ -92,6 +92,7 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
     config,
     clock,
     closing: closing.signal,
+    routes: [],
   };
 
   const app = Fastify({
@@ -169,8 +170,10 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
   });
 
   app.addHook('onRoute', (route) => {
-    if (!route.config?.action) {
-      throw new Error(`route ${route.method} ${route.url} names no policy action`);
+    const action = route.config?.action;
+    if (!action) throw new Error(`route ${route.method} ${route.url} names no policy action`);
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') context.routes.push({ method, url: route.url, action });
     }
   });
   app.addHook('onRequest', async (request, reply) => {

@@ -30,6 +30,7 @@ export function streamRoutes(app: TruceApp, ctx: AppContext): void {
       const onClosing = () => stop.abort();
       ctx.closing.addEventListener('abort', onClosing);
       request.raw.on('close', () => stop.abort());
+      const lifetime = setTimeout(() => stop.abort(), ctx.config.streamMaxMs);
       reply.hijack();
       const raw = reply.raw;
       raw.writeHead(200, {
@@ -97,6 +98,7 @@ export function streamRoutes(app: TruceApp, ctx: AppContext): void {
       } catch (error) {
         request.log.error({ err: error }, 'stream ended by an error');
       } finally {
+        clearTimeout(lifetime);
         ctx.closing.removeEventListener('abort', onClosing);
         raw.end();
       }
