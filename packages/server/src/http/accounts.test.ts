@@ -1,0 +1,228 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { secretHash } from '../accounts/secrets.js';
+import { startTestServer, type TestServer, testPassword } from './testing.js';
+
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer({ config: { loginPerMinute: 1000 } });
+}, 120_000);
+
+afterAll(async () => {
+  await server?.close();
+});
+
+describe('login', () => {
+  it('stores argon2id hashes and sets httpOnly SameSite=Strict cookies', async () => {
+    const [row] = await server.app.truce.db.query<{ password_hash: string }>(
+      'SELECT password_hash FROM users WHERE email = $1',
+      ['agency@example.org'],
+    );
+    expect(row?.password_hash).toMatch(/^\$argon2id\$/);
+    const response = await server.login('agency@example.org', testPassword);
+    const session = response.cookies.find((c) => c.name === 'truce_session');
+    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  it('locks an account after five failures, audits it, and unlocks after the lockout', async () => {
+    const email = 'monitor@example.org';
+    for (let n = 0; n < 5; n++) {
+      const failed = await server.login(email, 'wrong password, attempt');
+      expect(failed.statusCode).toBe(401);
+      expect(failed.json().error.code).toBe('UNAUTHENTICATED');
+    }
+    const locked = await server.login(email, testPassword);
+    expect(locked.statusCode).toBe(401);
+    // Same answer as a wrong password: the response says nothing about the account.
+    const unknown = await server.login('nobody@example.org', testPassword);
+    expect(unknown.json()).toEqual(locked.json());
+
+    const audit = await server.app.inject({
+      method: 'GET',
+      url: '/api/v1/audit?action=auth.lockout',
+      headers: server.headers('mediator'),
+    });
+    expect(audit.json().records).toHaveLength(1);
+    const failures = await server.app.inject({
+      method: 'GET',
+      url: '/api/v1/audit?action=auth.login&limit=1000',
+      headers: server.headers('mediator'),
+    });
+    const outcomes = (failures.json().records as { outcome: string; target: string }[])
+      .filter((r) => r.target === server.as.monitor.userId)
+      .map((r) => r.outcome);
+    expect(outcomes.filter((o) => o === 'failure')).toHaveLength(5);
+    expect(outcomes.filter((o) => o === 'denied')).toHaveLength(1);
+
+    server.advance(16 * 60_000);
+    expect((await server.login(email, testPassword)).statusCode).toBe(200);
+  });
+
+  it('rate-limits login per client address', async () => {
+    const limited = await startTestServer({ config: { loginPerMinute: 6 } });
+    try {
+      // startTestServer logged five users in already: one attempt is left in this minute.
+      expect((await limited.login('observer@example.org', testPassword)).statusCode).toBe(200);
+      const response = await limited.login('observer@example.org', testPassword);
+      expect(response.statusCode).toBe(429);
+      expect(response.json().error.code).toBe('RATE_LIMITED');
+    } finally {
+      await limited.close();
+    }
+  }, 120_000);
+});
+
+async function makeToken(role: 'agency' | 'observer', scopes: string[], days = 30) {
+  return server.app.inject({
+    method: 'POST',
+    url: '/api/v1/tokens',
+    headers: server.headers(role),
+    payload: { name: 'sync job', scopes, expiresInDays: days },
+  });
+}
+
+describe('API tokens', () => {
+  it('are shown once, stored hashed, and limited to their scopes', async () => {
+    const created = await makeToken('agency', ['checkpoints:read', 'tokens:write']);
+    expect(created.statusCode).toBe(201);
+    const { token, id } = created.json() as { token: string; id: string };
+    expect(token).toMatch(/^truce_/);
+    const [row] = await server.app.truce.db.query<{ token_hash: string }>(
+      'SELECT token_hash FROM api_tokens WHERE id = $1',
+      [id],
+    );
+    expect(row?.token_hash).toBe(secretHash(token));
+    const listed = await server.app.inject({
+      method: 'GET',
+      url: '/api/v1/tokens',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(listed.statusCode).toBe(200);
+    expect(listed.body).not.toContain(token);
+
+    const bearer = { authorization: `Bearer ${token}` };
+    const allowed = await server.app.inject({
+      method: 'GET',
+      url: '/api/v1/checkpoints',
+      headers: bearer,
+    });
+    expect(allowed.statusCode).toBe(200);
+    const outOfScope = await server.app.inject({
+      method: 'GET',
+      url: '/api/v1/events',
+      headers: bearer,
+    });
+    expect(outOfScope.statusCode).toBe(403);
+    expect(outOfScope.json().error.message).toMatch(/scope events:read/);
+    // No CSRF header needed: a bearer token is not an ambient credential.
+    const more = await server.app.inject({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      headers: bearer,
+      payload: { name: 'wider', scopes: ['events:read'], expiresInDays: 1 },
+    });
+    expect(more.statusCode).toBe(403);
+  });
+
+  it('cannot hold scopes beyond the role, and stop working when expired or revoked', async () => {
+    const wider = await makeToken('observer', ['events:read']);
+    expect(wider.statusCode).toBe(403);
+    const tooLong = await makeToken('observer', ['status:read'], 3000);
+    expect(tooLong.json().error.code).toBe('USAGE');
+
+    const second = (await makeToken('observer', ['checkpoints:read'], 1)).json() as {
+      token: string;
+      id: string;
+    };
+    const revoked = await server.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/tokens/${second.id}`,
+      headers: server.headers('observer'),
+    });
+    expect(revoked.statusCode).toBe(200);
+    const after = await server.app.inject({
+      method: 'GET',
+      url: '/api/v1/checkpoints',
+      headers: { authorization: `Bearer ${second.token}` },
+    });
+    expect(after.statusCode).toBe(401);
+    const garbage = await server.app.inject({
+      method: 'GET',
+      url: '/api/v1/checkpoints',
+      headers: { authorization: 'Bearer truce_not-a-token' },
+    });
+    expect(garbage.json().error.code).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('permission changes', () => {
+  it('are audited with before and after, end the sessions, and nobody changes their own', async () => {
+    const { app, as } = server;
+    const own = await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/users/${as.mediator.userId}`,
+      headers: server.headers('mediator'),
+      payload: { permissions: [] },
+    });
+    expect(own.statusCode).toBe(403);
+    const changed = await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/users/${as.party_liaison.userId}`,
+      headers: server.headers('mediator'),
+      payload: { permissions: ['report'] },
+    });
+    expect(changed.statusCode).toBe(200);
+    expect(changed.json().permissions).toEqual(['report']);
+    const stale = await app.inject({
+      method: 'GET',
+      url: '/api/v1/auth/me',
+      headers: server.headers('party_liaison'),
+    });
+    expect(stale.statusCode).toBe(401);
+    const audit = await app.inject({
+      method: 'GET',
+      url: '/api/v1/audit?action=user.permissions',
+      headers: server.headers('mediator'),
+    });
+    expect(audit.json().records[0].details).toMatchObject({
+      before: { permissions: ['report', 'verify'] },
+      after: { permissions: ['report'] },
+    });
+  });
+
+  it('keeps the audit log append-only in the database', async () => {
+    for (const statement of [
+      'UPDATE audit_log SET action = $1',
+      'DELETE FROM audit_log WHERE action <> $1',
+    ]) {
+      await expect(server.app.truce.db.query(statement, ['x'])).rejects.toThrow(/insert-only/);
+    }
+    const exported = await server.app.inject({
+      method: 'GET',
+      url: '/api/v1/audit/export',
+      headers: server.headers('mediator'),
+    });
+    const lines = exported.body.trim().split('\n');
+    expect(lines.length).toBeGreaterThan(10);
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ id: 1, action: 'org.create' });
+  });
+});
+
+describe('expiry', () => {
+  // Last: moving the clock a day ends every session of the fixture too.
+  it('ends API tokens after their lifetime', async () => {
+    const { token } = (await makeToken('observer', ['checkpoints:read'], 1)).json() as {
+      token: string;
+    };
+    const read = () =>
+      server.app.inject({
+        method: 'GET',
+        url: '/api/v1/checkpoints',
+        headers: { authorization: `Bearer ${token}` },
+      });
+    expect((await read()).statusCode).toBe(200);
+    server.advance(25 * 60 * 60_000);
+    expect((await read()).statusCode).toBe(401);
+  });
+});
