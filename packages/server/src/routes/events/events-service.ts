@@ -106,8 +106,10 @@ export class EventsService {
       );
     }
     const now = this.#clock();
+    // With an idempotency key, the id follows from it: a retry can never become a second event
+    // (with the same id and reportedAt it gets the original receipt; without, a CONFLICT).
     const event = parseEvent({
-      id: `${org}-${randomUUID()}`,
+      id: idempotencyKey ? `${org}-${idempotencyKey}` : `${org}-${randomUUID()}`,
       reportedAt: now.toISOString(),
       ...input,
       source: org,

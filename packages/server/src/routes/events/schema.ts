@@ -15,7 +15,7 @@ export const submitEventSchema = {
   tags: ['events'],
   summary: "Report an event for the signed-in user's organisation; the server signs it",
   description:
-    "The event as in docs/EVENTS.md; `source` is the user's organisation (leave it out), `id` and `reportedAt` are filled in when absent. The server signs with the key it holds for the organisation (registered in the log by the operator on first use). Send an Idempotency-Key header to retry safely.",
+    "The event as in docs/EVENTS.md; `source` is the user's organisation (leave it out), `id` and `reportedAt` are filled in when absent. The server signs with the key it holds for the organisation (registered in the log by the operator on first use). With an Idempotency-Key header the id defaults to `<org>-<key>`, so a retry never makes a second event; send your own `id` and `reportedAt` to get the original receipt back on a retry (otherwise a retry is CONFLICT).",
   headers: z.object({
     'idempotency-key': z
       .string()
