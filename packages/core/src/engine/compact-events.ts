@@ -26,7 +26,8 @@ export class CompactEvents {
   size = 0;
 
   private grow(): void {
-    const capacity = this.occurredAt.length * 2;
+    // Growing fourfold copies each value about a third of a time in all, not once.
+    const capacity = this.occurredAt.length * 4;
     const doubles = (array: Float64Array) => {
       const next = new Float64Array(capacity);
       next.set(array);
@@ -47,7 +48,7 @@ export class CompactEvents {
     this.idLength = ints(this.idLength);
     this.hashes = ints(this.hashes);
     // Keep the table at most half full, so that probes stay short.
-    const table = new Int32Array(capacity * 4);
+    const table = new Int32Array(capacity * 2);
     const mask = table.length - 1;
     for (let index = 0; index < this.size; index++) {
       let position = this.hashes[index]! & mask;

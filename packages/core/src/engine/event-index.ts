@@ -213,13 +213,17 @@ export class Slot {
     columns.slotBits[index]! |= 1 << this.bit(view.type);
     const bucket = this.bucket(columns.day[index]!);
     bucket.compact.push(index);
-    const values: number[] = [];
+    const source = columns.source[index]!;
     for (let q = 0; q < this.quantityList.length; q++) {
       const value = this.quantityList[q]!(view);
-      values.push(value);
       bucket.compactQuantities[q]!.push(value);
+      let bySource = bucket.sums[q];
+      if (bySource === undefined) {
+        bySource = [];
+        bucket.sums[q] = bySource;
+      }
+      bySource[source] = (bySource[source] ?? 0) + value;
     }
-    this.addSums(bucket, columns.source[index]!, values, 1);
     this.touch(bucket, Math.max(columns.occurredAt[index]!, columns.reportedAt[index]!));
   }
 
@@ -492,10 +496,12 @@ export class EventIndex {
     if (!aggregateOnly && !this.recordsNeeded.has(match.key)) {
       this.recordsNeeded.add(match.key);
       this.compactByType.clear();
+      this.types.clear();
     }
     let slot = this.slotsByKey.get(match.key);
     if (!slot) {
       slot = new Slot(match, this);
+      this.types.clear();
       this.slotsByKey.set(match.key, slot);
       for (const type of match.types) {
         const list = this.slotsByType.get(type) ?? [];
@@ -505,6 +511,22 @@ export class EventIndex {
       }
     }
     return slot;
+  }
+
+  private readonly types = new Map<string, { compact: boolean; number: number; slots: Slot[] }>();
+
+  /** What appending needs to know of a type, in one lookup per event. */
+  private typeInfo(type: string): { compact: boolean; number: number; slots: Slot[] } {
+    let info = this.types.get(type);
+    if (info === undefined) {
+      info = {
+        compact: this.compact(type),
+        number: this.typeNumber(type),
+        slots: this.slotsByType.get(type) ?? [],
+      };
+      this.types.set(type, info);
+    }
+    return info;
   }
 
   /** Whether events of a type may be kept compact: every slot reading them wants only sums. */
@@ -522,13 +544,19 @@ export class EventIndex {
   }
 
   /** Sources as small numbers, so that per-day sums are arrays rather than maps. */
+  private lastSource = '';
+  private lastSourceNumber = -1;
+
   sourceNumber(source: string): number {
+    if (source === this.lastSource) return this.lastSourceNumber;
     let number = this.sourceNumbers.get(source);
     if (number === undefined) {
       number = this.sourceNames.length;
       this.sourceNumbers.set(source, number);
       this.sourceNames.push(source);
     }
+    this.lastSource = source;
+    this.lastSourceNumber = number;
     return number;
   }
 
@@ -612,7 +640,8 @@ export class EventIndex {
       return;
     }
     const view = event as EventView;
-    if (this.compact(event.type)) {
+    const type = this.typeInfo(event.type);
+    if (type.compact) {
       const index = this.columns.add(
         event.id,
         hash,
@@ -620,9 +649,9 @@ export class EventIndex {
         reportedAt,
         this.calendar.dayOf(occurredAt),
         this.sourceNumber(event.source),
-        this.typeNumber(event.type),
+        type.number,
       );
-      for (const slot of this.slotsByType.get(event.type) ?? []) {
+      for (const slot of type.slots) {
         if (slot.match.test(view)) slot.addCompact(this.columns, index, view);
       }
       this.attachPending(event.id);

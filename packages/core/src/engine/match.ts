@@ -15,8 +15,13 @@ function fieldTest(expected: Scalar | Scalar[]): FieldTest {
 
 function recordTest(where: Record<string, Scalar | Scalar[]> | undefined) {
   if (!where) return () => true;
-  const tests = Object.entries(where).map(([key, expected]) => [key, fieldTest(expected)] as const);
-  return (record: Record<string, unknown>) => tests.every(([key, test]) => test(record[key]));
+  const keys = Object.keys(where);
+  const tests = keys.map((key) => fieldTest(where[key]!));
+  // A plain loop: this runs for every event against every match of its type.
+  return (record: Record<string, unknown>) => {
+    for (let i = 0; i < keys.length; i++) if (!tests[i]!(record[keys[i]!])) return false;
+    return true;
+  };
 }
 
 /** An event match compiled once into fast predicates; the engine runs it for every event. */
