@@ -46,6 +46,18 @@ export interface KeyListing {
   reason?: string;
 }
 
+export function isKeyEventType(type: string): boolean {
+  return type === 'key_registered' || type === 'key_revoked';
+}
+
+/** The error for an envelope whose signature does not verify with the key it names. */
+export function signatureError(envelope: ledger.SignedEnvelope): TruceError {
+  return new TruceError(
+    'LEDGER_SIGNATURE_INVALID',
+    `the signature of ${envelope.id} does not verify with key ${envelope.keyId}: the envelope was altered or signed with another key`,
+  );
+}
+
 function keyError(message: string): TruceError {
   return new TruceError('LEDGER_KEY_INVALID', message);
 }
@@ -105,6 +117,34 @@ export class KeyRegistry {
    * change the registry (see `apply`). Throws a TruceError naming what is wrong.
    */
   admit(value: unknown, seq: number): { envelope: ledger.SignedEnvelope; event: TruceEvent } {
+    const { envelope, event, key } = this.#check(value, seq);
+    if (key) {
+      if (!ledger.verifyEnvelope(envelope, key.publicKey)) throw signatureError(envelope);
+      if (event.type === 'key_registered') this.#checkRegistration(envelope, event);
+      if (event.type === 'key_revoked') this.#checkRevocation(envelope, event);
+    }
+    return { envelope, event };
+  }
+
+  /**
+   * For an envelope that is not a key event: everything `admit` checks except its signature,
+   * which the caller must then verify with `key` (the service does it off the main thread).
+   */
+  checkUnsigned(
+    value: unknown,
+    seq: number,
+  ): { envelope: ledger.SignedEnvelope; event: TruceEvent; key: RegisteredKey } {
+    const checked = this.#check(value, seq);
+    if (!checked.key || isKeyEventType(checked.event.type)) {
+      throw new TruceError('INTERNAL', 'key events are admitted with KeyRegistry.admit');
+    }
+    return { ...checked, key: checked.key };
+  }
+
+  #check(
+    value: unknown,
+    seq: number,
+  ): { envelope: ledger.SignedEnvelope; event: TruceEvent; key?: RegisteredKey } {
     const envelope = ledger.parseEnvelope(value);
     const parsed = eventSchema.safeParse(envelope.event);
     if (!parsed.success) {
@@ -140,15 +180,7 @@ export class KeyRegistry {
         `key ${envelope.keyId} is valid from ${key.validFrom}, but the event was reported at ${event.reportedAt}`,
       );
     }
-    if (!ledger.verifyEnvelope(envelope, key.publicKey)) {
-      throw new TruceError(
-        'LEDGER_SIGNATURE_INVALID',
-        `the signature of ${envelope.id} does not verify with key ${envelope.keyId}: the envelope was altered or signed with another key`,
-      );
-    }
-    if (event.type === 'key_registered') this.#checkRegistration(envelope, event);
-    if (event.type === 'key_revoked') this.#checkRevocation(envelope, event);
-    return { envelope, event };
+    return { envelope, event, key };
   }
 
   /** Records the effect of an admitted entry at `seq` (only key events change the registry). */

@@ -1,9 +1,16 @@
+import { type KeyObject, verify } from 'node:crypto';
 import { ledger, TruceError } from '@truce/core';
-import type { AppendRequest, CosignatureRecord, Receipt, Store } from '../store/index.js';
+import {
+  type AppendRequest,
+  type CosignatureRecord,
+  isPreconditionFailure,
+  type Receipt,
+  type Store,
+} from '../store/index.js';
 import { Checkpointer, type CheckpointerOptions } from './checkpointer.js';
-import { KeyRegistry } from './key-registry.js';
+import { isKeyEventType, KeyRegistry, signatureError } from './key-registry.js';
 import { genesisEnvelope, type LogIdentity, sha256Hex } from './log-identity.js';
-import { type InclusionPromise, signPromise } from './statements.js';
+import { type InclusionPromise, signPromiseOffThread, type UnsignedPromise } from './statements.js';
 
 /** A receipt for one submitted envelope: where it is, and the log's signed promise. */
 export interface LedgerReceipt extends Receipt {
@@ -24,11 +31,15 @@ export interface Cosigner {
   savedAt: string;
 }
 
-const keyEventTypes = new Set(['key_registered', 'key_revoked']);
+/** The store label of key events: the registry reads only these (`Store.entriesOfKind`). */
+export const keyEventKind = 'key';
+
+/** How often an append refused because a key event came first is re-admitted and retried. */
+const maxAdmissionAttempts = 5;
 
 function isKeyEvent(value: unknown): boolean {
   const event = (value as { event?: { type?: unknown } } | null)?.event;
-  return typeof event?.type === 'string' && keyEventTypes.has(event.type);
+  return typeof event?.type === 'string' && isKeyEventType(event.type);
 }
 
 /**
@@ -77,39 +88,62 @@ class SharedExclusiveLock {
  * The ledger service on top of a store: admits signed envelopes (signature by a key registered
  * in the log, event schema, authority for key events), appends them, returns receipts with the
  * log's signed promise of a checkpoint within 1 s, and keeps that promise with a checkpointer.
+ *
+ * Throughput: envelope signatures are verified and receipts signed on libuv's thread pool, so
+ * they overlap with the store's transactions (PGlite runs on the main thread), and concurrent
+ * submissions share the store's group commit. Several processes on one database: the registry
+ * holds the key events up to `#keySeq`; every append carries the precondition that the log has
+ * no key event after it, checked under the store's writer lock, and is re-admitted after
+ * reading the new key events when that fails — so no process admits an envelope with a key that
+ * another process revoked before it.
  */
 export class Ledger {
   readonly store: Store;
   readonly identity: LogIdentity;
-  #registry: KeyRegistry;
+  readonly #registry = new KeyRegistry();
+  /** The seq of the last key event applied to the registry (-1: none). */
+  #keySeq = -1;
+  /** Content hash of each key event in the log, by org and idempotency key (retries). */
+  readonly #keyEvents = new Map<string, string>();
+  #refreshRun: Promise<void> | undefined;
+  #refreshQueued: Promise<void> | undefined;
   readonly #checkpointer: Checkpointer;
   readonly #lock = new SharedExclusiveLock();
+  readonly #verifier = new TurnBatch<SignatureCheck, boolean>((check) =>
+    verifyOffThread(check.bytes, check.publicKey, check.signature),
+  );
+  readonly #receiptSigner = new TurnBatch<
+    Omit<UnsignedPromise, 'statement' | 'checkpointBy'>,
+    InclusionPromise
+  >((fields) => signPromiseOffThread(fields, this.identity.privateKey));
 
-  private constructor(
-    store: Store,
-    identity: LogIdentity,
-    registry: KeyRegistry,
-    options: LedgerOptions,
-  ) {
+  private constructor(store: Store, identity: LogIdentity, options: LedgerOptions) {
     this.store = store;
     this.identity = identity;
-    this.#registry = registry;
     this.#checkpointer = new Checkpointer(store, identity, options.checkpointer);
   }
 
   /**
-   * Opens the ledger on a store: replays the key events to rebuild the registry, and on an empty
-   * store writes the genesis entry (the operator's registration of the log key) and a first
-   * checkpoint. Refuses a store whose genesis names another log key.
+   * Opens the ledger on a store: reads the key events (only those: an index read, not the whole
+   * log) to rebuild the registry, and on an empty store writes the genesis entry (the operator's
+   * registration of the log key) and a first checkpoint. Refuses a store whose genesis names
+   * another log key.
    */
   static async open(
     store: Store,
     identity: LogIdentity,
     options: LedgerOptions = {},
   ): Promise<Ledger> {
-    const registry = await replayRegistry(store);
-    const service = new Ledger(store, identity, registry, options);
+    const service = new Ledger(store, identity, options);
+    await service.refreshRegistry();
+    const registry = service.#registry;
     if (registry.operator === undefined) {
+      if ((await store.size()) > 0) {
+        throw new TruceError(
+          'LEDGER_KEY_INVALID',
+          'this store holds entries but no genesis key event; it is not a truce log (or its key events are not labelled)',
+        );
+      }
       const now = options.now ?? (() => new Date());
       await service.submit([genesisEnvelope(identity, now())]);
       await service.checkpoint();
@@ -130,15 +164,60 @@ export class Ledger {
     return service;
   }
 
+  /**
+   * The key registry as of the last key event this process has read. Another process's key
+   * events appear after the next submission, cosignature or `refreshRegistry()`.
+   */
   get registry(): KeyRegistry {
     return this.#registry;
+  }
+
+  /**
+   * Reads the key events appended since the last one the registry holds (one index read). Calls
+   * made while a read is running share the next one, which starts after it.
+   */
+  refreshRegistry(): Promise<void> {
+    if (this.#refreshRun === undefined) return this.#startRefresh();
+    this.#refreshQueued ??= this.#refreshRun
+      .catch(() => {})
+      .then(() => {
+        this.#refreshQueued = undefined;
+        return this.#startRefresh();
+      });
+    return this.#refreshQueued;
+  }
+
+  #startRefresh(): Promise<void> {
+    const run = this.#readKeyEvents().finally(() => {
+      if (this.#refreshRun === run) this.#refreshRun = undefined;
+    });
+    this.#refreshRun = run;
+    return run;
+  }
+
+  async #readKeyEvents(): Promise<void> {
+    const page = 1000;
+    for (;;) {
+      const stored = await this.store.entriesOfKind(keyEventKind, this.#keySeq + 1, page);
+      for (const entry of stored) {
+        if (entry.seq <= this.#keySeq) continue;
+        // Entries were checked when appended; admitting them again keeps the registry's rules
+        // the only ones, and costs little (key events are few).
+        const text = new TextDecoder().decode(entry.entry);
+        const { envelope, event } = this.#registry.admit(JSON.parse(text), entry.seq);
+        this.#registry.apply(envelope, event, entry.seq);
+        this.#keyEvents.set(idempotencyIndex(entry.org, entry.idempotencyKey), entry.contentHash);
+        this.#keySeq = entry.seq;
+      }
+      if (stored.length < page) return;
+    }
   }
 
   /**
    * Verifies and appends envelopes, in order, all or none. Throws LEDGER_SIGNATURE_INVALID,
    * LEDGER_KEY_INVALID, EVENT_INVALID, LEDGER_ENTRY_INVALID (with the index in the details), or
    * the store's CONFLICT. A retry with the same idempotency key and content gets the original
-   * receipt.
+   * receipt (key events included).
    */
   submit(envelopes: readonly unknown[]): Promise<LedgerReceipt[]> {
     if (envelopes.length === 0) return Promise.resolve([]);
@@ -148,48 +227,98 @@ export class Ledger {
   }
 
   async #submit(values: readonly unknown[]): Promise<LedgerReceipt[]> {
-    const requests = values
-      .map((value, index) => at(index, () => this.#registry.admit(value, Number.MAX_SAFE_INTEGER)))
-      .map(({ envelope }) => appendRequest(envelope));
-    return this.#append(requests);
+    for (let attempt = 1; ; attempt++) {
+      const noneAfter = this.#keySeq;
+      let checked: ReturnType<KeyRegistry['checkUnsigned']>[];
+      try {
+        checked = values.map((value, index) =>
+          at(index, () => this.#registry.checkUnsigned(value, Number.MAX_SAFE_INTEGER)),
+        );
+      } catch (error) {
+        // A key registered by another process since our last read: read, then decide.
+        if (!isKeyError(error) || attempt > 1) throw error;
+        await this.refreshRegistry();
+        continue;
+      }
+      const prepared = checked.map(({ envelope }) => prepareEntry(envelope));
+      const valid = await Promise.all(
+        checked.map(({ key }, index) =>
+          this.#verifier.run({
+            bytes: prepared[index]!.signed,
+            publicKey: key.publicKey,
+            signature: prepared[index]!.signature,
+          }),
+        ),
+      );
+      const invalid = valid.indexOf(false);
+      if (invalid !== -1) at(invalid, () => throwError(signatureError(checked[invalid]!.envelope)));
+      try {
+        return await this.#append(
+          prepared.map(({ request }) => request),
+          noneAfter,
+        );
+      } catch (error) {
+        if (!isPreconditionFailure(error) || attempt >= maxAdmissionAttempts) throw error;
+        await this.refreshRegistry();
+      }
+    }
   }
 
   async #submitWithKeys(values: readonly unknown[]): Promise<LedgerReceipt[]> {
-    // Admitted one by one against a copy that already holds the batch's earlier key events;
-    // the copy replaces the registry only once the store has the entries.
-    const draft = await replayRegistry(this.store, this.#registry);
-    const base = await this.store.size();
-    const admitted = values.map((value, index) =>
-      at(index, () => {
-        const entry = draft.admit(value, base + index);
-        draft.apply(entry.envelope, entry.event, base + index);
-        return entry;
-      }),
-    );
-    const receipts = await this.#append(admitted.map(({ envelope }) => appendRequest(envelope)));
-    const moved = receipts.some(
-      (receipt, index) => !receipt.idempotent && receipt.seq !== base + index,
-    );
-    // Another process appended meanwhile: positions moved, so rebuild from the log itself.
-    this.#registry = moved ? await replayRegistry(this.store) : draft;
-    return receipts;
+    for (let attempt = 1; ; attempt++) {
+      await this.refreshRegistry();
+      const noneAfter = this.#keySeq;
+      // Admitted one by one against a copy that already holds the batch's earlier key events;
+      // the registry itself learns them from the store afterwards, at their real positions.
+      const draft = this.#registry.clone();
+      const base = await this.store.size();
+      let fresh = 0;
+      const requests = values.map((value, index) =>
+        at(index, () => {
+          const retried = this.#retriedKeyEvent(value);
+          // Already in the log: the store answers with its receipt, or CONFLICT for other content.
+          if (retried) return retried;
+          const { envelope, event } = draft.admit(value, base + fresh);
+          draft.apply(envelope, event, base + fresh);
+          fresh += 1;
+          return prepareEntry(envelope, isKeyEventType(event.type) ? keyEventKind : undefined)
+            .request;
+        }),
+      );
+      try {
+        const receipts = await this.#append(requests, noneAfter);
+        await this.refreshRegistry();
+        return receipts;
+      } catch (error) {
+        if (!isPreconditionFailure(error) || attempt >= maxAdmissionAttempts) throw error;
+      }
+    }
   }
 
-  async #append(requests: AppendRequest[]): Promise<LedgerReceipt[]> {
-    const receipts = await this.store.append(requests);
+  /** The append request of a key event the log already holds under its idempotency key. */
+  #retriedKeyEvent(value: unknown): AppendRequest | undefined {
+    if (!isKeyEvent(value)) return undefined;
+    const envelope = ledger.parseEnvelope(value);
+    if (!this.#keyEvents.has(idempotencyIndex(envelope.org, envelope.idempotencyKey))) {
+      return undefined;
+    }
+    return prepareEntry(envelope, keyEventKind).request;
+  }
+
+  async #append(requests: AppendRequest[], noneAfter: number): Promise<LedgerReceipt[]> {
+    const receipts = await this.store.append(requests, { kind: keyEventKind, noneAfter });
     this.#checkpointer.notify();
-    return receipts.map((receipt) => ({
-      ...receipt,
-      promise: signPromise(
-        {
+    return Promise.all(
+      receipts.map(async (receipt) => ({
+        ...receipt,
+        promise: await this.#receiptSigner.run({
           origin: this.identity.origin,
           seq: receipt.seq,
           leafHash: receipt.leafHash,
           appendedAt: receipt.appendedAt,
-        },
-        this.identity.privateKey,
-      ),
-    }));
+        }),
+      })),
+    );
   }
 
   /** Signs a checkpoint of the current size now (the checkpointer does it within 1 s anyway). */
@@ -209,6 +338,7 @@ export class Ledger {
     if (!record) {
       throw new TruceError('NOT_FOUND', `no checkpoint of size ${size ?? '(latest)'} to cosign`);
     }
+    await this.refreshRegistry();
     const witness = verifyCosignatureLine(record.text, line, this.#registry, record.size);
     return this.store.saveCosignature(record.size, witness.name, normaliseLine(line));
   }
@@ -220,6 +350,7 @@ export class Ledger {
     const records = await this.store.cosignatures(checkpointSize);
     const checkpoint = (await this.store.checkpoints()).find((c) => c.size === checkpointSize);
     if (!checkpoint) return [];
+    if (records.length > 0) await this.refreshRegistry();
     return records.map((record) => {
       const verified = verifyCosignatureLine(
         checkpoint.text,
@@ -237,6 +368,104 @@ export class Ledger {
   }
 }
 
+const idempotencyIndex = (org: string, key: string): string => `${org}\u0000${key}`;
+
+function isKeyError(error: unknown): boolean {
+  return error instanceof TruceError && error.code === 'LEDGER_KEY_INVALID';
+}
+
+function throwError(error: Error): never {
+  throw error;
+}
+
+interface SignatureCheck {
+  bytes: Uint8Array;
+  publicKey: KeyObject;
+  signature: Uint8Array;
+}
+
+/**
+ * Runs the jobs submitted in one turn of the event loop together (on the thread pool) and
+ * settles them together: the submissions' appends then reach the store in one turn and share a
+ * transaction, and their callers come back together for the next one, instead of trickling in
+ * as each signature completes (which made the store's batches smaller).
+ */
+class TurnBatch<I, O> {
+  readonly #work: (item: I) => Promise<O>;
+  #waiting: { item: I; resolve: (output: O) => void; reject: (error: unknown) => void }[] = [];
+
+  constructor(work: (item: I) => Promise<O>) {
+    this.#work = work;
+  }
+
+  run(item: I): Promise<O> {
+    return new Promise((resolve, reject) => {
+      if (this.#waiting.length === 0) setImmediate(() => void this.#flush());
+      this.#waiting.push({ item, resolve, reject });
+    });
+  }
+
+  async #flush(): Promise<void> {
+    const batch = this.#waiting;
+    this.#waiting = [];
+    const outcomes = await Promise.allSettled(batch.map(({ item }) => this.#work(item)));
+    outcomes.forEach((outcome, index) => {
+      const waiting = batch[index]!;
+      if (outcome.status === 'fulfilled') waiting.resolve(outcome.value);
+      else waiting.reject(outcome.reason);
+    });
+  }
+}
+
+/** Ed25519 verification on libuv's thread pool; false for anything that does not verify. */
+function verifyOffThread(
+  bytes: Uint8Array,
+  publicKey: KeyObject,
+  signature: Uint8Array,
+): Promise<boolean> {
+  return new Promise((resolve) => {
+    try {
+      verify(null, bytes, publicKey, signature, (error, valid) => resolve(!error && valid));
+    } catch {
+      resolve(false);
+    }
+  });
+}
+
+const versionMember = new TextEncoder().encode('"v":1}');
+
+/**
+ * The signed bytes, the entry (leaf) bytes and the append request of a parsed envelope, with one
+ * canonicalisation: JCS orders members by name, so the entry is the signed bytes with
+ * `"sig":"…",` inserted before the last member, `"v":1` (`sig` is base64url: nothing to escape).
+ * Falls back to canonicalising the whole envelope if the bytes do not end as expected.
+ */
+export function prepareEntry(
+  envelope: ledger.SignedEnvelope,
+  kind?: string,
+): { signed: Uint8Array; signature: Uint8Array; request: AppendRequest } {
+  const { v, id, org, keyId, idempotencyKey, event, sig } = envelope;
+  const signed = ledger.canonicalBytes({ v, id, org, keyId, idempotencyKey, event });
+  const signature = ledger.fromBase64Url(sig) ?? new Uint8Array();
+  const cut = signed.length - versionMember.length;
+  const entry =
+    cut > 0 && ledger.bytesEqual(signed.subarray(cut), versionMember)
+      ? Buffer.concat([signed.subarray(0, cut), Buffer.from(`"sig":"${sig}",`), versionMember])
+      : ledger.envelopeEntryBytes(envelope);
+  return {
+    signed,
+    signature,
+    request: {
+      entry,
+      eventId: id,
+      org,
+      idempotencyKey,
+      contentHash: sha256Hex(entry),
+      ...(kind !== undefined ? { kind } : {}),
+    },
+  };
+}
+
 function at<T>(index: number, work: () => T): T {
   try {
     return work();
@@ -249,37 +478,6 @@ function at<T>(index: number, work: () => T): T {
     }
     throw error;
   }
-}
-
-function appendRequest(envelope: ledger.SignedEnvelope): AppendRequest {
-  const entry = ledger.envelopeEntryBytes(envelope);
-  return {
-    entry,
-    eventId: envelope.id,
-    org: envelope.org,
-    idempotencyKey: envelope.idempotencyKey,
-    contentHash: sha256Hex(entry),
-  };
-}
-
-/**
- * The registry as of the whole log, from its key events. With `from`, a copy of it (used as a
- * draft for a batch with key events). Entries were checked when appended, so replay trusts them.
- */
-async function replayRegistry(store: Store, from?: KeyRegistry): Promise<KeyRegistry> {
-  if (from) return from.clone();
-  const registry = new KeyRegistry();
-  const size = await store.size();
-  const page = 1000;
-  for (let seq = 0; seq < size; seq += page) {
-    for (const stored of await store.entries(seq, page)) {
-      const text = new TextDecoder().decode(stored.entry);
-      if (!text.includes('"key_re')) continue;
-      const { envelope, event } = registry.admit(JSON.parse(text), stored.seq);
-      registry.apply(envelope, event, stored.seq);
-    }
-  }
-  return registry;
 }
 
 function normaliseLine(line: string): string {

@@ -47,6 +47,24 @@ export function signPromise(
   return { ...unsigned, sig: ledger.toBase64Url(sign(null, promiseBytes(unsigned), logKey)) };
 }
 
+/**
+ * `signPromise` with the signature computed on libuv's thread pool, so that the main thread
+ * (which runs PGlite) goes on with other work meanwhile. Same bytes, same signature.
+ */
+export function signPromiseOffThread(
+  fields: Omit<UnsignedPromise, 'statement' | 'checkpointBy'>,
+  logKey: KeyObject,
+): Promise<InclusionPromise> {
+  const checkpointBy = new Date(Date.parse(fields.appendedAt) + maximumMergeDelayMs).toISOString();
+  const unsigned: UnsignedPromise = { statement: receiptStatement, ...fields, checkpointBy };
+  return new Promise((resolve, reject) => {
+    sign(null, promiseBytes(unsigned), logKey, (error, signature) => {
+      if (error) reject(error);
+      else resolve({ ...unsigned, sig: ledger.toBase64Url(signature) });
+    });
+  });
+}
+
 /** Whether the promise is well formed and signed by the log key. Never throws. */
 export function verifyPromise(promise: unknown, logPublicKey: ledger.PublicKeyInput): boolean {
   try {

@@ -1,6 +1,6 @@
 import { TruceError } from '@truce/core';
 import type { PendingAppend } from './sequencer.js';
-import type { AppendRequest, GroupCommitOptions, Receipt } from './store.js';
+import type { AppendPrecondition, AppendRequest, GroupCommitOptions, Receipt } from './store.js';
 
 const defaultMaxBatch = 1000;
 
@@ -17,6 +17,7 @@ export function maxBatchOf(options: GroupCommitOptions): number {
 function isWellFormed(request: AppendRequest): boolean {
   return (
     request.entry instanceof Uint8Array &&
+    (request.kind === undefined || (typeof request.kind === 'string' && request.kind.length > 0)) &&
     [request.eventId, request.org, request.idempotencyKey, request.contentHash].every(
       (field) => typeof field === 'string' && field.length > 0,
     )
@@ -42,7 +43,10 @@ export class GroupCommitQueue {
     this.#maxBatch = maxBatch;
   }
 
-  submit(requests: readonly AppendRequest[]): Promise<Receipt[]> {
+  submit(
+    requests: readonly AppendRequest[],
+    precondition?: AppendPrecondition,
+  ): Promise<Receipt[]> {
     if (this.#closed) {
       return Promise.reject(
         new TruceError('INTERNAL', 'The store is closed; open it again before appending.'),
@@ -59,7 +63,7 @@ export class GroupCommitQueue {
       );
     }
     return new Promise<Receipt[]>((resolve, reject) => {
-      this.#queue.push({ requests, resolve, reject });
+      this.#queue.push({ requests, resolve, reject, ...(precondition ? { precondition } : {}) });
       // setImmediate rather than starting now: calls made in the same turn of the event loop
       // (a Promise.all of appends, several requests read from one socket) share the batch.
       this.#draining ??= new Promise<void>((done) => setImmediate(done)).then(() => this.#drain());

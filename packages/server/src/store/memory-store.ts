@@ -3,6 +3,7 @@ import { CompactRange } from './compact-range.js';
 import { GroupCommitQueue, maxBatchOf } from './group-commit.js';
 import { batchLookup, type PendingAppend, planBatch, type SequencedEntry } from './sequencer.js';
 import type {
+  AppendPrecondition,
   AppendRequest,
   CheckpointRecord,
   CosignatureRecord,
@@ -30,6 +31,8 @@ class MemoryStore implements Store {
   readonly #entries: StoredEntry[] = [];
   readonly #byKey = new Map<string, StoredEntry>();
   readonly #byEventId = new Map<string, StoredEntry>();
+  /** Seqs of the entries of each kind, ascending. */
+  readonly #kinds = new Map<string, number[]>();
   readonly #nodes = new Map<string, Uint8Array>();
   readonly #checkpoints: CheckpointRecord[] = [];
   readonly #cosignatures = new Map<string, CosignatureRecord>();
@@ -63,8 +66,8 @@ class MemoryStore implements Store {
     );
   }
 
-  append(entries: readonly AppendRequest[]): Promise<Receipt[]> {
-    return this.#queue.submit(entries);
+  append(entries: readonly AppendRequest[], precondition?: AppendPrecondition): Promise<Receipt[]> {
+    return this.#queue.submit(entries, precondition);
   }
 
   async #commit(batch: PendingAppend[]): Promise<void> {
@@ -76,9 +79,20 @@ class MemoryStore implements Store {
       const byEventId = this.#byEventId.get(lookup.eventIds[i]!);
       if (byEventId !== undefined) existing.push(byEventId);
     });
-    const plan = planBatch(batch, existing, this.#range, this.#now().toISOString());
+    const latestOfKind = new Map<string, number>();
+    for (const kind of lookup.kinds) {
+      const seq = this.#kinds.get(kind)?.at(-1);
+      if (seq !== undefined) latestOfKind.set(kind, seq);
+    }
+    const plan = planBatch(batch, existing, this.#range, this.#now().toISOString(), latestOfKind);
     for (const entry of plan.entries) {
-      const stored: StoredEntry = { ...entry, entry: Uint8Array.from(entry.entry) };
+      const { kind, ...fields } = entry;
+      const stored: StoredEntry = { ...fields, entry: Uint8Array.from(entry.entry) };
+      if (kind !== undefined) {
+        const seqs = this.#kinds.get(kind) ?? [];
+        seqs.push(entry.seq);
+        this.#kinds.set(kind, seqs);
+      }
       this.#entries.push(stored);
       this.#byKey.set(`${entry.org}\u0000${entry.idempotencyKey}`, stored);
       this.#byEventId.set(entry.eventId, stored);
@@ -107,6 +121,13 @@ class MemoryStore implements Store {
     checkedSize('fromSeq', fromSeq);
     checkedSize('limit', limit);
     return this.#entries.slice(fromSeq, fromSeq + limit).map(copyEntry);
+  }
+
+  async entriesOfKind(kind: string, fromSeq: number, limit: number): Promise<StoredEntry[]> {
+    checkedSize('fromSeq', fromSeq);
+    checkedSize('limit', limit);
+    const seqs = (this.#kinds.get(kind) ?? []).filter((seq) => seq >= fromSeq).slice(0, limit);
+    return seqs.map((seq) => copyEntry(this.#entries[seq]!));
   }
 
   root(size?: number): Promise<Uint8Array> {

@@ -1,6 +1,6 @@
 import { ledger, TruceError } from '@truce/core';
 import type { CompactRange, TreeNode } from './compact-range.js';
-import type { AppendRequest, Receipt } from './store.js';
+import type { AppendPrecondition, AppendRequest, Receipt } from './store.js';
 
 /** What the sequencer needs to know about an entry already in the log. */
 export interface SequencedEntry {
@@ -16,6 +16,7 @@ export interface SequencedEntry {
 /** A new entry the batch will insert. */
 export interface NewEntry extends SequencedEntry {
   entry: Uint8Array;
+  kind?: string;
 }
 
 /** One `append` call waiting in the group-commit queue. */
@@ -23,6 +24,7 @@ export interface PendingAppend {
   requests: readonly AppendRequest[];
   resolve: (receipts: Receipt[]) => void;
   reject: (error: unknown) => void;
+  precondition?: AppendPrecondition;
 }
 
 /** The idempotency keys and event ids a batch must look up before it can be sequenced. */
@@ -30,6 +32,8 @@ export interface BatchLookup {
   orgs: string[];
   idempotencyKeys: string[];
   eventIds: string[];
+  /** The kinds whose latest entry the batch's preconditions need. */
+  kinds: string[];
 }
 
 export interface BatchPlan {
@@ -44,8 +48,10 @@ export interface BatchPlan {
 const idempotencyIndex = (org: string, key: string): string => `${org}\u0000${key}`;
 
 export function batchLookup(calls: readonly PendingAppend[]): BatchLookup {
-  const lookup: BatchLookup = { orgs: [], idempotencyKeys: [], eventIds: [] };
+  const lookup: BatchLookup = { orgs: [], idempotencyKeys: [], eventIds: [], kinds: [] };
   for (const call of calls) {
+    const kind = call.precondition?.kind;
+    if (kind !== undefined && !lookup.kinds.includes(kind)) lookup.kinds.push(kind);
     for (const request of call.requests) {
       lookup.orgs.push(request.org);
       lookup.idempotencyKeys.push(request.idempotencyKey);
@@ -58,16 +64,20 @@ export function batchLookup(calls: readonly PendingAppend[]): BatchLookup {
 /**
  * Decides, for each call of a batch, its receipts or its CONFLICT, assigns sequence numbers
  * after `range.size` and computes the leaf hashes and the tree nodes the new entries complete.
- * `existing` must hold every stored entry matching the batch's lookup, read under the writer
- * lock. Pure apart from hashing: the caller writes the plan in one transaction, then settles.
+ * `existing` must hold every stored entry matching the batch's lookup, and `latestOfKind` the
+ * last seq of each of its `kinds` (absent: none), both read under the writer lock. Pure apart
+ * from hashing: the caller writes the plan in one transaction, then settles.
  */
 export function planBatch(
   calls: readonly PendingAppend[],
   existing: readonly SequencedEntry[],
   startRange: CompactRange,
   appendedAt: string,
+  latestOfKind: ReadonlyMap<string, number> = new Map(),
 ): BatchPlan {
   const range = startRange.clone();
+  // Earlier calls of this batch count too: their entries come before the later calls'.
+  const latest = new Map(latestOfKind);
   const byKey = new Map<string, SequencedEntry>();
   const byEventId = new Map<string, SequencedEntry>();
   for (const entry of existing) {
@@ -87,8 +97,8 @@ export function planBatch(
     // Entries are kept by reference: a fresh entry's leaf hash is only computed once the whole
     // call is accepted, and a repeated key inside the call refers to such an entry.
     const results: { source: SequencedEntry; idempotent: boolean }[] = [];
-    let conflict: TruceError | undefined;
-    for (const request of call.requests) {
+    let conflict: TruceError | undefined = call.precondition && stale(call.precondition, latest);
+    for (const request of conflict ? [] : call.requests) {
       const key = idempotencyIndex(request.org, request.idempotencyKey);
       const earlier = callKeys.get(key) ?? byKey.get(key);
       if (earlier !== undefined) {
@@ -127,7 +137,12 @@ export function planBatch(
       const leafHash = ledger.hashLeaf(request.entry);
       sequenced.leafHash = Buffer.from(leafHash).toString('hex');
       nodes.push(...range.append(leafHash));
-      entries.push({ ...sequenced, entry: request.entry });
+      entries.push({
+        ...sequenced,
+        entry: request.entry,
+        ...(request.kind !== undefined ? { kind: request.kind } : {}),
+      });
+      if (request.kind !== undefined) latest.set(request.kind, sequenced.seq);
       byKey.set(idempotencyIndex(sequenced.org, sequenced.idempotencyKey), sequenced);
       byEventId.set(sequenced.eventId, sequenced);
     }
@@ -150,6 +165,27 @@ export function planBatch(
       for (const outcome of outcomes) outcome();
     },
   };
+}
+
+const preconditionPath = 'precondition';
+
+function stale(precondition: AppendPrecondition, latest: ReadonlyMap<string, number>) {
+  const seq = latest.get(precondition.kind);
+  if (seq === undefined || seq <= precondition.noneAfter) return undefined;
+  return new TruceError(
+    'CONFLICT',
+    `The log has a "${precondition.kind}" entry at seq ${seq}, after ${precondition.noneAfter}, the last one this request was checked against. Read the log again and retry.`,
+    [{ path: preconditionPath, message: `${precondition.kind} entry at seq ${seq}` }],
+  );
+}
+
+/** Whether `error` is an append refused by its precondition (retry after reading the log). */
+export function isPreconditionFailure(error: unknown): boolean {
+  return (
+    error instanceof TruceError &&
+    error.code === 'CONFLICT' &&
+    error.details[0]?.path === preconditionPath
+  );
 }
 
 function keyReused(request: AppendRequest, earlier: SequencedEntry): TruceError {

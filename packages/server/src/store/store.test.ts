@@ -1,5 +1,6 @@
 import { ledger, TruceError } from '@truce/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { isPreconditionFailure } from './sequencer.js';
 import type { Store } from './store.js';
 import {
   appendRequest,
@@ -155,6 +156,47 @@ for (const kind of kinds) {
       const [first, repeated] = values[4] as { leafHash: string }[];
       expect(repeated?.leafHash).toBe(first?.leafHash);
       expect(await store.size()).toBe(base + 3);
+    });
+
+    it('finds entries by kind, and refuses a call whose precondition a later entry broke', async () => {
+      const base = await store.size();
+      const [labelled] = await store.append([
+        appendRequest('kind', 0, { kind: 'label-x' }),
+        appendRequest('kind', 1),
+      ]);
+      await store.append([appendRequest('kind', 2, { kind: 'label-x' })]);
+      const found = await store.entriesOfKind('label-x', 0, 10);
+      expect(found.map((entry) => entry.seq)).toEqual([base, base + 2]);
+      expect(hex(found[0]!.entry)).toBe(hex(appendRequest('kind', 0).entry));
+      expect(found[0]?.leafHash).toBe(labelled?.leafHash);
+      expect((await store.entriesOfKind('label-x', base + 1, 10)).map((e) => e.seq)).toEqual([
+        base + 2,
+      ]);
+      expect(await store.entriesOfKind('label-x', 0, 1)).toHaveLength(1);
+      expect(await store.entriesOfKind('label-none', 0, 10)).toEqual([]);
+
+      const size = await store.size();
+      const stale = await rejection(
+        store.append([appendRequest('kind', 3)], { kind: 'label-x', noneAfter: base }),
+      );
+      expect(isPreconditionFailure(stale)).toBe(true);
+      expect(await store.size()).toBe(size);
+      const [fresh] = await store.append([appendRequest('kind', 3)], {
+        kind: 'label-x',
+        noneAfter: base + 2,
+      });
+      expect(fresh?.seq).toBe(size);
+      await store.append([appendRequest('kind', 4)], { kind: 'label-unused', noneAfter: -1 });
+      // In one batch, an earlier call's labelled entry counts against a later call.
+      const results = await Promise.allSettled([
+        store.append([appendRequest('kind', 5, { kind: 'label-y' })]),
+        store.append([appendRequest('kind', 6)], { kind: 'label-y', noneAfter: -1 }),
+      ]);
+      expect(results[0]?.status).toBe('fulfilled');
+      expect(results[1]?.status === 'rejected' && isPreconditionFailure(results[1].reason)).toBe(
+        true,
+      );
+      expect(isPreconditionFailure(new TruceError('CONFLICT', 'other'))).toBe(false);
     });
 
     it('answers roots and proofs that verify, for many tree sizes', async () => {

@@ -23,6 +23,23 @@ export interface AppendRequest {
    * content hash; anything else is a different request reusing the key, hence a CONFLICT.
    */
   contentHash: string;
+  /**
+   * A label the caller wants to find this entry by later without reading the others
+   * (`entriesOfKind`); the ledger labels its key events `key`. The store never reads the entry.
+   */
+  kind?: string;
+}
+
+/**
+ * A condition on the log, checked under the writer lock when the call is sequenced: the call is
+ * refused (CONFLICT, see `isPreconditionFailure`) if the log holds an entry of `kind` after
+ * `seq`. The ledger admits envelopes against the key events it has read up to some position;
+ * this makes sure no key event (a revocation by another process) slipped in before them.
+ */
+export interface AppendPrecondition {
+  kind: string;
+  /** The last entry of `kind` the caller has seen (-1 for none). */
+  noneAfter: number;
 }
 
 /** What an append returns for each entry. */
@@ -107,7 +124,10 @@ export interface Store {
    * with another content hash, or that reuses an event id, it fails with CONFLICT and appends
    * nothing.
    */
-  append(entries: readonly AppendRequest[]): Promise<Receipt[]>;
+  append(entries: readonly AppendRequest[], precondition?: AppendPrecondition): Promise<Receipt[]>;
+
+  /** Up to `limit` entries labelled `kind`, from `fromSeq` on, in order: an index read. */
+  entriesOfKind(kind: string, fromSeq: number, limit: number): Promise<StoredEntry[]>;
 
   /** Number of entries in the log (the tree size). */
   size(): Promise<number>;
