@@ -1,5 +1,6 @@
 import { type AppContext, originOf, type TruceApp } from '../../http/context.js';
 import { presentEntry, presentEntryWithProof, presentReceipt } from '../../presenters/ledger.js';
+import type { StoredEntry } from '../../store/index.js';
 import {
   getEventSchema,
   listEventsSchema,
@@ -7,7 +8,28 @@ import {
   submitSignedSchema,
 } from './schema.js';
 
+/** Events that name persons (pseudonymous ids, still person data): their reads are audited. */
+function personSeqs(entries: readonly StoredEntry[]): number[] {
+  const marker = Buffer.from('"persons":');
+  return entries.filter((e) => Buffer.from(e.entry).includes(marker)).map((e) => e.seq);
+}
+
 export function eventRoutes(app: TruceApp, ctx: AppContext): void {
+  async function auditPersonReads(request: Parameters<typeof originOf>[0], seqs: number[]) {
+    if (seqs.length === 0) return;
+    const origin = originOf(request);
+    await ctx.audit.append({
+      at: ctx.clock().toISOString(),
+      actor: origin.actor.kind === 'anonymous' ? undefined : origin.actor.user.id,
+      actorOrg: origin.actor.kind === 'anonymous' ? undefined : origin.actor.user.orgId,
+      action: 'persons.read',
+      target: seqs.join(','),
+      outcome: 'success',
+      ip: origin.ip,
+      details: { route: 'events' },
+    });
+  }
+
   app.post(
     '/api/v1/events/signed',
     { config: { action: 'events.submit' }, schema: submitSignedSchema },
@@ -42,6 +64,7 @@ export function eventRoutes(app: TruceApp, ctx: AppContext): void {
         cursor: cursor ?? 0,
         limit,
       });
+      await auditPersonReads(request, personSeqs(page.entries));
       return { events: page.entries.map(presentEntry), nextCursor: page.nextCursor ?? null };
     },
   );
@@ -51,6 +74,7 @@ export function eventRoutes(app: TruceApp, ctx: AppContext): void {
     { config: { action: 'events.read' }, schema: getEventSchema },
     async (request) => {
       const { entry, proof } = await ctx.events.get(request.params.seq);
+      await auditPersonReads(request, personSeqs([entry]));
       return presentEntryWithProof(entry, proof);
     },
   );
