@@ -26,7 +26,12 @@ async function truce(...argv: string[]): Promise<string> {
   let captured = '';
   const code = await run(argv, {
     ...io,
-    stdout: { ...io.stdout, write: (text) => void (captured += text) },
+    stdout: {
+      ...io.stdout,
+      write: (text) => {
+        captured += text;
+      },
+    },
   });
   if (code !== 0) throw new Error(`truce ${argv.join(' ')} exited ${code}`);
   return captured;

@@ -126,7 +126,10 @@ export class Slot {
   private join(record: EventRecord): void {
     const bit = this.bit(record.type);
     if (bit < 30) record.slotBits |= 1 << bit;
-    else (record.moreSlots ??= new Set()).add(bit);
+    else {
+      record.moreSlots ??= new Set();
+      record.moreSlots.add(bit);
+    }
   }
 
   private leave(record: EventRecord): boolean {
