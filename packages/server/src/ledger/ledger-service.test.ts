@@ -1,7 +1,7 @@
 import { ledger } from '@truce/core';
 import { describe, expect, it } from 'vitest';
 import { openMemoryStore } from '../store/index.js';
-import { Ledger } from './ledger-service.js';
+import { Ledger, prepareEntry } from './ledger-service.js';
 import { maximumMergeDelayMs, verifyPromise } from './statements.js';
 import {
   newKey,
@@ -144,6 +144,65 @@ describe('Ledger.submit', () => {
     );
     await expect(service.submit([bad])).rejects.toMatchObject({ code: 'LEDGER_SIGNATURE_INVALID' });
     await service.close();
+  });
+
+  it('returns the original receipt for a retried key event, CONFLICT for other content', async () => {
+    const { service, identity, store } = await setup();
+    const egypt = newKey();
+    const request = registration(identity, 'egypt', egypt);
+    const [first] = await service.submit([request]);
+    const size = await store.size();
+    const [again] = await service.submit([request]);
+    expect(again).toEqual({ ...first, idempotent: true });
+    // A retry of a batch whose key event is in the log and whose other envelope is new.
+    const [retried, fresh] = await service.submit([
+      request,
+      signedEvent(sampleEvent('e-eg', 'egypt'), egypt),
+    ]);
+    expect(retried).toEqual({ ...first, idempotent: true });
+    expect(fresh).toMatchObject({ seq: size, idempotent: false });
+    // The same idempotency key with another registration is a CONFLICT, as for any event.
+    const other = registration(identity, 'egypt', egypt, new Date('2025-01-19T07:00:00Z'));
+    expect(other.idempotencyKey).toBe(request.idempotencyKey);
+    await expect(service.submit([other])).rejects.toMatchObject({ code: 'CONFLICT' });
+    await service.close();
+  });
+
+  it('reads only the key events on open, and rebuilds the same registry', async () => {
+    const { service, store, identity, qatar } = await setup();
+    await service.submit(
+      Array.from({ length: 30 }, (_, i) => signedEvent(sampleEvent(`o-${i}`, 'qatar'), qatar)),
+    );
+    await service.submit([
+      revocation({ org: 'qatar', key: qatar }, ledger.keyIdFor('qatar', qatar)),
+    ]);
+    await service.close();
+    let read = 0;
+    const counting = new Proxy(store, {
+      get(target, property, receiver) {
+        if (property === 'entries' || property === 'entry') read += 1;
+        const value = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const reopened = await Ledger.open(counting, identity);
+    expect(read).toBe(0);
+    expect(reopened.registry.listing()).toEqual(service.registry.listing());
+    await reopened.close();
+  });
+
+  it('builds the leaf bytes from the signed bytes exactly as the envelope canonicalises', () => {
+    const key = newKey();
+    for (const [i, event] of [
+      sampleEvent('p-1', 'qatar'),
+      { ...sampleEvent('p-2', 'qatar'), payload: { note: '"quoted" \u00e9 \ud83d\ude00 \n' } },
+    ].entries()) {
+      const envelope = signedEvent(event, key, `key-${i}-ü`);
+      const { request, signed } = prepareEntry(envelope, 'key');
+      expect(ledger.toHex(request.entry)).toBe(ledger.toHex(ledger.envelopeEntryBytes(envelope)));
+      expect(ledger.toHex(signed)).toBe(ledger.toHex(ledger.envelopeSigningBytes(envelope)));
+      expect(request.kind).toBe('key');
+    }
   });
 
   it('admits a batch that registers a key and uses it, in order', async () => {
