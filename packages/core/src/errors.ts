@@ -23,6 +23,12 @@ export const errorCodes = [
   'USAGE',
   'INTERNAL',
   'LEDGER_RANGE_INVALID',
+  // Refusals of a request before it reaches a command (the HTTP layer produces these).
+  'VALIDATION_FAILED',
+  'RATE_LIMITED',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'METHOD_NOT_ALLOWED',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

@@ -3,8 +3,8 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 
 /**
- * Codes the HTTP layer produces itself, for requests that never reach a command. They belong in
- * the core's `errorCodes` eventually; until then they live here, next to the one status table.
+ * The codes the HTTP layer produces itself, for requests that never reach a command. Like every
+ * stable code they are in the core's `errorCodes`; this list only says which ones come from here.
  */
 export const httpErrorCodes = [
   'VALIDATION_FAILED',
@@ -12,9 +12,10 @@ export const httpErrorCodes = [
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
   'METHOD_NOT_ALLOWED',
-] as const;
+] as const satisfies readonly ErrorCode[];
 export type HttpErrorCode = (typeof httpErrorCodes)[number];
-export type ApiErrorCode = ErrorCode | HttpErrorCode;
+/** Every code a client can see: the core's one list. */
+export type ApiErrorCode = ErrorCode;
 
 /** Every code to its HTTP status, once. A new core code fails to compile until it is mapped. */
 export const httpStatusOf = {
@@ -43,7 +44,7 @@ export const httpStatusOf = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   METHOD_NOT_ALLOWED: 405,
-} as const satisfies Record<ApiErrorCode, number>;
+} as const satisfies Record<ErrorCode, number>;
 
 export interface ApiErrorBody {
   error: { code: ApiErrorCode; message: string; details: readonly ErrorDetail[] };

@@ -1,7 +1,6 @@
 import { errorCodes } from '@truce/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpErrorCodes } from './errors.js';
 import { startTestServer, type TestServer } from './testing.js';
 
 /**
@@ -20,7 +19,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-const known = new Set<string>([...errorCodes, ...httpErrorCodes]);
+const known = new Set<string>(errorCodes);
 
 const segment = fc.oneof(
   fc.string({ maxLength: 20 }),
