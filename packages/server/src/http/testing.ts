@@ -1,5 +1,6 @@
 /**
- * Shared by the HTTP tests: a real server on a fresh PGlite data folder, a user of every role
+ * Shared by the HTTP tests: a real server on a fresh PGlite data folder (or, when
+ * TRUCE_TEST_DATABASE_URL is set, on a fresh schema of that PostgreSQL), a user of every role
  * (with every permission the role can hold), and their session cookies and CSRF tokens.
  */
 import { readFileSync, rmSync } from 'node:fs';
@@ -8,8 +9,14 @@ import type { Role } from '../accounts/model.js';
 import { roles } from '../accounts/model.js';
 import { createLogIdentity, Ledger } from '../ledger/index.js';
 import { grantablePermissions } from '../policies/matrix.js';
-import { openPgliteStore } from '../store/index.js';
-import { freshPgliteFolder } from '../store/testing/fixtures.js';
+import { openPgliteStore, openPostgresStore, type Store } from '../store/index.js';
+import {
+  freshPgliteFolder,
+  freshSchemaName,
+  postgresQuery,
+  postgresUrl,
+  temporaryFolder,
+} from '../store/testing/fixtures.js';
 import type { ServerConfig } from './config.js';
 import type { TruceApp } from './context.js';
 import { buildServer } from './server.js';
@@ -25,7 +32,10 @@ export interface Credentials {
 
 export interface TestServer {
   app: TruceApp;
+  /** Where the log key and server-held organisation keys live (and PGlite's database). */
   dataDir: string;
+  /** Which database the server runs on. */
+  database: 'pglite' | 'postgres';
   /** Moves the server's clock (sessions, tokens, lockout). */
   advance(milliseconds: number): void;
   now(): Date;
@@ -57,10 +67,10 @@ export function cookieHeader(response: LightMyRequestResponse): string {
 export async function startTestServer(
   options: { config?: Partial<ServerConfig>; start?: Date } = {},
 ): Promise<TestServer> {
-  const dataDir = await freshPgliteFolder();
+  const database = await openTestDatabase();
+  const { dataDir, store } = database;
   let now = (options.start ?? new Date('2025-01-21T09:00:00Z')).getTime();
   const clock = () => new Date(now);
-  const store = await openPgliteStore({ dataDir, durability: 'process-crash' });
   const { identity } = createLogIdentity(dataDir, {
     origin: 'truce.test/log',
     operator: 'operator',
@@ -104,6 +114,7 @@ export async function startTestServer(
   return {
     app,
     dataDir,
+    database: database.kind,
     as,
     advance: (milliseconds) => {
       now += milliseconds;
@@ -115,8 +126,48 @@ export async function startTestServer(
     close: async () => {
       await app.close();
       await ledger.close();
-      await store.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      await database.dispose();
+    },
+  };
+}
+
+interface TestDatabase {
+  kind: 'pglite' | 'postgres';
+  dataDir: string;
+  store: Store;
+  /** Closes the store and removes its data: the folder, and the schema on PostgreSQL. */
+  dispose(): Promise<void>;
+}
+
+/** PGlite by default; a fresh schema on TRUCE_TEST_DATABASE_URL when it is set (CI). */
+async function openTestDatabase(): Promise<TestDatabase> {
+  if (postgresUrl === undefined) {
+    const dataDir = await freshPgliteFolder();
+    const store = await openPgliteStore({ dataDir, durability: 'process-crash' });
+    return {
+      kind: 'pglite',
+      dataDir,
+      store,
+      dispose: async () => {
+        await store.close();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  }
+  const schema = freshSchemaName();
+  const dataDir = temporaryFolder('http');
+  const store = await openPostgresStore({ connectionString: postgresUrl, schema });
+  return {
+    kind: 'postgres',
+    dataDir,
+    store,
+    dispose: async () => {
+      try {
+        await store.close();
+      } finally {
+        await postgresQuery(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        rmSync(dataDir, { recursive: true, force: true });
+      }
     },
   };
 }
