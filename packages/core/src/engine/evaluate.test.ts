@@ -230,3 +230,38 @@ describe('measures and revisions', () => {
     expect(ab.warnings).toHaveLength(1);
   });
 });
+
+describe('alternatives of a phase', () => {
+  it('reports the obligations whose status a differently reported duration would change', () => {
+    const flights = agreement(
+      [
+        {
+          id: 'flights',
+          kind: 'prohibition',
+          title: 'No flights',
+          clause: 'no flights during phase 1',
+          owedBy: ['side-a'],
+          during: { phase: 'phase-1' },
+          act: { type: 'flight_observed' },
+        },
+      ],
+      {
+        phases: [
+          {
+            id: 'phase-1',
+            start: { day: 1 },
+            durationDays: { value: 42, alternatives: [{ value: 40, source: 'report-b' }] },
+          },
+        ] as never,
+      },
+    );
+    // On Day 41 the phase runs under 42 days (on track); under 40 it has ended without a flight.
+    const result = evaluate(flights, [], day(41));
+    expect(result.obligations[0]).toMatchObject({
+      status: 'on_track',
+      alternatives: [
+        { path: 'phases[0].durationDays', value: 40, source: 'report-b', status: 'met' },
+      ],
+    });
+  });
+});

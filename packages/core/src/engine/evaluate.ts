@@ -119,6 +119,15 @@ export function createEvaluator(agreement: Agreement | readonly Agreement[]): Ev
       const governing = inForce(asOf);
       const context = new Context(governing, calendar, index, asOf, metAtOf, inForce);
       const obligations = governing.obligations.map((obligation) => present(obligation, context));
+      reportPhaseAlternatives(
+        governing,
+        obligations,
+        context,
+        (variant) =>
+          new Context(variant, calendar, index, asOf, metAtOf, (at) =>
+            inForce(at) === governing ? variant : inForce(at),
+          ),
+      );
       const warnings: Warning[] = [
         ...index.revisionWarnings(asOf).map(({ eventId, message }) => ({ eventId, message })),
         ...context.warnings,
@@ -158,6 +167,34 @@ export function evaluate(
 }
 
 const MAX_EVENT_IDS = 200;
+
+/**
+ * A phase's duration or extension reported differently by another source moves every obligation
+ * of that phase: evaluate them all under the alternative and say where the status would change.
+ */
+function reportPhaseAlternatives(
+  agreement: Agreement,
+  presented: ObligationStatus[],
+  context: Context,
+  contextFor: (variant: Agreement) => Context,
+): void {
+  for (const site of alternativeSites(agreement.phases)) {
+    const variant = { ...agreement, phases: withPrimary(agreement.phases, site.path, site.value) };
+    const other = contextFor(variant);
+    agreement.obligations.forEach((obligation, index) => {
+      const base = evaluateKind(obligation, context);
+      const alternative = evaluateKind(obligation, other);
+      if (alternative.status === base.status) return;
+      presented[index]?.alternatives.push({
+        path: `phases${formatSitePath(site.path)}`,
+        value: site.value,
+        source: site.source,
+        status: alternative.status,
+        why: alternative.why,
+      });
+    });
+  }
+}
 
 function present(obligation: Obligation, context: Context): ObligationStatus {
   const { calendar, asOf } = context;
