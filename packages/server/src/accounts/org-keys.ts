@@ -38,16 +38,25 @@ export class OrgKeys {
       this.#cache.set(org, key);
     }
     const keyId = core.keyIdFor(org, key);
+    // Another process on the same database (sharing this folder) may have registered it: its
+    // key events reach this process's registry only when read.
+    if (!this.#ledger.registry.key(keyId)) await this.#ledger.refreshRegistry();
     if (!this.#ledger.registry.key(keyId)) {
-      await this.#ledger.submit([
-        keyRegistrationEnvelope({
-          org,
-          publicKey: key,
-          newPrivateKey: key,
-          registrar: { org: identity.operator, privateKey: identity.privateKey },
-          at: now,
-        }),
-      ]);
+      try {
+        await this.#ledger.submit([
+          keyRegistrationEnvelope({
+            org,
+            publicKey: key,
+            newPrivateKey: key,
+            registrar: { org: identity.operator, privateKey: identity.privateKey },
+            at: now,
+          }),
+        ]);
+      } catch (error) {
+        // Two processes registering at once: one wins, and the key is registered either way.
+        await this.#ledger.refreshRegistry();
+        if (!this.#ledger.registry.key(keyId)) throw error;
+      }
     }
     return { key, keyId };
   }
