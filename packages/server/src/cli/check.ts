@@ -13,6 +13,9 @@ and prints, for each, its status, progress and why.
 Options:
   --as-of ISO      evaluate as of this instant; it must carry an offset
                    (e.g. 2025-02-11T12:00:00+02:00). Default: now.
+  --amendment FILE a later version of the agreement (with \`supersedes\` and
+                   \`effectiveFrom\`); repeat for several. Each period is judged under
+                   the version in force then
   --json           print { agreement, asOf, obligations } as JSON instead of a table
   -v, --verbose    print the full why, forecast, sources, disputes and events of each obligation
   --color          colour even when stdout is not a terminal
@@ -29,6 +32,7 @@ Example:
 const options = {
   ...commonOptions,
   'as-of': { type: 'string' },
+  amendment: { type: 'string', multiple: true },
   json: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
 } as const;
@@ -49,11 +53,30 @@ export async function check(argv: string[], io: CliIo): Promise<number> {
 
   const agreementInput = await readInput(agreementPath, io);
   const agreement = parseAgreement(agreementInput.text, agreementInput.name);
+  const versions = [agreement];
+  for (const path of values.amendment ?? []) {
+    const input = await readInput(path, io);
+    const amendment = parseAgreement(input.text, input.name);
+    if (amendment.id !== agreement.id || amendment.supersedes === undefined) {
+      throw new TruceError(
+        'AGREEMENT_INVALID',
+        `${input.name} is not an amendment of ${agreement.id}: give it the same id, a higher version and \`supersedes\``,
+        [
+          {
+            file: input.name,
+            path: 'supersedes',
+            message: `expected supersedes: { id: ${agreement.id}, version: … }`,
+          },
+        ],
+      );
+    }
+    versions.push(amendment);
+  }
   const eventsInput = await readInput(eventsPath, io);
   const events = parseEventLines(eventsInput.text, eventsInput.name);
   const asOf = asOfFlag ?? instantInZone(io.now(), agreement.timeZone);
 
-  const evaluation = evaluate(agreement, events, asOf);
+  const evaluation = evaluate(versions, events, asOf);
 
   if (values.json) {
     io.stdout.write(`${JSON.stringify(evaluationJson(evaluation), null, 2)}\n`);

@@ -372,3 +372,41 @@ describe('truce check', () => {
     expect(coloured(await truce([...args, '--color'], { isTTY: false }))).toBe(true);
   });
 });
+
+describe('truce check --amendment', () => {
+  it('judges each day under the version in force, and refuses a file that amends nothing', async () => {
+    // Version 3 lowers the quota to 400 from Day 2: Day 1 (prorated 388 of 600) and Day 2 (400).
+    const amended = write(
+      'amended.yaml',
+      agreementYaml
+        .replace(
+          'version: 2',
+          'version: 3\nsupersedes: { id: sample-pause, version: 2 }\neffectiveFrom: { day: 2 }',
+        )
+        .replace('target: 600', 'target: 400'),
+    );
+    const asOf = ['--as-of', '2025-01-21T01:00:00+02:00', '--json'];
+    const before = JSON.parse(
+      (await truce(['check', agreementFile, eventsFile, ...asOf])).stdout,
+    ) as CheckJson;
+    const after = await truce([
+      'check',
+      agreementFile,
+      eventsFile,
+      '--amendment',
+      amended,
+      ...asOf,
+    ]);
+    expect(after.code).toBe(0);
+    const json = JSON.parse(after.stdout) as CheckJson;
+    expect(json.agreement.version).toBe(3);
+    const quota = (result: CheckJson) =>
+      result.obligations.find((o) => o.id === 'aid-trucks-daily')!;
+    expect(quota(before).progress.required).toBe(388 + 600 + 600);
+    expect(quota(json).progress.required).toBe(388 + 400 + 400);
+    const stranger = write('stranger.yaml', agreementYaml.replace('id: sample-pause', 'id: other'));
+    const refused = await truce(['check', agreementFile, eventsFile, '--amendment', stranger]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('is not an amendment of sample-pause');
+  });
+});
