@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { apiBenchmarks } from './api.js';
 import { engineBenchmarks } from './engine.js';
 import { machine, type Section } from './harness.js';
 import { ledgerBenchmarks } from './ledger.js';
@@ -16,6 +17,7 @@ const sections: Section[] = [];
 const suites: [string, () => Section | Promise<Section>][] = [
   ['engine', () => engineBenchmarks(quick)],
   ['ledger', () => ledgerBenchmarks(quick)],
+  ['api', () => apiBenchmarks(quick)],
 ];
 for (const [name, suite] of suites) {
   process.stderr.write(`bench: ${name}…\n`);
