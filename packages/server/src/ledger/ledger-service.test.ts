@@ -50,6 +50,34 @@ describe('Ledger.submit', () => {
     await service.close();
   });
 
+  it('signs the receipts of concurrent submissions once, each verifiable offline from its batch proof', async () => {
+    const { service, identity, qatar } = await setup();
+    const envelopes = Array.from({ length: 5 }, (_, i) =>
+      signedEvent(sampleEvent(`e-${i}`, 'qatar', i), qatar),
+    );
+    const receipts = (await Promise.all(envelopes.map((e) => service.submit([e])))).flat();
+    expect(new Set(receipts.map((r) => r.promise.sig)).size).toBe(1);
+    expect(receipts.map((r) => r.promise.batch.index)).toEqual([0, 1, 2, 3, 4]);
+    for (const receipt of receipts) {
+      const { promise } = receipt;
+      expect(promise.batch.size).toBe(5);
+      expect(verifyPromise(promise, identity.publicKey)).toBe(true);
+      expect(verifyPromise({ ...promise, seq: promise.seq + 1 }, identity.publicKey)).toBe(false);
+      const moved = { ...promise.batch, index: (promise.batch.index + 1) % 5 };
+      expect(verifyPromise({ ...promise, batch: moved }, identity.publicKey)).toBe(false);
+      const path = [...promise.batch.path].reverse();
+      if (path.length > 1 && path[0] !== path.at(-1)) {
+        expect(
+          verifyPromise({ ...promise, batch: { ...promise.batch, path } }, identity.publicKey),
+        ).toBe(false);
+      }
+      const grown = { ...promise.batch, size: 6 };
+      expect(verifyPromise({ ...promise, batch: grown }, identity.publicKey)).toBe(false);
+      expect(verifyPromise(promise, testIdentity().publicKey)).toBe(false);
+    }
+    await service.close();
+  });
+
   it('returns the original receipt on a retry and CONFLICT for other content under the same key', async () => {
     const { service, qatar } = await setup();
     const envelope = signedEvent(sampleEvent('e-1', 'qatar'), qatar, 'retry-1');

@@ -10,7 +10,7 @@ import {
 import { Checkpointer, type CheckpointerOptions } from './checkpointer.js';
 import { isKeyEventType, KeyRegistry, signatureError } from './key-registry.js';
 import { genesisEnvelope, type LogIdentity, sha256Hex } from './log-identity.js';
-import { type InclusionPromise, signPromiseOffThread, type UnsignedPromise } from './statements.js';
+import { type InclusionPromise, type PromiseFields, signPromisesOffThread } from './statements.js';
 
 /** A receipt for one submitted envelope: where it is, and the log's signed promise. */
 export interface LedgerReceipt extends Receipt {
@@ -109,13 +109,15 @@ export class Ledger {
   #refreshQueued: Promise<void> | undefined;
   readonly #checkpointer: Checkpointer;
   readonly #lock = new SharedExclusiveLock();
-  readonly #verifier = new TurnBatch<SignatureCheck, boolean>((check) =>
-    verifyOffThread(check.bytes, check.publicKey, check.signature),
+  readonly #verifier = new TurnBatch<SignatureCheck, boolean>((checks) =>
+    Promise.all(
+      checks.map((check) => verifyOffThread(check.bytes, check.publicKey, check.signature)),
+    ),
   );
-  readonly #receiptSigner = new TurnBatch<
-    Omit<UnsignedPromise, 'statement' | 'checkpointBy'>,
-    InclusionPromise
-  >((fields) => signPromiseOffThread(fields, this.identity.privateKey));
+  /** The receipts settled in one turn (usually those of one store transaction): one signature. */
+  readonly #receiptSigner = new TurnBatch<PromiseFields, InclusionPromise>((batch) =>
+    signPromisesOffThread(batch, this.identity.privateKey),
+  );
 
   private constructor(store: Store, identity: LogIdentity, options: LedgerOptions) {
     this.store = store;
@@ -308,17 +310,33 @@ export class Ledger {
   async #append(requests: AppendRequest[], noneAfter: number): Promise<LedgerReceipt[]> {
     const receipts = await this.store.append(requests, { kind: keyEventKind, noneAfter });
     this.#checkpointer.notify();
-    return Promise.all(
-      receipts.map(async (receipt) => ({
-        ...receipt,
-        promise: await this.#receiptSigner.run({
-          origin: this.identity.origin,
-          seq: receipt.seq,
-          leafHash: receipt.leafHash,
-          appendedAt: receipt.appendedAt,
-        }),
-      })),
-    );
+    const fields = ({ seq, leafHash, appendedAt }: Receipt): PromiseFields => ({
+      origin: this.identity.origin,
+      seq,
+      leafHash,
+      appendedAt,
+    });
+    // New entries share the turn's one signature. A retried entry's promise is signed in a batch
+    // of its own, which is deterministic: every retry gets the same receipt, and the original
+    // one when that was alone in its batch too.
+    const fresh = receipts.filter((receipt) => !receipt.idempotent);
+    const [freshPromises, retriedPromises] = await Promise.all([
+      this.#receiptSigner.runAll(fresh.map(fields)),
+      Promise.all(
+        receipts
+          .filter((receipt) => receipt.idempotent)
+          .map(
+            async (receipt) =>
+              (await signPromisesOffThread([fields(receipt)], this.identity.privateKey))[0]!,
+          ),
+      ),
+    ]);
+    let nextFresh = 0;
+    let nextRetried = 0;
+    return receipts.map((receipt) => ({
+      ...receipt,
+      promise: receipt.idempotent ? retriedPromises[nextRetried++]! : freshPromises[nextFresh++]!,
+    }));
   }
 
   /** Signs a checkpoint of the current size now (the checkpointer does it within 1 s anyway). */
@@ -388,32 +406,48 @@ interface SignatureCheck {
  * Runs the jobs submitted in one turn of the event loop together (on the thread pool) and
  * settles them together: the submissions' appends then reach the store in one turn and share a
  * transaction, and their callers come back together for the next one, instead of trickling in
- * as each signature completes (which made the store's batches smaller).
+ * as each signature completes (which made the store's batches smaller). `work` gets the whole
+ * turn's items at once (one receipt signature serves them all) and returns one output each.
  */
 class TurnBatch<I, O> {
-  readonly #work: (item: I) => Promise<O>;
-  #waiting: { item: I; resolve: (output: O) => void; reject: (error: unknown) => void }[] = [];
+  readonly #work: (items: I[]) => Promise<O[]>;
+  #items: I[] = [];
+  #waiting: {
+    from: number;
+    count: number;
+    resolve: (outputs: O[]) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
 
-  constructor(work: (item: I) => Promise<O>) {
+  constructor(work: (items: I[]) => Promise<O[]>) {
     this.#work = work;
   }
 
   run(item: I): Promise<O> {
+    return this.runAll([item]).then((outputs) => outputs[0]!);
+  }
+
+  /** Runs several items with this turn's others; resolves with their outputs, in order. */
+  runAll(items: readonly I[]): Promise<O[]> {
+    if (items.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
       if (this.#waiting.length === 0) setImmediate(() => void this.#flush());
-      this.#waiting.push({ item, resolve, reject });
+      this.#waiting.push({ from: this.#items.length, count: items.length, resolve, reject });
+      this.#items.push(...items);
     });
   }
 
   async #flush(): Promise<void> {
-    const batch = this.#waiting;
+    const items = this.#items;
+    const waiting = this.#waiting;
+    this.#items = [];
     this.#waiting = [];
-    const outcomes = await Promise.allSettled(batch.map(({ item }) => this.#work(item)));
-    outcomes.forEach((outcome, index) => {
-      const waiting = batch[index]!;
-      if (outcome.status === 'fulfilled') waiting.resolve(outcome.value);
-      else waiting.reject(outcome.reason);
-    });
+    try {
+      const outputs = await this.#work(items);
+      for (const { from, count, resolve } of waiting) resolve(outputs.slice(from, from + count));
+    } catch (error) {
+      for (const { reject } of waiting) reject(error);
+    }
   }
 }
 

@@ -8,16 +8,35 @@ import { ledger, TruceError } from '@truce/core';
  * one key can sign all three without a signature for one being valid as another.
  */
 
-export const receiptStatement = 'truce/receipt/v1';
+/** Receipts before batching (one signature per entry); still verified, no longer issued. */
+export const receiptStatementV1 = 'truce/receipt/v1';
+/** A receipt: one leaf of a signed batch of receipts. */
+export const receiptStatement = 'truce/receipt/v2';
+/** What the log key signs for a batch of receipts: the root of their Merkle tree. */
+export const receiptBatchStatement = 'truce/receipt-batch/v1';
 export const possessionStatement = 'truce/key-possession/v1';
 
 /** How long the log promises to take, at most, to cover an appended entry by a checkpoint. */
 export const maximumMergeDelayMs = 1000;
 
+/** Where a receipt sits in its signed batch: an RFC 9162 inclusion proof (hex hashes). */
+export interface ReceiptBatchProof {
+  /** Leaf index of this receipt in the batch. */
+  index: number;
+  /** Number of receipts in the batch (the tree size). */
+  size: number;
+  /** Hex of the batch tree's root (RFC 9162 MTH over the receipts' leaf bytes). */
+  root: string;
+  /** Hex hashes of the audit path from this receipt's leaf to `root`. */
+  path: string[];
+}
+
 /**
  * The log's signed promise to include an entry in a checkpoint by `checkpointBy` (like an RFC
- * 6962 SCT). `sig` is Ed25519 by the log key over the JCS bytes of the other members, as
- * unpadded base64url.
+ * 6962 SCT). The log signs receipts in batches (one signature per turn of its event loop, not
+ * per entry): the receipt is a leaf of the batch's Merkle tree, `batch` proves it is in the tree,
+ * and `sig` is Ed25519 by the log key over the JCS bytes of
+ * `{statement: 'truce/receipt-batch/v1', origin, size, root}`, as unpadded base64url.
  */
 export interface InclusionPromise {
   statement: typeof receiptStatement;
@@ -28,51 +47,139 @@ export interface InclusionPromise {
   leafHash: string;
   appendedAt: string;
   checkpointBy: string;
+  batch: ReceiptBatchProof;
   sig: string;
 }
 
-export type UnsignedPromise = Omit<InclusionPromise, 'sig'>;
+export type UnsignedPromise = Omit<InclusionPromise, 'sig' | 'batch'>;
 
-export function promiseBytes(promise: UnsignedPromise): Uint8Array {
+/** What a receipt asks for: the store's receipt of an entry. */
+export type PromiseFields = Omit<UnsignedPromise, 'statement' | 'checkpointBy'>;
+
+/** The receipt's leaf in its batch tree: the JCS bytes of its members but `batch` and `sig`. */
+export function promiseLeafBytes(promise: UnsignedPromise): Uint8Array {
   const { statement, origin, seq, leafHash, appendedAt, checkpointBy } = promise;
   return ledger.canonicalBytes({ statement, origin, seq, leafHash, appendedAt, checkpointBy });
 }
 
-export function signPromise(
-  fields: Omit<UnsignedPromise, 'statement' | 'checkpointBy'>,
-  logKey: KeyObject,
-): InclusionPromise {
+/** The bytes the log key signs for a batch of receipts. */
+export function receiptBatchBytes(origin: string, size: number, root: string): Uint8Array {
+  return ledger.canonicalBytes({ statement: receiptBatchStatement, origin, size, root });
+}
+
+function unsignedPromise(fields: PromiseFields): UnsignedPromise {
   const checkpointBy = new Date(Date.parse(fields.appendedAt) + maximumMergeDelayMs).toISOString();
-  const unsigned: UnsignedPromise = { statement: receiptStatement, ...fields, checkpointBy };
-  return { ...unsigned, sig: ledger.toBase64Url(sign(null, promiseBytes(unsigned), logKey)) };
+  return {
+    statement: receiptStatement,
+    origin: fields.origin,
+    seq: fields.seq,
+    leafHash: fields.leafHash,
+    appendedAt: fields.appendedAt,
+    checkpointBy,
+  };
 }
 
 /**
- * `signPromise` with the signature computed on libuv's thread pool, so that the main thread
- * (which runs PGlite) goes on with other work meanwhile. Same bytes, same signature.
+ * The promises of a batch of receipts, signed with one signature. All receipts must name the
+ * same origin. `sign` returns the signature of the batch statement's bytes.
  */
-export function signPromiseOffThread(
-  fields: Omit<UnsignedPromise, 'statement' | 'checkpointBy'>,
-  logKey: KeyObject,
-): Promise<InclusionPromise> {
-  const checkpointBy = new Date(Date.parse(fields.appendedAt) + maximumMergeDelayMs).toISOString();
-  const unsigned: UnsignedPromise = { statement: receiptStatement, ...fields, checkpointBy };
-  return new Promise((resolve, reject) => {
-    sign(null, promiseBytes(unsigned), logKey, (error, signature) => {
-      if (error) reject(error);
-      else resolve({ ...unsigned, sig: ledger.toBase64Url(signature) });
-    });
-  });
+async function signBatch(
+  batch: readonly PromiseFields[],
+  signBytes: (bytes: Uint8Array) => Uint8Array | Promise<Uint8Array>,
+): Promise<InclusionPromise[]> {
+  const first = batch[0];
+  if (!first) return [];
+  if (batch.some((fields) => fields.origin !== first.origin)) {
+    throw new TruceError('INTERNAL', 'a batch of receipts is signed for one origin');
+  }
+  const unsigned = batch.map(unsignedPromise);
+  const tree = ledger.MemoryMerkleTree.of(unsigned.map(promiseLeafBytes));
+  const root = ledger.toHex(tree.root());
+  const sig = ledger.toBase64Url(
+    await signBytes(receiptBatchBytes(first.origin, unsigned.length, root)),
+  );
+  return unsigned.map((promise, index) => ({
+    ...promise,
+    batch: {
+      index,
+      size: unsigned.length,
+      root,
+      path: tree.inclusionProof(index).map((hash) => ledger.toHex(hash)),
+    },
+    sig,
+  }));
 }
 
-/** Whether the promise is well formed and signed by the log key. Never throws. */
+/** Signs the promises of a batch of receipts with one signature (on the calling thread). */
+export function signPromises(
+  batch: readonly PromiseFields[],
+  logKey: KeyObject,
+): Promise<InclusionPromise[]> {
+  return signBatch(batch, (bytes) => sign(null, bytes, logKey));
+}
+
+/**
+ * `signPromises` with the signature computed on libuv's thread pool, so that the main thread
+ * (which runs PGlite) goes on with other work meanwhile. Same bytes, same signature.
+ */
+export function signPromisesOffThread(
+  batch: readonly PromiseFields[],
+  logKey: KeyObject,
+): Promise<InclusionPromise[]> {
+  return signBatch(
+    batch,
+    (bytes) =>
+      new Promise((resolve, reject) => {
+        sign(null, bytes, logKey, (error, signature) => {
+          if (error) reject(error);
+          else resolve(signature);
+        });
+      }),
+  );
+}
+
+function verifyV1(p: Record<string, unknown>, logKey: KeyObject, signature: Uint8Array): boolean {
+  const { statement, origin, seq, leafHash, appendedAt, checkpointBy } = p;
+  const bytes = ledger.canonicalBytes({
+    statement,
+    origin,
+    seq,
+    leafHash,
+    appendedAt,
+    checkpointBy,
+  });
+  return verify(null, bytes, logKey, signature);
+}
+
+/**
+ * Whether the promise is well formed and signed by the log key: its leaf is in the batch tree
+ * (RFC 9162 inclusion proof) whose root the log key signed. Also accepts the receipts issued
+ * before batching (`truce/receipt/v1`, one signature each). Never throws.
+ */
 export function verifyPromise(promise: unknown, logPublicKey: ledger.PublicKeyInput): boolean {
   try {
     const p = promise as InclusionPromise;
-    if (p.statement !== receiptStatement || typeof p.sig !== 'string') return false;
+    if (typeof p?.sig !== 'string') return false;
     const signature = ledger.fromBase64Url(p.sig);
     if (signature?.length !== 64) return false;
-    return verify(null, promiseBytes(p), ledger.ed25519PublicKey(logPublicKey), signature);
+    const logKey = ledger.ed25519PublicKey(logPublicKey);
+    if ((p.statement as string) === receiptStatementV1) {
+      return verifyV1(p as unknown as Record<string, unknown>, logKey, signature);
+    }
+    if (p.statement !== receiptStatement || typeof p.origin !== 'string') return false;
+    const { index, size, root, path } = p.batch ?? {};
+    if (typeof root !== 'string' || !Array.isArray(path)) return false;
+    const hashes = path.map((hash) =>
+      typeof hash === 'string' ? ledger.fromHex(hash) : undefined,
+    );
+    const rootHash = ledger.fromHex(root);
+    if (!rootHash || hashes.some((hash) => !hash)) return false;
+    // Hex only in lower case, so that one receipt has one spelling.
+    if (ledger.toHex(rootHash) !== root) return false;
+    if (hashes.some((hash, i) => ledger.toHex(hash as Uint8Array) !== path[i])) return false;
+    const leaf = ledger.hashLeaf(promiseLeafBytes(p));
+    if (!ledger.verifyInclusion(leaf, index, size, hashes as Uint8Array[], rootHash)) return false;
+    return verify(null, receiptBatchBytes(p.origin, size, root), logKey, signature);
   } catch {
     return false;
   }
