@@ -191,6 +191,29 @@ describe('permission changes', () => {
     });
   });
 
+  it('audits refused requests: who tried which route, and why', async () => {
+    const refused = await server.app.inject({
+      method: 'POST',
+      url: '/api/v1/orgs',
+      headers: server.headers('observer'),
+      payload: { id: 'intruder', name: 'intruder', kind: 'observer' },
+    });
+    expect(refused.statusCode).toBe(403);
+    const audit = await server.app.inject({
+      method: 'GET',
+      url: '/api/v1/audit?action=access.denied',
+      headers: server.headers('mediator'),
+    });
+    expect(audit.json().records.at(-1)).toMatchObject({
+      actor: server.as.observer.userId,
+      actorOrg: 'press',
+      action: 'access.denied',
+      target: 'POST /api/v1/orgs',
+      outcome: 'denied',
+      details: { policyAction: expect.any(String) },
+    });
+  });
+
   it('keeps the audit log append-only in the database', async () => {
     for (const statement of [
       'UPDATE audit_log SET action = $1',

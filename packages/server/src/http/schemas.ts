@@ -1,3 +1,4 @@
+import { errorCodes } from '@truce/core';
 import { z } from 'zod';
 
 /** Building blocks of the route schemas. */
@@ -30,3 +31,46 @@ export const instantText = z
 export const slugText = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits, -');
+
+/**
+ * Every 4xx body: `{"error":{"code","message","details"}}`, with the stable codes. Added to
+ * each route's responses in one place (server.ts), so the OpenAPI document lists it everywhere.
+ */
+export const errorResponse = z
+  .object({
+    error: z.object({
+      code: z.enum(errorCodes),
+      message: z.string().describe('what went wrong and what to do next'),
+      details: z.array(
+        z.looseObject({
+          message: z.string(),
+          path: z.string().optional(),
+          line: z.number().optional(),
+          column: z.number().optional(),
+          file: z.string().optional(),
+        }),
+      ),
+    }),
+  })
+  .describe('An error; match on `code`, never on `message`')
+  // One component in the OpenAPI document (#/components/schemas/Error), referenced by every route.
+  .meta({ id: 'Error' });
+
+/** A receipt for an appended envelope: its place in the log and the log's signed promise. */
+export const receiptResponse = z.looseObject({
+  seq: z.number().int(),
+  leafHash: z.string(),
+  appendedAt: z.string(),
+  idempotent: z.boolean().describe('true when this is the receipt of an earlier submission'),
+  promise: z.unknown().describe('the log’s signed promise to cover the entry in a checkpoint'),
+});
+
+/** An event as listed (presenters/ledger.ts `presentEntry`). */
+export const entryResponse = z.looseObject({
+  seq: z.number().int(),
+  appendedAt: z.string(),
+  leafHash: z.string(),
+  org: z.string(),
+  keyId: z.string(),
+  event: z.unknown(),
+});

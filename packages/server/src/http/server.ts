@@ -2,10 +2,11 @@ import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
-import { TruceError } from '@truce/core';
+import { isTruceError, TruceError } from '@truce/core';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import {
   jsonSchemaTransform,
+  jsonSchemaTransformObject,
   serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
@@ -38,6 +39,7 @@ import { authenticate, checkCsrf } from './authenticate.js';
 import { defaultServerConfig, type ServerConfig } from './config.js';
 import type { AppContext, TruceApp } from './context.js';
 import { errorBody, sendError } from './errors.js';
+import { errorResponse } from './schemas.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -116,7 +118,33 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
   app.decorateRequest('actor', undefined as never);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
+  app.setErrorHandler(async (error, request, reply) => {
+    // A refusal by the policy, a permission or CSRF check is audited (ASVS V16): who tried what.
+    // Unauthenticated requests are not: they name nobody, and the request log has them.
+    if (isTruceError(error) && error.code === 'FORBIDDEN' && request.actor?.kind !== undefined) {
+      const actor = request.actor.kind === 'anonymous' ? undefined : request.actor.user;
+      await audit
+        .append({
+          at: clock().toISOString(),
+          actor: actor?.id,
+          actorOrg: actor?.orgId,
+          action: 'access.denied',
+          target: `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`,
+          outcome: 'denied',
+          ip: request.ip,
+          details: {
+            ...(request.routeOptions.config.action
+              ? { policyAction: request.routeOptions.config.action }
+              : {}),
+            reason: error.message,
+          },
+        })
+        .catch((auditError: unknown) =>
+          request.log.error({ err: auditError }, 'auditing a refused request failed'),
+        );
+    }
+    return sendError(error, request, reply);
+  });
   app.setNotFoundHandler((request, reply) =>
     reply
       .status(404)
@@ -167,11 +195,16 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
       },
     },
     transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
   });
 
   app.addHook('onRoute', (route) => {
     const action = route.config?.action;
     if (!action) throw new Error(`route ${route.method} ${route.url} names no policy action`);
+    // Every documented route answers errors in the one shape; say so once, here.
+    if (route.schema && !route.schema.hide) {
+      route.schema.response = { '4xx': errorResponse, ...(route.schema.response ?? {}) };
+    }
     for (const method of [route.method].flat()) {
       if (method !== 'HEAD') context.routes.push({ method, url: route.url, action });
     }

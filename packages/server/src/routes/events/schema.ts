@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { instantText, limit, position } from '../../http/schemas.js';
+import {
+  entryResponse,
+  instantText,
+  limit,
+  position,
+  receiptResponse,
+} from '../../http/schemas.js';
 
 export const submitSignedSchema = {
   tags: ['events'],
@@ -9,6 +15,7 @@ export const submitSignedSchema = {
   body: z.object({
     envelopes: z.array(z.record(z.string(), z.unknown())).min(1).max(500),
   }),
+  response: { 201: z.object({ receipts: z.array(receiptResponse) }) },
 };
 
 export const submitEventSchema = {
@@ -23,6 +30,7 @@ export const submitEventSchema = {
       .optional(),
   }),
   body: z.object({ event: z.record(z.string(), z.unknown()) }),
+  response: { 200: receiptResponse, 201: receiptResponse },
 };
 
 export const listEventsSchema = {
@@ -43,6 +51,12 @@ export const listEventsSchema = {
     cursor: position.optional().describe('the sequence number to start at (from nextCursor)'),
     limit: limit(500, 100),
   }),
+  response: {
+    200: z.object({
+      events: z.array(entryResponse),
+      nextCursor: z.number().int().nullable().describe('null: no more events'),
+    }),
+  },
 };
 
 export const getEventSchema = {

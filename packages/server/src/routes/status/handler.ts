@@ -1,4 +1,5 @@
 import type { AppContext, TruceApp } from '../../http/context.js';
+import { presentStatus } from '../../presenters/status.js';
 import { statusSchema } from './schema.js';
 
 export function statusRoutes(app: TruceApp, ctx: AppContext): void {
@@ -10,7 +11,7 @@ export function statusRoutes(app: TruceApp, ctx: AppContext): void {
         request.query.asOf,
         request.query.agreement,
       );
-      return { ledgerSize, ...evaluation };
+      return presentStatus(evaluation, ledgerSize);
     },
   );
 }
