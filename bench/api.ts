@@ -95,8 +95,8 @@ export async function apiBenchmarks(quick: boolean): Promise<Section> {
   const scratch = mkdtempSync(join(tmpdir(), 'truce-bench-api-'));
   const rows: Row[] = [];
   const notes: string[] = [];
-  const perLevel = quick ? 600 : 3000;
-  const single = quick ? 150 : 600;
+  const perLevel = quick ? 400 : 3000;
+  const single = quick ? 100 : 600;
   const ledgerEvents = quick ? 20_000 : 100_000;
   const concurrencies = [1, 10, 100] as const;
   try {
@@ -220,7 +220,9 @@ export async function apiBenchmarks(quick: boolean): Promise<Section> {
         return 200;
       });
 
-      // The cost every request pays before its handler: the session lookup (and its policy).
+      // The floor of one request over HTTP (no session, no database), and what every
+      // authenticated request pays before its handler: the session lookup and the policy.
+      const bare = await load(perLevel, 10, () => send(port, 'GET', '/health', {}));
       const sessionOnly = await load(perLevel, 10, () =>
         send(port, 'GET', '/api/v1/auth/me', headers),
       );
@@ -244,10 +246,13 @@ export async function apiBenchmarks(quick: boolean): Promise<Section> {
           detail: `${perSecond(batched.perSecond)} requests, p50 ${ms(batched.p50)}, p99 ${ms(batched.p99)}`,
         },
       );
-      rows.push({
-        name: 'GET /api/v1/auth/me (session check only), concurrency 10',
-        value: describeLoad(sessionOnly),
-      });
+      rows.push(
+        { name: 'GET /health (HTTP alone), concurrency 10', value: describeLoad(bare) },
+        {
+          name: 'GET /api/v1/auth/me (session check only), concurrency 10',
+          value: describeLoad(sessionOnly),
+        },
+      );
       for (const concurrency of concurrencies) {
         rows.push({
           name: `POST /api/v1/events/signed, concurrency ${concurrency}`,

@@ -43,6 +43,8 @@ export class StatusService {
   readonly #clock: () => Date;
   #cached: Cached | undefined;
   #queue: Promise<unknown> = Promise.resolve();
+  /** Evaluations queued but not started yet, by asOf and agreement: later callers join them. */
+  readonly #waiting = new Map<string, Promise<{ evaluation: Evaluation; ledgerSize: number }>>();
 
   constructor(store: Store, agreements: AgreementsService, clock: () => Date) {
     this.#store = store;
@@ -55,8 +57,18 @@ export class StatusService {
     asOf?: string,
     agreementId?: string,
   ): Promise<{ evaluation: Evaluation; ledgerSize: number }> {
+    // Requests that arrive while an evaluation runs share the next one: it starts after they
+    // arrived, so it reads every entry committed before them, and the busier the server the
+    // fewer evaluations it makes (a dashboard's readers all ask the same question).
+    const key = `${asOf ?? ''} ${agreementId ?? ''}`;
+    const waiting = this.#waiting.get(key);
+    if (waiting) return waiting;
     // One catch-up at a time: the evaluator is not safe to feed from two reads at once.
-    const run = this.#queue.then(() => this.#evaluate(asOf, agreementId));
+    const run = this.#queue.then(() => {
+      this.#waiting.delete(key);
+      return this.#evaluate(asOf, agreementId);
+    });
+    this.#waiting.set(key, run);
     this.#queue = run.catch(() => undefined);
     return run;
   }
