@@ -165,6 +165,10 @@ export const DAY_MS = DAY;
  * than `Date.parse` (the engine parses two per event). Anything not in that exact shape falls
  * back to `Date.parse`, so the result is always the same as `Date.parse`'s for valid input.
  */
+/** The last date seen (its first 10 characters) and its midnight, UTC: events come in runs of one day. */
+let lastDate = '';
+let lastDateMs = 0;
+
 export function instantMs(text: string): number {
   const length = text.length;
   if (
@@ -212,5 +216,14 @@ export function instantMs(text: string): number {
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 24 || minute > 59 || second > 59) {
     return Date.parse(text);
   }
-  return Date.UTC(year, month - 1, day, hour, minute, second, Math.floor(millis)) - offset * 60_000;
+  let midnight: number;
+  if (lastDate.length === 10 && text.startsWith(lastDate)) midnight = lastDateMs;
+  else {
+    midnight = Date.UTC(year, month - 1, day);
+    lastDate = text.slice(0, 10);
+    lastDateMs = midnight;
+  }
+  return (
+    midnight + ((hour * 60 + minute) * 60 + second) * 1000 + Math.floor(millis) - offset * 60_000
+  );
 }

@@ -6,18 +6,18 @@
  * about 60 bytes each. An event that is later revised is promoted to a full record (EventIndex).
  */
 export class CompactEvents {
-  occurredAt = new Float64Array(1024);
-  reportedAt = new Float64Array(1024);
-  day = new Int32Array(1024);
-  source = new Int32Array(1024);
+  occurredAt = new Float64Array(1 << 14);
+  reportedAt = new Float64Array(1 << 14);
+  day = new Int32Array(1 << 14);
+  source = new Int32Array(1 << 14);
   /** The type's number, or -1 once the event has been promoted to a full record. */
-  type = new Int32Array(1024);
-  slotBits = new Int32Array(1024);
-  private idStart = new Int32Array(1024);
-  private idLength = new Int32Array(1024);
-  private hashes = new Int32Array(1024);
+  type = new Int32Array(1 << 14);
+  slotBits = new Int32Array(1 << 14);
+  private idStart = new Int32Array(1 << 14);
+  private idLength = new Int32Array(1 << 14);
+  private hashes = new Int32Array(1 << 14);
   /** Open addressing over ids: 0 is empty, otherwise the event's index + 1. */
-  private table = new Int32Array(4096);
+  private table = new Int32Array(1 << 16);
   private arena = new Uint16Array(1 << 16);
   private emptyFor: string | null = null;
   private emptyAt = 0;

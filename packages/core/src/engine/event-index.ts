@@ -212,8 +212,8 @@ export class Slot {
   }
 
   /** Adds a compact event (an index into `columns`); `view` is the event as parsed. */
-  addCompact(columns: CompactEvents, index: number, view: EventView): void {
-    columns.slotBits[index]! |= 1 << this.bit(view.type);
+  addCompact(columns: CompactEvents, index: number, view: EventView, bit: number): void {
+    columns.slotBits[index]! |= 1 << bit;
     const bucket = this.bucket(columns.day[index]!);
     bucket.compact.push(index);
     const source = columns.source[index]!;
@@ -654,8 +654,11 @@ export class EventIndex {
         this.sourceNumber(event.source),
         type.number,
       );
-      for (const slot of type.slots) {
-        if (slot.match.test(view)) slot.addCompact(this.columns, index, view);
+      // Slots are those of this type: the bit of each is its position, the type test is done.
+      const slots = type.slots;
+      for (let bit = 0; bit < slots.length; bit++) {
+        const slot = slots[bit]!;
+        if (slot.match.testFields(view)) slot.addCompact(this.columns, index, view, bit);
       }
       this.attachPending(event.id);
       return;

@@ -30,6 +30,8 @@ export interface CompiledMatch {
   types: ReadonlySet<string>;
   /** Does the event (as it stands after corrections) match type, source and payload fields? */
   test(event: EventView): boolean;
+  /** The same, for an event already known to be of one of the match's types. */
+  testFields(event: EventView): boolean;
   /** The persons of a matching event that count (all of them when the match has no `persons`). */
   persons(event: EventView): Person[];
   /** How much a matching event counts: persons where it carries persons, otherwise 1. */
@@ -59,6 +61,12 @@ export function compileMatch(match: EventMatch): CompiledMatch {
     test(event) {
       return (
         types.has(event.type) &&
+        (sources === null || sources.has(event.source)) &&
+        payloadTest(event.payload as Record<string, unknown>)
+      );
+    },
+    testFields(event) {
+      return (
         (sources === null || sources.has(event.source)) &&
         payloadTest(event.payload as Record<string, unknown>)
       );
