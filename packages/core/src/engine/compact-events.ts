@@ -124,11 +124,6 @@ export class CompactEvents {
     }
   }
 
-  idOf(index: number): string {
-    const start = this.idStart[index] ?? 0;
-    return String.fromCharCode(...this.arena.subarray(start, start + (this.idLength[index] ?? 0)));
-  }
-
   private idIs(index: number, id: string): boolean {
     if (this.idLength[index] !== id.length) return false;
     const start = this.idStart[index] ?? 0;

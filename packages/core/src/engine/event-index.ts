@@ -98,7 +98,6 @@ export class Slot {
   readonly quantities = new Map<string, Quantity>();
   private readonly quantityList: Quantity[] = [];
   private readonly quantityIndex = new Map<string, number>();
-  private sortedDays: number[] | null = null;
   maxTime = Number.NEGATIVE_INFINITY;
   version = 0;
   private memo: { asOf: number; version: number; value: Effective[] } | null = null;
@@ -182,7 +181,6 @@ export class Slot {
         version: 0,
       };
       this.buckets.set(day, bucket);
-      this.sortedDays = null;
     }
     this.lastDay = day;
     this.lastBucket = bucket;
@@ -308,11 +306,6 @@ export class Slot {
 
   bucketAt(day: number): Bucket | undefined {
     return this.buckets.get(day);
-  }
-
-  days(): number[] {
-    if (!this.sortedDays) this.sortedDays = [...this.buckets.keys()].sort((a, b) => a - b);
-    return this.sortedDays;
   }
 
   /** Source → sum of `quantityKey` over the day's matching events known at `asOf`. */
@@ -855,9 +848,5 @@ export class EventIndex {
     return out.sort((a, b) =>
       a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : a.message < b.message ? -1 : 1,
     );
-  }
-
-  get(id: string): EventRecord | undefined {
-    return this.recordOf(id);
   }
 }
