@@ -9,7 +9,30 @@ import { agreementSchema } from './schema.js';
  * commits the schemas into docs/.
  */
 export function agreementJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(agreementSchema, { io: 'input' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(agreementSchema, { io: 'input' }) as Record<string, unknown>;
+  return namedDefinitions(schema, { __schema0: 'condition' });
+}
+
+/**
+ * zod names a recursive schema it had to lift into `$defs` by position (`__schema0`), which is
+ * what an editor then shows a drafter. Give it its domain name; refuse to guess if zod's output
+ * ever holds other anonymous definitions, so that a change is noticed rather than mislabelled.
+ */
+function namedDefinitions(
+  schema: Record<string, unknown>,
+  names: Record<string, string>,
+): Record<string, unknown> {
+  const definitions = Object.keys((schema.$defs as Record<string, unknown> | undefined) ?? {});
+  if (definitions.some((name) => !(name in names))) {
+    throw new Error(`unexpected anonymous JSON Schema definitions: ${definitions.join(', ')}`);
+  }
+  let text = JSON.stringify(schema);
+  for (const [anonymous, name] of Object.entries(names)) {
+    text = text
+      .replaceAll(`"${anonymous}"`, `"${name}"`)
+      .replaceAll(`/$defs/${anonymous}"`, `/$defs/${name}"`);
+  }
+  return JSON.parse(text) as Record<string, unknown>;
 }
 
 export function eventJsonSchema(): Record<string, unknown> {
