@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatDetail, TruceError } from '../errors.js';
 import { parseEvent, parseEventLines } from './parse.js';
-import { type EventType, eventTypes, type TruceEventInput } from './schema.js';
+import { type AgreementEventType, eventTypes, type TruceEventInput } from './schema.js';
 
 /**
  * Events files come from many organisations and are loaded all or nothing: these tests check
@@ -25,7 +25,10 @@ const envelope = {
 };
 
 /** One valid event of every type, as a reporting organisation would send it. */
-const samples: { [T in EventType]: Omit<Extract<TruceEventInput, { type: T }>, 'id' | 'type'> } = {
+// The ledger's own key events are tested with the ledger (packages/server/src/ledger).
+const samples: {
+  [T in AgreementEventType]: Omit<Extract<TruceEventInput, { type: T }>, 'id' | 'type'>;
+} = {
   aid_trucks_crossed: {
     ...envelope,
     source: 'cogat',
@@ -148,7 +151,7 @@ const samples: { [T in EventType]: Omit<Extract<TruceEventInput, { type: T }>, '
   },
 };
 
-const line = (id: string, type: EventType, change: Record<string, unknown> = {}) =>
+const line = (id: string, type: AgreementEventType, change: Record<string, unknown> = {}) =>
   JSON.stringify({ id, type, ...samples[type], ...change });
 
 describe('parseEventLines: valid files', () => {

@@ -218,8 +218,9 @@ export type EventType = keyof typeof payloadSchemas;
 export const keyEventTypes = ['key_registered', 'key_revoked'] as const;
 export type KeyEventType = (typeof keyEventTypes)[number];
 // Obligations match reports about the agreement, never the ledger's own key events.
+export type AgreementEventType = Exclude<EventType, KeyEventType>;
 export const eventTypes = (Object.keys(payloadSchemas) as EventType[]).filter(
-  (type) => !(keyEventTypes as readonly string[]).includes(type),
+  (type): type is AgreementEventType => !(keyEventTypes as readonly string[]).includes(type),
 );
 
 const envelope = {
