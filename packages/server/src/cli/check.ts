@@ -1,4 +1,11 @@
-import { evaluate, instant, parseAgreement, parseEventLines, TruceError } from '@truce/core';
+import {
+  evaluate,
+  instant,
+  parseAgreement,
+  parseEventLines,
+  statuses,
+  TruceError,
+} from '@truce/core';
 import { commonOptions, parseCommandArgs, requirePositionals, wantsColor } from './arguments.js';
 import { painter } from './color.js';
 import type { CliIo } from './io.js';
@@ -16,13 +23,16 @@ Options:
   --amendment FILE a later version of the agreement (with \`supersedes\` and
                    \`effectiveFrom\`); repeat for several. Each period is judged under
                    the version in force then
+  --fail-on LIST   exit 3 when an obligation has one of these statuses
+                   (comma-separated, e.g. breached,late): for scripts and CI
   --json           print { agreement, asOf, obligations } as JSON instead of a table
   -v, --verbose    print the full why, forecast, sources, disputes and events of each obligation
   --color          colour even when stdout is not a terminal
   --no-color       never colour (NO_COLOR is respected too)
   -h, --help       show this help
 
-Exit status: 0 when evaluated (whatever the statuses), 2 on invalid input, 1 on a bug.
+Exit status: 0 when evaluated (whatever the statuses, unless --fail-on), 3 when --fail-on
+matched, 2 on invalid input, 1 on a bug.
 
 Example:
   truce check examples/agreements/gaza-2025.yaml examples/scenarios/gaza-2025-synthetic.jsonl \\
@@ -33,6 +43,7 @@ const options = {
   ...commonOptions,
   'as-of': { type: 'string' },
   amendment: { type: 'string', multiple: true },
+  'fail-on': { type: 'string' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
 } as const;
@@ -47,6 +58,7 @@ export async function check(argv: string[], io: CliIo): Promise<number> {
   const [agreementPath = '', eventsPath = ''] = positionals;
   const asOfFlag = values['as-of'];
   if (asOfFlag !== undefined) parseAsOf(asOfFlag);
+  const failOn = parseFailOn(values['fail-on']);
   if (agreementPath === '-' && eventsPath === '-') {
     throw new TruceError('USAGE', 'only one of AGREEMENT and EVENTS can be read from stdin ("-")');
   }
@@ -89,7 +101,23 @@ export async function check(argv: string[], io: CliIo): Promise<number> {
       }),
     );
   }
-  return 0;
+  return evaluation.obligations.some((obligation) => failOn.has(obligation.status)) ? 3 : 0;
+}
+
+function parseFailOn(list: string | undefined): ReadonlySet<string> {
+  if (list === undefined) return new Set();
+  const wanted = list
+    .split(',')
+    .map((status) => status.trim())
+    .filter((status) => status !== '');
+  const unknown = wanted.filter((status) => !(statuses as readonly string[]).includes(status));
+  if (unknown.length > 0) {
+    throw new TruceError(
+      'USAGE',
+      `--fail-on: unknown status ${unknown.map((s) => `"${s}"`).join(', ')}; use ${statuses.join(', ')}`,
+    );
+  }
+  return new Set(wanted);
 }
 
 /** A time without an offset means different instants in Gaza, Cairo and Doha: refuse it. */

@@ -410,3 +410,27 @@ describe('truce check --amendment', () => {
     expect(refused.stderr).toContain('is not an amendment of sample-pause');
   });
 });
+
+describe('truce check --fail-on', () => {
+  it('exits 3 when an obligation has a listed status, 0 otherwise, 2 for an unknown status', async () => {
+    // As of Day 17 the talks (due by Day 16) are breached.
+    const asOf = ['--as-of', '2025-02-04T12:00:00+02:00'];
+    expect(
+      (await truce(['check', agreementFile, eventsFile, ...asOf, '--fail-on', 'breached'])).code,
+    ).toBe(3);
+    expect(
+      (await truce(['check', agreementFile, eventsFile, ...asOf, '--fail-on', 'waived,disputed']))
+        .code,
+    ).toBe(0);
+    const unknown = await truce([
+      'check',
+      agreementFile,
+      eventsFile,
+      ...asOf,
+      '--fail-on',
+      'broken',
+    ]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown status "broken"');
+  });
+});
