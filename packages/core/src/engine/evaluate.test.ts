@@ -146,19 +146,20 @@ describe('measures and revisions', () => {
     expect(evaluate(deadline, [opened, suspend], day(21)).obligations[0]?.status).toBe('breached');
   });
 
+  const quota = agreement([
+    {
+      id: 'trucks',
+      kind: 'quota',
+      title: 'Trucks',
+      clause: '600 a day',
+      owedBy: ['side-a'],
+      measure: { type: 'aid_trucks_crossed' },
+      unit: 'trucks',
+      target: 600,
+    },
+  ]);
+
   it('applies a retraction, and a retraction of a correction restores the original', () => {
-    const quota = agreement([
-      {
-        id: 'trucks',
-        kind: 'quota',
-        title: 'Trucks',
-        clause: '600 a day',
-        owedBy: ['side-a'],
-        measure: { type: 'aid_trucks_crossed' },
-        unit: 'trucks',
-        target: 600,
-      },
-    ]);
     const crossing = event('aid_trucks_crossed', day(2), 'un', {
       crossing: 'kerem-shalom',
       cargo: 'food',
@@ -198,18 +199,6 @@ describe('measures and revisions', () => {
   });
 
   it('keeps one of two different events that share an id, whatever their order', () => {
-    const quota = agreement([
-      {
-        id: 'trucks',
-        kind: 'quota',
-        title: 'Trucks',
-        clause: '600 a day',
-        owedBy: ['side-a'],
-        measure: { type: 'aid_trucks_crossed' },
-        unit: 'trucks',
-        target: 600,
-      },
-    ]);
     const a = event(
       'aid_trucks_crossed',
       day(2),
