@@ -9,9 +9,13 @@ import { ledgerBenchmarks } from './ledger.js';
  * `npm run bench` runs every benchmark and writes docs/BENCHMARKS.md. Each figure is a ratio
  * measured side by side in one run, on whatever machine this is: absolute times on a shared
  * machine say little, ratios between two loops run alternately say much more.
- * `npm run bench -- --quick` uses smaller inputs and one repetition, for development.
+ * `npm run bench -- --quick` uses smaller inputs and one repetition, for development;
+ * `npm run bench -- --only engine|ledger|api` runs one suite and writes nothing.
  */
 const quick = process.argv.includes('--quick');
+// `--only NAME` runs one suite and prints its rows without writing the report (for development).
+const onlyIndex = process.argv.indexOf('--only');
+const only = onlyIndex >= 0 ? process.argv[onlyIndex + 1] : undefined;
 const started = new Date();
 const sections: Section[] = [];
 const suites: [string, () => Section | Promise<Section>][] = [
@@ -20,6 +24,7 @@ const suites: [string, () => Section | Promise<Section>][] = [
   ['api', () => apiBenchmarks(quick)],
 ];
 for (const [name, suite] of suites) {
+  if (only !== undefined && name !== only) continue;
   process.stderr.write(`bench: ${name}…\n`);
   const section = await suite();
   sections.push(section);
@@ -29,6 +34,8 @@ for (const [name, suite] of suites) {
     );
   }
 }
+
+if (only !== undefined) process.exit(0);
 
 const lines = [
   '# Benchmarks',
