@@ -32,7 +32,11 @@ describe('calendar', () => {
   it('parses instants exactly as Date.parse does', () => {
     const iso = fc
       .record({
-        ms: fc.integer({ min: Date.UTC(1990, 0, 1), max: Date.UTC(2090, 0, 1) }),
+        // Years 0000 to 9999 (the four-digit years ISO 8601 writes without a sign).
+        ms: fc.integer({
+          min: -62_167_219_200_000 + 15 * 3_600_000,
+          max: 253_402_300_799_999 - 15 * 3_600_000,
+        }),
         offsetMinutes: fc.integer({ min: -14 * 60, max: 14 * 60 }),
         seconds: fc.boolean(),
         fraction: fc.constantFrom('', '.5', '.123', '.123456789'),
@@ -59,6 +63,21 @@ describe('calendar', () => {
       '2025-01-19 08:30:00Z',
       '2025-01-19T08:30:00+0200',
       'x',
+      '2025-02-30T00:00:00Z',
+      '2024-02-29T12:00:00+02:00',
+      '0000-02-29T00:00:00Z',
+      '1969-12-31T23:59:59.999+02:00',
+      '2025-01-19T24:00:00Z',
+      '2025-01-19T24:00Z',
+      '2025-01-19T24:00:00.0001Z',
+      '2025-01-19T24:00:01Z',
+      '2025-01-19T24:30:00Z',
+      '2025-01-19T10:00:60Z',
+      '2025-01-19T10:00:00+24:00',
+      '2025-01-19T10:00:00+23:60',
+      '2025-1:-19T10:00Z',
+      '2025-01-1xT10:00Z',
+      '20x5-01-19T10:00Z',
     ]) {
       expect(instantMs(odd)).toEqual(Date.parse(odd));
     }
