@@ -8,6 +8,7 @@ import { ledgerCommand, ledgerHelp } from './ledger.js';
 import { lint, lintHelp } from './lint.js';
 import { schema, schemaHelp } from './schema.js';
 import { serve, serveHelp } from './serve.js';
+import { start, startHelp } from './start.js';
 import { usersCommand, usersHelp } from './users.js';
 import { verify, verifyHelp } from './verify.js';
 import { witness, witnessHelp } from './witness.js';
@@ -27,6 +28,7 @@ Commands:
   verify DIR               check an export: signatures, tree, checkpoints, cosignatures
   witness --checkpoint …   check a checkpoint's consistency and cosign it
   serve [--port N]         start the HTTP API
+  start [--reset]          the demo cell: sample agreement, scenario, dashboard (npm start)
   users create …           create a user (the first mediator, for one)
   help [COMMAND]           show help for truce or for one command
 
@@ -50,6 +52,7 @@ const commands: Record<string, { run: Command; help: string }> = {
   verify: { run: verify, help: verifyHelp },
   witness: { run: witness, help: witnessHelp },
   serve: { run: serve, help: serveHelp },
+  start: { run: start, help: startHelp },
   users: { run: usersCommand, help: usersHelp },
 };
 

@@ -39,7 +39,7 @@ const options = {
   operator: { type: 'string' },
 } as const;
 
-function parsePort(text: string): number {
+export function parsePort(text: string): number {
   const port = /^[0-9]{1,5}$/.test(text) ? Number(text) : Number.NaN;
   if (!(port >= 0 && port <= 65_535)) {
     throw new TruceError('USAGE', `the port is a number from 0 to 65535, not "${text}"`);

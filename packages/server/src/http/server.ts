@@ -40,6 +40,7 @@ import { defaultServerConfig, type ServerConfig } from './config.js';
 import type { AppContext, TruceApp } from './context.js';
 import { errorBody, sendError } from './errors.js';
 import { errorResponse } from './schemas.js';
+import { serveWeb, type WebAssets } from './web.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -54,9 +55,18 @@ export interface BuildServerOptions {
   /** The SQL database of accounts and audit; default: the one under the ledger's store. */
   db?: SqlDriver;
   clock?: () => Date;
+  /**
+   * The cell's "now" for the domain — the default `asOf` of a status, the report time of events
+   * submitted through the server — when it differs from the real clock (the demo replays a
+   * scenario on its own calendar). Sessions, lockouts, tokens and the audit log always use the
+   * real clock. Default: `clock`.
+   */
+  domainClock?: () => Date;
   /** pino options, or false for silence (tests). */
   logger?: FastifyServerOptions['logger'];
   config?: Partial<ServerConfig>;
+  /** The built dashboard to serve at `/` (loadWebAssets); none: the API alone. */
+  web?: WebAssets | undefined;
 }
 
 const apiVersion = '1.0.0';
@@ -69,6 +79,7 @@ const apiVersion = '1.0.0';
 export async function buildServer(options: BuildServerOptions): Promise<TruceApp> {
   const config: ServerConfig = { ...defaultServerConfig, ...options.config };
   const clock = options.clock ?? (() => new Date());
+  const domainClock = options.domainClock ?? clock;
   const store = options.ledger.store;
   const db = options.db ?? sqlDriverOf(store);
   if (!db) {
@@ -89,8 +100,8 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
     accounts,
     audit,
     agreements,
-    events: new EventsService(options.ledger, orgKeys, audit, clock),
-    status: new StatusService(store, agreements, clock),
+    events: new EventsService(options.ledger, orgKeys, audit, domainClock),
+    status: new StatusService(store, agreements, domainClock),
     config,
     clock,
     closing: closing.signal,
@@ -145,15 +156,18 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
     }
     return sendError(error, request, reply);
   });
+  const web = options.web;
   app.setNotFoundHandler((request, reply) =>
-    reply
-      .status(404)
-      .send(
-        errorBody(
-          'NOT_FOUND',
-          `no route ${request.method} ${request.url.split('?')[0]}; see /docs/openapi.json`,
-        ),
-      ),
+    web && serveWeb(web, request, reply)
+      ? reply
+      : reply
+          .status(404)
+          .send(
+            errorBody(
+              'NOT_FOUND',
+              `no route ${request.method} ${request.url.split('?')[0]}; see /docs/openapi.json`,
+            ),
+          ),
   );
   for (const type of ['application/yaml', 'text/yaml', 'application/x-yaml', 'text/plain']) {
     app.addContentTypeParser(type, { parseAs: 'string' }, (_request, body, done) =>

@@ -5,6 +5,7 @@ import { openStore, type Store } from '../store/index.js';
 import type { ServerConfig } from './config.js';
 import type { TruceApp } from './context.js';
 import { buildServer } from './server.js';
+import { loadWebAssets } from './web.js';
 
 export interface StartOptions {
   dataDir: string;
@@ -18,6 +19,10 @@ export interface StartOptions {
   config?: Partial<ServerConfig>;
   logger?: FastifyServerOptions['logger'];
   clock?: () => Date;
+  /** The cell's domain clock when it is not the real one (buildServer's `domainClock`). */
+  domainClock?: () => Date;
+  /** The built dashboard folder (default packages/web/dist); false: serve the API alone. */
+  webDir?: string | false;
 }
 
 export interface RunningServer {
@@ -25,6 +30,8 @@ export interface RunningServer {
   url: string;
   store: Store;
   ledger: Ledger;
+  /** Whether the built dashboard is served at `/` (false: the API alone). */
+  webServed: boolean;
   /** The log's verifier key when this start created the log. */
   createdLogKey: string | undefined;
   /** Stops taking requests, ends streams, signs a last checkpoint, closes the store. */
@@ -43,6 +50,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     dataDir: options.dataDir,
     ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
   });
+  const web = options.webDir === false ? undefined : loadWebAssets(options.webDir);
   let ledger: Ledger | undefined;
   let app: TruceApp | undefined;
   try {
@@ -51,7 +59,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       ledger,
       dataDir: options.dataDir,
       ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.domainClock ? { domainClock: options.domainClock } : {}),
       ...(options.logger !== undefined ? { logger: options.logger } : {}),
+      web,
       // Browsers drop Secure cookies over plain http except on localhost, where they allow them.
       config: { secureCookies: !loopback.has(options.host), ...options.config },
     });
@@ -69,6 +79,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       url,
       store,
       ledger,
+      webServed: web !== undefined,
       createdLogKey: created ? identity.verifierKey : undefined,
       close: () => {
         closed ??= (async () => {
