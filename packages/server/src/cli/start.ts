@@ -4,6 +4,7 @@ import { parseEventLines, TruceError } from '@truce/core';
 import {
   demoPassword,
   demoUsers,
+  publishAsMediator,
   ScenarioFeeder,
   seedAccounts,
   seedAgreement,
@@ -142,6 +143,7 @@ export async function start(argv: string[], io: CliIo, stop?: AbortSignal): Prom
     );
     await feeder.feed(clock.now());
     clock.save();
+    await publishAsMediator(server.app);
 
     const day = (await server.app.truce.status.evaluation(undefined)).evaluation;
     const active = day.phases.find((phase) => phase.state === 'active');

@@ -183,3 +183,31 @@ export class ScenarioFeeder {
     return submitted;
   }
 }
+
+/**
+ * Publishes the current status to the public page as the demo mediator would, through the API
+ * itself (log in, then POST /api/v1/publications), so the public page has something to show.
+ */
+export async function publishAsMediator(app: TruceApp): Promise<void> {
+  const mediator = demoUsers.find((user) => user.role === 'mediator')!;
+  const login = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { email: mediator.email, password: demoPassword },
+  });
+  if (login.statusCode !== 200) throw new Error(`demo login failed: ${login.body}`);
+  const { csrfToken } = login.json<{ csrfToken: string }>();
+  const cookie = login.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+  const published = await app.inject({
+    method: 'POST',
+    url: '/api/v1/publications',
+    headers: { cookie, 'x-csrf-token': csrfToken },
+    payload: {},
+  });
+  if (published.statusCode >= 300) throw new Error(`demo publication failed: ${published.body}`);
+  await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/logout',
+    headers: { cookie, 'x-csrf-token': csrfToken },
+  });
+}

@@ -26,6 +26,7 @@ import { EventsService } from '../routes/events/events-service.js';
 import { eventRoutes } from '../routes/events/handler.js';
 import { exportRoutes } from '../routes/export/handler.js';
 import { healthRoutes } from '../routes/health/handler.js';
+import { logRoutes } from '../routes/log/handler.js';
 import { orgRoutes } from '../routes/orgs/handler.js';
 import { proofRoutes } from '../routes/proofs/handler.js';
 import { publicationRoutes } from '../routes/publications/handler.js';
@@ -261,6 +262,7 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
     statusRoutes,
     publicationRoutes,
     checkpointRoutes,
+    logRoutes,
     proofRoutes,
     exportRoutes,
     streamRoutes,

@@ -29,6 +29,10 @@ const staff: readonly Principal[] = ['mediator', 'party_liaison', 'agency', 'mon
 export const policy = {
   'health.read': { allow: everyone, why: 'load balancers probe without credentials' },
   'docs.read': { allow: everyone, why: 'the API description holds no data' },
+  'log.read': {
+    allow: everyone,
+    why: "the log's verifier key is public: it verifies, it signs nothing",
+  },
   'auth.login': { allow: everyone, why: 'logging in is how one stops being anonymous' },
   'auth.logout': { allow: signedIn, why: 'ends the own session' },
   'auth.me': { allow: signedIn, scope: 'accounts:read', why: 'who am I' },

@@ -38,7 +38,10 @@ function encode(bytes: Uint8Array, chars: string, pad: boolean): string {
   return out;
 }
 
-/** Decodes unpadded text whose characters are all in `table` (checked by the caller's pattern). */
+/**
+ * Decodes unpadded base64 text, or returns `undefined` unless it is the canonical spelling of its
+ * bytes: a length that is 1 mod 4 or a non-zero bit after the last byte has another spelling.
+ */
 function decode(text: string, table: Int16Array): Uint8Array | undefined {
   if (text.length % 4 === 1) return undefined;
   const out = new Uint8Array(Math.floor((text.length * 3) / 4));
@@ -48,14 +51,15 @@ function decode(text: string, table: Int16Array): Uint8Array | undefined {
   for (let i = 0; i < text.length; i++) {
     const digit = table[text.charCodeAt(i)];
     if (digit === undefined || digit < 0) return undefined;
-    value = (value << 6) | digit;
+    value = ((value << 6) | digit) & 0xffff;
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
       out[at++] = (value >> bits) & 0xff;
     }
   }
-  return out;
+  // The bits left over after the last whole byte must be zero.
+  return (value & ((1 << bits) - 1)) === 0 ? out : undefined;
 }
 
 /** Standard base64 with padding (RFC 4648 §4), as signed notes and checkpoints use. */
@@ -66,9 +70,7 @@ export function toBase64(bytes: Uint8Array): string {
 /** The bytes of a canonical padded base64 string, or `undefined` if it is not one. */
 export function fromBase64(text: string): Uint8Array | undefined {
   if (!base64Pattern.test(text)) return undefined;
-  const bytes = decode(text.replace(/=+$/, ''), base64Table);
-  // Re-encoding rejects non-zero bits after the last byte (a second spelling of the same bytes).
-  return bytes && toBase64(bytes) === text ? bytes : undefined;
+  return decode(text.replace(/=+$/, ''), base64Table);
 }
 
 /** URL-safe base64 without padding (RFC 4648 §5), as envelope signatures use. */
@@ -79,8 +81,7 @@ export function toBase64Url(bytes: Uint8Array): string {
 /** The bytes of a canonical unpadded base64url string, or `undefined` if it is not one. */
 export function fromBase64Url(text: string): Uint8Array | undefined {
   if (!base64UrlPattern.test(text)) return undefined;
-  const bytes = decode(text, base64UrlTable);
-  return bytes && toBase64Url(bytes) === text ? bytes : undefined;
+  return decode(text, base64UrlTable);
 }
 
 /** Lower-case hexadecimal. */

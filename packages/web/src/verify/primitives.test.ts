@@ -1,9 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { ledger } from '@truce/core';
 import { describe, expect, it } from 'vitest';
 import { fromBase64, fromBase64Url, toBase64, toBase64Url, toHex } from './bytes.js';
+import type { SignedEnvelope } from './envelope.js';
 import { leafHashes, rootOf } from './merkle.js';
+import { signingBytes } from './registry.js';
 import { parseVerifierKey } from './signed-note.js';
+import { sampleDir } from './testing.js';
 import { checkSupport } from './webcrypto.js';
 
 describe('encodings without Buffer', () => {
@@ -24,6 +28,30 @@ describe('encodings without Buffer', () => {
       expect(fromBase64(text), text).toEqual(ledger.fromBase64(text));
       expect(fromBase64Url(text), text).toEqual(ledger.fromBase64Url(text));
     }
+    // Every last character after every length: only zero bits after the last byte are canonical.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+    for (let n = 1; n <= 7; n++) {
+      const url = toBase64Url(new Uint8Array(randomBytes(n))).slice(0, -1);
+      const std = toBase64(new Uint8Array(randomBytes(n))).replace(/=*$/, '');
+      const padding = '='.repeat((4 - (std.length % 4)) % 4);
+      for (const c of `${alphabet}-_+/`) {
+        expect(fromBase64Url(url + c), url + c).toEqual(ledger.fromBase64Url(url + c));
+        const text = `${std.slice(0, -1)}${c}${padding}`;
+        expect(fromBase64(text), text).toEqual(ledger.fromBase64(text));
+      }
+    }
+  });
+});
+
+describe('signed bytes', () => {
+  it('are the canonical envelope without sig, cut from the line or its bytes', () => {
+    const line = readFileSync(`${sampleDir}entries.jsonl`, 'utf8').split('\n')[40] as string;
+    const envelope = JSON.parse(line) as SignedEnvelope;
+    const { sig: _, ...unsigned } = envelope;
+    const expected = ledger.canonicalBytes(unsigned);
+    expect(signingBytes(envelope, line)).toEqual(expected);
+    expect(signingBytes(envelope, line, new TextEncoder().encode(line))).toEqual(expected);
+    expect(signingBytes(envelope, line.replace('"v":1}', '"v":1 }'))).toEqual(expected);
   });
 });
 

@@ -89,12 +89,29 @@ export async function parseRegisteredKey(org: string, text: string): Promise<Par
   return { raw, key, fingerprint: await fingerprintOf(raw) };
 }
 
-/** The bytes an envelope's signature covers: its canonical form without `sig`. */
-export function signingBytes(envelope: SignedEnvelope, line: string): Uint8Array {
+const versionTail = utf8(',"v":1}');
+
+/**
+ * The bytes an envelope's signature covers: its canonical form without `sig`. `line` is the
+ * envelope's canonical line and `bytes`, if given, its UTF-8 bytes (the leaf).
+ */
+export function signingBytes(
+  envelope: SignedEnvelope,
+  line: string,
+  bytes?: Uint8Array,
+): Uint8Array {
   // A canonical envelope ends with `,"sig":"…","v":1}` (members sorted: … org, sig, v), so the
   // signed text is the line with the sig member cut out, as the server builds it the other way.
+  // The suffix is ASCII: as many bytes as characters.
   const suffix = `,"sig":"${envelope.sig}","v":1}`;
-  if (line.endsWith(suffix)) return utf8(`${line.slice(0, -suffix.length)},"v":1}`);
+  if (line.endsWith(suffix)) {
+    if (!bytes) return utf8(`${line.slice(0, -suffix.length)},"v":1}`);
+    const keep = bytes.length - suffix.length;
+    const out = new Uint8Array(keep + versionTail.length);
+    out.set(bytes.subarray(0, keep));
+    out.set(versionTail, keep);
+    return out;
+  }
   const { v, id, org, keyId, idempotencyKey, event } = envelope;
   return utf8(canonicalize({ v, id, org, keyId, idempotencyKey, event }));
 }
@@ -104,11 +121,12 @@ export function verifyEnvelope(
   envelope: SignedEnvelope,
   line: string,
   key: { key: VerifyKey; fingerprint: string },
+  bytes?: Uint8Array,
 ): Promise<boolean> {
   if (`${envelope.org}:${key.fingerprint}` !== envelope.keyId) return Promise.resolve(false);
   const signature = fromBase64Url(envelope.sig);
   if (!signature) return Promise.resolve(false);
-  return verifyEd25519(key.key, signature, signingBytes(envelope, line));
+  return verifyEd25519(key.key, signature, signingBytes(envelope, line, bytes));
 }
 
 /** Checks a registration's key id and proof of possession; returns why it fails, if it does. */

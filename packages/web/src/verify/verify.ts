@@ -173,6 +173,8 @@ interface Line {
 interface Parsed {
   seq: number;
   line: string;
+  /** The line's UTF-8 bytes. */
+  bytes: Uint8Array;
   envelope: SignedEnvelope;
   event: CheckedEvent;
 }
@@ -414,7 +416,7 @@ export async function verifyLedger(input: VerifyInput): Promise<VerifyReport> {
     if (typeof key === 'string') return fail(`the genesis key: ${key}`);
     if (
       event.payload.keyId !== envelope.keyId ||
-      !(await verifyEnvelope(envelope, entry.line, key))
+      !(await verifyEnvelope(envelope, entry.line, key, entry.bytes))
     ) {
       return fail('the genesis entry is not signed by the key it registers');
     }
@@ -506,7 +508,7 @@ export async function verifyLedger(input: VerifyInput): Promise<VerifyReport> {
 
     // Shape, canonical form, duplicates.
     const parsed: Parsed[] = [];
-    for (const { seq, text } of chunk) {
+    for (const { seq, text, bytes } of chunk) {
       if (text === undefined) {
         entryProblem('ENTRY_NOT_JSON', 'the line is not valid UTF-8', seq);
         continue;
@@ -545,7 +547,7 @@ export async function verifyLedger(input: VerifyInput): Promise<VerifyReport> {
         entryProblem('EVENT_INVALID', `invalid event: ${event.join('; ')}`, seq);
         continue;
       }
-      parsed.push({ seq, line: text, envelope, event });
+      parsed.push({ seq, line: text, bytes, envelope, event });
     }
 
     // Keys, in log order: key events change the registry, so they are verified on the way;
@@ -568,7 +570,7 @@ export async function verifyLedger(input: VerifyInput): Promise<VerifyReport> {
         pending.push({ entry, key });
         continue;
       }
-      if (!(await verifyEnvelope(entry.envelope, entry.line, key))) {
+      if (!(await verifyEnvelope(entry.envelope, entry.line, key, entry.bytes))) {
         entryProblem(
           'ENTRY_SIGNATURE_INVALID',
           `the signature of ${entry.envelope.id} does not verify with key ${entry.envelope.keyId}: the envelope was altered or signed with another key`,
@@ -580,7 +582,7 @@ export async function verifyLedger(input: VerifyInput): Promise<VerifyReport> {
       if (await applyKeyEvent(entry)) good.add(entry.seq);
     }
     const results = await Promise.all(
-      pending.map(({ entry, key }) => verifyEnvelope(entry.envelope, entry.line, key)),
+      pending.map(({ entry, key }) => verifyEnvelope(entry.envelope, entry.line, key, entry.bytes)),
     );
     for (const [i, ok] of results.entries()) {
       const { entry } = pending[i] as { entry: Parsed };

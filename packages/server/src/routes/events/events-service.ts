@@ -6,7 +6,7 @@ import type { AuditLog } from '../../audit/audit-log.js';
 import type { Ledger, LedgerReceipt } from '../../ledger/index.js';
 import { requirePermission } from '../../policies/authorize.js';
 import { eventPermission } from '../../policies/matrix.js';
-import type { Store, StoredEntry } from '../../store/index.js';
+import type { SqlDriver, Store, StoredEntry } from '../../store/index.js';
 import { decodeEntry } from '../status/status-service.js';
 
 export interface EventFilter {
@@ -184,4 +184,20 @@ export class EventsService {
       },
     };
   }
+}
+
+/**
+ * The events with these ids, in log order (the events behind a status: its `eventIds`); ids
+ * not in the log are left out. One indexed query (events.event_id is unique), then the entries.
+ */
+export async function entriesByEventIds(
+  ctx: { db: SqlDriver; store: Store },
+  ids: readonly string[],
+): Promise<StoredEntry[]> {
+  const rows = await ctx.db.query<{ seq: unknown }>(
+    'SELECT seq FROM events WHERE event_id = ANY($1::text[]) ORDER BY seq',
+    [[...new Set(ids)]],
+  );
+  const entries = await Promise.all(rows.map((row) => ctx.store.entry(Number(row.seq))));
+  return entries.filter((entry): entry is StoredEntry => entry !== undefined);
 }

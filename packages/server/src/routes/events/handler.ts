@@ -1,6 +1,7 @@
 import { type AppContext, originOf, type TruceApp } from '../../http/context.js';
 import { presentEntry, presentEntryWithProof, presentReceipt } from '../../presenters/ledger.js';
 import type { StoredEntry } from '../../store/index.js';
+import { entriesByEventIds } from './events-service.js';
 import {
   getEventSchema,
   listEventsSchema,
@@ -56,14 +57,16 @@ export function eventRoutes(app: TruceApp, ctx: AppContext): void {
     '/api/v1/events',
     { config: { action: 'events.read' }, schema: listEventsSchema },
     async (request) => {
-      const { type, source, since, cursor, limit } = request.query;
-      const page = await ctx.events.list({
-        ...(type !== undefined ? { type } : {}),
-        ...(source !== undefined ? { source } : {}),
-        ...(since !== undefined ? { since } : {}),
-        cursor: cursor ?? 0,
-        limit,
-      });
+      const { type, source, since, cursor, limit, ids } = request.query;
+      const page = ids
+        ? { entries: await entriesByEventIds(ctx, ids.split(',')), nextCursor: undefined }
+        : await ctx.events.list({
+            ...(type !== undefined ? { type } : {}),
+            ...(source !== undefined ? { source } : {}),
+            ...(since !== undefined ? { since } : {}),
+            cursor: cursor ?? 0,
+            limit,
+          });
       await auditPersonReads(request, personSeqs(page.entries));
       return { events: page.entries.map(presentEntry), nextCursor: page.nextCursor ?? null };
     },

@@ -50,6 +50,13 @@ export const listEventsSchema = {
     since: instantText.optional().describe('events that occurred at or after this instant'),
     cursor: position.optional().describe('the sequence number to start at (from nextCursor)'),
     limit: limit(500, 100),
+    ids: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}(,[A-Za-z0-9][A-Za-z0-9._:-]{0,127}){0,99}$/)
+      .optional()
+      .describe(
+        'comma-separated event ids, at most 100 (the `eventIds` of a status): those events in log order, other filters ignored',
+      ),
   }),
   response: {
     200: z.object({

@@ -12,6 +12,16 @@ interface PublicationRow {
   published_at: unknown;
 }
 
+/** Counts from 1 to 4 are not shown on the public page: small cells can identify people. */
+export function smallCount(n: number): boolean {
+  return n > 0 && n < 5;
+}
+
+/** Pseudonymous ids of persons (H-0001, P-0001) are person data: the public page names none. */
+export function redactPersons(text: string): string {
+  return text.replace(/\b[HP]-\d{3,}\b/g, '[person]');
+}
+
 export function publicationRoutes(app: TruceApp, ctx: AppContext): void {
   app.post(
     '/api/v1/publications',
@@ -66,9 +76,16 @@ export function publicationRoutes(app: TruceApp, ctx: AppContext): void {
         asOf: string;
         day: number;
         phases: { id: string; name: string | null; state: string }[];
-        obligations: { id: string; title: string; status: string; why: string }[];
+        obligations: {
+          id: string;
+          title: string;
+          status: string;
+          why: string;
+          progress?: { done: number; required: number | null; unit: string };
+        }[];
       };
-      // The public page gets statuses and their why, not event ids or per-source figures.
+      // The public page gets statuses, their why and aggregate progress — not event ids,
+      // per-source figures or anyone's pseudonymous id — and no count from 1 to 4.
       return {
         publishedAt: isoOf(row.published_at),
         ledgerSize: numberOf(row.ledger_size),
@@ -80,7 +97,16 @@ export function publicationRoutes(app: TruceApp, ctx: AppContext): void {
           id: o.id,
           title: o.title,
           status: o.status,
-          why: o.why,
+          why: redactPersons(o.why),
+          ...(o.progress
+            ? {
+                progress: {
+                  done: smallCount(o.progress.done) ? null : o.progress.done,
+                  required: o.progress.required,
+                  unit: o.progress.unit,
+                },
+              }
+            : {}),
         })),
       };
     },
