@@ -8,6 +8,7 @@ import { ledgerCommand, ledgerHelp } from './ledger.js';
 import { lint, lintHelp } from './lint.js';
 import { schema, schemaHelp } from './schema.js';
 import { serve, serveHelp } from './serve.js';
+import { sitrep, sitrepHelp } from './sitrep.js';
 import { start, startHelp } from './start.js';
 import { usersCommand, usersHelp } from './users.js';
 import { verify, verifyHelp } from './verify.js';
@@ -19,6 +20,7 @@ truce checks a ceasefire agreement written as code against the events reported a
 
 Commands:
   check AGREEMENT EVENTS   status, progress and why of every obligation
+  sitrep --date DAY …      the daily situation report (HTML or PDF; en, ar, he)
   lint AGREEMENT           validate an agreement file
   schema [agreement|event] print the JSON Schema of a format
   keys generate --org ID   make an organisation's signing key
@@ -44,6 +46,7 @@ type Command = (argv: string[], io: CliIo) => Promise<number>;
 
 const commands: Record<string, { run: Command; help: string }> = {
   check: { run: check, help: checkHelp },
+  sitrep: { run: sitrep, help: sitrepHelp },
   lint: { run: lint, help: lintHelp },
   schema: { run: schema, help: schemaHelp },
   keys: { run: keys, help: keysHelp },
