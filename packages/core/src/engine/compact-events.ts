@@ -1,9 +1,18 @@
+/** `find`: no event with this id has been seen. */
+export const ID_UNSEEN = -1;
+/** `find`: the id has been seen, but its event is a full record or a revision (see the maps). */
+export const ID_HELD_ELSEWHERE = -2;
+
 /**
  * Events kept as columns rather than objects: for the event types only quotas read, the engine
  * keeps times, day, source, type and slot membership in typed arrays, and each id in a byte
- * arena behind a hash table. A million such events leave no object per event for the garbage
- * collector to copy — keeping objects, even small ones, doubles the cost of a pass — and take
- * about 60 bytes each. An event that is later revised is promoted to a full record (EventIndex).
+ * arena. A million such events leave no object per event for the garbage collector to copy —
+ * keeping objects, even small ones, doubles the cost of a pass — and take about 60 bytes each.
+ * An event that is later revised is promoted to a full record (EventIndex).
+ *
+ * The hash table over ids also holds the ids of the events kept elsewhere (full records,
+ * revisions), so that one probe tells a new id from a known one: looking every appended id up
+ * in a `Map` as well cost as much as the rest of appending together.
  */
 export class CompactEvents {
   occurredAt = new Float64Array(1 << 14);
@@ -15,9 +24,14 @@ export class CompactEvents {
   slotBits = new Int32Array(1 << 14);
   private idStart = new Int32Array(1 << 14);
   private idLength = new Int32Array(1 << 14);
-  private hashes = new Int32Array(1 << 14);
-  /** Open addressing over ids: 0 is empty, otherwise the event's index + 1. */
-  private table = new Int32Array(1 << 16);
+  /**
+   * Open addressing over ids, two numbers a place: the id's hash, then 0 (empty), the event's
+   * index + 1 (a row of the columns) or −(k + 1) (the k-th id held elsewhere). The hash beside
+   * the entry lets a probe skip other ids without reading anything else.
+   */
+  private table = new Int32Array(2 << 15);
+  private entries = 0;
+  private readonly elsewhere: string[] = [];
   private arena = new Uint16Array(1 << 16);
   private emptyFor: string | null = null;
   private emptyAt = 0;
@@ -46,14 +60,21 @@ export class CompactEvents {
     this.slotBits = ints(this.slotBits);
     this.idStart = ints(this.idStart);
     this.idLength = ints(this.idLength);
-    this.hashes = ints(this.hashes);
-    // Keep the table at most half full, so that probes stay short.
-    const table = new Int32Array(capacity * 2);
-    const mask = table.length - 1;
-    for (let index = 0; index < this.size; index++) {
-      let position = this.hashes[index]! & mask;
-      while (table[position] !== 0) position = (position + 1) & mask;
-      table[position] = index + 1;
+  }
+
+  /** Keeps the table at most half full, so that probes stay short. */
+  private growTable(): void {
+    const old = this.table;
+    const table = new Int32Array(old.length * 4);
+    const mask = (table.length >> 1) - 1;
+    for (let at = 0; at < old.length; at += 2) {
+      const entry = old[at + 1]!;
+      if (entry === 0) continue;
+      const hash = old[at]!;
+      let place = hash & mask;
+      while (table[2 * place + 1] !== 0) place = (place + 1) & mask;
+      table[2 * place] = hash;
+      table[2 * place + 1] = entry;
     }
     this.table = table;
   }
@@ -66,6 +87,18 @@ export class CompactEvents {
       hash = Math.imul(hash, 0x01000193);
     }
     return hash | 0;
+  }
+
+  private insert(id: string, hash: number, entry: number): void {
+    if (2 * (this.entries + 1) > this.table.length >> 1) this.growTable();
+    this.entries++;
+    const table = this.table;
+    const mask = (table.length >> 1) - 1;
+    // `find` just walked this probe sequence for the same id: start at the empty place it found.
+    let place = this.emptyFor === id && this.emptyTable === table ? this.emptyAt : hash & mask;
+    while (table[2 * place + 1] !== 0) place = (place + 1) & mask;
+    table[2 * place] = hash;
+    table[2 * place + 1] = entry;
   }
 
   /** Adds an event whose id is not in the columns (`find` said so); returns its index. */
@@ -96,31 +129,44 @@ export class CompactEvents {
     this.idLength[index] = id.length;
     for (let i = 0; i < id.length; i++) this.arena[this.arenaUsed + i] = id.charCodeAt(i);
     this.arenaUsed += id.length;
-    this.hashes[index] = hash;
-    const mask = this.table.length - 1;
-    // `find` just walked this probe sequence for the same id: reuse the empty place it found.
-    let position =
-      this.emptyFor === id && this.emptyTable === this.table ? this.emptyAt : hash & mask;
-    while (this.table[position] !== 0) position = (position + 1) & mask;
-    this.table[position] = index + 1;
+    this.insert(id, hash, index + 1);
     return index;
   }
 
-  /** Index of the live (not promoted) event with this id (and its `hash`), or -1. */
+  /** Records that an event with this id (and `hash`) is kept as a full record or a revision. */
+  addElsewhere(id: string, hash: number): void {
+    this.elsewhere.push(id);
+    this.insert(id, hash, -this.elsewhere.length);
+  }
+
+  /**
+   * Index of the live (not promoted) compact event with this id (and its `hash`); otherwise
+   * `ID_HELD_ELSEWHERE` when the id is known as a full record or revision (promoted events
+   * included), or `ID_UNSEEN`.
+   */
   find(id: string, hash: number): number {
-    const mask = this.table.length - 1;
-    for (let position = hash & mask; ; position = (position + 1) & mask) {
-      const entry = this.table[position]!;
+    const table = this.table;
+    const mask = (table.length >> 1) - 1;
+    let found = ID_UNSEEN;
+    for (let place = hash & mask; ; place = (place + 1) & mask) {
+      const entry = table[2 * place + 1]!;
       if (entry === 0) {
         this.emptyFor = id;
-        this.emptyAt = position;
-        this.emptyTable = this.table;
-        return -1;
+        this.emptyAt = place;
+        this.emptyTable = table;
+        return found;
       }
-      // A promoted event (type −1) lives on as a full record; a later event may reuse its id.
-      const index = entry - 1;
-      if (this.hashes[index] === hash && this.type[index] !== -1 && this.idIs(index, id))
-        return index;
+      if (table[2 * place] !== hash) continue;
+      if (entry > 0) {
+        const index = entry - 1;
+        if (this.idIs(index, id)) {
+          // A promoted event (type −1) lives on as a full record; a later event may reuse its id.
+          if (this.type[index] !== -1) return index;
+          found = ID_HELD_ELSEWHERE;
+        }
+      } else if (this.elsewhere[-entry - 1] === id) {
+        found = ID_HELD_ELSEWHERE;
+      }
     }
   }
 

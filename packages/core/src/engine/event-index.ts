@@ -1,6 +1,6 @@
 import { payloadSchemas, type TruceEvent } from '../events/schema.js';
 import { type Calendar, instantMs } from './calendar.js';
-import { CompactEvents } from './compact-events.js';
+import { CompactEvents, ID_HELD_ELSEWHERE, ID_UNSEEN } from './compact-events.js';
 import type { CompiledMatch } from './match.js';
 
 /**
@@ -446,9 +446,7 @@ export class EventIndex {
 
   /** The compact event with this id still in the columns (not promoted), or -1. */
   private compactIndex(id: string, hash = CompactEvents.hash(id)): number {
-    if (this.columns.size === 0) return -1;
-    const index = this.columns.find(id, hash);
-    return index >= 0 && this.columns.type[index] !== -1 ? index : -1;
+    return Math.max(this.columns.find(id, hash), -1);
   }
 
   /**
@@ -572,15 +570,16 @@ export class EventIndex {
     const reportedAt =
       event.reportedAt === event.occurredAt ? occurredAt : instantMs(event.reportedAt);
     const hash = CompactEvents.hash(event.id);
-    const existingCompact = this.compactIndex(event.id, hash);
-    if (
-      existingCompact >= 0 &&
-      this.sameAsCompact(existingCompact, event, occurredAt, reportedAt)
-    ) {
-      return;
-    }
-    const existing = existingCompact >= 0 ? this.promote(event.id) : this.records.get(event.id);
-    const existingRevision = this.revisions.get(event.id);
+    const found = this.columns.find(event.id, hash);
+    if (found >= 0 && this.sameAsCompact(found, event, occurredAt, reportedAt)) return;
+    // An id the table has never seen is new: no need to look in the maps.
+    const existing =
+      found >= 0
+        ? this.promote(event.id)
+        : found === ID_HELD_ELSEWHERE
+          ? this.records.get(event.id)
+          : undefined;
+    const existingRevision = found === ID_UNSEEN ? undefined : this.revisions.get(event.id);
     if (existing !== undefined || existingRevision !== undefined) {
       // Only on an id collision is it worth serialising: the same content is a retry, ignored.
       const normal = (type: string, source: string, o: number, r: number, payload: unknown) =>
@@ -627,6 +626,7 @@ export class EventIndex {
     if (event.type === 'correction' || event.type === 'retraction') {
       const revision: Revision = { event, occurredAt, reportedAt, voidedBy: [], root: null };
       this.revisions.set(event.id, revision);
+      this.columns.addElsewhere(event.id, hash);
       this.attach(revision);
       const waiting = this.pending.get(event.id);
       if (waiting) {
@@ -667,6 +667,7 @@ export class EventIndex {
       this.sourceNumber(event.source),
     );
     this.records.set(event.id, record);
+    this.columns.addElsewhere(event.id, hash);
     const slots = this.slotsByType.get(record.type);
     if (slots !== undefined) {
       for (const slot of slots) if (slot.match.test(view)) slot.addPlain(record, view);

@@ -254,6 +254,29 @@ describe('engine properties', () => {
     );
   });
 
+  it('an event delivered again (a retry) changes nothing, whenever it arrives', () => {
+    // Counts kept as columns, flights and releases kept as records: each kind is retried.
+    // Left out: a retry of an event that has since been revised is not yet recognised as one.
+    const unrevised = eventList.map((events) =>
+      events.filter((e) => e.type !== 'correction' && e.type !== 'retraction'),
+    );
+    fc.assert(
+      fc.property(
+        unrevised,
+        asOfArbitrary,
+        fc.array(fc.nat(), { minLength: 1, maxLength: 6 }),
+        fc.integer(),
+        (events, asOf, picks, seed) => {
+          const retries = picks.map((pick) => ({ ...events[pick % events.length]! }));
+          expect(evaluate(everything, shuffled([...events, ...retries], seed), asOf)).toEqual(
+            evaluate(everything, events, asOf),
+          );
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
   it('an event no obligation reads changes no obligation', () => {
     fc.assert(
       fc.property(eventList, asOfArbitrary, instant, (events, asOf, at) => {

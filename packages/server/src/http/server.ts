@@ -30,6 +30,7 @@ import { logRoutes } from '../routes/log/handler.js';
 import { orgRoutes } from '../routes/orgs/handler.js';
 import { proofRoutes } from '../routes/proofs/handler.js';
 import { publicationRoutes } from '../routes/publications/handler.js';
+import { sitrepRoutes } from '../routes/sitrep/handler.js';
 import { statusRoutes } from '../routes/status/handler.js';
 import { StatusService } from '../routes/status/status-service.js';
 import { streamRoutes } from '../routes/stream/handler.js';
@@ -260,6 +261,7 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
     agreementRoutes,
     eventRoutes,
     statusRoutes,
+    sitrepRoutes,
     publicationRoutes,
     checkpointRoutes,
     logRoutes,

@@ -62,6 +62,11 @@ export const policy = {
     why: 'reports need report; findings and dispute decisions need verify (checked per event)',
   },
   'status.read': { allow: signedIn, scope: 'status:read', why: 'aggregates, for all members' },
+  'sitrep.read': {
+    allow: staff,
+    scope: 'events:read',
+    why: "the cell's daily report quotes the day's reports (incidents, claims, person ids)",
+  },
   'publications.write': {
     allow: ['mediator', 'monitor'],
     permission: ['publish'],

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { CompactEvents, ID_HELD_ELSEWHERE, ID_UNSEEN } from './compact-events.js';
+
+describe('compact events', () => {
+  const hash = CompactEvents.hash;
+
+  it('finds every id it was given, through the growth of columns and table', () => {
+    const columns = new CompactEvents();
+    const rows = new Map<string, number>();
+    // Enough ids to grow the columns (16k) and the table (32k places) several times.
+    for (let n = 0; n < 100_000; n++) {
+      const id = `e-${n}`;
+      expect(columns.find(id, hash(id))).toBe(ID_UNSEEN);
+      if (n % 7 === 0) columns.addElsewhere(id, hash(id));
+      else rows.set(id, columns.add(id, hash(id), n, n, 1, 0, 0));
+    }
+    expect(columns.size).toBe(rows.size);
+    for (let n = 0; n < 100_000; n++) {
+      const id = `e-${n}`;
+      expect(columns.find(id, hash(id))).toBe(n % 7 === 0 ? ID_HELD_ELSEWHERE : rows.get(id));
+    }
+    expect(columns.occurredAt[rows.get('e-99999')!]).toBe(99_999);
+    expect(columns.find('e-100000', hash('e-100000'))).toBe(ID_UNSEEN);
+  });
+
+  it('tells ids of equal hash apart', () => {
+    const columns = new CompactEvents();
+    // A hash forced equal: only the ids themselves can tell these apart.
+    columns.add('a', 42, 0, 0, 1, 0, 0);
+    columns.addElsewhere('b', 42);
+    columns.add('c', 42, 0, 0, 1, 0, 0);
+    expect(columns.find('a', 42)).toBe(0);
+    expect(columns.find('b', 42)).toBe(ID_HELD_ELSEWHERE);
+    expect(columns.find('c', 42)).toBe(1);
+    expect(columns.find('d', 42)).toBe(ID_UNSEEN);
+  });
+
+  it('sends a promoted event to the full records, and finds a later compact event of its id', () => {
+    const columns = new CompactEvents();
+    const first = columns.add('x', hash('x'), 0, 0, 1, 0, 0);
+    columns.type[first] = -1;
+    expect(columns.find('x', hash('x'))).toBe(ID_HELD_ELSEWHERE);
+    const second = columns.add('x', hash('x'), 0, 0, 1, 0, 0);
+    expect(columns.find('x', hash('x'))).toBe(second);
+  });
+});
