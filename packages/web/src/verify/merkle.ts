@@ -14,8 +14,8 @@ import { sha256, sha256All } from './webcrypto.js';
 
 export const hashSize = 32;
 
-/** How many digests are requested from WebCrypto at once. */
-const batch = 4096;
+/** How many digests are requested from WebCrypto at once (between pauses, in rootOf). */
+const batch = 2048;
 
 /** The leaf hashes of `entries`, SHA-256(0x00 ‖ entry) each. */
 export async function leafHashes(entries: readonly Uint8Array[]): Promise<Uint8Array[]> {
@@ -34,7 +34,7 @@ export async function leafHashes(entries: readonly Uint8Array[]): Promise<Uint8A
 /** The RFC 9162 root of a tree whose leaf hashes are `leaves`, in order. */
 export async function rootOf(
   leaves: readonly Uint8Array[],
-  onLevel?: () => Promise<void>,
+  pause?: () => Promise<void>,
 ): Promise<Uint8Array> {
   if (leaves.length === 0) return sha256(new Uint8Array(0));
   let level: readonly Uint8Array[] = leaves;
@@ -51,10 +51,10 @@ export async function rootOf(
         inputs.push(data);
       }
       next.push(...(await sha256All(inputs)));
+      await pause?.();
     }
     if (level.length % 2 === 1) next.push(level[level.length - 1] as Uint8Array);
     level = next;
-    await onLevel?.();
   }
   return level[0] as Uint8Array;
 }
