@@ -1,0 +1,142 @@
+import type { Evaluation } from '@truce/core';
+
+/**
+ * The dashboard talks to the same origin's API (docs/API.md) with the session cookie; every
+ * write sends the CSRF token from login. Errors arrive in the API's one shape and are thrown as
+ * ApiError with the stable code.
+ */
+export class ApiError extends Error {
+  readonly code: string;
+  readonly status: number;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export interface User {
+  id: string;
+  email: string;
+  orgId: string;
+  role: 'mediator' | 'party_liaison' | 'agency' | 'monitor' | 'observer';
+  permissions: string[];
+}
+
+export type StatusResponse = Evaluation & { ledgerSize: number };
+
+export interface Entry {
+  seq: number;
+  appendedAt: string;
+  leafHash: string;
+  org: string;
+  keyId: string;
+  event: {
+    id: string;
+    type: string;
+    occurredAt: string;
+    reportedAt: string;
+    source: string;
+    payload: Record<string, unknown>;
+  };
+}
+
+export interface Checkpoint {
+  size: number;
+  note: string;
+  savedAt: string;
+  cosigners?: { witness: string; cosignedAt: string; savedAt: string }[];
+}
+
+export interface PublicStatus {
+  publishedAt: string;
+  ledgerSize: number;
+  agreement: { id: string; version: number; title: string; timeZone: string };
+  asOf: string;
+  day: number;
+  phases: { id: string; name: string | null; state: string }[];
+  obligations: {
+    id: string;
+    title: string;
+    status: string;
+    why: string;
+    /** Aggregate progress; `done` is null when it is between 1 and 4 (not shown). */
+    progress?: { done: number | null; required: number | null; unit: string };
+  }[];
+}
+
+let csrfToken: string | undefined = globalThis.sessionStorage?.getItem('truce.csrf') ?? undefined;
+
+export function setCsrf(token: string | undefined): void {
+  csrfToken = token;
+  if (token) globalThis.sessionStorage?.setItem('truce.csrf', token);
+  else globalThis.sessionStorage?.removeItem('truce.csrf');
+}
+
+export async function api<T>(
+  path: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<T> {
+  const method = init.method ?? 'GET';
+  const headers: Record<string, string> = { accept: 'application/json', ...init.headers };
+  if (init.body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+  const response = await fetch(path, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+  });
+  const text = await response.text();
+  const body = text ? (JSON.parse(text) as unknown) : undefined;
+  if (!response.ok) {
+    const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
+    throw new ApiError(
+      response.status,
+      error?.code ?? 'HTTP',
+      error?.message ?? `${response.status} ${response.statusText}`,
+    );
+  }
+  return body as T;
+}
+
+export async function login(email: string, password: string): Promise<User> {
+  const result = await api<{ user: User; csrfToken: string }>('/api/v1/auth/login', {
+    method: 'POST',
+    body: { email, password },
+  });
+  setCsrf(result.csrfToken);
+  return result.user;
+}
+
+export async function logout(): Promise<void> {
+  await api('/api/v1/auth/logout', { method: 'POST' }).catch(() => undefined);
+  setCsrf(undefined);
+  // The service worker keeps API answers for offline use: not after the user has left.
+  await globalThis.caches?.delete('truce-data-v1').catch(() => undefined);
+}
+
+export async function me(): Promise<User | undefined> {
+  try {
+    return (await api<{ user: User | null }>('/api/v1/auth/me')).user ?? undefined;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return undefined;
+    throw error;
+  }
+}
+
+/** Every page of events of some types, following the cursor. */
+export async function eventsOfTypes(types: readonly string[]): Promise<Entry[]> {
+  const found: Entry[] = [];
+  for (const type of types) {
+    let cursor: number | null = 0;
+    while (cursor !== null) {
+      const page: { events: Entry[]; nextCursor: number | null } = await api(
+        `/api/v1/events?type=${encodeURIComponent(type)}&cursor=${cursor}&limit=500`,
+      );
+      found.push(...page.events);
+      cursor = page.nextCursor;
+    }
+  }
+  return found.sort((a, b) => a.seq - b.seq);
+}

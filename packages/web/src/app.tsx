@@ -1,0 +1,270 @@
+import type { Agreement } from '@truce/core';
+import { type FormEvent, lazy, Suspense, useCallback, useEffect, useState } from 'react';
+import { ApiError, api, login, logout, me, type StatusResponse, type User } from './api.ts';
+import { isRtl, type Language, languages, useI18n } from './i18n.tsx';
+import { useData, useLive } from './live.ts';
+import { flushOutbox, pendingReports } from './outbox.ts';
+import { AidPage } from './pages/aid.tsx';
+import { ExchangesPage } from './pages/exchanges.tsx';
+import { IncidentsPage } from './pages/incidents.tsx';
+import { LedgerPage } from './pages/ledger.tsx';
+import { OverviewPage } from './pages/overview.tsx';
+import { PublicPage } from './pages/public.tsx';
+
+// MapLibre is large: the map loads only when someone opens it, so the first page stays small.
+const MapPage = lazy(() => import('./pages/map.tsx').then((m) => ({ default: m.MapPage })));
+
+const pages = ['/', '/aid', '/exchanges', '/map', '/incidents', '/ledger'] as const;
+type Page = (typeof pages)[number];
+const titles = {
+  '/': 'overview',
+  '/aid': 'aid',
+  '/exchanges': 'exchanges',
+  '/map': 'map',
+  '/incidents': 'incidents',
+  '/ledger': 'ledger',
+} as const;
+
+function usePath(): [string, (path: string) => void] {
+  const [path, setPath] = useState(location.pathname);
+  useEffect(() => {
+    const onPop = () => setPath(location.pathname);
+    addEventListener('popstate', onPop);
+    return () => removeEventListener('popstate', onPop);
+  }, []);
+  const go = useCallback((next: string) => {
+    history.pushState(null, '', next);
+    setPath(next);
+    scrollTo(0, 0);
+  }, []);
+  return [path, go];
+}
+
+function LanguagePicker() {
+  const { language, setLanguage, t } = useI18n();
+  const names: Record<Language, string> = { en: 'English', ar: 'العربية', he: 'עברית' };
+  return (
+    <label className="language">
+      <span className="sr-only">{t('language')}</span>
+      <select
+        name="language"
+        value={language}
+        onChange={(e) => setLanguage(e.target.value as Language)}
+      >
+        {languages.map((l) => (
+          <option key={l} value={l} lang={l} dir={isRtl(l) ? 'rtl' : 'ltr'}>
+            {names[l]}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function LoginPage({ onLogin }: { onLogin: (user: User) => void }) {
+  const { t } = useI18n();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string>();
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    try {
+      onLogin(await login(email, password));
+    } catch (reason) {
+      setError(reason instanceof Error ? reason.message : String(reason));
+    }
+  };
+  return (
+    <main className="login">
+      <form className="card" onSubmit={submit}>
+        <h1>truce</h1>
+        <p className="muted">{useI18n().t('tagline')}</p>
+        <label>
+          {t('email')}
+          <input
+            name="email"
+            type="email"
+            autoComplete="username"
+            required
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+          />
+        </label>
+        <label>
+          {t('password')}
+          <input
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        </label>
+        <button type="submit">{t('login')}</button>
+        {error ? (
+          <p role="alert" className="error">
+            {t('loginFailed')}: {error}
+          </p>
+        ) : null}
+        <p>
+          <a href="/public">{t('publicPage')}</a>
+        </p>
+        <LanguagePicker />
+      </form>
+    </main>
+  );
+}
+
+function Dashboard({ user, onLogout }: { user: User; onLogout: () => void }) {
+  const { t, setTimeZone } = useI18n();
+  const [path, go] = usePath();
+  const [version, setVersion] = useState(0);
+  const staff = user.role !== 'observer';
+  const connection = useLive(staff, () => setVersion((v) => v + 1));
+  const status = useData(() => api<StatusResponse>('/api/v1/status'), version);
+  const agreementKey = status.data
+    ? `${status.data.agreement.id}/${status.data.agreement.version}`
+    : undefined;
+  const agreement = useData(
+    async () =>
+      agreementKey
+        ? (
+            await api<{ agreement: Agreement }>(
+              `/api/v1/agreements/${agreementKey.split('/')[0]}/versions/${agreementKey.split('/')[1]}`,
+            )
+          ).agreement
+        : undefined,
+    agreementKey,
+  );
+  const [pending, setPending] = useState(pendingReports());
+  useEffect(() => {
+    if (status.data) setTimeZone(status.data.agreement.timeZone);
+  }, [status.data, setTimeZone]);
+  // Time moves statuses even without new events (a deadline passes): look again every 30 s.
+  useEffect(() => {
+    const timer = setInterval(() => setVersion((v) => v + 1), 30_000);
+    const online = () => {
+      flushOutbox().then(() => {
+        setPending(pendingReports());
+        setVersion((v) => v + 1);
+      });
+    };
+    addEventListener('online', online);
+    online();
+    return () => {
+      clearInterval(timer);
+      removeEventListener('online', online);
+    };
+  }, []);
+  useEffect(() => {
+    if (status.error instanceof ApiError && status.error.status === 401) onLogout();
+  }, [status.error, onLogout]);
+
+  const page = (pages as readonly string[]).includes(path) ? (path as Page) : '/';
+  const data = status.data;
+  const crossings = (agreement.data?.places ?? [])
+    .filter((place) => place.kind === 'crossing')
+    .map((place) => place.id);
+  const canReport = staff && user.permissions.includes('report');
+  return (
+    <div className="shell">
+      <header className="topbar">
+        <a
+          className="brand"
+          href="/"
+          onClick={(e) => {
+            e.preventDefault();
+            go('/');
+          }}
+        >
+          truce <span className="muted">{t('tagline')}</span>
+        </a>
+        <nav aria-label="main">
+          {pages.map((p) => (
+            <a
+              key={p}
+              href={p}
+              aria-current={page === p ? 'page' : undefined}
+              onClick={(e) => {
+                e.preventDefault();
+                go(p);
+              }}
+            >
+              {t(titles[p])}
+            </a>
+          ))}
+          <a href="/public">{t('publicPage')}</a>
+        </nav>
+        <div className="session">
+          <span className={`connection connection-${connection}`} data-testid="connection">
+            {staff ? t(connection) : ''}
+          </span>
+          {pending > 0 ? <span className="pending">⇡ {pending}</span> : null}
+          <LanguagePicker />
+          <span className="muted small">
+            {user.email} ({user.role}, {user.orgId})
+          </span>
+          <button type="button" className="link" onClick={onLogout}>
+            {t('logout')}
+          </button>
+        </div>
+      </header>
+      <main>
+        {status.error && !data ? (
+          <p role="alert" className="error">
+            {t('error')}: {status.error.message}{' '}
+            <button type="button" onClick={status.reload}>
+              {t('retry')}
+            </button>
+          </p>
+        ) : null}
+        {!data ? (
+          <p className="muted">{t('loading')}</p>
+        ) : page === '/' ? (
+          <OverviewPage status={data} canReadEvents={staff} />
+        ) : page === '/aid' ? (
+          <AidPage
+            status={data}
+            canReport={canReport}
+            crossings={crossings}
+            onChange={() => setVersion((v) => v + 1)}
+          />
+        ) : page === '/exchanges' ? (
+          <ExchangesPage status={data} canReadEvents={staff} version={version} />
+        ) : page === '/map' ? (
+          <Suspense fallback={<p className="muted">{t('loading')}</p>}>
+            <MapPage
+              status={data}
+              agreement={agreement.data}
+              canReadEvents={staff}
+              version={version}
+            />
+          </Suspense>
+        ) : page === '/incidents' ? (
+          <IncidentsPage status={data} canReadEvents={staff} version={version} />
+        ) : (
+          <LedgerPage version={version} canExport={staff} />
+        )}
+      </main>
+    </div>
+  );
+}
+
+export function App() {
+  const [user, setUser] = useState<User | null | undefined>(undefined);
+  const path = location.pathname;
+  useEffect(() => {
+    if (location.pathname === '/public') return;
+    me()
+      .then((found) => setUser(found ?? null))
+      .catch(() => setUser(null));
+  }, []);
+  const onLogout = useCallback(() => {
+    logout().finally(() => setUser(null));
+  }, []);
+  if (path === '/public') return <PublicPage />;
+  if (user === undefined) return null;
+  if (user === null) return <LoginPage onLogin={setUser} />;
+  return <Dashboard user={user} onLogout={onLogout} />;
+}

@@ -1,0 +1,81 @@
+import { ApiError, api } from './api.ts';
+
+/**
+ * Reports made on a bad connection are not lost: each gets an idempotency key when it is made,
+ * and when the network fails it is kept on the device (localStorage) and sent again when the
+ * connection returns. The server answers a repeated key with the original receipt, so a report
+ * that did arrive before the connection dropped is never recorded twice. The server signs it
+ * for the user's organisation when it arrives (POST /api/v1/events).
+ */
+export interface Report {
+  type: string;
+  occurredAt: string;
+  payload: Record<string, unknown>;
+}
+
+interface Queued {
+  key: string;
+  report: Report;
+  queuedAt: string;
+}
+
+export type Outcome =
+  | { kind: 'recorded'; seq: number }
+  | { kind: 'queued' }
+  | { kind: 'refused'; message: string };
+
+const storageKey = 'truce.outbox';
+
+function readQueue(): Queued[] {
+  try {
+    return JSON.parse(globalThis.localStorage?.getItem(storageKey) ?? '[]') as Queued[];
+  } catch {
+    return [];
+  }
+}
+
+function writeQueue(queue: readonly Queued[]): void {
+  globalThis.localStorage?.setItem(storageKey, JSON.stringify(queue));
+}
+
+export function pendingReports(): number {
+  return readQueue().length;
+}
+
+async function send(item: Queued): Promise<{ seq: number }> {
+  return api<{ seq: number }>('/api/v1/events', {
+    method: 'POST',
+    body: { event: item.report },
+    headers: { 'idempotency-key': item.key },
+  });
+}
+
+export async function submitReport(report: Report): Promise<Outcome> {
+  const item: Queued = { key: crypto.randomUUID(), report, queuedAt: new Date().toISOString() };
+  try {
+    const receipt = await send(item);
+    return { kind: 'recorded', seq: receipt.seq };
+  } catch (error) {
+    if (error instanceof ApiError) return { kind: 'refused', message: error.message };
+    // The network failed: keep it, send it later with the same key.
+    writeQueue([...readQueue(), item]);
+    return { kind: 'queued' };
+  }
+}
+
+/** Sends what is queued, oldest first; stops at the first network failure. */
+export async function flushOutbox(): Promise<number> {
+  let sent = 0;
+  for (const item of readQueue()) {
+    try {
+      await send(item);
+    } catch (error) {
+      if (!(error instanceof ApiError)) break;
+      // Refused for good (expired session aside): keep it visible rather than drop it silently.
+      if (error.status === 401) break;
+    }
+    writeQueue(readQueue().filter((queued) => queued.key !== item.key));
+    sent++;
+  }
+  return sent;
+}

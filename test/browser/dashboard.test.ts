@@ -1,0 +1,140 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DemoCell, launch, runBrowserTests, startDemoCell } from './harness.js';
+
+const password = 'truce-demo-only';
+
+async function logIn(page: Page, url: string, email: string): Promise<void> {
+  await page.goto(url);
+  await page.fill('input[name=email]', email);
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('[data-testid=obligations]', { timeout: 60_000 });
+}
+
+/** The aid quota's "today so far" as the overview's why sentence states it. */
+async function todaySoFar(page: Page): Promise<string> {
+  const why = await page
+    .locator('tr[data-obligation="aid-trucks-daily"] td.why')
+    .textContent({ timeout: 10_000 });
+  return /today so far Day \d+: [\d,]+\/[\d,]+/.exec(why ?? '')?.[0] ?? `(none in: ${why})`;
+}
+
+describe.skipIf(!runBrowserTests)('the dashboard in Chromium', () => {
+  let cell: DemoCell;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    cell = await startDemoCell();
+    browser = await launch();
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await cell?.stop();
+  }, 60_000);
+
+  it('shows a mediator the Day-23 status of the sample, each status with its why', async () => {
+    const page = await browser.newPage();
+    await logIn(page, cell.url, 'mediator@example.org');
+    await expect.poll(() => page.getByTestId('phase-line').textContent()).toContain('Day 23 of 42');
+    const rows = page.locator('[data-testid=obligations] tbody tr[data-obligation]');
+    expect(await rows.count()).toBe(18);
+    const breached = page.locator('tr[data-obligation="aid-trucks-daily"] [data-status]');
+    expect(await breached.getAttribute('data-status')).toBe('breached');
+    // Every status says why, citing the clause.
+    for (const why of await page.locator('tr[data-obligation] td.why').allTextContents()) {
+      expect(why.length).toBeGreaterThan(20);
+    }
+    // Click through to the events behind a status.
+    await page.click('tr[data-obligation="aid-trucks-daily"]');
+    await page.waitForSelector('.events-table tr', { timeout: 20_000 });
+    expect(await page.locator('.events-table tr').count()).toBeGreaterThan(0);
+    await page.close();
+  }, 120_000);
+
+  it('updates a watching mediator live when an agency records an aid delivery', async () => {
+    const watcher = await browser.newPage();
+    await logIn(watcher, cell.url, 'mediator@example.org');
+    await expect
+      .poll(() => watcher.getByTestId('connection').getAttribute('class'))
+      .toContain('connection-live');
+    const before = await todaySoFar(watcher);
+    expect(before).toMatch(/^today so far Day 23: /);
+
+    const agency = await browser.newPage();
+    await logIn(agency, cell.url, 'agency@example.org');
+    await agency.click('nav a[href="/aid"]');
+    const form = agency.getByTestId('record-trucks');
+    await form.locator('select[name=crossing]').selectOption('kerem-shalom');
+    await form.locator('input[name=count]').fill('777');
+    await form.locator('button[type=submit]').click();
+    await expect.poll(() => form.getByRole('status').textContent()).toMatch(/entry \d+/);
+
+    // No reload: the stream tells the watcher's page, which fetches the new status.
+    await expect
+      .poll(() => todaySoFar(watcher), { timeout: 15_000 })
+      .toMatch(/today so far Day 23: 777\/600/);
+    expect(await todaySoFar(watcher)).not.toBe(before);
+    await agency.close();
+    await watcher.close();
+  }, 120_000);
+
+  it('lays the page out right to left in Arabic and Hebrew', async () => {
+    const page = await browser.newPage();
+    await logIn(page, cell.url, 'monitor@example.org');
+    await page.selectOption('header select[name=language]', 'ar');
+    expect(await page.getAttribute('html', 'dir')).toBe('rtl');
+    expect(await page.getAttribute('html', 'lang')).toBe('ar');
+    expect(await page.locator('nav').textContent()).toContain('نظرة عامة');
+    await page.selectOption('header select[name=language]', 'he');
+    expect(await page.getAttribute('html', 'dir')).toBe('rtl');
+    await page.selectOption('header select[name=language]', 'en');
+    expect(await page.getAttribute('html', 'dir')).toBe('ltr');
+    await page.close();
+  }, 60_000);
+
+  it('shows the public page without a login and without person data', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${cell.url}/public`);
+    await page.waitForSelector('[data-testid=public-obligations] tbody tr', { timeout: 30_000 });
+    const text = (await page.textContent('body')) ?? '';
+    expect(await page.locator('[data-testid=public-obligations] tbody tr').count()).toBe(18);
+    expect(text).not.toMatch(/\b[HP]-\d{4}\b/);
+    // Small counts (1 to 4) are shown as "<5", never as the number.
+    for (const cell of await page
+      .locator('[data-testid=public-obligations] tbody tr td:nth-child(3)')
+      .allTextContents()) {
+      const done = /^(\d[\d,]*)/.exec(cell.trim())?.[1];
+      if (done !== undefined) {
+        const n = Number(done.replaceAll(',', ''));
+        expect(n === 0 || n >= 5).toBe(true);
+      }
+    }
+    await context.close();
+  }, 60_000);
+
+  it('verifies the ledger in the browser against the pinned log key', async () => {
+    const page = await browser.newPage();
+    await logIn(page, cell.url, 'monitor@example.org');
+    await page.click('nav a[href="/ledger"]');
+    const verifier = page.getByTestId('verifier');
+    await expect
+      .poll(() => verifier.locator('input[name=logKey]').inputValue())
+      .toMatch(/^demo\.truce\.local\/log\+/);
+    await verifier.locator('button').click();
+    const result = verifier.getByTestId('verify-result');
+    await result.waitFor({ timeout: 60_000 });
+    expect(await result.getAttribute('class')).toBe('ok');
+    expect(await result.textContent()).toMatch(/Verified: \d+ entries/);
+
+    // A wrong pinned key fails, whatever the server says.
+    await verifier
+      .locator('input[name=logKey]')
+      .fill('demo.truce.local/log+00000000+AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+    await verifier.locator('button').click();
+    await expect.poll(() => result.getAttribute('class'), { timeout: 60_000 }).toBe('error');
+    await page.close();
+  }, 120_000);
+});

@@ -1,0 +1,60 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
+import { memoryIo } from '../../packages/server/src/cli/io.js';
+import { start } from '../../packages/server/src/cli/start.js';
+
+/**
+ * Browser tests drive Debian's Chromium through playwright-core. Where Chromium is not installed
+ * they are skipped — except in CI (`CI=true`), where `.ci/run` installs it and a missing browser
+ * is a failure, not a skip.
+ */
+export const chromiumPath = process.env.TRUCE_CHROMIUM ?? '/usr/bin/chromium';
+export const haveChromium = existsSync(chromiumPath);
+export const runBrowserTests = haveChromium || process.env.CI === 'true';
+export const webBuilt = existsSync(new URL('../../packages/web/dist/index.html', import.meta.url));
+
+export async function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath,
+    // Containers run as root without user namespaces; the page is our own, on localhost.
+    args: ['--no-sandbox', '--disable-dev-shm-usage'],
+  });
+}
+
+export interface DemoCell {
+  url: string;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+/** `truce start` (what `npm start` runs) on a fresh data folder and a free port. */
+export async function startDemoCell(args: string[] = []): Promise<DemoCell> {
+  if (!webBuilt) {
+    throw new Error('the dashboard is not built: run `npm run build` first (npm test does)');
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'truce-browser-'));
+  const io = memoryIo({ env: {} });
+  const stop = new AbortController();
+  const done = start(['--data', dataDir, '--port', '0', ...args], io, stop.signal);
+  let failed: unknown;
+  done.catch((error: unknown) => {
+    failed = error;
+  });
+  for (let i = 0; i < 1200 && !/running: (\S+)/.test(io.output()); i++) {
+    if (failed) throw failed;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const url = /running: (\S+)/.exec(io.output())?.[1];
+  if (!url) throw new Error(`truce start did not come up:\n${io.output()}\n${io.errors()}`);
+  return {
+    url,
+    dataDir,
+    stop: async () => {
+      stop.abort();
+      await done;
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
