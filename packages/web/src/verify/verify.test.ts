@@ -178,6 +178,22 @@ describe('the sample export, examples/ledger', () => {
     await expectRejected({ ...input, entries: '' }, 'ENTRIES_EMPTY');
   });
 
+  it('reads bytes exactly: malformed UTF-8 and a cut-off last line are reported', async () => {
+    const bytes = new TextEncoder().encode(input.entries);
+    const broken = bytes.slice();
+    broken[bytes.indexOf(0x0a) + 20] = 0xff; // inside line 2 (seq 1)
+    const report = await expectRejected({ ...input, entries: broken }, 'ENTRY_NOT_JSON', 1);
+    expect(report.problems[0]?.message).toMatch(/UTF-8/);
+    const cut = await expectRejected(
+      { ...input, entries: bytes.subarray(0, bytes.length - 1) },
+      'ENTRIES_UNTERMINATED',
+      127,
+    );
+    // The last line is whole but for its newline: it still verifies; the file is still refused.
+    expect(codes(cut)).toEqual(['ENTRIES_UNTERMINATED']);
+    expect(cut.checked.entries).toBe(128);
+  });
+
   it('rejects a duplicated line', async () => {
     const atEnd = await expectRejected(
       { ...input, entries: jsonl([...entries, entries[60] as string]) },

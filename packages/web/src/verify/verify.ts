@@ -168,8 +168,8 @@ export interface VerifyReport {
 /** One line of entries.jsonl as read. */
 interface Line {
   seq: number;
-  /** The exact leaf bytes. */
-  bytes: Uint8Array;
+  /** The exact leaf bytes (for text input: encoded when the line's step comes). */
+  bytes: Uint8Array | undefined;
   /** The text, unless the bytes are not UTF-8. */
   text: string | undefined;
 }
@@ -215,19 +215,18 @@ function splitLines(entries: string | Uint8Array): { lines: Line[]; unterminated
     if (entries === '') return { lines, unterminated: false };
     const unterminated = !entries.endsWith('\n');
     const texts = (unterminated ? entries : entries.slice(0, -1)).split('\n');
-    for (const [seq, text] of texts.entries()) lines.push({ seq, bytes: utf8(text), text });
+    for (const [seq, text] of texts.entries()) lines.push({ seq, bytes: undefined, text });
     return { lines, unterminated };
   }
   if (entries.length === 0) return { lines, unterminated: false };
   const unterminated = entries[entries.length - 1] !== 0x0a;
   const end = unterminated ? entries.length : entries.length - 1;
-  let start = 0;
-  for (let i = 0; i <= end; i++) {
-    if (i === end || entries[i] === 0x0a) {
-      const bytes = entries.subarray(start, i);
-      lines.push({ seq: lines.length, bytes, text: fromUtf8(bytes) });
-      start = i + 1;
-    }
+  for (let start = 0; start <= end; ) {
+    const newline = entries.indexOf(0x0a, start);
+    const stop = newline < 0 || newline > end ? end : newline;
+    const bytes = entries.subarray(start, stop);
+    lines.push({ seq: lines.length, bytes, text: fromUtf8(bytes) });
+    start = stop + 1;
   }
   return { lines, unterminated };
 }
@@ -280,6 +279,14 @@ function requireInput(input: VerifyInput): void {
   if (typeof input.logKey !== 'string') throw new TypeError('logKey is the verifier key string');
   if (!isText(input.checkpoint)) throw new TypeError('checkpoint is the signed note text or bytes');
   if (!isText(input.entries)) throw new TypeError('entries is the entries.jsonl text or bytes');
+  const { cosignatures } = input;
+  if (
+    cosignatures !== undefined &&
+    typeof cosignatures !== 'string' &&
+    !(Array.isArray(cosignatures) && cosignatures.every((c) => typeof c?.line === 'string'))
+  ) {
+    throw new TypeError('cosignatures is cosignatures.jsonl text or a list of { line }');
+  }
   if (input.exportSize !== undefined && !Number.isSafeInteger(input.exportSize)) {
     throw new TypeError('exportSize is the x-truce-checkpoint-size header as a number');
   }
@@ -514,12 +521,13 @@ export async function verifyLedger(input: VerifyInput): Promise<VerifyReport> {
 
   for (let from = 0; from < total; from += chunkSize) {
     const chunk = lines.slice(from, from + chunkSize);
-    leaves.push(...(await leafHashes(chunk.map((line) => line.bytes))));
+    for (const line of chunk) line.bytes ??= utf8(line.text as string);
+    leaves.push(...(await leafHashes(chunk.map((line) => line.bytes as Uint8Array))));
 
     // Shape, canonical form, duplicates.
     const parsed: Parsed[] = [];
     for (const { seq, text, bytes } of chunk) {
-      if (text === undefined) {
+      if (text === undefined || bytes === undefined) {
         entryProblem('ENTRY_NOT_JSON', 'the line is not valid UTF-8', seq);
         continue;
       }
@@ -613,6 +621,8 @@ export async function verifyLedger(input: VerifyInput): Promise<VerifyReport> {
     entryProblems.sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
     for (const problem of entryProblems) problems.add(problem.code, problem.message, problem.seq);
     entryProblems.length = 0;
+    // Text input: the bytes were encoded for this step only; the leaf hashes are what remains.
+    if (typeof input.entries === 'string') for (const line of chunk) line.bytes = undefined;
     onProgress?.(Math.min(total, from + chunk.length), total);
     await pause();
   }
