@@ -1,9 +1,22 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ledger } from '@truce/core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { canonicalize } from '../../../core/src/ledger/canonical-json.js';
 import { fileEntry, jsonLine, type Manifest } from '../../../server/src/ledger/export-format.js';
+import { exportLedger } from '../../../server/src/ledger/export-ledger.js';
+import { Ledger } from '../../../server/src/ledger/ledger-service.js';
+import {
+  newKey,
+  registration,
+  revocation,
+  sampleEvent,
+  signedEvent,
+  testIdentity,
+} from '../../../server/src/ledger/testing.js';
 import { verifyExport } from '../../../server/src/ledger/verify-export.js';
+import { openMemoryStore } from '../../../server/src/store/index.js';
 import { changeChar, jsonl, linesOf, sampleDir, sampleInput } from './testing.js';
 import { verifyLedger } from './verify.js';
 
@@ -101,5 +114,60 @@ describe('the browser verifier agrees with truce verify', () => {
         checked: { keys: node.keys },
       });
     }
+  });
+});
+
+describe('on a log the server wrote', () => {
+  it('with a rotation, a revocation and a cosignature, both verifiers accept it', async () => {
+    const store = openMemoryStore();
+    const identity = testIdentity();
+    const service = await Ledger.open(store, identity);
+    const qatar = newKey();
+    const icrc = newKey();
+    const next = newKey();
+    await service.submit([
+      registration(identity, 'qatar', qatar),
+      registration(identity, 'icrc', icrc),
+    ]);
+    for (let i = 0; i < 4; i++) {
+      await service.submit([
+        signedEvent(sampleEvent(`e-${i}`, i % 2 ? 'qatar' : 'icrc', i), i % 2 ? qatar : icrc),
+      ]);
+    }
+    await service.checkpoint();
+    await service.submit([
+      registration({ ...identity, operator: 'icrc', privateKey: icrc }, 'icrc', next),
+    ]);
+    await service.submit([revocation({ org: 'icrc', key: icrc }, ledger.keyIdFor('icrc', icrc))]);
+    await service.submit([signedEvent(sampleEvent('e-after', 'icrc'), next)]);
+    const checkpoint = await service.checkpoint();
+    const witness = ledger.noteSigner('qatar', qatar, ledger.signatureTypes.cosignatureV1);
+    await service.cosign(
+      ledger.formatSignatureLine(
+        ledger.cosignCheckpoint(checkpoint?.text ?? '', witness, 1_737_300_000),
+      ),
+    );
+    await service.close();
+    const dir = join(scratch, `x${copies++}`);
+    const { size } = await exportLedger(store, identity, dir);
+    await store.close();
+
+    const node = verifyExport(dir, { logKey: identity.verifierKey });
+    const read = (path: string) => readFileSync(join(dir, path), 'utf8');
+    const browser = await verifyLedger({
+      logKey: identity.verifierKey,
+      checkpoint: read(`checkpoints/${size}`),
+      entries: read('entries.jsonl'),
+      cosignatures: read('cosignatures.jsonl'),
+    });
+    expect(browser.problems).toEqual([]);
+    expect(node).toMatchObject({ ok: true, size, latestCosigners: ['qatar'] });
+    expect(browser).toMatchObject({
+      ok: true,
+      size,
+      rootHash: node.ok ? node.rootHash : '',
+      cosigners: ['qatar'],
+    });
+    expect(`${canonicalize(browser.keys)}\n`).toBe(read('keys.json'));
   });
 });
