@@ -21,7 +21,7 @@ export function PhaseHeading({ status }: { status: StatusResponse }) {
   const active = status.phases.find((phase) => phase.state === 'active');
   return (
     <header className="phase-heading">
-      <h1>{status.agreement.title}</h1>
+      <h1 dir="auto">{status.agreement.title}</h1>
       <p className="phase-line" data-testid="phase-line">
         {active ? (
           <>
@@ -114,10 +114,10 @@ function Progress({ obligation }: { obligation: ObligationStatus }) {
           <div className="progress-fill" style={{ inlineSize: `${share * 100}%` }} />
         </div>
       ) : null}
-      <span>
+      <bdi dir="ltr">
         {number(done)}
         {required !== null ? ` / ${number(required)}` : ''} {unit}
-      </span>
+      </bdi>
     </div>
   );
 }
@@ -265,7 +265,9 @@ export function ObligationsTable({
                 onClick={() => setOpen(open === o.id ? undefined : o.id)}
               >
                 <td>
-                  <div className="obligation-title">{o.title}</div>
+                  <div className="obligation-title" dir="auto">
+                    {o.title}
+                  </div>
                   <div className="muted small">
                     {t(`kind.${o.kind}` as MessageKey)} · {t('owedBy')} {o.owedBy.join(', ')}
                     {o.dueAt ? ` · ${t('due')} ${dateTime(o.dueAt)}` : ''}

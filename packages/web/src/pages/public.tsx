@@ -54,7 +54,7 @@ export function PublicPage() {
       {data === null ? <p>{t('nothingPublished')}</p> : null}
       {data ? (
         <section className="card">
-          <h2>{data.agreement.title}</h2>
+          <h2 dir="auto">{data.agreement.title}</h2>
           <p>
             {t('day')} {data.day} · {t('asOf')} {dateTime(data.asOf)} · {t('publishedAt')}{' '}
             {dateTime(data.publishedAt)}
@@ -72,7 +72,7 @@ export function PublicPage() {
             <tbody>
               {data.obligations.map((o) => (
                 <tr key={o.id} data-obligation={o.id}>
-                  <td>{o.title}</td>
+                  <td dir="auto">{o.title}</td>
                   <td>
                     <StatusBadge status={o.status} />
                   </td>
