@@ -6,8 +6,9 @@
 
 export class Markup {
   constructor(readonly text: string) {}
+  /** Markup turned into a string by a plain template would be escaped twice: fail loudly. */
   toString(): string {
-    return this.text;
+    throw new Error('Markup used as a string: interpolate it with html`…`');
   }
 }
 

@@ -36,13 +36,18 @@ dl.meta dd { margin: 0; }
 .provisional { font-weight: 600; border-inline-start-color: #b45309; }
 table { width: 100%; border-collapse: collapse; margin: 1.5mm 0 3mm; font-size: 9pt; }
 th, td { border: 0.2mm solid #bbb; padding: 0.8mm 1.5mm; text-align: start; vertical-align: top;
-  overflow-wrap: anywhere; }
-dd, li, h1, h3 { overflow-wrap: anywhere; }
+  overflow-wrap: break-word; }
+dd, li, h1, h3, .ids { overflow-wrap: anywhere; }
+td.ob { min-width: 30mm; }
 th { background: #eee; font-weight: 600; }
 td.n, th.n { text-align: end; font-variant-numeric: tabular-nums; white-space: nowrap; }
 thead { display: table-header-group; }
 tr { break-inside: avoid; }
 .why { font-size: 8.5pt; color: #222; }
+table.compliance { table-layout: fixed; }
+table.compliance td.n, table.compliance .status { white-space: normal; }
+col.c-ob { width: 19%; } col.c-by { width: 8%; } col.c-st { width: 10%; } col.c-pr { width: 11%; }
+col.c-why { width: 42%; }
 .id { font-family: "DejaVu Sans Mono", "Noto Sans Mono", monospace; font-size: 8.5pt; }
 .ids { font-size: 8pt; }
 .muted { color: #666; }
@@ -220,7 +225,7 @@ ${
 <thead><tr><th>${t.obligation}</th><th>${t.previousStatus}</th><th>${t.status}</th><th>${t.why}</th></tr></thead>
 <tbody>${transitions.map(
         (change) =>
-          html`<tr><td>${data(change.title)}<br>${id(change.id)}</td><td>${
+          html`<tr><td class="ob">${data(change.title)}<br>${id(change.id)}</td><td>${
             change.from ? status(t, change.from) : '—'
           }</td><td>${status(t, change.to)}</td><td class="why" lang="en" dir="ltr">${change.why}</td></tr>`,
       )}</tbody>
@@ -241,7 +246,7 @@ function exchanges({ t, f, model }: Context): Markup {
 <thead><tr><th>${t.obligation}</th><th>${t.owedBy}</th><th>${t.status}</th><th class="n">${t.today}</th><th class="n">${t.made}</th><th class="n">${t.owed}</th></tr></thead>
 <tbody>${obligations.map(
             (o) =>
-              html`<tr><td>${data(o.title)}<br>${id(o.id)}</td><td>${parties(model, o.owedBy)}</td><td>${status(t, o.status)}</td><td class="n">${signed(f, o.done - o.donePrevious)}</td><td class="n">${quantity(f, o.done, o.unit)}</td><td class="n">${
+              html`<tr><td class="ob">${data(o.title)}<br>${id(o.id)}</td><td>${parties(model, o.owedBy)}</td><td>${status(t, o.status)}</td><td class="n">${signed(f, o.done - o.donePrevious)}</td><td class="n">${quantity(f, o.done, o.unit)}</td><td class="n">${
                 o.required === null ? '—' : quantity(f, o.required, o.unit)
               }</td></tr>`,
           )}</tbody>
@@ -321,9 +326,9 @@ ${
 <thead><tr><th>${t.obligation}</th><th>${t.status}</th><th class="n">${t.progress}</th><th>${t.source}</th></tr></thead>
 <tbody>${totals.map(
         (o) =>
-          html`<tr><td>${data(o.title)}<br>${id(o.id)}</td><td>${status(t, o.status)}</td><td class="n">${progress(f, o.done, o.required, o.unit)}</td><td>${o.sources
-            .map((s) => `${org(model, s.source)}: ${f.number(s.done)}`)
-            .join('; ')}</td></tr>`,
+          html`<tr><td class="ob">${data(o.title)}<br>${id(o.id)}</td><td>${status(t, o.status)}</td><td class="n">${progress(f, o.done, o.required, o.unit)}</td><td>${o.sources.map(
+            (s, i) => html`${i > 0 ? '; ' : ''}${org(model, s.source)}: ${f.number(s.done)}`,
+          )}</td></tr>`,
       )}</tbody>
 </table>`
 }`,
@@ -335,7 +340,7 @@ function obligationTable({ t, f }: Context, lines: readonly ProgressLine[]): Mar
 <thead><tr><th>${t.obligation}</th><th>${t.status}</th><th class="n">${t.progress}</th><th>${t.why}</th></tr></thead>
 <tbody>${lines.map(
     (o) =>
-      html`<tr><td>${data(o.title)}<br>${id(o.id)}</td><td>${status(t, o.status)}</td><td class="n">${progress(f, o.done, o.required, o.unit)}</td><td class="why" lang="en" dir="ltr">${o.why}</td></tr>`,
+      html`<tr><td class="ob">${data(o.title)}<br>${id(o.id)}</td><td>${status(t, o.status)}</td><td class="n">${progress(f, o.done, o.required, o.unit)}</td><td class="why" lang="en" dir="ltr">${o.why}</td></tr>`,
   )}</tbody>
 </table>`;
 }
@@ -413,15 +418,18 @@ function compliance({ t, f, model }: Context): Markup {
   return section(
     'compliance',
     t.sections.compliance,
-    html`<table>
+    html`<table class="compliance">
+<colgroup><col class="c-ob"><col class="c-by"><col class="c-st"><col class="c-st"><col class="c-pr"><col class="c-why"></colgroup>
 <thead><tr><th>${t.obligation}</th><th>${t.owedBy}</th><th>${t.status}</th><th>${t.previousStatus}</th><th class="n">${t.progress}</th><th>${t.why}</th></tr></thead>
 <tbody>${model.compliance.map(
       (o) =>
-        html`<tr><td>${data(o.title)}<br>${id(o.id)}</td><td>${parties(model, o.owedBy)}</td><td>${status(t, o.status, o.underlying)}</td><td>${
+        html`<tr><td class="ob">${data(o.title)}<br>${id(o.id)}</td><td>${parties(model, o.owedBy)}</td><td>${status(t, o.status, o.underlying)}</td><td>${
           o.previous ? status(t, o.previous) : '—'
         }</td><td class="n">${progress(f, o.done, o.required, o.unit)}</td><td class="why" lang="en" dir="ltr">${o.why}${
           o.alternatives.length > 0
-            ? html`<br><span class="muted">${o.alternatives.map((a) => `${a.source} → ${a.status}`).join('; ')}</span>`
+            ? html`<br><span class="muted">${t.alternatives}: ${o.alternatives.map(
+                (a, i) => html`${i > 0 ? '; ' : ''}${id(a.source)} → ${t.statuses[a.status]}`,
+              )}</span>`
             : ''
         }</td></tr>`,
     )}</tbody>
@@ -440,9 +448,10 @@ ${
     ? nothing(t)
     : html`<ul>${documents.map(
         (d) =>
-          html`<li>${id(d.id)} — <span dir="auto">${data(d.title)}</span>${d.citation ? html`. <span dir="auto">${d.citation}</span>` : ''}${
-            d.date ? html` (${d.date})` : ''
-          }${d.url ? html` <bdi class="id">${d.url}</bdi>` : ''}</li>`,
+          // One isolate for the document's whole description, so its punctuation stays with it.
+          html`<li>${id(d.id)} — ${data(
+            `${d.title}${d.citation ? `. ${d.citation}` : ''}${d.date ? ` (${d.date})` : ''}`,
+          )}${d.url ? html` <bdi class="id">${d.url}</bdi>` : ''}</li>`,
       )}</ul>`
 }
 <h3>${t.reportingOrganisations}</h3>
