@@ -1,13 +1,14 @@
 import type { Status } from '@truce/core';
 import { html, Markup } from './html.js';
 import { type Dictionary, dictionaries, type Formatter, formatter, type Language } from './i18n.js';
-import type {
-  AidTable,
-  PhaseLine,
-  ProgressLine,
-  ReportedLine,
-  SitrepCoverage,
-  SitrepModel,
+import {
+  type AidTable,
+  aidDays,
+  type PhaseLine,
+  type ProgressLine,
+  type ReportedLine,
+  type SitrepCoverage,
+  type SitrepModel,
 } from './model.js';
 
 /** Ids of persons listed per row before "and N more": the full list is in the events. */
@@ -316,7 +317,7 @@ function aid(c: Context): Markup {
     'aid',
     t.sections.aid,
     html`${daily.length === 0 && totals.length === 0 ? nothing(t) : ''}
-${daily.length > 0 ? html`<p class="muted">${t.lastDays(f.number(7))}</p>` : ''}
+${daily.length > 0 ? html`<p class="muted">${t.lastDays(f.number(aidDays))}</p>` : ''}
 ${daily.map((table) => aidTable(c, table))}
 ${
   totals.length === 0

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleAgreement, startTestServer, type TestServer } from '../../http/testing.js';
+import { chromiumAvailable, chromiumPath } from '../../sitrep/render-pdf.js';
 
 let server: TestServer;
 
@@ -81,5 +82,33 @@ describe('GET /api/v1/sitrep', () => {
     const invalid = await get('mediator', '/api/v1/sitrep?date=21-01-2025&lang=fr');
     expect(invalid.statusCode).toBe(400);
     expect(invalid.json().error.code).toBe('VALIDATION_FAILED');
+  });
+
+  it.runIf(chromiumAvailable(chromiumPath(process.env)) || process.env.CI === 'true')(
+    'prints the report as a PDF',
+    async () => {
+      const response = await get('monitor', '/api/v1/sitrep?date=2025-01-21&format=pdf&lang=he');
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['content-type']).toBe('application/pdf');
+      expect(response.headers['content-disposition']).toBe(
+        'attachment; filename="sitrep-gaza-2025-2025-01-21-he.pdf"',
+      );
+      expect(response.rawPayload.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    },
+    120_000,
+  );
+
+  it('answers NOT_FOUND, saying what to install, when the server has no Chromium', async () => {
+    const before = process.env.TRUCE_CHROMIUM;
+    process.env.TRUCE_CHROMIUM = '/nonexistent/chromium';
+    try {
+      const response = await get('mediator', '/api/v1/sitrep?date=2025-01-21&format=pdf');
+      expect(response.statusCode).toBe(404);
+      expect(response.json().error).toMatchObject({ code: 'NOT_FOUND' });
+      expect(response.json().error.message).toContain('TRUCE_CHROMIUM');
+    } finally {
+      if (before === undefined) delete process.env.TRUCE_CHROMIUM;
+      else process.env.TRUCE_CHROMIUM = before;
+    }
   });
 });
