@@ -161,7 +161,7 @@ const collection = {
     ),
     feature(
       { layer: 'anchor', place: 'buffer-zone' },
-      { type: 'Point', coordinates: pt(inner[5]) },
+      { type: 'Point', coordinates: pt(inner[2]) },
     ),
   ],
 };

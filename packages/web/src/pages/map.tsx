@@ -252,13 +252,9 @@ function element(tag: string, className: string, text?: string): HTMLElement {
 }
 
 /** Popup contents as DOM nodes (never HTML strings: descriptions come from reporters). */
-function popupContent(lines: { text: string; strong?: boolean; lang?: string }[]): HTMLElement {
+function popupContent(lines: { text: string; strong?: boolean }[]): HTMLElement {
   const box = element('div', 'map-popup');
-  for (const line of lines) {
-    const node = element(line.strong ? 'strong' : 'p', '', line.text);
-    if (line.lang) node.lang = line.lang;
-    box.append(node);
-  }
+  for (const line of lines) box.append(element(line.strong ? 'strong' : 'p', '', line.text));
   return box;
 }
 
@@ -397,11 +393,10 @@ export function MapPage(props: {
       setReady((n) => n + 1);
     });
     map.on('error', (event) => console.warn('map:', event.error));
-    const popup = new Popup({ closeButton: true, maxWidth: '18rem' });
-    const showIncident = (event: MapLayerMouseEvent) => {
-      const feature = event.features?.[0];
-      if (!feature) return;
-      const p = feature.properties as Record<string, string | undefined>;
+    // Closed by its button or by a click beside every feature (MapLibre's own closeOnClick would
+    // race with the click that opens the next one).
+    const popup = new Popup({ closeButton: true, closeOnClick: false, maxWidth: '18rem' });
+    const showIncident = (event: MapLayerMouseEvent, p: Record<string, string | undefined>) => {
       const i = i18nRef.current;
       const category = (p.category ?? 'other') as IncidentCategory;
       popup
@@ -413,7 +408,7 @@ export function MapPage(props: {
               strong: true,
             },
             { text: i.dateTime(p.occurredAt ?? '') },
-            { text: p.description ?? '', lang: 'en' },
+            { text: p.description ?? '' },
             {
               text: [
                 i.t('map.reportedBy', { source: p.source ?? '' }),
@@ -427,26 +422,33 @@ export function MapPage(props: {
         )
         .addTo(map);
     };
-    const showCrossing = (event: MapLayerMouseEvent) => {
-      const feature = event.features?.[0];
-      if (!feature) return;
-      const p = feature.properties as Record<string, string | undefined>;
+    const showCrossing = (event: MapLayerMouseEvent, p: Record<string, string | undefined>) => {
       const i = i18nRef.current;
       const state = (p.state ?? 'unknown') as PassageState;
       popup
         .setLngLat(event.lngLat)
         .setDOMContent(
           popupContent([
-            { text: p.name ?? p.id ?? '', strong: true, lang: 'en' },
+            { text: p.name ?? p.id ?? '', strong: true },
             { text: passageText(i, state, p.since ? { since: p.since } : undefined) },
-            ...(p.detail ? [{ text: p.detail, lang: 'en' }] : []),
-            ...(p.note ? [{ text: p.note, lang: 'en' }] : []),
+            ...(p.detail ? [{ text: p.detail }] : []),
+            ...(p.note ? [{ text: p.note }] : []),
           ]),
         )
         .addTo(map);
     };
-    map.on('click', 'incidents-circle', showIncident);
-    map.on('click', 'crossings-circle', showCrossing);
+    map.on('click', (event) => {
+      const layers = ['incidents-circle', 'crossings-circle'].filter((id) => map.getLayer(id));
+      if (map.queryRenderedFeatures(event.point, { layers }).length === 0) popup.remove();
+    });
+    // One handler for both layers: the topmost feature wins (an incident drawn on a crossing).
+    map.on('click', ['incidents-circle', 'crossings-circle'], (event) => {
+      const feature = event.features?.[0];
+      if (!feature) return;
+      const properties = feature.properties as Record<string, string | undefined>;
+      if (feature.layer.id === 'incidents-circle') showIncident(event, properties);
+      else showCrossing(event, properties);
+    });
     for (const layer of ['incidents-circle', 'crossings-circle']) {
       map.on('mouseenter', layer, () => {
         map.getCanvas().style.cursor = 'pointer';
@@ -491,10 +493,9 @@ export function MapPage(props: {
     if (visible.crossings) {
       for (const feature of crossings.features) {
         const label = element('div', 'map-label', feature.properties.name);
-        label.lang = 'en';
         label.setAttribute('aria-hidden', 'true');
         markers.push(
-          new Marker({ element: label, anchor: 'bottom' })
+          new Marker({ element: label, anchor: 'bottom', offset: [0, -7] })
             .setLngLat(feature.geometry.coordinates as [number, number])
             .addTo(map),
         );
@@ -606,7 +607,7 @@ export function MapPage(props: {
             value={at}
             aria-valuetext={dateTime(atIso)}
             onChange={(e) => setChosen(Number(e.target.value))}
-            disabled={range.end <= range.start}
+            disabled={!canReadEvents || range.end <= range.start}
           />
           <output htmlFor="map-time" data-testid="map-time">
             {dateTime(atIso)}
@@ -730,13 +731,13 @@ export function MapPage(props: {
               const passage = passages.get(place.id);
               return (
                 <tr key={place.id} data-place={place.id} data-state={passage?.state ?? 'unknown'}>
-                  <td lang="en">{place.name}</td>
+                  <td dir="auto">{place.name}</td>
                   <td>
                     {canReadEvents
                       ? passageText(i18n, passage?.state ?? 'unknown', passage)
-                      : t('map.state.unknown')}
+                      : t('map.needsEvents')}
                   </td>
-                  <td lang="en">{passage?.detail ?? ''}</td>
+                  <td dir="auto">{passage?.detail ?? ''}</td>
                 </tr>
               );
             })}
@@ -752,7 +753,7 @@ export function MapPage(props: {
                     const totals = returns.get(route);
                     return (
                       <tr key={route} data-route={route}>
-                        <td lang="en">{places.find((p) => p.id === route)?.name ?? route}</td>
+                        <td dir="auto">{places.find((p) => p.id === route)?.name ?? route}</td>
                         <td>{totals ? returnsText(i18n, totals) : t('map.noReturns')}</td>
                       </tr>
                     );
