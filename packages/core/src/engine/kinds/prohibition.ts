@@ -1,7 +1,8 @@
 import type { ProhibitionObligation } from '../../agreement/schema.js';
+import { instantMs } from '../calendar.js';
 import type { Context } from '../context.js';
 import { formatNumber } from '../context.js';
-import type { Bucket } from '../event-index.js';
+import type { Bucket, Slot } from '../event-index.js';
 import { primary } from '../reported.js';
 import { formatHours } from './deadline.js';
 import { type KindResult, plural, result, uniqueIds } from './result.js';
@@ -25,8 +26,39 @@ const dayCache = new WeakMap<
 
 function endOf(event: { payload: unknown }, start: number): number {
   const ended = (event.payload as { endedAt?: unknown }).endedAt;
-  const time = typeof ended === 'string' ? Date.parse(ended) : Number.NaN;
+  const time = typeof ended === 'string' ? instantMs(ended) : Number.NaN;
   return Number.isFinite(time) && time > start ? time : start;
+}
+
+interface Act {
+  id: string;
+  from: number;
+  to: number;
+}
+
+/**
+ * A day's acts, in time order, once everything that bears on the day is known (asOf at or past
+ * the bucket's latest time): they then change only with the bucket's version. Every variant of
+ * an obligation (a reported alternative, a phase's other duration) judges the same days from
+ * the same acts, so each act's times are read once, not once per variant and neighbouring day.
+ */
+const actsCache = new WeakMap<Bucket, { version: number; acts: Act[] }>();
+
+function actsOf(slot: Slot, day: number, asOf: number): Act[] {
+  const bucket = slot.bucketAt(day);
+  if (bucket === undefined) return [];
+  const complete = asOf >= bucket.maxTime;
+  if (complete) {
+    const hit = actsCache.get(bucket);
+    if (hit !== undefined && hit.version === bucket.version) return hit.acts;
+  }
+  const acts = slot.dayRecords(day, asOf).map((r) => ({
+    id: r.event.id,
+    from: r.record.occurredAt,
+    to: endOf(r.event, r.record.occurredAt),
+  }));
+  if (complete) actsCache.set(bucket, { version: bucket.version, acts });
+  return acts;
 }
 
 /** An act that must not happen: always, in a daily window, or leaving too few quiet hours a day. */
@@ -65,13 +97,9 @@ export function evaluateProhibition(
     const dayStart = Math.max(calendar.dayStart(day), start);
     const dayEnd = Math.min(calendar.dayEnd(day), window.end ?? Number.POSITIVE_INFINITY);
     // Acts that began the day before may run past midnight.
-    const acts = [...slot.dayRecords(day - 1, asOf), ...slot.dayRecords(day, asOf)]
-      .map((r) => ({
-        id: r.event.id,
-        from: r.record.occurredAt,
-        to: endOf(r.event, r.record.occurredAt),
-      }))
-      .filter((a) => a.to >= dayStart && a.from < dayEnd);
+    const acts = [...actsOf(slot, day - 1, asOf), ...actsOf(slot, day, asOf)].filter(
+      (a) => a.to >= dayStart && a.from < dayEnd,
+    );
     const ids = acts.filter((a) => a.from >= dayStart).map((a) => a.id);
     if ('always' in spec) {
       const first = acts.find((a) => a.from >= dayStart);
