@@ -153,7 +153,7 @@ const en = {
   'map.against': 'against {party}',
   'map.summary': 'At this time',
   'map.detail': 'Details',
-  'map.incidentCount': '{n} incidents reported by this time.',
+  'map.incidentCount': 'Incidents reported by this time: {n}.',
   'map.noWebgl':
     'The map cannot be drawn in this browser (WebGL is needed); the same facts are listed below.',
 };
