@@ -114,10 +114,10 @@ export async function start(argv: string[], io: CliIo, stop?: AbortSignal): Prom
   if (values.reset) resetDataDir(dataDir, databaseUrl);
 
   const saved = readDemoClock(dataDir);
-  const clock = demoClock(dataDir, {
-    simulatedAt: values.at ?? saved?.simulatedAt ?? defaultStart,
-    speed,
-  });
+  const startAt = values.at ?? saved?.simulatedAt ?? defaultStart;
+  // The clock stands still while the cell starts (the first run loads a lot), then runs: a
+  // replay does not skip days because the machine was slow to start.
+  let clock = demoClock(dataDir, { simulatedAt: startAt, speed: 0 });
   const server = await startServer({
     dataDir,
     ...(databaseUrl ? { databaseUrl } : {}),
@@ -142,8 +142,9 @@ export async function start(argv: string[], io: CliIo, stop?: AbortSignal): Prom
       parseEventLines(readFileSync(sampleScenario, 'utf8'), sampleScenario),
     );
     await feeder.feed(clock.now());
-    clock.save();
     await publishAsMediator(server.app);
+    clock = demoClock(dataDir, { simulatedAt: startAt, speed });
+    clock.save();
 
     const day = (await server.app.truce.status.evaluation(undefined)).evaluation;
     const active = day.phases.find((phase) => phase.state === 'active');

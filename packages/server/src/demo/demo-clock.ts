@@ -13,7 +13,7 @@ import { TruceError } from '@truce/core';
 export interface DemoClockState {
   /** The simulated instant when the state was saved. */
   simulatedAt: string;
-  /** Simulated seconds per real second (1 = real time). */
+  /** Simulated seconds per real second (1 = real time, 0 = stopped). */
   speed: number;
 }
 

@@ -185,6 +185,29 @@ describe('truce start (npm start): the demo cell', () => {
   }, 120_000);
 });
 
+describe('truce start --replay', () => {
+  it('plays the scenario forward: the clock runs faster and events keep arriving', async () => {
+    const cell = await running(['--data', join(folder(), 'data'), '--replay', '--speed', '3000']);
+    try {
+      const mediator = await loginAs(cell.url, 'mediator@example.org');
+      const read = async () =>
+        (await (
+          await fetch(`${cell.url}/api/v1/status`, { headers: { cookie: mediator.cookie } })
+        ).json()) as { asOf: string; ledgerSize: number; day: number };
+      const first = await read();
+      await expect
+        .poll(async () => (await read()).ledgerSize, { timeout: 30_000, interval: 500 })
+        .toBeGreaterThan(first.ledgerSize);
+      const later = await read();
+      // Three thousand times real time: ten real seconds are more than eight simulated hours.
+      expect(Date.parse(later.asOf) - Date.parse(first.asOf)).toBeGreaterThan(3_600_000);
+      expect(cell.io.output()).toContain('replay ×3000');
+    } finally {
+      await cell.stop();
+    }
+  }, 120_000);
+});
+
 describe('the demo clock', () => {
   it('runs from the saved instant at its speed and saves where it is', () => {
     const dir = folder();
