@@ -80,6 +80,53 @@ describe.skipIf(!runBrowserTests)('the dashboard in Chromium', () => {
     await watcher.close();
   }, 120_000);
 
+  it('lets a monitor record the finding on a reported incident, which moves it on', async () => {
+    // An agency reports an allegation through the API.
+    const login = await fetch(`${cell.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'agency@example.org', password }),
+    });
+    const cookie = login.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const { csrfToken } = (await login.json()) as { csrfToken: string };
+    const reported = await fetch(`${cell.url}/api/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
+      body: JSON.stringify({
+        event: {
+          type: 'incident_reported',
+          occurredAt: '2025-02-10T09:00:00+02:00',
+          payload: {
+            incident: 'inc-browser-1',
+            category: 'obstruction_of_aid',
+            place: 'kerem-shalom',
+            description: 'Synthetic test allegation: a convoy held at the crossing.',
+          },
+        },
+      }),
+    });
+    expect(reported.status).toBe(201);
+
+    const page = await browser.newPage();
+    await logIn(page, cell.url, 'monitor@example.org');
+    await page.click('nav a[href="/incidents"]');
+    const queue = (state: string) => page.locator(`.queue[data-state="${state}"]`);
+    await expect.poll(() => queue('reported').textContent()).toContain('inc-browser-1');
+    const form = queue('reported').locator('form.finding-form').first();
+    await form.locator('select[name=outcome]').selectOption('unfounded');
+    await form
+      .locator('textarea[name=summary]')
+      .fill('Crossing logs show the convoy crossed on time.');
+    await form.locator('button[type=submit]').click();
+    await expect
+      .poll(() => queue('unfounded').textContent(), { timeout: 15_000 })
+      .toContain('inc-browser-1');
+    await page.close();
+  }, 120_000);
+
   it('lays the page out right to left in Arabic and Hebrew', async () => {
     const page = await browser.newPage();
     await logIn(page, cell.url, 'monitor@example.org');

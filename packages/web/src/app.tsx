@@ -242,7 +242,13 @@ function Dashboard({ user, onLogout }: { user: User; onLogout: () => void }) {
             />
           </Suspense>
         ) : page === '/incidents' ? (
-          <IncidentsPage status={data} canReadEvents={staff} version={version} />
+          <IncidentsPage
+            status={data}
+            canReadEvents={staff}
+            canVerify={staff && user.permissions.includes('verify')}
+            version={version}
+            onChange={() => setVersion((v) => v + 1)}
+          />
         ) : (
           <LedgerPage version={version} canExport={staff} />
         )}

@@ -1,7 +1,9 @@
 import type { DisputeView } from '@truce/core';
+import { type FormEvent, useState } from 'react';
 import { type Entry, eventsOfTypes, type StatusResponse } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
 import { useData } from '../live.ts';
+import { submitReport } from '../outbox.ts';
 
 export interface IncidentRow {
   incident: string;
@@ -42,14 +44,75 @@ export function openDisputes(status: StatusResponse): (DisputeView & { obligatio
   return [...found.values()];
 }
 
+/** The action a verifier has on a reported incident: record the finding, with its reason. */
+function RecordFinding({
+  row,
+  now,
+  onDone,
+}: {
+  row: IncidentRow;
+  now: string;
+  onDone: () => void;
+}) {
+  const { t } = useI18n();
+  const [outcome, setOutcome] = useState('confirmed');
+  const [summary, setSummary] = useState('');
+  const [message, setMessage] = useState<string>();
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const payload: Record<string, unknown> = { incident: row.incident, outcome, summary };
+    const { obligation, against } = row.report.event.payload;
+    if (typeof obligation === 'string') payload.obligation = obligation;
+    if (outcome === 'confirmed' && typeof against === 'string') payload.attributedTo = against;
+    const result = await submitReport({ type: 'finding_recorded', occurredAt: now, payload });
+    setMessage(
+      result.kind === 'recorded'
+        ? t('submitted', { seq: result.seq })
+        : result.kind === 'queued'
+          ? t('queued')
+          : `${t('error')}: ${result.message}`,
+    );
+    if (result.kind === 'recorded') onDone();
+  };
+  return (
+    <form className="finding-form small" onSubmit={submit}>
+      <strong>{t('recordFinding')}</strong>
+      <label>
+        {t('outcome')}
+        <select name="outcome" value={outcome} onChange={(e) => setOutcome(e.target.value)}>
+          {['confirmed', 'unfounded', 'inconclusive'].map((o) => (
+            <option key={o}>{o}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {t('summary')}
+        <textarea
+          name="summary"
+          required
+          minLength={10}
+          value={summary}
+          onChange={(e) => setSummary(e.target.value)}
+        />
+      </label>
+      <button type="submit">{t('submit')}</button>
+      {message ? <p role="status">{message}</p> : null}
+    </form>
+  );
+}
+
 export function IncidentsPage({
   status,
   canReadEvents,
+  canVerify = false,
   version,
+  onChange = () => undefined,
 }: {
   status: StatusResponse;
   canReadEvents: boolean;
+  canVerify?: boolean;
   version: number;
+  onChange?: () => void;
 }) {
   const { t, dateTime } = useI18n();
   const events = useData(
@@ -109,6 +172,9 @@ export function IncidentsPage({
                       <p lang="en" dir="ltr" className="small">
                         {String(row.report.event.payload.description ?? '')}
                       </p>
+                      {canVerify && row.state === 'reported' ? (
+                        <RecordFinding row={row} now={status.asOf} onDone={onChange} />
+                      ) : null}
                       {row.findings.map((f) => (
                         <p key={f.seq} className="small finding" lang="en" dir="ltr">
                           {t('findings')}: {String(f.event.payload.outcome)} —{' '}

@@ -2,6 +2,7 @@ import type { ObligationStatus, PhaseStatus } from '@truce/core';
 import { Fragment, useMemo, useState } from 'react';
 import { api, type Entry, type StatusResponse } from '../api.ts';
 import { StatusBadge } from '../components/status-badge.tsx';
+import { localDate } from '../days.ts';
 import { type MessageKey, useI18n } from '../i18n.tsx';
 
 const order = [
@@ -16,7 +17,32 @@ const order = [
   'met',
 ];
 
-export function PhaseHeading({ status }: { status: StatusResponse }) {
+/** Links to the daily situation report of the status's day (HTML and PDF, in the page's language). */
+function SitrepLinks({ status }: { status: StatusResponse }) {
+  const { t, language } = useI18n();
+  const date = localDate(status.asOf, status.agreement.timeZone);
+  const base = `/api/v1/sitrep?date=${date}&lang=${language}&agreement=${encodeURIComponent(status.agreement.id)}`;
+  return (
+    <p className="sitrep-links small">
+      {t('sitrep')} {date}:{' '}
+      <a href={base} target="_blank" rel="noopener">
+        HTML
+      </a>{' '}
+      ·{' '}
+      <a href={`${base}&format=pdf`} target="_blank" rel="noopener">
+        PDF
+      </a>
+    </p>
+  );
+}
+
+export function PhaseHeading({
+  status,
+  sitrep = false,
+}: {
+  status: StatusResponse;
+  sitrep?: boolean;
+}) {
   const { t, dateTime } = useI18n();
   const active = status.phases.find((phase) => phase.state === 'active');
   return (
@@ -41,6 +67,7 @@ export function PhaseHeading({ status }: { status: StatusResponse }) {
           {status.agreement.version}
         </span>
       </p>
+      {sitrep ? <SitrepLinks status={status} /> : null}
     </header>
   );
 }
@@ -336,7 +363,7 @@ export function OverviewPage({
 }) {
   return (
     <>
-      <PhaseHeading status={status} />
+      <PhaseHeading status={status} sitrep={canReadEvents} />
       <Timeline status={status} />
       <ObligationsTable status={status} canReadEvents={canReadEvents} />
     </>
