@@ -10,6 +10,10 @@ export const languages = ['en', 'ar', 'he'] as const;
 export type Language = (typeof languages)[number];
 
 const en = {
+  sitrep: 'Daily report',
+  recordFinding: 'Record a finding',
+  outcome: 'Outcome',
+  summary: 'Summary',
   appName: 'truce',
   tagline: 'Implementation cell',
   overview: 'Overview',
@@ -161,6 +165,10 @@ const en = {
 type Dictionary = Record<keyof typeof en, string>;
 
 const ar: Dictionary = {
+  sitrep: 'التقرير اليومي',
+  recordFinding: 'تسجيل نتيجة',
+  outcome: 'النتيجة',
+  summary: 'الملخص',
   appName: 'truce',
   tagline: 'خلية التنفيذ',
   overview: 'نظرة عامة',
@@ -308,6 +316,10 @@ const ar: Dictionary = {
 };
 
 const he: Dictionary = {
+  sitrep: 'דוח יומי',
+  recordFinding: 'רישום ממצא',
+  outcome: 'תוצאה',
+  summary: 'תקציר',
   appName: 'truce',
   tagline: 'תא היישום',
   overview: 'סקירה',
