@@ -1,5 +1,6 @@
 import { TruceError } from '@truce/core';
 import type { SqlDriver, SqlExecutor } from '../store/index.js';
+import { type CredentialCache, credentialCacheOf } from './credential-cache.js';
 import type {
   ApiToken,
   Organisation,
@@ -88,9 +89,12 @@ async function uniquely<T>(what: string, work: () => Promise<T>): Promise<T> {
 /** The SQL of organisations, users, sessions and API tokens (migration 2). */
 export class AccountsRepository {
   readonly #db: SqlDriver;
+  /** Sessions and tokens looked up in this database (used only where this process alone writes it). */
+  readonly credentials: CredentialCache;
 
   constructor(db: SqlDriver) {
     this.#db = db;
+    this.credentials = credentialCacheOf(db);
   }
 
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
@@ -225,17 +229,19 @@ export class AccountsRepository {
   async session(
     tokenHash: string,
     now: string,
-  ): Promise<{ user: User; csrfToken: string } | undefined> {
-    const [row] = await this.#db.query<UserRow & { csrf_token: string }>(
+  ): Promise<{ user: User; csrfToken: string; expiresAt: string } | undefined> {
+    const [row] = await this.#db.query<UserRow & { csrf_token: string; expires_at: unknown }>(
       `SELECT ${userColumns
         .split(', ')
         .map((column) => `u.${column}`)
-        .join(', ')}, s.csrf_token
+        .join(', ')}, s.csrf_token, s.expires_at
          FROM sessions s JOIN users u ON u.id = s.user_id
         WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2::timestamptz`,
       [tokenHash, now],
     );
-    return row && { user: toUser(row), csrfToken: row.csrf_token };
+    return (
+      row && { user: toUser(row), csrfToken: row.csrf_token, expiresAt: isoOf(row.expires_at) }
+    );
   }
 
   async revokeSession(tokenHash: string, now: string): Promise<void> {

@@ -34,6 +34,12 @@ export interface AccountsOptions {
   lockoutAttempts: number;
   lockoutMinutes: number;
   maxTokenDays: number;
+  /**
+   * Answer sessions and API tokens from memory once looked up (`CredentialCache`). Only when
+   * this process alone writes the database (PGlite): another process's logout would not reach
+   * this one's memory. Off by default.
+   */
+  cacheCredentials?: boolean;
 }
 
 export const tokenPrefix = 'truce_';
@@ -163,6 +169,8 @@ export class AccountsService {
     const after = await this.#repo.updateUser(id, { ...change, role, permissions });
     if (!after) throw new TruceError('NOT_FOUND', `no user ${id}`);
     await this.#repo.revokeSessionsOf(id, this.#now());
+    // Their API tokens stay, but carry the new role, permissions and disabled flag from now on.
+    this.#repo.credentials.invalidate();
     await this.#record(origin, 'user.permissions', id, 'success', {
       before: { role: before.role, permissions: before.permissions, disabled: before.disabled },
       after: { role: after.role, permissions: after.permissions, disabled: after.disabled },
@@ -234,6 +242,7 @@ export class AccountsService {
   async logout(origin: RequestOrigin): Promise<void> {
     if (origin.actor.kind === 'session') {
       await this.#repo.revokeSession(origin.actor.sessionHash, this.#now());
+      this.#repo.credentials.invalidate();
     }
     await this.#record(origin, 'auth.logout', undefined, 'success');
   }
@@ -241,15 +250,47 @@ export class AccountsService {
   /** The actor of a session cookie, if the session is live. */
   async sessionActor(sessionToken: string): Promise<Actor | undefined> {
     const sessionHash = secretHash(sessionToken);
-    const found = await this.#repo.session(sessionHash, this.#now());
-    return found && { kind: 'session', user: found.user, csrfToken: found.csrfToken, sessionHash };
+    return this.#cached(`session ${sessionHash}`, async (now) => {
+      const found = await this.#repo.session(sessionHash, now);
+      return (
+        found && {
+          actor: { kind: 'session', user: found.user, csrfToken: found.csrfToken, sessionHash },
+          expiresAt: found.expiresAt,
+        }
+      );
+    });
   }
 
   /** The actor of a bearer token, if it is live. */
   async tokenActor(bearer: string): Promise<Actor | undefined> {
     if (!bearer.startsWith(tokenPrefix)) return undefined;
-    const found = await this.#repo.tokenByHash(secretHash(bearer), this.#now());
-    return found && { kind: 'token', user: found.user, token: found.token };
+    const tokenHash = secretHash(bearer);
+    return this.#cached(`token ${tokenHash}`, async (now) => {
+      const found = await this.#repo.tokenByHash(tokenHash, now);
+      return (
+        found && {
+          actor: { kind: 'token', user: found.user, token: found.token },
+          expiresAt: found.token.expiresAt,
+        }
+      );
+    });
+  }
+
+  async #cached(
+    key: string,
+    lookup: (
+      now: string,
+    ) => Promise<{ actor: Exclude<Actor, { kind: 'anonymous' }>; expiresAt: string } | undefined>,
+  ): Promise<Actor | undefined> {
+    const now = this.#options.clock();
+    if (!this.#options.cacheCredentials) return (await lookup(now.toISOString()))?.actor;
+    const cache = this.#repo.credentials;
+    const held = cache.get(key, now.getTime());
+    if (held) return held;
+    const generation = cache.generation;
+    const found = await lookup(now.toISOString());
+    if (found) cache.set(key, found.actor, found.expiresAt, now.getTime(), generation);
+    return found?.actor;
   }
 
   async createToken(
@@ -309,6 +350,7 @@ export class AccountsService {
     const admin = actor.kind !== 'anonymous' && actor.user.role === 'mediator';
     if (!token || !(mine || admin)) throw new TruceError('NOT_FOUND', `no token ${id} of yours`);
     await this.#repo.revokeToken(id, this.#now());
+    this.#repo.credentials.invalidate();
     await this.#record(origin, 'token.revoke', id, 'success');
     return (await this.#repo.token(id)) ?? token;
   }

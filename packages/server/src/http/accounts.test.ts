@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secretHash } from '../accounts/secrets.js';
-import { startTestServer, type TestServer, testPassword } from './testing.js';
+import { cookieHeader, startTestServer, type TestServer, testPassword } from './testing.js';
 
 let server: TestServer;
 
@@ -232,6 +232,77 @@ describe('permission changes', () => {
   });
 });
 
+describe('sessions and tokens answered from memory (PGlite) end at once', () => {
+  const me = (headers: Record<string, string>) =>
+    server.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers });
+
+  it('at logout, though the session was just used', async () => {
+    const login = await server.login('observer@example.org', testPassword);
+    const session = { cookie: cookieHeader(login), 'x-csrf-token': login.json().csrfToken };
+    expect((await me(session)).statusCode).toBe(200);
+    const logout = await server.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/logout',
+      headers: session,
+    });
+    expect(logout.statusCode).toBe(204);
+    expect((await me(session)).statusCode).toBe(401);
+  });
+
+  it('at revocation, though the token was just used', async () => {
+    const { token, id } = (await makeToken('observer', ['checkpoints:read'])).json() as {
+      token: string;
+      id: string;
+    };
+    const bearer = { authorization: `Bearer ${token}` };
+    const checkpoints = () =>
+      server.app.inject({ method: 'GET', url: '/api/v1/checkpoints', headers: bearer });
+    expect((await checkpoints()).statusCode).toBe(200);
+    const revoked = await server.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/tokens/${id}`,
+      headers: server.headers('observer'),
+    });
+    expect(revoked.statusCode).toBe(200);
+    expect((await checkpoints()).statusCode).toBe(401);
+  });
+
+  it('when the user is disabled: sessions end, tokens carry the change', async () => {
+    const system = { actor: { kind: 'anonymous' } as const, ip: 'test' };
+    const user = await server.app.truce.accounts.createUser(system, {
+      email: 'soon-disabled@example.org',
+      orgId: 'un-ocha',
+      role: 'agency',
+      permissions: ['report'],
+      password: testPassword,
+    });
+    const login = await server.login(user.email, testPassword);
+    const session = { cookie: cookieHeader(login), 'x-csrf-token': login.json().csrfToken };
+    const made = await server.app.inject({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      headers: session,
+      payload: { name: 'sync', scopes: ['checkpoints:read'], expiresInDays: 1 },
+    });
+    const bearer = { authorization: `Bearer ${(made.json() as { token: string }).token}` };
+    const checkpoints = () =>
+      server.app.inject({ method: 'GET', url: '/api/v1/checkpoints', headers: bearer });
+    expect((await me(session)).statusCode).toBe(200);
+    expect((await checkpoints()).statusCode).toBe(200);
+    const disabled = await server.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/users/${user.id}`,
+      headers: server.headers('mediator'),
+      payload: { disabled: true },
+    });
+    expect(disabled.statusCode).toBe(200);
+    expect((await me(session)).statusCode).toBe(401);
+    const refused = await checkpoints();
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error.message).toMatch(/disabled/);
+  });
+});
+
 describe('expiry', () => {
   // Last: moving the clock a day ends every session of the fixture too.
   it('ends API tokens after their lifetime', async () => {
@@ -247,5 +318,16 @@ describe('expiry', () => {
     expect((await read()).statusCode).toBe(200);
     server.advance(25 * 60 * 60_000);
     expect((await read()).statusCode).toBe(401);
+  });
+
+  it('ends a session after its lifetime, though it was just used', async () => {
+    const login = await server.login('monitor@example.org', testPassword);
+    const headers = { cookie: cookieHeader(login) };
+    const me = () => server.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers });
+    expect((await me()).statusCode).toBe(200);
+    server.advance(8 * 60 * 60_000 - 1000);
+    expect((await me()).statusCode).toBe(200);
+    server.advance(1000);
+    expect((await me()).statusCode).toBe(401);
   });
 });

@@ -166,8 +166,10 @@ describe.skipIf(postgresUrl === undefined)('two server processes on one PostgreS
   it('accepts a session created on the other process', async () => {
     const me = await fetch(`${b.url}/api/v1/auth/me`, { headers: { cookie: mediator.cookie } });
     expect(me.status).toBe(200);
-    // Logging out on B ends the session on A too.
+    // Logging out on B ends the session on A too, though A has just answered it.
     const other = await login(b.url, 'mediator@example.org');
+    const before = await fetch(`${a.url}/api/v1/auth/me`, { headers: { cookie: other.cookie } });
+    expect(before.status).toBe(200);
     const logout = await fetch(`${b.url}/api/v1/auth/logout`, {
       method: 'POST',
       headers: { cookie: other.cookie, 'x-csrf-token': other.csrfToken },
@@ -175,6 +177,29 @@ describe.skipIf(postgresUrl === undefined)('two server processes on one PostgreS
     expect(logout.status).toBeLessThan(300);
     const after = await fetch(`${a.url}/api/v1/auth/me`, { headers: { cookie: other.cookie } });
     expect(after.status).toBe(401);
+  });
+
+  it('refuses a token on one process as soon as the other revoked it', async () => {
+    const made = await fetch(`${a.url}/api/v1/tokens`, {
+      method: 'POST',
+      headers: {
+        cookie: mediator.cookie,
+        'x-csrf-token': mediator.csrfToken,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ name: 'sync', scopes: ['checkpoints:read'], expiresInDays: 1 }),
+    });
+    expect(made.status).toBe(201);
+    const { token, id } = (await made.json()) as { token: string; id: string };
+    const read = (base: string) =>
+      fetch(`${base}/api/v1/checkpoints`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await read(a.url)).status).toBe(200);
+    const revoked = await fetch(`${b.url}/api/v1/tokens/${id}`, {
+      method: 'DELETE',
+      headers: { cookie: mediator.cookie, 'x-csrf-token': mediator.csrfToken },
+    });
+    expect(revoked.status).toBe(200);
+    expect((await read(a.url)).status).toBe(401);
   });
 
   it('streams an event submitted to one process to a client of the other, and resumes on either', async () => {

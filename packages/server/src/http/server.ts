@@ -91,7 +91,14 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
     );
   }
   const audit = new AuditLog(db);
-  const accounts = new AccountsService(new AccountsRepository(db), audit, { clock, ...config });
+  const accounts = new AccountsService(new AccountsRepository(db), audit, {
+    clock,
+    ...config,
+    // A PGlite folder is open in one process only, so every logout and revocation passes
+    // through this one and sessions may be answered from memory; on PostgreSQL other processes
+    // write too, and every request reads its session from the database.
+    cacheCredentials: store.kind === 'pglite' && options.db === undefined,
+  });
   const agreements = new AgreementsService(db, audit, clock);
   const orgKeys = new OrgKeys(options.dataDir, options.ledger);
   const closing = new AbortController();
