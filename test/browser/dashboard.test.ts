@@ -149,6 +149,10 @@ describe.skipIf(!runBrowserTests)('the dashboard in Chromium', () => {
     const text = (await page.textContent('body')) ?? '';
     expect(await page.locator('[data-testid=public-obligations] tbody tr').count()).toBe(18);
     expect(text).not.toMatch(/\b[HP]-\d{4}\b/);
+    // The latest checkpoint, as a signed note anyone can check against the log key.
+    expect(await page.getByTestId('public-checkpoint').textContent()).toMatch(
+      /^demo\.truce\.local\/log\n\d+\n/,
+    );
     // Small counts (1 to 4) are shown as "<5", never as the number.
     for (const cell of await page
       .locator('[data-testid=public-obligations] tbody tr td:nth-child(3)')

@@ -49,6 +49,8 @@ export interface Checkpoint {
 }
 
 export interface PublicStatus {
+  /** The latest checkpoint (a signed note) when the page was read. */
+  checkpoint: { size: number; note: string } | null;
   publishedAt: string;
   ledgerSize: number;
   agreement: { id: string; version: number; title: string; timeZone: string };

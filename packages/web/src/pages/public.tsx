@@ -97,9 +97,20 @@ export function PublicPage() {
         <p>
           {t('treeSize')}: {data ? number(data.ledgerSize) : '…'}
         </p>
+        {data?.checkpoint ? (
+          <>
+            <h3>{t('latestCheckpoint')}</h3>
+            <pre className="mono small" dir="ltr" data-testid="public-checkpoint">
+              {data.checkpoint.note}
+            </pre>
+          </>
+        ) : null}
         {log ? (
-          <p className="mono small" dir="ltr">
-            {log.origin} · {log.verifierKey}
+          <p className="small">
+            {t('logKey')}:{' '}
+            <code dir="ltr" className="mono">
+              {log.verifierKey}
+            </code>
           </p>
         ) : null}
         <p className="small">

@@ -85,8 +85,11 @@ export function publicationRoutes(app: TruceApp, ctx: AppContext): void {
         }[];
       };
       // The public page gets statuses, their why and aggregate progress — not event ids,
-      // per-source figures or anyone's pseudonymous id — and no count from 1 to 4.
+      // per-source figures or anyone's pseudonymous id — and no count from 1 to 4. And the
+      // latest checkpoint (hashes only), which anyone can check against the log's key.
+      const checkpoint = await ctx.store.latestCheckpoint();
       return {
+        checkpoint: checkpoint ? { size: checkpoint.size, note: checkpoint.text } : null,
         publishedAt: isoOf(row.published_at),
         ledgerSize: numberOf(row.ledger_size),
         agreement: evaluation.agreement,
