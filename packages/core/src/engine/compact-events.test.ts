@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CompactEvents, ID_HELD_ELSEWHERE, ID_UNSEEN } from './compact-events.js';
+import { CompactEvents, CompactMembers, ID_HELD_ELSEWHERE, ID_UNSEEN } from './compact-events.js';
 
 describe('compact events', () => {
   const hash = CompactEvents.hash;
@@ -42,5 +42,25 @@ describe('compact events', () => {
     expect(columns.find('x', hash('x'))).toBe(ID_HELD_ELSEWHERE);
     const second = columns.add('x', hash('x'), 0, 0, 1, 0, 0);
     expect(columns.find('x', hash('x'))).toBe(second);
+  });
+});
+
+describe('compact members', () => {
+  it('keeps members and their values in order through growth and removal', () => {
+    const members = new CompactMembers(2);
+    for (let n = 0; n < 200; n++) {
+      const at = members.push(n * 10);
+      members.setValue(at, 0, n);
+      members.setValue(at, 1, n + 0.5);
+    }
+    expect(members.length).toBe(200);
+    expect(members.find(1_230)).toBe(123);
+    expect(members.find(1_231)).toBe(-1);
+    members.removeAt(123);
+    expect(members.length).toBe(199);
+    expect(members.find(1_230)).toBe(-1);
+    expect(members.index(123)).toBe(1_240);
+    expect(members.valuesAt(123)).toEqual([124, 124.5]);
+    expect(members.value(198, 1)).toBe(199.5);
   });
 });

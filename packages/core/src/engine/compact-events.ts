@@ -178,3 +178,67 @@ export class CompactEvents {
     return true;
   }
 }
+
+/**
+ * The compact events of one bucket (a slot's day) and what each contributes, per registered
+ * quantity, in typed arrays. A day holds tens of thousands of them: in arrays on the heap they
+ * were copied by every young-generation collection while they grew, which cost more than the
+ * rest of keeping them.
+ */
+export class CompactMembers {
+  /** Indices into the columns. */
+  private indices = new Int32Array(64);
+  /** `stride` values per member: quantity q of member `at` is at `at * stride + q`. */
+  private values: Float64Array;
+  length = 0;
+
+  constructor(readonly stride: number) {
+    this.values = new Float64Array(64 * stride);
+  }
+
+  /** Adds a member; its values are then set with `setValue`. Returns its position. */
+  push(index: number): number {
+    const at = this.length;
+    if (at === this.indices.length) {
+      const indices = new Int32Array(at * 2);
+      indices.set(this.indices);
+      this.indices = indices;
+      const values = new Float64Array(at * 2 * this.stride);
+      values.set(this.values);
+      this.values = values;
+    }
+    this.indices[at] = index;
+    this.length++;
+    return at;
+  }
+
+  setValue(at: number, q: number, value: number): void {
+    this.values[at * this.stride + q] = value;
+  }
+
+  index(at: number): number {
+    return this.indices[at]!;
+  }
+
+  value(at: number, q: number): number {
+    return this.values[at * this.stride + q]!;
+  }
+
+  /** Every value of the member at `at`, in quantity order. */
+  valuesAt(at: number): number[] {
+    return Array.from(this.values.subarray(at * this.stride, (at + 1) * this.stride));
+  }
+
+  /** Position of the member with this column index, or -1. */
+  find(index: number): number {
+    for (let at = 0; at < this.length; at++) if (this.indices[at] === index) return at;
+    return -1;
+  }
+
+  /** Removes the member at `at`, keeping the order of the others. */
+  removeAt(at: number): void {
+    this.indices.copyWithin(at, at + 1, this.length);
+    this.values.copyWithin(at * this.stride, (at + 1) * this.stride, this.length * this.stride);
+    this.length--;
+  }
+}

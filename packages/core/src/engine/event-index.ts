@@ -1,6 +1,6 @@
 import { payloadSchemas, type TruceEvent } from '../events/schema.js';
 import { type Calendar, instantMs } from './calendar.js';
-import { CompactEvents, ID_HELD_ELSEWHERE, ID_UNSEEN } from './compact-events.js';
+import { CompactEvents, CompactMembers, ID_HELD_ELSEWHERE, ID_UNSEEN } from './compact-events.js';
 import type { CompiledMatch } from './match.js';
 
 /**
@@ -79,10 +79,8 @@ export interface Bucket {
   revised: EventRecord[];
   /** Aligned with `revised`: what the event as first reported contributed (null: it did not match). */
   revisedOriginal: (number[] | null)[];
-  /** Compact events (indices into the index's columns), for the types only quotas read. */
-  compact: number[];
-  /** Per registered quantity, aligned with `compact`. */
-  compactQuantities: number[][];
+  /** Compact events (indices into the index's columns) and their quantities, for the types only quotas read. */
+  compact: CompactMembers;
   /** Per registered quantity (in order), per source number: the sum over `plain`. */
   sums: number[][];
   /** Latest occurredAt/reportedAt of anything in the bucket: below it, sums need a filtered rescan. */
@@ -174,8 +172,7 @@ export class Slot {
         plainQuantities: this.quantityList.map(() => []),
         revised: [],
         revisedOriginal: [],
-        compact: [],
-        compactQuantities: this.quantityList.map(() => []),
+        compact: new CompactMembers(this.quantityList.length),
         sums: [],
         maxTime: Number.NEGATIVE_INFINITY,
         version: 0,
@@ -213,11 +210,11 @@ export class Slot {
   addCompact(columns: CompactEvents, index: number, view: EventView, bit: number): void {
     columns.slotBits[index]! |= 1 << bit;
     const bucket = this.bucket(columns.day[index]!);
-    bucket.compact.push(index);
+    const at = bucket.compact.push(index);
     const source = columns.source[index]!;
     for (let q = 0; q < this.quantityList.length; q++) {
       const value = this.quantityList[q]!(view);
-      bucket.compactQuantities[q]!.push(value);
+      bucket.compact.setValue(at, q, value);
       let bySource = bucket.sums[q];
       if (bySource === undefined) {
         bySource = [];
@@ -231,21 +228,21 @@ export class Slot {
   /** What a compact event contributes (null when not in this slot). */
   compactContribution(columns: CompactEvents, index: number): number[] | null {
     const bucket = this.buckets.get(columns.day[index]!);
-    const at = bucket ? bucket.compact.indexOf(index) : -1;
+    const at = bucket ? bucket.compact.find(index) : -1;
     if (!bucket || at < 0) return null;
-    return bucket.compactQuantities.map((list) => list[at] ?? 0);
+    return bucket.compact.valuesAt(at);
   }
 
   /** A compact event about to be revised becomes a full record, with the same contribution. */
   promote(columns: CompactEvents, index: number, record: EventRecord): void {
     const bucket = this.buckets.get(columns.day[index]!);
-    const at = bucket ? bucket.compact.indexOf(index) : -1;
+    const at = bucket ? bucket.compact.find(index) : -1;
     if (!bucket || at < 0) return;
-    bucket.compact.splice(at, 1);
     bucket.plain.push(record);
-    bucket.compactQuantities.forEach((list, q) => {
-      bucket.plainQuantities[q]!.push(list.splice(at, 1)[0] ?? 0);
+    bucket.plainQuantities.forEach((list, q) => {
+      list.push(bucket.compact.value(at, q));
     });
+    bucket.compact.removeAt(at);
     this.join(record);
     bucket.version++;
     this.version++;
@@ -330,12 +327,13 @@ export class Slot {
         if (known(record, asOf)) add(record.source, values[at] ?? 0);
       });
       const columns = this.index.columns;
-      const compactValues = bucket.compactQuantities[q] ?? [];
-      bucket.compact.forEach((index, at) => {
+      const { compact } = bucket;
+      for (let at = 0; at < compact.length; at++) {
+        const index = compact.index(at);
         if (columns.occurredAt[index]! <= asOf && columns.reportedAt[index]! <= asOf) {
-          add(this.index.sourceName(columns.source[index]!), compactValues[at] ?? 0);
+          add(this.index.sourceName(columns.source[index]!), compact.value(at, q));
         }
-      });
+      }
     }
     bucket.revised.forEach((record, at) => {
       const effective = this.index.effective(record, asOf);
