@@ -3,7 +3,7 @@ import { type FormEvent, lazy, Suspense, useCallback, useEffect, useState } from
 import { ApiError, api, login, logout, me, type StatusResponse, type User } from './api.ts';
 import { isRtl, type Language, languages, useI18n } from './i18n.tsx';
 import { useData, useLive } from './live.ts';
-import { flushOutbox, pendingReports } from './outbox.ts';
+import { flushOutbox, pendingReports, refusedReports } from './outbox.ts';
 import { AidPage } from './pages/aid.tsx';
 import { ExchangesPage } from './pages/exchanges.tsx';
 import { IncidentsPage } from './pages/incidents.tsx';
@@ -138,6 +138,7 @@ function Dashboard({ user, onLogout }: { user: User; onLogout: () => void }) {
     agreementKey,
   );
   const [pending, setPending] = useState(pendingReports());
+  const [refused, setRefused] = useState(refusedReports());
   useEffect(() => {
     if (status.data) setTimeZone(status.data.agreement.timeZone);
   }, [status.data, setTimeZone]);
@@ -147,6 +148,7 @@ function Dashboard({ user, onLogout }: { user: User; onLogout: () => void }) {
     const online = () => {
       flushOutbox().then(() => {
         setPending(pendingReports());
+        setRefused(refusedReports());
         setVersion((v) => v + 1);
       });
     };
@@ -200,7 +202,19 @@ function Dashboard({ user, onLogout }: { user: User; onLogout: () => void }) {
           <span className={`connection connection-${connection}`} data-testid="connection">
             {staff ? t(connection) : ''}
           </span>
-          {pending > 0 ? <span className="pending">⇡ {pending}</span> : null}
+          {pending > 0 ? (
+            <span className="pending" title={t('queued')}>
+              ⇡ {pending}
+            </span>
+          ) : null}
+          {refused.length > 0 ? (
+            <span
+              className="refused"
+              title={refused.map((r) => `${r.report.type} ${r.queuedAt}: ${r.message}`).join('\n')}
+            >
+              ⚠ {refused.length}
+            </span>
+          ) : null}
           <LanguagePicker />
           <span className="muted small">
             {user.email} ({user.role}, {user.orgId})

@@ -25,6 +25,7 @@ export type Outcome =
   | { kind: 'refused'; message: string };
 
 const storageKey = 'truce.outbox';
+const refusedKey = 'truce.outbox.refused';
 
 function readQueue(): Queued[] {
   try {
@@ -63,19 +64,42 @@ export async function submitReport(report: Report): Promise<Outcome> {
   }
 }
 
-/** Sends what is queued, oldest first; stops at the first network failure. */
+export interface Refused {
+  report: Report;
+  queuedAt: string;
+  message: string;
+}
+
+/** Queued reports the server refused when they were sent (kept to be shown, never dropped). */
+export function refusedReports(): Refused[] {
+  try {
+    return JSON.parse(globalThis.localStorage?.getItem(refusedKey) ?? '[]') as Refused[];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Sends what is queued, oldest first; stops at the first network failure, and while the
+ * session has expired (401: the user logs in again, then it resumes). A report the server
+ * refuses for good moves to the refused list with the reason.
+ */
 export async function flushOutbox(): Promise<number> {
   let sent = 0;
   for (const item of readQueue()) {
     try {
       await send(item);
+      sent++;
     } catch (error) {
-      if (!(error instanceof ApiError)) break;
-      // Refused for good (expired session aside): keep it visible rather than drop it silently.
-      if (error.status === 401) break;
+      if (!(error instanceof ApiError) || error.status === 401) break;
+      const refused: Refused = {
+        report: item.report,
+        queuedAt: item.queuedAt,
+        message: error.message,
+      };
+      globalThis.localStorage?.setItem(refusedKey, JSON.stringify([...refusedReports(), refused]));
     }
     writeQueue(readQueue().filter((queued) => queued.key !== item.key));
-    sent++;
   }
   return sent;
 }
