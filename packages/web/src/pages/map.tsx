@@ -19,9 +19,10 @@ import {
 // MapLibre's own default looks for it next to its module, which a bundle does not keep.
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { eventsOfTypes, type StatusResponse } from '../api.ts';
+import { api, type StatusResponse } from '../api.ts';
 import { type I18n, type MessageKey, translate, useI18n } from '../i18n.tsx';
 import { useData } from '../live.ts';
+import { EventCache, type EventsPage } from '../map/events.ts';
 import {
   clamp,
   crossingFeatures,
@@ -303,11 +304,14 @@ export function MapPage(props: {
   i18nRef.current = i18n;
 
   // --- Events (staff only), as they read after corrections and retractions.
-  const loaded = useData(
-    async () =>
-      canReadEvents ? (await eventsOfTypes(mapEventTypes)).map((entry) => entry.event) : undefined,
-    `${version}/${canReadEvents}`,
-  );
+  const cache = useRef<EventCache>(undefined);
+  const loaded = useData(async () => {
+    if (!canReadEvents) return undefined;
+    cache.current ??= new EventCache(mapEventTypes, (type, cursor) =>
+      api<EventsPage>(`/api/v1/events?type=${encodeURIComponent(type)}&cursor=${cursor}&limit=500`),
+    );
+    return cache.current.refresh(status.ledgerSize);
+  }, `${version}/${canReadEvents}`);
   const mediators = useMemo(
     () =>
       new Set(
