@@ -69,14 +69,17 @@ export class AuditLog {
 
   /**
    * Resolves once the line is durable. Lines without a transaction of their own are grouped:
-   * those that arrive while a commit is flushing go together in the next one, so that a busy
-   * server pays one flush for many requests rather than one each (as the ledger's appends do).
+   * those written in the same turn of the event loop, or while a commit is flushing, go
+   * together in the next one, so that a busy server pays one flush for many requests rather
+   * than one each (as the ledger's appends do). The turn matters on PGlite, whose statements
+   * run on this thread: nothing arrives while one runs, but the requests whose appends one
+   * ledger commit settled all write their lines in the same turn.
    */
   append(entry: AuditEntry, tx?: SqlExecutor): Promise<void> {
-    if (tx !== undefined || this.#driver === undefined) return insert(tx ?? this.#db, entry);
+    if (tx !== undefined || this.#driver === undefined) return insert(tx ?? this.#db, [entry]);
     return new Promise<void>((resolve, reject) => {
       this.#pending.push({ entry, done: (error) => (error ? reject(error) : resolve()) });
-      this.#flushing ??= this.#flush();
+      this.#flushing ??= new Promise<void>((next) => setImmediate(next)).then(() => this.#flush());
     });
   }
 
@@ -85,9 +88,9 @@ export class AuditLog {
     while (this.#pending.length > 0) {
       const batch = this.#pending.splice(0, 500);
       try {
-        await driver.transaction(async (tx) => {
-          for (const { entry } of batch) await insert(tx, entry);
-        });
+        // One statement, so one commit: the batch's lines are durable together or not at all.
+        const entries = batch.map(({ entry }) => entry);
+        await insert(driver, entries);
         for (const { done } of batch) done();
       } catch (error) {
         for (const { done } of batch) done(error);
@@ -119,19 +122,24 @@ export class AuditLog {
   }
 }
 
-async function insert(tx: SqlExecutor, entry: AuditEntry): Promise<void> {
-  await tx.query(
+/** Lines in the order given (ids follow it), in one statement. */
+async function insert(db: SqlExecutor, entries: readonly AuditEntry[]): Promise<void> {
+  await db.query(
     `INSERT INTO audit_log (at, actor, actor_org, action, target, outcome, ip, details)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+     SELECT at, actor, actor_org, action, target, outcome, ip, details
+       FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                   $7::text[], $8::text[]) WITH ORDINALITY
+         AS t (at, actor, actor_org, action, target, outcome, ip, details, n)
+      ORDER BY n`,
     [
-      entry.at,
-      entry.actor ?? null,
-      entry.actorOrg ?? null,
-      entry.action,
-      entry.target ?? null,
-      entry.outcome,
-      entry.ip ?? null,
-      JSON.stringify(entry.details),
+      entries.map((entry) => entry.at),
+      entries.map((entry) => entry.actor ?? null),
+      entries.map((entry) => entry.actorOrg ?? null),
+      entries.map((entry) => entry.action),
+      entries.map((entry) => entry.target ?? null),
+      entries.map((entry) => entry.outcome),
+      entries.map((entry) => entry.ip ?? null),
+      entries.map((entry) => JSON.stringify(entry.details)),
     ],
   );
 }
