@@ -120,6 +120,8 @@ for (const feature of schematic.features) {
   }
 }
 
+const DAY = 86_400_000;
+
 const empty: FeatureCollection = { type: 'FeatureCollection', features: [] };
 
 function addLayers(map: MapLibreMap): void {
@@ -616,6 +618,22 @@ export function MapPage(props: {
           <output htmlFor="map-time" data-testid="map-time">
             {dateTime(atIso)}
           </output>
+          <button
+            type="button"
+            className="link"
+            onClick={() => setChosen(clamp(range, at - DAY))}
+            disabled={!canReadEvents || at <= range.start}
+          >
+            {t('map.dayBack')}
+          </button>
+          <button
+            type="button"
+            className="link"
+            onClick={() => setChosen(clamp(range, at + DAY))}
+            disabled={!canReadEvents || at >= range.end}
+          >
+            {t('map.dayForward')}
+          </button>
           <button
             type="button"
             onClick={() => setChosen(undefined)}
