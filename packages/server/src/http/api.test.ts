@@ -208,6 +208,46 @@ describe('agreements, events and status over HTTP', () => {
     expect(publicPage.json().obligations[0]).not.toHaveProperty('eventIds');
   });
 
+  it('evaluates status at now to the second, with an ETag: 304 until an event or a second passes', async () => {
+    server.advance(1000 - (server.now().getTime() % 1000) + 400);
+    const first = await inject('observer', 'GET', '/api/v1/status');
+    expect(first.statusCode).toBe(200);
+    const { etag } = first.headers;
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
+    expect(first.headers['cache-control']).toBe('private, no-cache');
+    const body = first.json();
+    expect(Date.parse(body.asOf)).toBe(server.now().getTime() - 400);
+
+    // Later in the same second, same ledger: the same bytes, so a client holding them gets 304.
+    server.advance(500);
+    const same = await inject('observer', 'GET', '/api/v1/status', undefined, {
+      'if-none-match': String(etag),
+    });
+    expect(same.statusCode).toBe(304);
+    expect(same.body).toBe('');
+    expect(same.headers.etag).toBe(etag);
+    const again = await inject('monitor', 'GET', '/api/v1/status');
+    expect(again.body).toBe(first.body);
+
+    // A new event: evaluated again, over the larger ledger.
+    const submitted = await inject('agency', 'POST', '/api/v1/events', { event: truck(90) });
+    expect(submitted.statusCode).toBe(201);
+    const afterEvent = await inject('observer', 'GET', '/api/v1/status', undefined, {
+      'if-none-match': String(etag),
+    });
+    expect(afterEvent.statusCode).toBe(200);
+    expect(afterEvent.headers.etag).not.toBe(etag);
+    expect(afterEvent.json().ledgerSize).toBe(submitted.json().seq + 1);
+
+    // The next second: a new asOf, a new ETag.
+    server.advance(1000);
+    const nextSecond = await inject('observer', 'GET', '/api/v1/status', undefined, {
+      'if-none-match': String(afterEvent.headers.etag),
+    });
+    expect(nextSecond.statusCode).toBe(200);
+    expect(Date.parse(nextSecond.json().asOf)).toBe(Date.parse(body.asOf) + 1000);
+  });
+
   it('serves checkpoints, consistency proofs and the export', async () => {
     await server.app.truce.ledger.checkpoint();
     const latest = (await inject('observer', 'GET', '/api/v1/checkpoints/latest')).json();

@@ -157,12 +157,21 @@ export class AgreementsService {
     return row?.agreement_id;
   }
 
-  /** Changes whenever any process uploads a version: the status cache keys on it. */
-  async fingerprint(): Promise<string> {
-    const [row] = await this.#db.query<{ n: unknown; latest: unknown }>(
-      'SELECT count(*) AS n, max(uploaded_at) AS latest FROM agreement_versions',
+  /**
+   * The current agreement's id, and a fingerprint of all versions that changes whenever any
+   * process uploads one (the status cache keys on it), in one read.
+   */
+  async state(): Promise<{ currentId: string | undefined; fingerprint: string }> {
+    const [row] = await this.#db.query<{ n: unknown; latest: unknown; current: string | null }>(
+      `SELECT count(*) AS n, max(uploaded_at) AS latest,
+              (SELECT agreement_id FROM agreement_versions
+                ORDER BY uploaded_at DESC, version DESC LIMIT 1) AS current
+         FROM agreement_versions`,
     );
-    return `${String(row?.n)}:${row?.latest ? isoOf(row.latest) : ''}`;
+    return {
+      currentId: row?.current ?? undefined,
+      fingerprint: `${String(row?.n)}:${row?.latest ? isoOf(row.latest) : ''}`,
+    };
   }
 
   async diff(id: string, from: number, to: number): Promise<ObligationChange[]> {

@@ -1,17 +1,35 @@
+import type { Evaluation } from '@truce/core';
+import { z } from 'zod';
 import type { AppContext, TruceApp } from '../../http/context.js';
+import { etagOf, sendSerialised } from '../../http/etag.js';
 import { presentStatus } from '../../presenters/status.js';
-import { statusSchema } from './schema.js';
+import { statusResponse, statusSchema } from './schema.js';
+
+/**
+ * The body of each evaluation, serialised once through the response schema: the status service
+ * hands out the same Evaluation object for the same ledger position, agreement and asOf, so
+ * the requests that share it share these bytes and their ETag too. Disposable with it.
+ */
+const presented = new WeakMap<Evaluation, { body: string; etag: string }>();
 
 export function statusRoutes(app: TruceApp, ctx: AppContext): void {
   app.get(
     '/api/v1/status',
     { config: { action: 'status.read' }, schema: statusSchema },
-    async (request) => {
+    async (request, reply) => {
       const { evaluation, ledgerSize } = await ctx.status.evaluation(
         request.query.asOf,
         request.query.agreement,
       );
-      return presentStatus(evaluation, ledgerSize);
+      let view = presented.get(evaluation);
+      if (view === undefined) {
+        const body = JSON.stringify(
+          z.encode(statusResponse, presentStatus(evaluation, ledgerSize)),
+        );
+        view = { body, etag: etagOf(body) };
+        presented.set(evaluation, view);
+      }
+      return sendSerialised(request, reply, view);
     },
   );
 }

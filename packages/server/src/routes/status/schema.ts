@@ -11,24 +11,26 @@ const obligationStatus = z.looseObject({
   why: z.string().describe('the clause, the numbers and the ids of the events that decided it'),
 });
 
+export const statusResponse = z.looseObject({
+  ledgerSize: z.number().int().describe('entries of the ledger the evaluation covers'),
+  agreement: z.looseObject({ id: z.string(), version: z.number().int() }),
+  asOf: z
+    .string()
+    .describe('the instant evaluated: the one asked for, or else now rounded down to the second'),
+  day: z.number().int(),
+  phases: z.array(z.unknown()),
+  obligations: z.array(obligationStatus),
+  warnings: z.array(z.unknown()),
+});
+
 export const statusSchema = {
   tags: ['status'],
   summary: "The engine's evaluation of the current agreement over the ledger's events",
   description:
-    'Every obligation with its status and why, every phase, and warnings, as known at `asOf` (default now). `agreement` picks another uploaded agreement than the last one uploaded.',
+    'Every obligation with its status and why, every phase, and warnings, as known at `asOf` (default: now, rounded down to the second, so that the requests of one second share one evaluation). `agreement` picks another uploaded agreement than the last one uploaded. The response has an ETag; send it back as If-None-Match to get 304 Not Modified, without a body, while the ledger, the agreement versions and the asOf are the same.',
   querystring: z.object({
     asOf: instantText.optional(),
     agreement: slugText.optional(),
   }),
-  response: {
-    200: z.looseObject({
-      ledgerSize: z.number().int().describe('entries of the ledger the evaluation covers'),
-      agreement: z.looseObject({ id: z.string(), version: z.number().int() }),
-      asOf: z.string(),
-      day: z.number().int(),
-      phases: z.array(z.unknown()),
-      obligations: z.array(obligationStatus),
-      warnings: z.array(z.unknown()),
-    }),
-  },
+  response: { 200: statusResponse },
 };

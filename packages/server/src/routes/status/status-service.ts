@@ -29,13 +29,23 @@ interface Cached {
   fingerprint: string;
   evaluator: Evaluator;
   nextSeq: number;
+  /** Evaluations already made with this evaluator, by ledger size and asOf (most recent last). */
+  evaluations: Map<string, Evaluation>;
 }
+
+/** The default `asOf` is now, rounded down to this many milliseconds (docs/API.md says so). */
+export const statusGranularityMs = 1000;
+/** Evaluations kept per evaluator: a few asOf values asked at once by dashboards and scripts. */
+const keptEvaluations = 16;
 
 /**
  * An incremental evaluator of the current agreement, fed by the log in sequence order. Each
  * request first reads the entries appended since (by any process: it reads the store, not
- * memory), so status is current and costs one evaluation plus the new events. Status is derived,
- * never stored: this cache is disposable, rebuilt when an agreement version is uploaded.
+ * memory), so status is current and costs at most one evaluation plus the new events. Status is
+ * derived, never stored: the evaluator, and the evaluations it made, are a cache keyed by the
+ * ledger position and the agreement's versions, rebuilt when a version is uploaded. Without an
+ * explicit `asOf`, status is evaluated at now rounded down to the second, so every request of
+ * that second on the same ledger gets the same evaluation (and the same bytes and ETag).
  */
 export class StatusService {
   readonly #store: Store;
@@ -52,19 +62,25 @@ export class StatusService {
     this.#clock = clock;
   }
 
-  /** The evaluation at `asOf` (default now) and the ledger size it covers. */
+  /**
+   * The evaluation at `asOf` (default now, rounded down to the second) and the ledger size it
+   * covers. The same position, agreement versions and asOf give the same Evaluation object:
+   * treat it as read-only.
+   */
   evaluation(
     asOf?: string,
     agreementId?: string,
   ): Promise<{ evaluation: Evaluation; ledgerSize: number }> {
-    // Requests that arrive while an evaluation runs share the next one: it starts after they
-    // arrived, so it reads every entry committed before them, and the busier the server the
-    // fewer evaluations it makes (a dashboard's readers all ask the same question).
+    // Requests that arrive while an evaluation runs, or in the same turn of the event loop,
+    // share the next one: it starts after they arrived, so it reads every entry committed
+    // before them, and the busier the server the fewer evaluations it makes (a dashboard's
+    // readers all ask the same question). The turn matters on PGlite, whose queries run on this
+    // thread: a run there never waits for I/O, so nothing would arrive while it runs.
     const key = `${asOf ?? ''} ${agreementId ?? ''}`;
     const waiting = this.#waiting.get(key);
     if (waiting) return waiting;
     // One catch-up at a time: the evaluator is not safe to feed from two reads at once.
-    const run = this.#queue.then(() => {
+    const run = this.#queue.then(nextTurn).then(() => {
       this.#waiting.delete(key);
       return this.#evaluate(asOf, agreementId);
     });
@@ -77,19 +93,25 @@ export class StatusService {
     asOf: string | undefined,
     requested: string | undefined,
   ): Promise<{ evaluation: Evaluation; ledgerSize: number }> {
-    const id = requested ?? (await this.#agreements.currentId());
+    const { currentId, fingerprint } = await this.#agreements.state();
+    const id = requested ?? currentId;
     if (id === undefined) {
       throw new TruceError(
         'NOT_FOUND',
         'no agreement has been uploaded yet; a mediator uploads one with POST /api/v1/agreements',
       );
     }
-    const fingerprint = await this.#agreements.fingerprint();
     let cached = this.#cached;
     if (!cached || cached.agreementId !== id || cached.fingerprint !== fingerprint) {
       const versions = await this.#agreements.versions(id);
       if (versions.length === 0) throw new TruceError('NOT_FOUND', `no agreement ${id}`);
-      cached = { agreementId: id, fingerprint, evaluator: createEvaluator(versions), nextSeq: 0 };
+      cached = {
+        agreementId: id,
+        fingerprint,
+        evaluator: createEvaluator(versions),
+        nextSeq: 0,
+        evaluations: new Map(),
+      };
       this.#cached = cached;
     }
     const page = 2000;
@@ -103,7 +125,23 @@ export class StatusService {
       }
       if (entries.length < page) break;
     }
-    const evaluation = cached.evaluator.evaluate(asOf ?? this.#clock().toISOString());
+    const at = asOf ?? roundedNow(this.#clock());
+    const key = `${cached.nextSeq} ${at}`;
+    let evaluation = cached.evaluations.get(key);
+    if (evaluation === undefined) {
+      evaluation = cached.evaluator.evaluate(at);
+      cached.evaluations.set(key, evaluation);
+      if (cached.evaluations.size > keptEvaluations) {
+        // Insertion order: the first key is the oldest.
+        cached.evaluations.delete(cached.evaluations.keys().next().value!);
+      }
+    }
     return { evaluation, ledgerSize: cached.nextSeq };
   }
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function roundedNow(now: Date): string {
+  return new Date(now.getTime() - (now.getTime() % statusGranularityMs)).toISOString();
 }
