@@ -150,14 +150,16 @@ export function evaluateProhibition(
         ? primary(spec.onExchangeDays)
         : primary(spec.quietHoursPerDay);
     const observedUntil = Math.min(asOf, dayEnd);
-    const intervals = acts
-      .map((a) => ({ from: Math.max(a.from, dayStart), to: Math.min(a.to, observedUntil) }))
-      .sort((a, b) => a.from - b.from);
+    // Acts come in time order (each day's records are sorted, and the day before comes first), so
+    // the gaps are found in one pass without copying them; out of order, they are sorted first.
+    const inOrder = acts.every((a, i) => i === 0 || acts[i - 1]!.from <= a.from);
+    const ordered = inOrder ? acts : [...acts].sort((a, b) => a.from - b.from);
     let longest = 0;
     let cursor = dayStart;
-    for (const interval of intervals) {
-      if (interval.from > cursor) longest = Math.max(longest, interval.from - cursor);
-      cursor = Math.max(cursor, interval.to);
+    for (const act of ordered) {
+      const from = Math.max(act.from, dayStart);
+      if (from > cursor) longest = Math.max(longest, from - cursor);
+      cursor = Math.max(cursor, Math.min(act.to, observedUntil));
     }
     // After the last act the day is quiet until its end, unless more acts are reported later.
     longest = Math.max(longest, dayEnd - cursor);
