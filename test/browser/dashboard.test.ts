@@ -127,6 +127,34 @@ describe.skipIf(!runBrowserTests)('the dashboard in Chromium', () => {
     await page.close();
   }, 120_000);
 
+  it('draws the offline map with crossings, returns and incidents at the selected time', async () => {
+    const page = await browser.newPage();
+    const outside: string[] = [];
+    page.on('request', (request) => {
+      if (!request.url().startsWith(cell.url)) outside.push(request.url());
+    });
+    await logIn(page, cell.url, 'mediator@example.org');
+    await page.click('nav a[href="/map"]');
+    await page.waitForSelector('[data-testid=map] canvas', { timeout: 60_000 });
+    const rows = page.locator('[data-testid=map-passages] tbody tr');
+    await expect.poll(() => rows.count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(5);
+    await expect
+      .poll(
+        async () =>
+          (await page
+            .locator('[data-testid=map-passages] tr[data-state]')
+            .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-state')))) as string[],
+        { timeout: 30_000 },
+      )
+      .toEqual(expect.arrayContaining(['open']));
+    await expect
+      .poll(() => page.getByTestId('map-incidents').textContent(), { timeout: 30_000 })
+      .toMatch(/[1-9]/);
+    // Offline by construction: nothing is fetched from anywhere but the cell's own server.
+    expect(outside).toEqual([]);
+    await page.close();
+  }, 120_000);
+
   it('lays the page out right to left in Arabic and Hebrew', async () => {
     const page = await browser.newPage();
     await logIn(page, cell.url, 'monitor@example.org');
