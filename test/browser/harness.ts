@@ -2,8 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
-import { memoryIo } from '../../packages/server/src/cli/io.js';
-import { start } from '../../packages/server/src/cli/start.js';
+import { runDemoCell } from '../../packages/server/src/demo/testing.js';
 
 /**
  * Browser tests drive Debian's Chromium through playwright-core. Where Chromium is not installed
@@ -35,25 +34,12 @@ export async function startDemoCell(args: string[] = []): Promise<DemoCell> {
     throw new Error('the dashboard is not built: run `npm run build` first (npm test does)');
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'truce-browser-'));
-  const io = memoryIo({ env: {} });
-  const stop = new AbortController();
-  const done = start(['--data', dataDir, '--port', '0', ...args], io, stop.signal);
-  let failed: unknown;
-  done.catch((error: unknown) => {
-    failed = error;
-  });
-  for (let i = 0; i < 1200 && !/running: (\S+)/.test(io.output()); i++) {
-    if (failed) throw failed;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  const url = /running: (\S+)/.exec(io.output())?.[1];
-  if (!url) throw new Error(`truce start did not come up:\n${io.output()}\n${io.errors()}`);
+  const cell = await runDemoCell(['--data', dataDir, '--port', '0', ...args]);
   return {
-    url,
+    url: cell.url,
     dataDir,
     stop: async () => {
-      stop.abort();
-      await done;
+      await cell.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

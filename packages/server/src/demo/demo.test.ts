@@ -6,6 +6,7 @@ import { memoryIo } from '../cli/io.js';
 import { start } from '../cli/start.js';
 import { demoPassword, demoUsers } from './demo-cell.js';
 import { demoClock } from './demo-clock.js';
+import { runDemoCell } from './testing.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -18,27 +19,13 @@ function folder(): string {
   return dir;
 }
 
-/** Runs `truce start` until `stop`; resolves with the URL from its banner once it listens. */
+/** `truce start` on a free port until `stop`, which checks that it exits cleanly. */
 async function running(args: string[]) {
-  const io = memoryIo({ env: {} });
-  const stop = new AbortController();
-  const done = start(['--port', '0', ...args], io, stop.signal);
-  let failed: unknown;
-  done.catch((error: unknown) => {
-    failed = error;
-  });
-  for (let i = 0; i < 600 && !/running: (\S+)/.test(io.output()); i++) {
-    if (failed) throw failed;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  const url = /running: (\S+)/.exec(io.output())?.[1];
-  if (!url) throw new Error(`truce start did not come up:\n${io.output()}\n${io.errors()}`);
+  const cell = await runDemoCell(['--port', '0', ...args]);
   return {
-    url,
-    io,
+    ...cell,
     stop: async () => {
-      stop.abort();
-      expect(await done).toBe(0);
+      expect(await cell.stop()).toBe(0);
     },
   };
 }
