@@ -208,7 +208,7 @@ describe('agreements, events and status over HTTP', () => {
     expect(publicPage.json().obligations[0]).not.toHaveProperty('eventIds');
   });
 
-  it('evaluates status at now to the second, with an ETag: 304 until an event or a second passes', async () => {
+  it('shares one evaluation of now per second and ledger, with an ETag: 304 until an event or a second passes', async () => {
     server.advance(1000 - (server.now().getTime() % 1000) + 400);
     const first = await inject('observer', 'GET', '/api/v1/status');
     expect(first.statusCode).toBe(200);
@@ -216,7 +216,9 @@ describe('agreements, events and status over HTTP', () => {
     expect(etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
     expect(first.headers['cache-control']).toBe('private, no-cache');
     const body = first.json();
-    expect(Date.parse(body.asOf)).toBe(server.now().getTime() - 400);
+    // The engine states asOf to the second; it evaluates at the instant itself.
+    const second = (ms: number) => ms - (ms % 1000);
+    expect(Date.parse(body.asOf)).toBe(second(server.now().getTime()));
 
     // Later in the same second, same ledger: the same bytes, so a client holding them gets 304.
     server.advance(500);
@@ -229,15 +231,31 @@ describe('agreements, events and status over HTTP', () => {
     const again = await inject('monitor', 'GET', '/api/v1/status');
     expect(again.body).toBe(first.body);
 
-    // A new event: evaluated again, over the larger ledger.
-    const submitted = await inject('agency', 'POST', '/api/v1/events', { event: truck(90) });
+    // A new event, reported now (900 ms into this second) by a source the aid quota counts:
+    // evaluated again, over the larger ledger.
+    const cogat = newKey();
+    const submitted = await inject('mediator', 'POST', '/api/v1/events/signed', {
+      envelopes: [
+        registration(server.app.truce.ledger.identity, 'cogat', cogat),
+        signedEvent(
+          { ...sampleEvent('cogat-now', 'cogat', 90), reportedAt: server.now().toISOString() },
+          cogat,
+        ),
+      ],
+    });
     expect(submitted.statusCode).toBe(201);
     const afterEvent = await inject('observer', 'GET', '/api/v1/status', undefined, {
       'if-none-match': String(etag),
     });
     expect(afterEvent.statusCode).toBe(200);
     expect(afterEvent.headers.etag).not.toBe(etag);
-    expect(afterEvent.json().ledgerSize).toBe(submitted.json().seq + 1);
+    expect(afterEvent.json().ledgerSize).toBe(submitted.json().receipts[1].seq + 1);
+    // Evaluated at the instant of this read, not at the start of the second: the event, reported
+    // 900 ms into this same second, already counts (a live dashboard reads status right after an
+    // append, and would otherwise wait for its next poll to see it).
+    expect(JSON.stringify(afterEvent.json().obligations)).not.toBe(
+      JSON.stringify(body.obligations),
+    );
 
     // The next second: a new asOf, a new ETag.
     server.advance(1000);
@@ -245,7 +263,7 @@ describe('agreements, events and status over HTTP', () => {
       'if-none-match': String(afterEvent.headers.etag),
     });
     expect(nextSecond.statusCode).toBe(200);
-    expect(Date.parse(nextSecond.json().asOf)).toBe(Date.parse(body.asOf) + 1000);
+    expect(Date.parse(nextSecond.json().asOf)).toBe(second(server.now().getTime()));
   });
 
   it('serves checkpoints, consistency proofs and the export', async () => {

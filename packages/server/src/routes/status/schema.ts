@@ -16,7 +16,9 @@ export const statusResponse = z.looseObject({
   agreement: z.looseObject({ id: z.string(), version: z.number().int() }),
   asOf: z
     .string()
-    .describe('the instant evaluated: the one asked for, or else now rounded down to the second'),
+    .describe(
+      'the instant evaluated: the one asked for, or else now (the first request of the second on this ledger)',
+    ),
   day: z.number().int(),
   phases: z.array(z.unknown()),
   obligations: z.array(obligationStatus),
@@ -27,7 +29,7 @@ export const statusSchema = {
   tags: ['status'],
   summary: "The engine's evaluation of the current agreement over the ledger's events",
   description:
-    'Every obligation with its status and why, every phase, and warnings, as known at `asOf` (default: now, rounded down to the second, so that the requests of one second share one evaluation). `agreement` picks another uploaded agreement than the last one uploaded. The response has an ETag; send it back as If-None-Match to get 304 Not Modified, without a body, while the ledger, the agreement versions and the asOf are the same.',
+    'Every obligation with its status and why, every phase, and warnings, as known at `asOf` (default: now; the requests of one second over the same ledger share one evaluation, made at the first of them). `agreement` picks another uploaded agreement than the last one uploaded. The response has an ETag; send it back as If-None-Match to get 304 Not Modified, without a body, while the ledger, the agreement versions and the asOf are the same.',
   querystring: z.object({
     asOf: instantText.optional(),
     agreement: slugText.optional(),

@@ -33,7 +33,7 @@ interface Cached {
   evaluations: Map<string, Evaluation>;
 }
 
-/** The default `asOf` is now, rounded down to this many milliseconds (docs/API.md says so). */
+/** Requests without `asOf` within this many milliseconds share one evaluation (docs/API.md). */
 export const statusGranularityMs = 1000;
 /** Evaluations kept per evaluator: a few asOf values asked at once by dashboards and scripts. */
 const keptEvaluations = 16;
@@ -44,7 +44,7 @@ const keptEvaluations = 16;
  * memory), so status is current and costs at most one evaluation plus the new events. Status is
  * derived, never stored: the evaluator, and the evaluations it made, are a cache keyed by the
  * ledger position and the agreement's versions, rebuilt when a version is uploaded. Without an
- * explicit `asOf`, status is evaluated at now rounded down to the second, so every request of
+ * explicit `asOf`, status is evaluated at now, and every request of
  * that second on the same ledger gets the same evaluation (and the same bytes and ETag).
  */
 export class StatusService {
@@ -63,7 +63,7 @@ export class StatusService {
   }
 
   /**
-   * The evaluation at `asOf` (default now, rounded down to the second) and the ledger size it
+   * The evaluation at `asOf` (default now: the first request of the second) and the ledger size it
    * covers. The same position, agreement versions and asOf give the same Evaluation object:
    * treat it as read-only.
    */
@@ -125,11 +125,18 @@ export class StatusService {
       }
       if (entries.length < page) break;
     }
-    const at = asOf ?? roundedNow(this.#clock());
-    const key = `${cached.nextSeq} ${at}`;
+    // Without asOf: the requests of one second over the same ledger share one evaluation, made
+    // at the exact instant of the first of them. Not at the second rounded down: an event
+    // reported in this second (reportedAt after the rounded instant) would not count yet, and
+    // the status read right after its append — the one a live dashboard makes — would miss it.
+    const now = this.#clock();
+    const key =
+      asOf === undefined
+        ? `${cached.nextSeq} now ${Math.floor(now.getTime() / statusGranularityMs)}`
+        : `${cached.nextSeq} ${asOf}`;
     let evaluation = cached.evaluations.get(key);
     if (evaluation === undefined) {
-      evaluation = cached.evaluator.evaluate(at);
+      evaluation = cached.evaluator.evaluate(asOf ?? now.toISOString());
       cached.evaluations.set(key, evaluation);
       if (cached.evaluations.size > keptEvaluations) {
         // Insertion order: the first key is the oldest.
@@ -141,7 +148,3 @@ export class StatusService {
 }
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-function roundedNow(now: Date): string {
-  return new Date(now.getTime() - (now.getTime() % statusGranularityMs)).toISOString();
-}
