@@ -22,6 +22,7 @@ import { agreementRoutes } from '../routes/agreements/handler.js';
 import { auditRoutes } from '../routes/audit/handler.js';
 import { authRoutes } from '../routes/auth/handler.js';
 import { checkpointRoutes } from '../routes/checkpoints/handler.js';
+import { deviceRoutes } from '../routes/devices/handler.js';
 import { EventsService } from '../routes/events/events-service.js';
 import { eventRoutes } from '../routes/events/handler.js';
 import { exportRoutes } from '../routes/export/handler.js';
@@ -272,6 +273,7 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
     publicationRoutes,
     checkpointRoutes,
     logRoutes,
+    deviceRoutes,
     proofRoutes,
     exportRoutes,
     streamRoutes,

@@ -50,8 +50,10 @@ export function logIdentity(
 export function keyRegistrationEnvelope(options: {
   org: string;
   publicKey: ledger.PublicKeyInput;
-  /** The new key: it signs the proof of possession. */
-  newPrivateKey: ledger.PrivateKeyInput;
+  /** The new key: it signs the proof of possession… */
+  newPrivateKey?: ledger.PrivateKeyInput;
+  /** …or the proof itself, signed elsewhere (a browser holding its key; `possessionBytes`). */
+  proof?: string;
   /** Who registers it: its organisation and key. */
   registrar: { org: string; privateKey: ledger.PrivateKeyInput };
   at: Date;
@@ -65,7 +67,12 @@ export function keyRegistrationEnvelope(options: {
   const publicKey = options.rawKey
     ? ledger.toBase64(ledger.rawPublicKey(options.publicKey))
     : orgVerifierKey(org, options.publicKey);
-  const proof = proveKeyPossession(org, keyId, publicKey, options.newPrivateKey);
+  const proof =
+    options.proof ??
+    (options.newPrivateKey
+      ? proveKeyPossession(org, keyId, publicKey, options.newPrivateKey)
+      : undefined);
+  if (proof === undefined) throw new Error('keyRegistrationEnvelope needs newPrivateKey or proof');
   const id = options.id ?? `key-${keyId.replace(':', '-')}`;
   const iso = isoWithOffset(at);
   const event = {

@@ -55,6 +55,12 @@ export const policy = {
     scope: 'events:read',
     why: 'raw events may hold person data; observers see aggregates only',
   },
+  'devices.register': {
+    allow: staff,
+    permission: ['report'],
+    scope: 'events:write',
+    why: 'a device that signs its own reports gets a key of its organisation: reporting, by other means',
+  },
   'events.submit': {
     allow: staff,
     permission: ['report', 'verify'],

@@ -1,0 +1,110 @@
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { ledger as core } from '@truce/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exampleAgreement, startTestServer, type TestServer } from '../../http/testing.js';
+import { sampleEvent } from '../../ledger/testing.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+  await server.app.inject({
+    method: 'POST',
+    url: '/api/v1/agreements',
+    headers: { ...server.headers('mediator'), 'content-type': 'application/yaml' },
+    payload: exampleAgreement(),
+  });
+}, 120_000);
+afterAll(async () => {
+  await server?.close();
+});
+
+const post = (role: Parameters<TestServer['headers']>[0], url: string, payload: unknown) =>
+  server.app.inject({
+    method: 'POST',
+    url,
+    headers: server.headers(role),
+    payload: payload as string,
+  });
+
+/** What the browser does with WebCrypto, done with node:crypto. */
+function deviceKeyPair() {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
+  return { privateKey, publicKey: Buffer.from(raw).toString('base64') };
+}
+
+describe('devices that sign their own reports', () => {
+  it("registers a device's key for the user's organisation, then accepts what it signs", async () => {
+    const device = deviceKeyPair();
+    const challenge = await post('party_liaison', '/api/v1/devices/challenge', {
+      publicKey: device.publicKey,
+    });
+    expect(challenge.statusCode).toBe(200);
+    const { keyId, statement, org } = challenge.json();
+    expect(org).toBe('israel');
+    expect(keyId).toMatch(/^israel:[0-9a-f]+$/);
+    const proof = sign(null, Buffer.from(statement, 'base64url'), device.privateKey).toString(
+      'base64url',
+    );
+    const registered = await post('party_liaison', '/api/v1/devices', {
+      publicKey: device.publicKey,
+      proof,
+    });
+    expect(registered.statusCode).toBe(201);
+    expect(registered.json().keyId).toBe(keyId);
+    // Again: the same registration, nothing appended.
+    const size = await server.app.truce.store.size();
+    const again = await post('party_liaison', '/api/v1/devices', {
+      publicKey: device.publicKey,
+      proof,
+    });
+    expect(again.statusCode).toBe(201);
+    expect(await server.app.truce.store.size()).toBe(size);
+
+    // An envelope the device signed (as it would offline) is accepted as the organisation's.
+    const event = sampleEvent('israel-device-1', 'israel', 5);
+    const envelope = core.signEnvelope(
+      { v: 1, id: event.id, org: 'israel', keyId, idempotencyKey: event.id, event },
+      device.privateKey,
+    );
+    const submitted = await post('party_liaison', '/api/v1/events/signed', {
+      envelopes: [envelope],
+    });
+    expect(submitted.statusCode).toBe(201);
+    const audit = await server.app.inject({
+      method: 'GET',
+      url: '/api/v1/audit?action=device.register',
+      headers: server.headers('mediator'),
+    });
+    expect(audit.json().records).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ action: 'device.register', target: keyId }),
+      ]),
+    );
+  });
+
+  it('refuses a proof made with another key, and users who may not report', async () => {
+    const device = deviceKeyPair();
+    const other = deviceKeyPair();
+    const { statement } = (
+      await post('agency', '/api/v1/devices/challenge', { publicKey: device.publicKey })
+    ).json();
+    const forged = sign(null, Buffer.from(statement, 'base64url'), other.privateKey).toString(
+      'base64url',
+    );
+    const refused = await post('agency', '/api/v1/devices', {
+      publicKey: device.publicKey,
+      proof: forged,
+    });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json().error.code).toBe('LEDGER_SIGNATURE_INVALID');
+    const observer = await post('observer', '/api/v1/devices/challenge', {
+      publicKey: device.publicKey,
+    });
+    expect(observer.statusCode).toBe(403);
+    const anonymous = await post('anonymous', '/api/v1/devices/challenge', {
+      publicKey: device.publicKey,
+    });
+    expect(anonymous.statusCode).toBe(401);
+  });
+});
