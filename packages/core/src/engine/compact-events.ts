@@ -1,6 +1,6 @@
 /** `find`: no event with this id has been seen. */
 export const ID_UNSEEN = -1;
-/** `find`: the id has been seen, but its event is a full record or a revision (see the maps). */
+/** `find`: the id has been seen, but its event is held as an object (a full record or a revision). */
 export const ID_HELD_ELSEWHERE = -2;
 
 /**
@@ -10,11 +10,11 @@ export const ID_HELD_ELSEWHERE = -2;
  * keeping objects, even small ones, doubles the cost of a pass — and take about 60 bytes each.
  * An event that is later revised is promoted to a full record (EventIndex).
  *
- * The hash table over ids also holds the ids of the events kept elsewhere (full records,
- * revisions), so that one probe tells a new id from a known one: looking every appended id up
- * in a `Map` as well cost as much as the rest of appending together.
+ * The hash table over ids also leads to the events held as objects (full records, revisions),
+ * so that one probe tells a new id from a known one and finds a full record: a `Map` by id
+ * beside it cost as much as the rest of appending together.
  */
-export class CompactEvents {
+export class CompactEvents<Held extends object = object> {
   occurredAt = new Float64Array(1 << 14);
   reportedAt = new Float64Array(1 << 14);
   day = new Int32Array(1 << 14);
@@ -26,12 +26,14 @@ export class CompactEvents {
   private idLength = new Int32Array(1 << 14);
   /**
    * Open addressing over ids, two numbers a place: the id's hash, then 0 (empty), the event's
-   * index + 1 (a row of the columns) or −(k + 1) (the k-th id held elsewhere). The hash beside
-   * the entry lets a probe skip other ids without reading anything else.
+   * index + 1 (a row of the columns) or −(k + 1) (the k-th object held). The hash beside the
+   * entry lets a probe skip other ids without reading anything else.
    */
   private table = new Int32Array(2 << 15);
   private entries = 0;
-  private readonly elsewhere: string[] = [];
+  private readonly heldIds: string[] = [];
+  /** null once released (a duplicate id replaced it). */
+  private readonly held: (Held | null)[] = [];
   private arena = new Uint16Array(1 << 16);
   private emptyFor: string | null = null;
   private emptyAt = 0;
@@ -133,10 +135,41 @@ export class CompactEvents {
     return index;
   }
 
-  /** Records that an event with this id (and `hash`) is kept as a full record or a revision. */
-  addElsewhere(id: string, hash: number): void {
-    this.elsewhere.push(id);
-    this.insert(id, hash, -this.elsewhere.length);
+  /** Holds an event kept as an object (a full record, a revision) under its id (and `hash`). */
+  addHeld(id: string, hash: number, value: Held): void {
+    this.heldIds.push(id);
+    this.held.push(value);
+    this.insert(id, hash, -this.held.length);
+  }
+
+  /** The first object held under this id that `accept` takes, if any. */
+  findHeld<T extends Held>(
+    id: string,
+    hash: number,
+    accept: (value: Held) => value is T,
+  ): T | undefined {
+    const table = this.table;
+    const mask = (table.length >> 1) - 1;
+    for (let place = hash & mask; ; place = (place + 1) & mask) {
+      const entry = table[2 * place + 1]!;
+      if (entry === 0) return undefined;
+      if (entry > 0 || table[2 * place] !== hash || this.heldIds[-entry - 1] !== id) continue;
+      const value = this.held[-entry - 1];
+      if (value != null && accept(value)) return value;
+    }
+  }
+
+  /** Stops holding `value` (under its id, of this `hash`): a later event of the same id replaced it. */
+  release(hash: number, value: Held): void {
+    const table = this.table;
+    const mask = (table.length >> 1) - 1;
+    for (let place = hash & mask; ; place = (place + 1) & mask) {
+      const entry = table[2 * place + 1]!;
+      if (entry === 0) return;
+      if (entry < 0 && table[2 * place] === hash && this.held[-entry - 1] === value) {
+        this.held[-entry - 1] = null;
+      }
+    }
   }
 
   /**
@@ -164,7 +197,7 @@ export class CompactEvents {
           if (this.type[index] !== -1) return index;
           found = ID_HELD_ELSEWHERE;
         }
-      } else if (this.elsewhere[-entry - 1] === id) {
+      } else if (this.heldIds[-entry - 1] === id) {
         found = ID_HELD_ELSEWHERE;
       }
     }

@@ -397,6 +397,10 @@ function known(record: { occurredAt: number; reportedAt: number }, asOf: number)
   return record.occurredAt <= asOf && record.reportedAt <= asOf;
 }
 
+function isRecord(value: EventRecord | Revision): value is EventRecord {
+  return value instanceof EventRecord;
+}
+
 export interface IndexWarning {
   eventId: string;
   message: string;
@@ -405,8 +409,8 @@ export interface IndexWarning {
 }
 
 export class EventIndex {
-  private readonly records = new Map<string, EventRecord>();
-  readonly columns: CompactEvents;
+  /** Every event by id: compact events in columns, full records and revisions held beside them. */
+  readonly columns: CompactEvents<EventRecord | Revision>;
   private readonly typeNumbers = new Map<string, number>();
   private readonly typeNames: string[] = [];
   private readonly revisions = new Map<string, Revision>();
@@ -427,7 +431,7 @@ export class EventIndex {
     private readonly calendar: Calendar,
     /** Organisations that may revise anyone's report (the mediators). */
     private readonly revisers: ReadonlySet<string>,
-    columns: CompactEvents,
+    columns: CompactEvents<EventRecord | Revision>,
   ) {
     this.columns = columns;
   }
@@ -471,13 +475,18 @@ export class EventIndex {
       }
     }
     columns.type[index] = -1;
-    this.records.set(id, record);
+    columns.addHeld(id, CompactEvents.hash(id), record);
     return record;
+  }
+
+  /** The full record of an event by id (not promoting a compact one). */
+  private heldRecord(id: string, hash = CompactEvents.hash(id)): EventRecord | undefined {
+    return this.columns.findHeld(id, hash, isRecord);
   }
 
   /** The record of an event by id, promoting a compact one. */
   private recordOf(id: string): EventRecord | undefined {
-    return this.records.get(id) ?? this.promote(id);
+    return this.heldRecord(id) ?? this.promote(id);
   }
 
   /**
@@ -575,7 +584,7 @@ export class EventIndex {
       found >= 0
         ? this.promote(event.id)
         : found === ID_HELD_ELSEWHERE
-          ? this.records.get(event.id)
+          ? this.heldRecord(event.id, hash)
           : undefined;
     const existingRevision = found === ID_UNSEEN ? undefined : this.revisions.get(event.id);
     if (existing !== undefined || existingRevision !== undefined) {
@@ -624,7 +633,7 @@ export class EventIndex {
     if (event.type === 'correction' || event.type === 'retraction') {
       const revision: Revision = { event, occurredAt, reportedAt, voidedBy: [], root: null };
       this.revisions.set(event.id, revision);
-      this.columns.addElsewhere(event.id, hash);
+      this.columns.addHeld(event.id, hash, revision);
       this.attach(revision);
       const waiting = this.pending.get(event.id);
       if (waiting) {
@@ -664,8 +673,7 @@ export class EventIndex {
       this.calendar.dayOf(occurredAt),
       this.sourceNumber(event.source),
     );
-    this.records.set(event.id, record);
-    this.columns.addElsewhere(event.id, hash);
+    this.columns.addHeld(event.id, hash, record);
     const slots = this.slotsByType.get(record.type);
     if (slots !== undefined) {
       for (const slot of slots) if (slot.match.test(view)) slot.addPlain(record, view);
@@ -710,10 +718,11 @@ export class EventIndex {
   }
 
   private removeExisting(id: string): void {
-    const record = this.records.get(id);
+    const hash = CompactEvents.hash(id);
+    const record = this.heldRecord(id, hash);
     if (record) {
       for (const slot of this.slotsByType.get(record.type) ?? []) slot.remove(record);
-      this.records.delete(id);
+      this.columns.release(hash, record);
       this.count--;
     }
     if (this.revisions.has(id)) {
