@@ -497,12 +497,12 @@ export class EventIndex {
     if (!aggregateOnly && !this.recordsNeeded.has(match.key)) {
       this.recordsNeeded.add(match.key);
       this.compactByType.clear();
-      this.types.clear();
+      this.types.length = 0;
     }
     let slot = this.slotsByKey.get(match.key);
     if (!slot) {
       slot = new Slot(match, this);
-      this.types.clear();
+      this.types.length = 0;
       this.slotsByKey.set(match.key, slot);
       for (const type of match.types) {
         const list = this.slotsByType.get(type) ?? [];
@@ -514,19 +514,24 @@ export class EventIndex {
     return slot;
   }
 
-  private readonly types = new Map<string, { compact: boolean; number: number; slots: Slot[] }>();
+  /**
+   * What appending needs to know of each type seen, searched with `===`: a type name is too long
+   * for JSON.parse to intern, so a `Map` would hash a fresh string for every event, while
+   * comparing with the few names seen stops at the length or the first characters.
+   */
+  private readonly types: { type: string; compact: boolean; number: number; slots: Slot[] }[] = [];
 
-  /** What appending needs to know of a type, in one lookup per event. */
+  /** What appending needs to know of a type. */
   private typeInfo(type: string): { compact: boolean; number: number; slots: Slot[] } {
-    let info = this.types.get(type);
-    if (info === undefined) {
-      info = {
-        compact: this.compact(type),
-        number: this.typeNumber(type),
-        slots: this.slotsByType.get(type) ?? [],
-      };
-      this.types.set(type, info);
-    }
+    const { types } = this;
+    for (let i = 0; i < types.length; i++) if (types[i]!.type === type) return types[i]!;
+    const info = {
+      type,
+      compact: this.compact(type),
+      number: this.typeNumber(type),
+      slots: this.slotsByType.get(type) ?? [],
+    };
+    types.push(info);
     return info;
   }
 
