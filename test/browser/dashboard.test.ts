@@ -80,6 +80,39 @@ describe.skipIf(!runBrowserTests)('the dashboard in Chromium', () => {
     await watcher.close();
   }, 120_000);
 
+  it('signs a report made offline on the device, keeps it, and sends it when back online', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await logIn(page, cell.url, 'agency@example.org');
+    const device = page.getByTestId('device-key');
+    await device.waitFor({ timeout: 30_000 });
+    const keyId = await device.getAttribute('data-key-id');
+    expect(keyId).toMatch(/^un:[0-9a-f]+$/);
+    await page.click('nav a[href="/aid"]');
+    const form = page.getByTestId('record-trucks');
+    await form.locator('input[name=count]').waitFor();
+
+    await context.setOffline(true);
+    await form.locator('select[name=crossing]').selectOption('kerem-shalom');
+    await form.locator('input[name=count]').fill('333');
+    await form.locator('button[type=submit]').click();
+    await expect.poll(() => form.getByRole('status').textContent()).toMatch(/^Offline/);
+    await expect.poll(() => page.locator('.pending').textContent()).toContain('1');
+
+    await context.setOffline(false);
+    await expect.poll(() => page.locator('.pending').count(), { timeout: 20_000 }).toBe(0);
+    // In the ledger, signed by the device's own key, not by a key the server holds.
+    const events = (await (
+      await page.request.get(
+        `${cell.url}/api/v1/events?type=aid_trucks_crossed&source=un&limit=500`,
+      )
+    ).json()) as { events: { keyId: string; event: { payload: { count: number } } }[] };
+    const mine = events.events.filter((e) => e.event.payload.count === 333);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.keyId).toBe(keyId);
+    await context.close();
+  }, 120_000);
+
   it('lets a monitor record the finding on a reported incident, which moves it on', async () => {
     // An agency reports an allegation through the API.
     const login = await fetch(`${cell.url}/api/v1/auth/login`, {

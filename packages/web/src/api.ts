@@ -67,6 +67,20 @@ export interface PublicStatus {
   }[];
 }
 
+/**
+ * The cell's "now" as this browser estimates it from the last status (its `asOf`): the demo
+ * runs on a scenario's calendar, and a device's clock may be off. Reports are dated with it.
+ */
+let cellOffsetMs = 0;
+
+export function setCellNow(asOf: string): void {
+  cellOffsetMs = Date.parse(asOf) - Date.now();
+}
+
+export function cellNow(): string {
+  return new Date(Date.now() + cellOffsetMs).toISOString();
+}
+
 let csrfToken: string | undefined = globalThis.sessionStorage?.getItem('truce.csrf') ?? undefined;
 
 export function setCsrf(token: string | undefined): void {

@@ -1,9 +1,19 @@
 import type { Agreement } from '@truce/core';
 import { type FormEvent, lazy, Suspense, useCallback, useEffect, useState } from 'react';
-import { ApiError, api, login, logout, me, type StatusResponse, type User } from './api.ts';
+import {
+  ApiError,
+  api,
+  login,
+  logout,
+  me,
+  type StatusResponse,
+  setCellNow,
+  type User,
+} from './api.ts';
+import { type DeviceKey, ensureDeviceKey } from './device.ts';
 import { isRtl, type Language, languages, useI18n } from './i18n.tsx';
 import { useData, useLive } from './live.ts';
-import { flushOutbox, pendingReports, refusedReports } from './outbox.ts';
+import { flushOutbox, outboxChanged, pendingReports, refusedReports } from './outbox.ts';
 import { AidPage } from './pages/aid.tsx';
 import { ExchangesPage } from './pages/exchanges.tsx';
 import { IncidentsPage } from './pages/incidents.tsx';
@@ -140,8 +150,19 @@ function Dashboard({ user, onLogout }: { user: User; onLogout: () => void }) {
   const [pending, setPending] = useState(pendingReports());
   const [refused, setRefused] = useState(refusedReports());
   useEffect(() => {
-    if (status.data) setTimeZone(status.data.agreement.timeZone);
+    if (status.data) {
+      setTimeZone(status.data.agreement.timeZone);
+      setCellNow(status.data.asOf);
+    }
   }, [status.data, setTimeZone]);
+  // A reporter's device gets its own signing key, so that what it reports offline is signed
+  // when it is made (device.ts).
+  const [device, setDevice] = useState<DeviceKey>();
+  useEffect(() => {
+    if (user.role !== 'observer' && user.permissions.includes('report')) {
+      ensureDeviceKey(user).then(setDevice);
+    }
+  }, [user]);
   // Time moves statuses even without new events (a deadline passes): look again every 30 s.
   useEffect(() => {
     const timer = setInterval(() => setVersion((v) => v + 1), 30_000);
@@ -152,11 +173,17 @@ function Dashboard({ user, onLogout }: { user: User; onLogout: () => void }) {
         setVersion((v) => v + 1);
       });
     };
+    const counts = () => {
+      setPending(pendingReports());
+      setRefused(refusedReports());
+    };
     addEventListener('online', online);
+    addEventListener(outboxChanged, counts);
     online();
     return () => {
       clearInterval(timer);
       removeEventListener('online', online);
+      removeEventListener(outboxChanged, counts);
     };
   }, []);
   useEffect(() => {
@@ -202,6 +229,11 @@ function Dashboard({ user, onLogout }: { user: User; onLogout: () => void }) {
           <span className={`connection connection-${connection}`} data-testid="connection">
             {staff ? t(connection) : ''}
           </span>
+          {device ? (
+            <span className="device small" data-testid="device-key" data-key-id={device.keyId}>
+              {t('signedOnDevice')}
+            </span>
+          ) : null}
           {pending > 0 ? (
             <span className="pending" title={t('queued')}>
               ⇡ {pending}

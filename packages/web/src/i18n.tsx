@@ -10,6 +10,7 @@ export const languages = ['en', 'ar', 'he'] as const;
 export type Language = (typeof languages)[number];
 
 const en = {
+  signedOnDevice: 'Reports signed on this device',
   sitrep: 'Daily report',
   recordFinding: 'Record a finding',
   outcome: 'Outcome',
@@ -167,6 +168,7 @@ const en = {
 type Dictionary = Record<keyof typeof en, string>;
 
 const ar: Dictionary = {
+  signedOnDevice: 'التقارير موقّعة على هذا الجهاز',
   sitrep: 'التقرير اليومي',
   recordFinding: 'تسجيل نتيجة',
   outcome: 'النتيجة',
@@ -320,6 +322,7 @@ const ar: Dictionary = {
 };
 
 const he: Dictionary = {
+  signedOnDevice: 'הדיווחים נחתמים במכשיר זה',
   sitrep: 'דוח יומי',
   recordFinding: 'רישום ממצא',
   outcome: 'תוצאה',

@@ -1,11 +1,14 @@
-import { ApiError, api } from './api.ts';
+import { ApiError, api, cellNow } from './api.ts';
+import { deviceKey, type SignedEnvelope, signEnvelope } from './device.ts';
 
 /**
- * Reports made on a bad connection are not lost: each gets an idempotency key when it is made,
- * and when the network fails it is kept on the device (localStorage) and sent again when the
- * connection returns. The server answers a repeated key with the original receipt, so a report
- * that did arrive before the connection dropped is never recorded twice. The server signs it
- * for the user's organisation when it arrives (POST /api/v1/events).
+ * Reports made on a bad connection are not lost: each is signed on the device when it is made
+ * (with the device's own key, device.ts: the signature says who reported what, and when, even
+ * if it reaches the server hours later), gets an idempotency key, and when the network fails is
+ * kept on the device (localStorage) and sent again when the connection returns. The server
+ * answers a repeated key with the original receipt, so a report that did arrive before the
+ * connection dropped is never recorded twice. On a browser that cannot sign (no Ed25519 in
+ * WebCrypto), the server signs it for the organisation when it arrives (POST /api/v1/events).
  */
 export interface Report {
   type: string;
@@ -17,6 +20,8 @@ interface Queued {
   key: string;
   report: Report;
   queuedAt: string;
+  /** Signed on this device when it was made; absent: the server signs it on arrival. */
+  envelope?: SignedEnvelope;
 }
 
 export type Outcome =
@@ -35,8 +40,16 @@ function readQueue(): Queued[] {
   }
 }
 
+/** Dispatched on `window` whenever the queue or the refused list changes. */
+export const outboxChanged = 'truce:outbox';
+
+function changed(): void {
+  if (typeof dispatchEvent === 'function') dispatchEvent(new Event(outboxChanged));
+}
+
 function writeQueue(queue: readonly Queued[]): void {
   globalThis.localStorage?.setItem(storageKey, JSON.stringify(queue));
+  changed();
 }
 
 export function pendingReports(): number {
@@ -44,6 +57,13 @@ export function pendingReports(): number {
 }
 
 async function send(item: Queued): Promise<{ seq: number }> {
+  if (item.envelope) {
+    const { receipts } = await api<{ receipts: { seq: number }[] }>('/api/v1/events/signed', {
+      method: 'POST',
+      body: { envelopes: [item.envelope] },
+    });
+    return { seq: receipts[0]!.seq };
+  }
   return api<{ seq: number }>('/api/v1/events', {
     method: 'POST',
     body: { event: item.report },
@@ -52,7 +72,20 @@ async function send(item: Queued): Promise<{ seq: number }> {
 }
 
 export async function submitReport(report: Report): Promise<Outcome> {
-  const item: Queued = { key: crypto.randomUUID(), report, queuedAt: new Date().toISOString() };
+  const key = crypto.randomUUID();
+  const item: Queued = { key, report, queuedAt: new Date().toISOString() };
+  const device = deviceKey();
+  if (device) {
+    const reportedAt = cellNow();
+    item.envelope = await signEnvelope(device, {
+      id: `${device.org}-${key}`,
+      type: report.type,
+      occurredAt: report.occurredAt,
+      reportedAt,
+      source: device.org,
+      payload: report.payload,
+    });
+  }
   try {
     const receipt = await send(item);
     return { kind: 'recorded', seq: receipt.seq };
@@ -98,6 +131,7 @@ export async function flushOutbox(): Promise<number> {
         message: error.message,
       };
       globalThis.localStorage?.setItem(refusedKey, JSON.stringify([...refusedReports(), refused]));
+      changed();
     }
     writeQueue(readQueue().filter((queued) => queued.key !== item.key));
   }
