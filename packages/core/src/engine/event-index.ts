@@ -521,8 +521,13 @@ export class EventIndex {
    */
   private readonly types: { type: string; compact: boolean; number: number; slots: Slot[] }[] = [];
 
-  /** What appending needs to know of a type. */
-  private typeInfo(type: string): { compact: boolean; number: number; slots: Slot[] } {
+  /** What appending needs to know of a type (`slots`: those reading the type). */
+  private typeInfo(type: string): {
+    type: string;
+    compact: boolean;
+    number: number;
+    slots: Slot[];
+  } {
     const { types } = this;
     for (let i = 0; i < types.length; i++) if (types[i]!.type === type) return types[i]!;
     const info = {
@@ -670,7 +675,8 @@ export class EventIndex {
     }
     const record = new EventRecord(
       event.id,
-      this.intern(event.type) as TruceEvent['type'],
+      // The name as first seen: one string for every record of the type.
+      type.type as TruceEvent['type'],
       this.intern(event.source),
       event.payload,
       occurredAt,
@@ -679,10 +685,7 @@ export class EventIndex {
       this.sourceNumber(event.source),
     );
     this.columns.addHeld(event.id, hash, record);
-    const slots = this.slotsByType.get(record.type);
-    if (slots !== undefined) {
-      for (const slot of slots) if (slot.match.test(view)) slot.addPlain(record, view);
-    }
+    for (const slot of type.slots) if (slot.match.testFields(view)) slot.addPlain(record, view);
     this.attachPending(event.id);
   }
 
