@@ -210,6 +210,14 @@ describe.skipIf(!runBrowserTests)('the dashboard in Chromium', () => {
     const text = (await page.textContent('body')) ?? '';
     expect(await page.locator('[data-testid=public-obligations] tbody tr').count()).toBe(18);
     expect(text).not.toMatch(/\b[HP]-\d{4}\b/);
+    // Incidents by verification state; the sample has fewer than 5 in each, so none is shown.
+    expect(await page.getByTestId('public-incidents').textContent()).toContain('confirmed');
+    for (const value of await page
+      .getByTestId('public-incidents')
+      .locator('dd')
+      .allTextContents()) {
+      if (value !== '<5') expect(Number(value) === 0 || Number(value) >= 5).toBe(true);
+    }
     // The latest checkpoint, as a signed note anyone can check against the log key.
     expect(await page.getByTestId('public-checkpoint').textContent()).toMatch(
       /^demo\.truce\.local\/log\n\d+\n/,

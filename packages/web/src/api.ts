@@ -51,6 +51,8 @@ export interface Checkpoint {
 export interface PublicStatus {
   /** The latest checkpoint (a signed note) when the page was read. */
   checkpoint: { size: number; note: string } | null;
+  /** Incidents by verification state (reported, confirmed, unfounded, inconclusive); null: 1 to 4. */
+  incidents?: Record<string, number | null>;
   publishedAt: string;
   ledgerSize: number;
   agreement: { id: string; version: number; title: string; timeZone: string };

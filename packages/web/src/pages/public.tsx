@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { Fragment, useEffect, useState } from 'react';
 import { ApiError, api, type PublicStatus } from '../api.ts';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { isRtl, type Language, languages, useI18n } from '../i18n.tsx';
@@ -90,6 +90,19 @@ export function PublicPage() {
               ))}
             </tbody>
           </table>
+        </section>
+      ) : null}
+      {data?.incidents ? (
+        <section className="card" data-testid="public-incidents">
+          <h2>{t('incidentReports')}</h2>
+          <dl className="facts">
+            {Object.entries(data.incidents).map(([state, n]) => (
+              <Fragment key={state}>
+                <dt>{state}</dt>
+                <dd>{n === null ? '<5' : number(n)}</dd>
+              </Fragment>
+            ))}
+          </dl>
         </section>
       ) : null}
       <section className="card">

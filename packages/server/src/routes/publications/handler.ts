@@ -12,6 +12,48 @@ interface PublicationRow {
   published_at: unknown;
 }
 
+/**
+ * Incidents by the state of their verification, as the public page shows them: reported and
+ * awaiting a finding, or the last finding's outcome. Counted once, when a status is published,
+ * over the entries it covers and what had happened by its asOf (a JSON read of the incident
+ * events only). Corrections and retractions of incident reports are not applied here.
+ */
+async function incidentsByState(
+  ctx: AppContext,
+  ledgerSize: number,
+  asOf: string,
+): Promise<Record<string, number>> {
+  const rows = await ctx.db.query<{
+    type: string;
+    incident: string | null;
+    outcome: string | null;
+  }>(
+    `SELECT e->>'type' AS type, e#>>'{payload,incident}' AS incident, e#>>'{payload,outcome}' AS outcome
+       FROM (SELECT seq, convert_from(entry, 'UTF8')::jsonb->'event' AS e FROM events WHERE seq < $1) AS entries
+      WHERE e->>'type' IN ('incident_reported', 'finding_recorded')
+        AND (e->>'occurredAt')::timestamptz <= $2::timestamptz
+      ORDER BY seq`,
+    [ledgerSize, asOf],
+  );
+  const state = new Map<string, string>();
+  for (const row of rows) {
+    if (row.incident === null) continue;
+    if (row.type === 'incident_reported') {
+      if (!state.has(row.incident)) state.set(row.incident, 'reported');
+    } else if (state.has(row.incident) && row.outcome) {
+      state.set(row.incident, row.outcome);
+    }
+  }
+  const counts: Record<string, number> = {
+    reported: 0,
+    confirmed: 0,
+    unfounded: 0,
+    inconclusive: 0,
+  };
+  for (const value of state.values()) counts[value] = (counts[value] ?? 0) + 1;
+  return counts;
+}
+
 /** Counts from 1 to 4 are not shown on the public page: small cells can identify people. */
 export function smallCount(n: number): boolean {
   return n > 0 && n < 5;
@@ -30,6 +72,7 @@ export function publicationRoutes(app: TruceApp, ctx: AppContext): void {
       const actor = request.actor;
       if (actor.kind === 'anonymous') throw new TruceError('UNAUTHENTICATED', 'log in first');
       const { evaluation, ledgerSize } = await ctx.status.evaluation(request.body.asOf);
+      const incidents = await incidentsByState(ctx, ledgerSize, evaluation.asOf);
       const at = ctx.clock().toISOString();
       const id = await ctx.db.transaction(async (tx) => {
         const [row] = await tx.query<{ id: unknown }>(
@@ -39,7 +82,7 @@ export function publicationRoutes(app: TruceApp, ctx: AppContext): void {
             evaluation.agreement.id,
             ledgerSize,
             evaluation.asOf,
-            JSON.stringify(evaluation),
+            JSON.stringify({ ...evaluation, publicIncidents: incidents }),
             actor.user.id,
             at,
           ],
@@ -83,6 +126,7 @@ export function publicationRoutes(app: TruceApp, ctx: AppContext): void {
           why: string;
           progress?: { done: number; required: number | null; unit: string };
         }[];
+        publicIncidents?: Record<string, number>;
       };
       // The public page gets statuses, their why and aggregate progress — not event ids,
       // per-source figures or anyone's pseudonymous id — and no count from 1 to 4. And the
@@ -90,6 +134,12 @@ export function publicationRoutes(app: TruceApp, ctx: AppContext): void {
       const checkpoint = await ctx.store.latestCheckpoint();
       return {
         checkpoint: checkpoint ? { size: checkpoint.size, note: checkpoint.text } : null,
+        incidents: Object.fromEntries(
+          Object.entries(evaluation.publicIncidents ?? {}).map(([state, n]) => [
+            state,
+            smallCount(n) ? null : n,
+          ]),
+        ),
         publishedAt: isoOf(row.published_at),
         ledgerSize: numberOf(row.ledger_size),
         agreement: evaluation.agreement,
