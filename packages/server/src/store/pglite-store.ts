@@ -160,6 +160,7 @@ export async function openPgliteStore(options: PgliteStoreOptions): Promise<Stor
       kind: 'pglite',
       driver,
       lockName: 'pglite',
+      singleWriter: true,
       walCheckpointBytes: options.walCheckpointBytes ?? defaultWalCheckpointBytes,
       onClose: () => lock.release(),
     });

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { TruceError } from '@truce/core';
 import { checkpointRules } from './checkpoint-rules.js';
-import { CompactRange, type TreeNode } from './compact-range.js';
+import { CompactRange } from './compact-range.js';
 import { GroupCommitQueue, maxBatchOf } from './group-commit.js';
 import { migrate } from './migrations.js';
 import {
+  type BatchLookup,
+  type BatchPlan,
   batchLookup,
-  type NewEntry,
   type PendingAppend,
   planBatch,
   type SequencedEntry,
@@ -144,6 +145,11 @@ export interface SqlStoreOptions extends GroupCommitOptions {
    * store is closed, and a crash replays all of it on the next open.
    */
   walCheckpointBytes?: number;
+  /**
+   * Whether this process is the only one that can write the database (PGlite, whose folder is
+   * locked to one process): batches then skip the transaction block and the advisory lock.
+   */
+  singleWriter?: boolean;
 }
 
 /** Runs the migrations, then returns the store. */
@@ -170,6 +176,7 @@ class SqlStore implements Store {
   readonly kind: 'pglite' | 'postgres';
   readonly #db: SqlDriver;
   readonly #sequencerLock: string;
+  readonly #singleWriter: boolean;
   readonly #queue: GroupCommitQueue;
   readonly #tree: TreeReads;
   readonly #onClose: (() => Promise<void> | void) | undefined;
@@ -190,6 +197,7 @@ class SqlStore implements Store {
     this.kind = options.kind;
     this.#db = options.driver;
     this.#sequencerLock = sequencerLock;
+    this.#singleWriter = options.singleWriter ?? false;
     this.#onClose = options.onClose;
     this.#walCheckpointBytes = options.walCheckpointBytes;
     this.#queue = new GroupCommitQueue((batch) => this.#commit(batch), maxBatchOf(options));
@@ -205,48 +213,32 @@ class SqlStore implements Store {
 
   async #commit(batch: PendingAppend[]): Promise<void> {
     const lookup = batchLookup(batch);
-    const plan = await this.#db.transaction(async (tx) => {
-      // One sequencer per log, whatever the number of processes: the lock is held until commit.
-      await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [this.#sequencerLock]);
-      // A separate statement on purpose: under READ COMMITTED it takes a new snapshot, taken
-      // after the lock was granted, so it sees the entries the previous holder committed.
-      const [head] = await tx.query<{ size: unknown; now_ms: unknown }>(
-        `SELECT (SELECT coalesce(max(seq) + 1, 0) FROM events) AS size,
-                (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now_ms`,
-      );
-      const size = toSafeNumber(head?.size, 'tree size');
+    // Round trips, not rows, are what a batch costs (each statement is parsed, planned and, on
+    // PGlite, crosses into WASM): one statement reads what the batch must know, one writes it.
+    const sequence = async (db: SqlExecutor): Promise<BatchPlan> => {
+      const state = await readBatchState(db, lookup);
       const range =
-        this.#range !== undefined && this.#range.size === size
+        this.#range !== undefined && this.#range.size === state.size
           ? this.#range
-          : await loadRange(tx, size);
-      // Two index lookups: with OR between them PostgreSQL scans the whole table.
-      const existing = await tx.query<EntryRow>(
-        `SELECT ${entryColumns} FROM events
-          WHERE (org, idempotency_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))
-         UNION ALL
-         SELECT ${entryColumns} FROM events WHERE event_id = ANY($3::text[])`,
-        [lookup.orgs, lookup.idempotencyKeys, lookup.eventIds],
-      );
-      const latestOfKind = new Map<string, number>();
-      if (lookup.kinds.length > 0) {
-        const rows = await tx.query<{ kind: string; seq: unknown }>(
-          `SELECT kind, (SELECT max(seq) FROM entry_kinds k WHERE k.kind = t.kind) AS seq
-             FROM unnest($1::text[]) AS t (kind)`,
-          [lookup.kinds],
-        );
-        for (const row of rows) {
-          if (row.seq !== null) latestOfKind.set(row.kind, toSafeNumber(row.seq, 'seq'));
-        }
-      }
-      const appendedAt = isoFromMilliseconds(head?.now_ms);
-      const plan = planBatch(batch, existing.map(toSequenced), range, appendedAt, latestOfKind);
-      if (plan.entries.length > 0) {
-        await insertEntries(tx, plan.entries, appendedAt);
-        await insertNodes(tx, plan.nodes);
-        await insertKinds(tx, plan.entries);
-      }
+          : await loadRange(db, state.size);
+      const plan = planBatch(batch, state.existing, range, state.appendedAt, state.latestOfKind);
+      if (plan.entries.length > 0) await writeBatch(db, plan, state.appendedAt);
       return plan;
-    });
+    };
+    const plan = this.#singleWriter
+      ? // PGlite: this process alone holds the folder (the lock file) and this queue is its only
+        // writer of the ledger's tables, so nothing changes them between the read and the write,
+        // and no advisory lock is needed; the write is one statement, hence one transaction (all
+        // or nothing) and one flush.
+        await sequence(this.#db)
+      : await this.#db.transaction(async (tx) => {
+          // One sequencer per log, whatever the number of processes: the lock is held until
+          // commit. The reads are a separate statement on purpose: under READ COMMITTED it takes
+          // a new snapshot, taken after the lock was granted, so it sees the entries the
+          // previous holder committed.
+          await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [this.#sequencerLock]);
+          return sequence(tx);
+        });
     this.#range = plan.range;
     if (plan.entries.length > 0) {
       this.#stats.transactions += 1;
@@ -437,19 +429,74 @@ async function loadRange(db: SqlExecutor, size: number): Promise<CompactRange> {
   );
 }
 
-async function insertEntries(
-  db: SqlExecutor,
-  entries: readonly (SequencedEntry & { entry: Uint8Array })[],
-  appendedAt: string,
-): Promise<void> {
+interface BatchState {
+  size: number;
+  appendedAt: string;
+  existing: SequencedEntry[];
+  latestOfKind: Map<string, number>;
+}
+
+/**
+ * What sequencing a batch needs, in one statement: the tree size, the time that stamps the
+ * batch, the stored entries with the batch's idempotency keys or event ids (two index lookups:
+ * with OR between them PostgreSQL scans the whole table), and the last seq of each kind the
+ * batch's preconditions name.
+ */
+async function readBatchState(db: SqlExecutor, lookup: BatchLookup): Promise<BatchState> {
+  const [row] = await db.query<{
+    size: unknown;
+    now_ms: unknown;
+    existing: EntryRow[] | null;
+    kinds: { kind: string; seq: unknown }[] | null;
+  }>(
+    `SELECT (SELECT coalesce(max(seq) + 1, 0) FROM events) AS size,
+            (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now_ms,
+            (SELECT json_agg(found) FROM (
+               SELECT ${entryColumns} FROM events
+                WHERE (org, idempotency_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+               UNION ALL
+               SELECT ${entryColumns} FROM events WHERE event_id = ANY($3::text[])) AS found
+            ) AS existing,
+            (SELECT json_agg(json_build_object('kind', t.kind, 'seq',
+                      (SELECT max(seq) FROM entry_kinds k WHERE k.kind = t.kind)))
+               FROM unnest($4::text[]) AS t (kind)) AS kinds`,
+    [lookup.orgs, lookup.idempotencyKeys, lookup.eventIds, lookup.kinds],
+  );
+  const latestOfKind = new Map<string, number>();
+  for (const kind of row?.kinds ?? []) {
+    if (kind.seq !== null) latestOfKind.set(kind.kind, toSafeNumber(kind.seq, 'seq'));
+  }
+  return {
+    size: toSafeNumber(row?.size, 'tree size'),
+    appendedAt: isoFromMilliseconds(row?.now_ms),
+    existing: (row?.existing ?? []).map(toSequenced),
+    latestOfKind,
+  };
+}
+
+/**
+ * Writes a batch's entries, the tree nodes they complete and their kinds in one statement (so,
+ * outside a transaction block, in one transaction of its own).
+ */
+async function writeBatch(db: SqlExecutor, plan: BatchPlan, appendedAt: string): Promise<void> {
+  const { entries, nodes } = plan;
+  const labelled = entries.filter((entry) => entry.kind !== undefined);
   await db.query(
-    `INSERT INTO events
-       (seq, event_id, org, idempotency_key, content_hash, entry, leaf_hash, appended_at)
-     SELECT seq, event_id, org, idempotency_key, content_hash,
-            decode(entry, 'hex'), decode(leaf_hash, 'hex'), $8::timestamptz
-       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                   $7::text[])
-         AS t (seq, event_id, org, idempotency_key, content_hash, entry, leaf_hash)`,
+    `WITH new_entries AS (
+       INSERT INTO events
+         (seq, event_id, org, idempotency_key, content_hash, entry, leaf_hash, appended_at)
+       SELECT seq, event_id, org, idempotency_key, content_hash,
+              decode(entry, 'hex'), decode(leaf_hash, 'hex'), $8::timestamptz
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                     $7::text[])
+           AS t (seq, event_id, org, idempotency_key, content_hash, entry, leaf_hash)
+     ), new_nodes AS (
+       INSERT INTO tree_nodes (level, index, hash)
+       SELECT level, index, decode(hash, 'hex')
+         FROM unnest($9::smallint[], $10::bigint[], $11::text[]) AS t (level, index, hash)
+     )
+     INSERT INTO entry_kinds (kind, seq)
+     SELECT kind, seq FROM unnest($12::text[], $13::bigint[]) AS t (kind, seq)`,
     [
       entries.map((entry) => entry.seq),
       entries.map((entry) => entry.eventId),
@@ -459,29 +506,11 @@ async function insertEntries(
       entries.map((entry) => hex(entry.entry)),
       entries.map((entry) => entry.leafHash),
       appendedAt,
-    ],
-  );
-}
-
-async function insertKinds(db: SqlExecutor, entries: readonly NewEntry[]): Promise<void> {
-  const labelled = entries.filter((entry) => entry.kind !== undefined);
-  if (labelled.length === 0) return;
-  await db.query(
-    `INSERT INTO entry_kinds (kind, seq) SELECT * FROM unnest($1::text[], $2::bigint[])`,
-    [labelled.map((entry) => entry.kind), labelled.map((entry) => entry.seq)],
-  );
-}
-
-async function insertNodes(db: SqlExecutor, nodes: readonly TreeNode[]): Promise<void> {
-  if (nodes.length === 0) return;
-  await db.query(
-    `INSERT INTO tree_nodes (level, index, hash)
-     SELECT level, index, decode(hash, 'hex')
-       FROM unnest($1::smallint[], $2::bigint[], $3::text[]) AS t (level, index, hash)`,
-    [
       nodes.map((node) => node.level),
       nodes.map((node) => node.index),
       nodes.map((node) => hex(node.hash)),
+      labelled.map((entry) => entry.kind),
+      labelled.map((entry) => entry.seq),
     ],
   );
 }
