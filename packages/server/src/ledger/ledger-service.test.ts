@@ -78,6 +78,38 @@ describe('Ledger.submit', () => {
     await service.close();
   });
 
+  it('gives each of many concurrent submissions its own outcome: receipts, a retry within the turn, a refusal', async () => {
+    const { service, identity, qatar, store } = await setup();
+    const envelopes = Array.from({ length: 40 }, (_, i) =>
+      signedEvent(sampleEvent(`w-${i}`, 'qatar', i), qatar),
+    );
+    const tampered = {
+      ...signedEvent(sampleEvent('w-bad', 'qatar'), qatar),
+      event: sampleEvent('w-bad', 'qatar', 999),
+    };
+    const outcomes = await Promise.allSettled([
+      ...envelopes.slice(0, 10).map((envelope) => service.submit([envelope])),
+      service.submit([tampered]),
+      ...envelopes.slice(10).map((envelope) => service.submit([envelope])),
+      // The same envelope again, later in the same turn: the original's receipt.
+      service.submit([envelopes[3]]),
+    ]);
+    const receipts = outcomes.map((outcome) =>
+      outcome.status === 'fulfilled' ? outcome.value[0] : outcome.reason,
+    );
+    expect(receipts[10]).toMatchObject({ code: 'LEDGER_SIGNATURE_INVALID' });
+    const fresh = [...receipts.slice(0, 10), ...receipts.slice(11, 41)];
+    expect(new Set(fresh.map((receipt) => receipt.seq)).size).toBe(40);
+    fresh.forEach((receipt, i) => {
+      expect(receipt.leafHash).toBe(ledger.toHex(ledger.envelopeLeafHash(envelopes[i]!)));
+      expect(verifyPromise(receipt.promise, identity.publicKey)).toBe(true);
+    });
+    expect(receipts[41]).toMatchObject({ seq: fresh[3].seq, leafHash: fresh[3].leafHash });
+    expect(verifyPromise(receipts[41].promise, identity.publicKey)).toBe(true);
+    expect(await store.size()).toBe(42);
+    await service.close();
+  });
+
   it('returns the original receipt on a retry and CONFLICT for other content under the same key', async () => {
     const { service, qatar } = await setup();
     const envelope = signedEvent(sampleEvent('e-1', 'qatar'), qatar, 'retry-1');
