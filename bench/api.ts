@@ -203,6 +203,11 @@ export async function apiBenchmarks(quick: boolean): Promise<Section> {
         'x-csrf-token': (login.json() as { csrfToken: string }).csrfToken,
       };
       await app.listen({ host: '127.0.0.1', port: 0 });
+      // The clients keep idle sockets for as long as the run lasts; the server's keep-alive
+      // timeout (Fastify: 72 s) would close the ones idle while the large ledger loads, and a
+      // client that picks one just as it closes gets "socket hang up". A harness race, not a
+      // measure: keep the connections open.
+      app.server.keepAliveTimeout = 0;
       const port = (app.server.address() as { port: number }).port;
 
       // Signed submission, one envelope per request, at each concurrency.
