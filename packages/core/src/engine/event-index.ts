@@ -583,11 +583,13 @@ export class EventIndex {
   }
 
   append(event: TruceEvent): void {
+    // The id's place in the table is seldom in the processor's cache: look it up first, so that
+    // the instants are parsed while that memory arrives rather than after.
+    const hash = CompactEvents.hash(event.id);
+    const found = this.columns.find(event.id, hash);
     const occurredAt = instantMs(event.occurredAt);
     const reportedAt =
       event.reportedAt === event.occurredAt ? occurredAt : instantMs(event.reportedAt);
-    const hash = CompactEvents.hash(event.id);
-    const found = this.columns.find(event.id, hash);
     if (found >= 0 && this.sameAsCompact(found, event, occurredAt, reportedAt)) return;
     // An id the table has never seen is new: no need to look in the maps.
     const existing =
