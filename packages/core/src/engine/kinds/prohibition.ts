@@ -52,11 +52,23 @@ function actsOf(slot: Slot, day: number, asOf: number): Act[] {
     const hit = actsCache.get(bucket);
     if (hit !== undefined && hit.version === bucket.version) return hit.acts;
   }
-  const acts = slot.dayRecords(day, asOf).map((r) => ({
-    id: r.event.id,
-    from: r.record.occurredAt,
-    to: endOf(r.event, r.record.occurredAt),
-  }));
+  // A day without revised events (nearly every day) is read straight from its records, in the
+  // order `dayRecords` gives (time, then id), without an `Effective` for each.
+  const acts =
+    bucket.revised.length === 0
+      ? bucket.plain
+          .filter((record) => record.occurredAt <= asOf && record.reportedAt <= asOf)
+          .map((record) => ({
+            id: record.id,
+            from: record.occurredAt,
+            to: endOf(record, record.occurredAt),
+          }))
+          .sort((a, b) => a.from - b.from || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      : slot.dayRecords(day, asOf).map((r) => ({
+          id: r.event.id,
+          from: r.record.occurredAt,
+          to: endOf(r.event, r.record.occurredAt),
+        }));
   if (complete) actsCache.set(bucket, { version: bucket.version, acts });
   return acts;
 }
