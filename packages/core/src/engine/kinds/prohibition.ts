@@ -188,6 +188,8 @@ export function evaluateProhibition(
   };
 
   let daysJudged = 0;
+  // What a cached verdict depends on besides the day's events: the same for every day.
+  const key = `${obligation.id}:${JSON.stringify(spec)}:${start}:${window.end}`;
   for (let day = firstDay; day <= lastDay; day++) {
     const complete = asOf >= calendar.dayEnd(day);
     const bucket = slot.bucketAt(day);
@@ -202,7 +204,6 @@ export function evaluateProhibition(
       (previous === undefined || asOf >= previous.maxTime) &&
       (exchangeBucket === undefined || asOf >= exchangeBucket.maxTime);
     let verdict: DayVerdict | undefined;
-    const key = `${obligation.id}:${JSON.stringify(spec)}:${start}:${window.end}`;
     const version = (bucket?.version ?? 0) * 1_000_003 + (previous?.version ?? 0);
     if (cacheable && bucket) {
       const hit = dayCache.get(bucket)?.get(key);
