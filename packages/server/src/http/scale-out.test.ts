@@ -262,4 +262,36 @@ describe.skipIf(postgresUrl === undefined)('two server processes on one PostgreS
     expect(audit.status).toBe(200);
     expect(JSON.stringify(await audit.json())).toContain('auth.lockout');
   }, 60_000);
+
+  it('counts a client’s logins across both processes for the rate limit', async () => {
+    // Ten logins a minute per client address, counted by both processes together: each answer
+    // says how many are left, and a login on B leaves one fewer than the one on A before it.
+    const attempt = async (base: string, k: number) => {
+      const response = await fetch(`${base}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: `nobody-${k}@example.org`, password: 'not the password' }),
+      });
+      return {
+        status: response.status,
+        remaining: Number(response.headers.get('x-ratelimit-remaining')),
+        code: ((await response.json()) as { error?: { code?: string } }).error?.code,
+      };
+    };
+    const first = await attempt(a.url, 1);
+    const second = await attempt(b.url, 2);
+    const third = await attempt(a.url, 3);
+    if (first.status === 401 && third.status === 401) {
+      expect(second.remaining).toBe(first.remaining - 1);
+      expect(third.remaining).toBe(second.remaining - 1);
+    }
+    // And the limit holds across both: alternating, a refusal comes within ten more.
+    let refused: string | undefined;
+    for (let k = 4; k < 16 && refused === undefined; k++) {
+      const next = await attempt(k % 2 === 0 ? a.url : b.url, k);
+      if (next.status === 429) refused = next.code;
+      else expect(next.status).toBe(401);
+    }
+    expect(refused).toBe('RATE_LIMITED');
+  }, 60_000);
 });

@@ -42,6 +42,7 @@ import { authenticate, checkCsrf } from './authenticate.js';
 import { defaultServerConfig, type ServerConfig } from './config.js';
 import type { AppContext, TruceApp } from './context.js';
 import { errorBody, sendError } from './errors.js';
+import { sqlRateLimitStore } from './rate-limit-store.js';
 import { errorResponse } from './schemas.js';
 import { serveWeb, type WebAssets } from './web.js';
 
@@ -194,6 +195,8 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
   await app.register(cookie);
   await app.register(rateLimit, {
     global: true,
+    // On PostgreSQL several processes serve one API: they count a client's requests together.
+    ...(store.kind === 'postgres' ? { store: sqlRateLimitStore(db) } : {}),
     max: config.requestsPerMinute,
     timeWindow: '1 minute',
     errorResponseBuilder: (_request, limit) => ({

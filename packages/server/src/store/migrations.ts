@@ -207,6 +207,20 @@ SELECT 'key', seq FROM events
  WHERE convert_from(entry, 'UTF8')::jsonb #>> '{event,type}' IN ('key_registered', 'key_revoked');
 `,
   },
+  {
+    version: 4,
+    name: 'rate limits',
+    sql: `
+-- Request counts per client and route group, shared by every process on this database (the
+-- HTTP API's rate limits on PostgreSQL; http/rate-limit-store.ts). Disposable: rows are
+-- counters for the current window only, and old ones are deleted as the server goes.
+CREATE TABLE rate_limits (
+  key          text        PRIMARY KEY,
+  window_start timestamptz NOT NULL,
+  hits         integer     NOT NULL
+);
+`,
+  },
 ];
 
 const checksum = (migration: Migration): string =>
