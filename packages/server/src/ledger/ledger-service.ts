@@ -109,11 +109,7 @@ export class Ledger {
   #refreshQueued: Promise<void> | undefined;
   readonly #checkpointer: Checkpointer;
   readonly #lock = new SharedExclusiveLock();
-  readonly #verifier = new TurnBatch<SignatureCheck, boolean>((checks) =>
-    Promise.all(
-      checks.map((check) => verifyOffThread(check.bytes, check.publicKey, check.signature)),
-    ),
-  );
+  readonly #verifier = new TurnVerifier();
   /** The receipts settled in one turn (usually those of one store transaction): one signature. */
   readonly #receiptSigner = new TurnBatch<PromiseFields, InclusionPromise>((batch) =>
     signPromisesOffThread(batch, this.identity.privateKey),
@@ -243,14 +239,12 @@ export class Ledger {
         continue;
       }
       const prepared = checked.map(({ envelope }) => prepareEntry(envelope));
-      const valid = await Promise.all(
-        checked.map(({ key }, index) =>
-          this.#verifier.run({
-            bytes: prepared[index]!.signed,
-            publicKey: key.publicKey,
-            signature: prepared[index]!.signature,
-          }),
-        ),
+      const valid = await this.#verifier.run(
+        checked.map(({ key }, index) => ({
+          bytes: prepared[index]!.signed,
+          publicKey: key.publicKey,
+          signature: prepared[index]!.signature,
+        })),
       );
       const invalid = valid.indexOf(false);
       if (invalid !== -1) at(invalid, () => throwError(signatureError(checked[invalid]!.envelope)));
@@ -403,11 +397,9 @@ interface SignatureCheck {
 }
 
 /**
- * Runs the jobs submitted in one turn of the event loop together (on the thread pool) and
- * settles them together: the submissions' appends then reach the store in one turn and share a
- * transaction, and their callers come back together for the next one, instead of trickling in
- * as each signature completes (which made the store's batches smaller). `work` gets the whole
- * turn's items at once (one receipt signature serves them all) and returns one output each.
+ * Runs the items submitted in one turn of the event loop together and settles them together:
+ * `work` gets the whole turn's items at once (the receipts settled in one turn, which one
+ * signature serves) and returns one output each.
  */
 class TurnBatch<I, O> {
   readonly #work: (items: I[]) => Promise<O[]>;
@@ -421,10 +413,6 @@ class TurnBatch<I, O> {
 
   constructor(work: (items: I[]) => Promise<O[]>) {
     this.#work = work;
-  }
-
-  run(item: I): Promise<O> {
-    return this.runAll([item]).then((outputs) => outputs[0]!);
   }
 
   /** Runs several items with this turn's others; resolves with their outputs, in order. */
@@ -448,6 +436,38 @@ class TurnBatch<I, O> {
     } catch (error) {
       for (const { reject } of waiting) reject(error);
     }
+  }
+}
+
+/**
+ * Verifies signatures on libuv's thread pool as soon as each submission has been checked, so
+ * that the pool verifies the first submissions of a turn while this thread still checks and
+ * canonicalises the others; but settles the turn's submissions together, once all of theirs are
+ * verified, so that their appends reach the store in one turn and share a transaction (and
+ * their callers come back together for the next one, instead of trickling in, which made the
+ * store's batches smaller).
+ */
+class TurnVerifier {
+  #turn: { verified: Promise<boolean[]>; resolve: (valid: boolean[]) => void }[] = [];
+
+  /** Whether each check verified, in order. */
+  run(checks: readonly SignatureCheck[]): Promise<boolean[]> {
+    const verified = Promise.all(
+      checks.map((check) => verifyOffThread(check.bytes, check.publicKey, check.signature)),
+    );
+    return new Promise((resolve) => {
+      if (this.#turn.length === 0) setImmediate(() => this.#settleTurn());
+      this.#turn.push({ verified, resolve });
+    });
+  }
+
+  #settleTurn(): void {
+    const turn = this.#turn;
+    this.#turn = [];
+    // verifyOffThread never rejects: a check that cannot run is simply not verified.
+    void Promise.all(turn.map(({ verified }) => verified)).then((results) => {
+      turn.forEach(({ resolve }, index) => resolve(results[index]!));
+    });
   }
 }
 

@@ -56,9 +56,34 @@ export type UnsignedPromise = Omit<InclusionPromise, 'sig' | 'batch'>;
 /** What a receipt asks for: the store's receipt of an entry. */
 export type PromiseFields = Omit<UnsignedPromise, 'statement' | 'checkpointBy'>;
 
-/** The receipt's leaf in its batch tree: the JCS bytes of its members but `batch` and `sig`. */
+const utf8 = new TextEncoder();
+
+/** A string JCS writes exactly as JSON.stringify does: well-formed Unicode. */
+const isJcsString = (value: unknown): value is string =>
+  typeof value === 'string' && ledger.isWellFormed(value);
+
+/**
+ * The receipt's leaf in its batch tree: the JCS bytes of its members but `batch` and `sig`.
+ * Written directly when every member has the expected type (the members in JCS order, strings
+ * as JSON.stringify writes them, `seq` as a safe non-negative integer: what JCS produces, tested
+ * against it); anything else goes through the general canonicaliser, which refuses what JCS
+ * cannot represent.
+ */
 export function promiseLeafBytes(promise: UnsignedPromise): Uint8Array {
   const { statement, origin, seq, leafHash, appendedAt, checkpointBy } = promise;
+  if (
+    Number.isSafeInteger(seq) &&
+    seq >= 0 &&
+    isJcsString(statement) &&
+    isJcsString(origin) &&
+    isJcsString(leafHash) &&
+    isJcsString(appendedAt) &&
+    isJcsString(checkpointBy)
+  ) {
+    return utf8.encode(
+      `{"appendedAt":${JSON.stringify(appendedAt)},"checkpointBy":${JSON.stringify(checkpointBy)},"leafHash":${JSON.stringify(leafHash)},"origin":${JSON.stringify(origin)},"seq":${seq},"statement":${JSON.stringify(statement)}}`,
+    );
+  }
   return ledger.canonicalBytes({ statement, origin, seq, leafHash, appendedAt, checkpointBy });
 }
 
@@ -67,8 +92,7 @@ export function receiptBatchBytes(origin: string, size: number, root: string): U
   return ledger.canonicalBytes({ statement: receiptBatchStatement, origin, size, root });
 }
 
-function unsignedPromise(fields: PromiseFields): UnsignedPromise {
-  const checkpointBy = new Date(Date.parse(fields.appendedAt) + maximumMergeDelayMs).toISOString();
+function unsignedPromise(fields: PromiseFields, checkpointBy: string): UnsignedPromise {
   return {
     statement: receiptStatement,
     origin: fields.origin,
@@ -92,20 +116,35 @@ async function signBatch(
   if (batch.some((fields) => fields.origin !== first.origin)) {
     throw new TruceError('INTERNAL', 'a batch of receipts is signed for one origin');
   }
-  const unsigned = batch.map(unsignedPromise);
+  // The receipts of one batch share one or a few store transactions, hence appendedAt values.
+  const deadlines = new Map<string, string>();
+  const checkpointBy = (appendedAt: string): string => {
+    let deadline = deadlines.get(appendedAt);
+    if (deadline === undefined) {
+      deadline = new Date(Date.parse(appendedAt) + maximumMergeDelayMs).toISOString();
+      deadlines.set(appendedAt, deadline);
+    }
+    return deadline;
+  };
+  const unsigned = batch.map((fields) => unsignedPromise(fields, checkpointBy(fields.appendedAt)));
   const tree = ledger.MemoryMerkleTree.of(unsigned.map(promiseLeafBytes));
   const root = ledger.toHex(tree.root());
   const sig = ledger.toBase64Url(
     await signBytes(receiptBatchBytes(first.origin, unsigned.length, root)),
   );
+  // The paths share their nodes (the tree keeps one array per node): hex each once.
+  const hexOf = new Map<Uint8Array, string>();
+  const hex = (hash: Uint8Array): string => {
+    let text = hexOf.get(hash);
+    if (text === undefined) {
+      text = ledger.toHex(hash);
+      hexOf.set(hash, text);
+    }
+    return text;
+  };
   return unsigned.map((promise, index) => ({
     ...promise,
-    batch: {
-      index,
-      size: unsigned.length,
-      root,
-      path: tree.inclusionProof(index).map((hash) => ledger.toHex(hash)),
-    },
+    batch: { index, size: unsigned.length, root, path: tree.inclusionProof(index).map(hex) },
     sig,
   }));
 }
