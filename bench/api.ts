@@ -162,6 +162,20 @@ export async function apiBenchmarks(quick: boolean): Promise<Section> {
     });
     await insertStore.close();
     const ceiling = Math.min(verifyRate, insert.perSecond);
+    // The batched submissions below append 50 entries a call: their ceiling is insert-only in
+    // calls of 50 too (10 callers), or the store's batching would count as the API's merit.
+    const ceilingBatch = 50;
+    const insertBatchedStore = await openPgliteStore({ dataDir: join(scratch, 'insert-50') });
+    const groups = Array.from({ length: Math.ceil(requests.length / ceilingBatch) }, (_, g) =>
+      requests.slice(g * ceilingBatch, (g + 1) * ceilingBatch),
+    );
+    const insertBatched = await load(groups.length, 10, async (i) => {
+      await insertBatchedStore.append(groups[i]!);
+      return 200;
+    });
+    await insertBatchedStore.close();
+    const insertBatchedEvents = (insertBatched.perSecond * requests.length) / groups.length;
+    const ceilingBatched = Math.min(verifyRate, insertBatchedEvents);
 
     // The server: PGlite, the example agreement, a mediator of qatar who may report.
     const dataDir = join(scratch, 'server');
@@ -258,11 +272,15 @@ export async function apiBenchmarks(quick: boolean): Promise<Section> {
         },
         { name: 'store insert-only (PGlite, 100 callers)', value: perSecond(insert.perSecond) },
         {
+          name: `store insert-only (PGlite, ${ceilingBatch} entries a call, 10 callers)`,
+          value: perSecond(insertBatchedEvents),
+        },
+        {
           name: `signed submission over HTTP, BATCHED: ${batch} envelopes per request, 10 clients`,
-          value: `${perSecond(batchedEvents)} events = ${(batchedEvents / ceiling).toFixed(2)} × min(verify, insert)`,
+          value: `${perSecond(batchedEvents)} events = ${(batchedEvents / ceilingBatched).toFixed(2)} × min(verify, insert in calls of ${ceilingBatch})`,
           goal: '≥ 0.7 × (batched)',
-          pass: batchedEvents >= 0.7 * ceiling,
-          detail: `${perSecond(batched.perSecond)} requests, p50 ${ms(batched.p50)}, p99 ${ms(batched.p99)}; ledger service without HTTP, ${batch} per call, 10 callers: ${perSecond(directBatchedEvents)} events = ${(directBatchedEvents / ceiling).toFixed(2)} × min; over HTTP ÷ without: ${(batchedEvents / directBatchedEvents).toFixed(2)}`,
+          pass: batchedEvents >= 0.7 * ceilingBatched,
+          detail: `${perSecond(batched.perSecond)} requests, p50 ${ms(batched.p50)}, p99 ${ms(batched.p99)}; ledger service without HTTP, ${batch} per call, 10 callers: ${perSecond(directBatchedEvents)} events = ${(directBatchedEvents / ceilingBatched).toFixed(2)} × that min; over HTTP ÷ without: ${(batchedEvents / directBatchedEvents).toFixed(2)}`,
         },
         {
           name: 'signed submission over HTTP, 1 envelope per request, 100 clients',
@@ -346,7 +364,7 @@ export async function apiBenchmarks(quick: boolean): Promise<Section> {
       notes.push(
         `${quick ? 'Quick run: ' : ''}${perLevel.toLocaleString('en')} requests at concurrency 10 and 100, ${single.toLocaleString('en')} at concurrency 1; the status ledger holds ${size.toLocaleString('en')} entries${quick ? ' (a full run loads 100,000)' : ''}.`,
         'Real HTTP/1.1 on 127.0.0.1 with keep-alive; the clients run in the benchmark process, so they take CPU from the server (two cores here): a lower bound for a server on its own machine.',
-        'A signed submission does: session and CSRF check, policy, zod validation, shape and schema checks, Ed25519 verify, the append (group commit), a signed receipt and an audit-log row (group-committed in a statement of its own after the append). The ceiling is measured on the same kind of envelopes in the same run. The goal is judged on the batched row (50 envelopes a request, as a synchronising tool sends them); the one-envelope row is shown beside it.',
+        'A signed submission does: session and CSRF check, policy, zod validation, shape and schema checks, Ed25519 verify, the append (group commit), a signed receipt and an audit-log row (group-committed in a statement of its own after the append). The ceiling is measured on the same kind of envelopes in the same run, in the same shape as what it bounds: insert-only one entry a call (100 callers) for the one-envelope rows, 50 entries a call (10 callers) for the batched row. The goal is judged on the batched row (50 envelopes a request, as a synchronising tool sends them); the one-envelope row is shown beside it.',
         'Status: sample events (aid trucks at one crossing) against the example agreement; the evaluator is cached by ledger position, so each request reads only new entries; the default asOf is now rounded down to the second, so one evaluation (and one serialised body) serves every request of that second over the same ledger.',
         'One run of each measure; on a shared machine compare the ratios, not absolute rates.',
       );
