@@ -241,13 +241,14 @@ export function instantMs(text: string): number {
   ) {
     return Date.parse(text);
   }
-  // Days from 1970-01-01 of a proleptic Gregorian date, in years that start on 1 March.
+  // Days from 1970-01-01 of a proleptic Gregorian date, in years that start on 1 March. Every
+  // value is a small integer, so `| 0` and `>>` divide without floating-point division (the
+  // year is at least −1: January or February of year 0).
   const year = century * 100 + yearOfCentury - (month <= 2 ? 1 : 0);
-  const era = Math.floor(year / 400);
+  const era = year >= 0 ? (year / 400) | 0 : -1;
   const yearOfEra = year - era * 400;
-  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
-  const dayOfEra =
-    yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  const dayOfYear = (((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) | 0) + day - 1;
+  const dayOfEra = yearOfEra * 365 + (yearOfEra >> 2) - ((yearOfEra / 100) | 0) + dayOfYear;
   const days = era * 146_097 + dayOfEra - 719_468;
   return days * DAY + ((hour * 60 + minute - offset) * 60 + second) * 1000 + Math.floor(millis);
 }
