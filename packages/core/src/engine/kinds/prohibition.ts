@@ -108,11 +108,16 @@ export function evaluateProhibition(
   const judgeDay = (day: number): DayVerdict => {
     const dayStart = Math.max(calendar.dayStart(day), start);
     const dayEnd = Math.min(calendar.dayEnd(day), window.end ?? Number.POSITIVE_INFINITY);
-    // Acts that began the day before may run past midnight.
-    const acts = [...actsOf(slot, day - 1, asOf), ...actsOf(slot, day, asOf)].filter(
-      (a) => a.to >= dayStart && a.from < dayEnd,
-    );
-    const ids = acts.filter((a) => a.from >= dayStart).map((a) => a.id);
+    // Acts that began the day before may run past midnight. One pass: a day holds thousands.
+    const acts: Act[] = [];
+    const ids: string[] = [];
+    for (const list of [actsOf(slot, day - 1, asOf), actsOf(slot, day, asOf)]) {
+      for (const act of list) {
+        if (act.to < dayStart || act.from >= dayEnd) continue;
+        acts.push(act);
+        if (act.from >= dayStart) ids.push(act.id);
+      }
+    }
     if ('always' in spec) {
       const first = acts.find((a) => a.from >= dayStart);
       return {
