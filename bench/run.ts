@@ -18,6 +18,8 @@ const quick = process.argv.includes('--quick');
 const onlyIndex = process.argv.indexOf('--only');
 const only = onlyIndex >= 0 ? process.argv[onlyIndex + 1] : undefined;
 const started = new Date();
+// The machine and its load before the first suite (the load at the end is read at the end).
+const machineLines = machine();
 const sections: Section[] = [];
 const suites: [string, () => Section | Promise<Section>][] = [
   ['engine', () => engineBenchmarks(quick)],
@@ -44,7 +46,7 @@ const lines = [
   '',
   `Written by \`npm run bench${quick ? ' -- --quick' : ''}\` on ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC. Do not edit by hand: run it again.`,
   '',
-  ...machine().map((line) => `- ${line}`),
+  ...machineLines.map((line) => `- ${line}`),
   `- Load average at the end: ${loadavg()
     .map((n) => n.toFixed(2))
     .join(', ')}`,
