@@ -64,6 +64,19 @@ const options = {
   at: { type: 'string' },
 } as const;
 
+/** "2025-02-10 12:00 (Asia/Gaza)": the simulated clock as the agreement's zone reads it. */
+function localTime(at: Date, timeZone: string): string {
+  const text = new Intl.DateTimeFormat('sv-SE', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(at);
+  return `${text} (${timeZone})`;
+}
+
 /** Deletes a data folder, but only one that truce made (or an empty one). */
 function resetDataDir(dir: string, databaseUrl: string | undefined): void {
   if (databaseUrl) {
@@ -155,7 +168,7 @@ export async function start(argv: string[], io: CliIo, stop?: AbortSignal): Prom
         `  public page: ${server.url.replace('127.0.0.1', 'localhost')}/public (no login)`,
         '',
         `  ${agreement.title}`,
-        `  simulated time: ${clock.now().toISOString()} — Day ${day.day}${active ? `, ${active.name ?? active.id}, day ${active.dayOfPhase} of ${active.lengthDays ?? '?'}` : ''}${speed > 1 ? ` (replay ×${speed})` : ''}`,
+        `  simulated time: ${localTime(clock.now(), agreement.timeZone)} — Day ${day.day}${active ? `, ${active.name ?? active.id}, day ${active.dayOfPhase} of ${active.lengthDays ?? '?'}` : ''}${speed > 1 ? ` (replay ×${speed})` : ''}`,
         `  ${feeder.remaining} scenario events still to come as the clock moves`,
         '',
         `  Logins${createdLogins ? ' (created now)' : ''}, password "${demoPassword}" (demo only):`,

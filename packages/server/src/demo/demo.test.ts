@@ -54,6 +54,7 @@ describe('truce start (npm start): the demo cell', () => {
       const banner = cell.io.output();
       for (const user of demoUsers) expect(banner).toContain(user.email);
       expect(banner).toContain('Day 23');
+      expect(banner).toContain('simulated time: 2025-02-10 12:00 (Asia/Gaza)');
       expect(banner).toContain(demoPassword);
 
       const mediator = await loginAs(cell.url, 'mediator@example.org');
