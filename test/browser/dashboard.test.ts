@@ -76,6 +76,16 @@ describe.skipIf(!runBrowserTests)('the dashboard in Chromium', () => {
       .poll(() => todaySoFar(watcher), { timeout: 15_000 })
       .toMatch(/today so far Day 23: 777\/600/);
     expect(await todaySoFar(watcher)).not.toBe(before);
+    // The agency's own page lists the report under its crossing and day, by source.
+    await expect
+      .poll(
+        () =>
+          agency
+            .locator('[data-testid=aid-crossings] tr[data-crossing="kerem-shalom"]')
+            .textContent(),
+        { timeout: 15_000 },
+      )
+      .toContain('un 777');
     await agency.close();
     await watcher.close();
   }, 120_000);

@@ -144,13 +144,14 @@ export async function me(): Promise<User | undefined> {
 }
 
 /** Every page of events of some types, following the cursor. */
-export async function eventsOfTypes(types: readonly string[]): Promise<Entry[]> {
+export async function eventsOfTypes(types: readonly string[], since?: string): Promise<Entry[]> {
   const found: Entry[] = [];
+  const after = since === undefined ? '' : `&since=${encodeURIComponent(since)}`;
   for (const type of types) {
     let cursor: number | null = 0;
     while (cursor !== null) {
       const page: { events: Entry[]; nextCursor: number | null } = await api(
-        `/api/v1/events?type=${encodeURIComponent(type)}&cursor=${cursor}&limit=500`,
+        `/api/v1/events?type=${encodeURIComponent(type)}&cursor=${cursor}&limit=500${after}`,
       );
       found.push(...page.events);
       cursor = page.nextCursor;

@@ -275,6 +275,11 @@ function Dashboard({ user, onLogout }: { user: User; onLogout: () => void }) {
             canReport={canReport}
             crossings={crossings}
             onChange={() => setVersion((v) => v + 1)}
+            canReadEvents={staff}
+            version={version}
+            mediators={(agreement.data?.parties ?? [])
+              .filter((party) => party.roles.includes('mediator'))
+              .map((party) => party.id)}
           />
         ) : page === '/exchanges' ? (
           <ExchangesPage status={data} canReadEvents={staff} version={version} />

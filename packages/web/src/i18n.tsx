@@ -10,6 +10,9 @@ export const languages = ['en', 'ar', 'he'] as const;
 export type Language = (typeof languages)[number];
 
 const en = {
+  byCrossing: 'Trucks per crossing, last seven days',
+  byCrossingNote:
+    'As each source reported them, corrections and retractions applied. The quotas below count the combined figure the agreement names; these are the reports behind it.',
   signedOnDevice: 'Reports signed on this device',
   sitrep: 'Daily report',
   recordFinding: 'Record a finding',
@@ -168,6 +171,9 @@ const en = {
 type Dictionary = Record<keyof typeof en, string>;
 
 const ar: Dictionary = {
+  byCrossing: 'الشاحنات حسب المعبر، آخر سبعة أيام',
+  byCrossingNote:
+    'كما أبلغ عنها كل مصدر، مع تطبيق التصحيحات والسحوبات. تحسب الحصص أدناه الرقم المجمّع الذي يحدده الاتفاق؛ هذه هي التقارير وراءه.',
   signedOnDevice: 'التقارير موقّعة على هذا الجهاز',
   sitrep: 'التقرير اليومي',
   recordFinding: 'تسجيل نتيجة',
@@ -322,6 +328,9 @@ const ar: Dictionary = {
 };
 
 const he: Dictionary = {
+  byCrossing: 'משאיות לפי מעבר, שבעת הימים האחרונים',
+  byCrossingNote:
+    'כפי שדיווח כל מקור, לאחר תיקונים וביטולים. המכסות שלהלן סופרות את הנתון המשולב שההסכם קובע; אלה הדיווחים שמאחוריו.',
   signedOnDevice: 'הדיווחים נחתמים במכשיר זה',
   sitrep: 'דוח יומי',
   recordFinding: 'רישום ממצא',

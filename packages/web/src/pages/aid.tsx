@@ -1,8 +1,11 @@
 import type { ObligationStatus, PeriodFigure } from '@truce/core';
 import { type FormEvent, useState } from 'react';
-import type { StatusResponse } from '../api.ts';
+import { eventsOfTypes, type StatusResponse } from '../api.ts';
 import { StatusBadge } from '../components/status-badge.tsx';
+import { agreementDay } from '../days.ts';
 import { useI18n } from '../i18n.tsx';
+import { useData } from '../live.ts';
+import { effectiveEvents, type MapEvent } from '../map/layers.ts';
 import { submitReport } from '../outbox.ts';
 
 const sourceColours = ['#2f6f9f', '#c9822b', '#5a8f4e', '#8a4f9e', '#9e4f4f'];
@@ -195,16 +198,109 @@ function RecordTrucks({
   );
 }
 
+/** Trucks per crossing, day and source: what was reported, corrections applied. */
+export function trucksByCrossing(
+  events: readonly MapEvent[],
+  dayOf: (iso: string) => number,
+  mediators: ReadonlySet<string>,
+): { crossing: string; day: number; source: string; trucks: number }[] {
+  const sums = new Map<string, { crossing: string; day: number; source: string; trucks: number }>();
+  for (const event of effectiveEvents(events, mediators)) {
+    if (event.type !== 'aid_trucks_crossed') continue;
+    const crossing = String(event.payload.crossing ?? '?');
+    const count = Number(event.payload.count ?? 0);
+    const day = dayOf(event.occurredAt);
+    const key = `${crossing} ${day} ${event.source}`;
+    const row = sums.get(key) ?? { crossing, day, source: event.source, trucks: 0 };
+    row.trucks += Number.isFinite(count) ? count : 0;
+    sums.set(key, row);
+  }
+  return [...sums.values()];
+}
+
+/** The last seven days, crossing by crossing, each source's count side by side. */
+function CrossingTable({
+  status,
+  version,
+  mediators,
+}: {
+  status: StatusResponse;
+  version: number;
+  mediators: readonly string[];
+}) {
+  const { t, number } = useI18n();
+  const since = new Date(Date.parse(status.asOf) - 7 * 86_400_000).toISOString();
+  const events = useData(
+    () => eventsOfTypes(['aid_trucks_crossed', 'correction', 'retraction'], since),
+    version,
+  );
+  if (!events.data) return null;
+  const dayOf = (iso: string) => agreementDay(iso, status, status.agreement.timeZone);
+  const rows = trucksByCrossing(
+    events.data.map((entry) => entry.event),
+    dayOf,
+    new Set(mediators),
+  );
+  const days = [...new Set(rows.map((r) => r.day))].sort((a, b) => b - a).slice(0, 7);
+  const crossings = [...new Set(rows.map((r) => r.crossing))].sort();
+  const sources = [...new Set(rows.map((r) => r.source))].sort();
+  return (
+    <section className="card" data-testid="aid-crossings">
+      <h2>{t('byCrossing')}</h2>
+      <p className="muted small">{t('byCrossingNote')}</p>
+      <table className="period-table small">
+        <thead>
+          <tr>
+            <th>{t('crossing')}</th>
+            {days.map((day) => (
+              <th key={day}>
+                {t('day')} {day}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {crossings.map((crossing) => (
+            <tr key={crossing} data-crossing={crossing}>
+              <td>{crossing}</td>
+              {days.map((day) => (
+                <td key={day}>
+                  {sources
+                    .map((source) => {
+                      const row = rows.find(
+                        (r) => r.crossing === crossing && r.day === day && r.source === source,
+                      );
+                      return row ? `${source} ${number(row.trucks)}` : undefined;
+                    })
+                    .filter((x) => x !== undefined)
+                    .join(' · ') || '—'}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
 export function AidPage({
   status,
   canReport,
   crossings,
   onChange,
+  canReadEvents = false,
+  version = 0,
+  mediators = [],
 }: {
   status: StatusResponse;
   canReport: boolean;
   crossings: string[];
   onChange: () => void;
+  canReadEvents?: boolean;
+  version?: number;
+  /** The agreement's mediators, who may correct anyone's report (as in the engine). */
+  mediators?: readonly string[];
 }) {
   const { t } = useI18n();
   const quotas = status.obligations.filter((o) => o.kind === 'quota' && o.periods.length > 0);
@@ -213,6 +309,9 @@ export function AidPage({
       <h1>{t('aid')}</h1>
       <p className="muted">{t('trucksPerDay')}</p>
       {canReport ? <RecordTrucks places={crossings} now={status.asOf} onDone={onChange} /> : null}
+      {canReadEvents ? (
+        <CrossingTable status={status} version={version} mediators={mediators} />
+      ) : null}
       <div className="chart-grid">
         {quotas.map((o) => (
           <section className="card" key={o.id}>
