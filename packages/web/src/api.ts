@@ -1,4 +1,5 @@
 import type { Evaluation } from '@truce/core';
+import type { MapEvent } from './map/layers.ts';
 
 /**
  * The dashboard talks to the same origin's API (docs/API.md) with the session cookie; every
@@ -31,14 +32,7 @@ export interface Entry {
   leafHash: string;
   org: string;
   keyId: string;
-  event: {
-    id: string;
-    type: string;
-    occurredAt: string;
-    reportedAt: string;
-    source: string;
-    payload: Record<string, unknown>;
-  };
+  event: MapEvent;
 }
 
 export interface Checkpoint {

@@ -1,6 +1,9 @@
 import { canonicalize } from '../../core/src/ledger/canonical-json.js';
 import { api } from './api.ts';
 import { fromBase64Url, toBase64, toBase64Url, utf8 } from './verify/bytes.js';
+import type { SignedEnvelope } from './verify/envelope.js';
+
+export type { SignedEnvelope };
 
 /**
  * This device's own signing key, so that a report made without a connection is signed on the
@@ -100,16 +103,6 @@ export async function ensureDeviceKey(user: {
     current = undefined;
     return undefined;
   }
-}
-
-export interface SignedEnvelope {
-  v: 1;
-  id: string;
-  org: string;
-  keyId: string;
-  idempotencyKey: string;
-  event: Record<string, unknown>;
-  sig: string;
 }
 
 /** Signs an event as truce's envelope format says (RFC 8785 bytes of the unsigned envelope). */
