@@ -62,14 +62,16 @@ export function loadWebAssets(dir: string = defaultWebDir): WebAssets | undefine
     const key = `/${relative(dir, path).split(sep).join('/')}`;
     const body = readFileSync(path);
     const type = types[extname(path)] ?? 'application/octet-stream';
-    const squeeze = compressible.test(type) && body.length > 512;
+    // Source maps are rarely asked for: sent as they are. The rest is compressed once, at
+    // levels that cost a fraction of a second at start (Brotli 11 took seconds on the map).
+    const squeeze = compressible.test(type) && body.length > 512 && !path.endsWith('.map');
     files.set(key, {
       body,
-      gzip: squeeze ? gzipSync(body, { level: 9 }) : undefined,
+      gzip: squeeze ? gzipSync(body, { level: 6 }) : undefined,
       brotli: squeeze
         ? brotliCompressSync(body, {
             params: {
-              [constants.BROTLI_PARAM_QUALITY]: 11,
+              [constants.BROTLI_PARAM_QUALITY]: 6,
               [constants.BROTLI_PARAM_SIZE_HINT]: body.length,
             },
           })
