@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { ledger } from '@truce/core';
 import { buildServer } from '../packages/server/src/http/server.js';
 import { Ledger } from '../packages/server/src/ledger/ledger-service.js';
-import { sha256Hex } from '../packages/server/src/ledger/log-identity.js';
 import {
   newKey,
   registration,
@@ -14,8 +13,9 @@ import {
   signedEvent,
   testIdentity,
 } from '../packages/server/src/ledger/testing.js';
-import { type AppendRequest, openPgliteStore } from '../packages/server/src/store/index.js';
+import { openPgliteStore } from '../packages/server/src/store/index.js';
 import type { Row, Section } from './harness.js';
+import { appendRequestOf } from './ledger.js';
 
 /**
  * The HTTP API over real HTTP on 127.0.0.1, measured side by side in one run with its ceiling:
@@ -146,16 +146,7 @@ export async function apiBenchmarks(quick: boolean): Promise<Section> {
     const verifyPool = probe.length / ((performance.now() - poolStart) / 1000);
     const verifyRate = Math.max(verifyOne, verifyPool);
     const insertStore = await openPgliteStore({ dataDir: join(scratch, 'insert') });
-    const requests: AppendRequest[] = probe.map((envelope) => {
-      const entry = ledger.envelopeEntryBytes(envelope);
-      return {
-        entry,
-        eventId: envelope.id,
-        org: 'qatar',
-        idempotencyKey: envelope.id,
-        contentHash: sha256Hex(entry),
-      };
-    });
+    const requests = probe.map(appendRequestOf);
     const insert = await load(requests.length, 100, async (i) => {
       await insertStore.append([requests[i]!]);
       return 200;

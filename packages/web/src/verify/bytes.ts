@@ -91,43 +91,12 @@ export function toHex(bytes: Uint8Array): string {
   return out;
 }
 
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
-const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-export function utf8(text: string): Uint8Array {
-  return utf8Encoder.encode(text);
-}
-
-/** Decodes UTF-8, or returns `undefined` for malformed input instead of substituting U+FFFD. */
-export function fromUtf8(bytes: Uint8Array): string | undefined {
-  try {
-    return utf8Decoder.decode(bytes);
-  } catch {
-    return undefined;
-  }
-}
-
-const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/** Whether a string is well-formed Unicode (no lone surrogate, which has no UTF-8 encoding). */
-export function isWellFormed(text: string): boolean {
-  return !loneSurrogate.test(text);
-}
+// The Buffer-free helpers are the core's own (its canonical JSON, which the verifier imports,
+// already brings this module into the bundle): one implementation for server and browser.
+export {
+  bytesEqual,
+  concatBytes,
+  fromUtf8,
+  isWellFormed,
+  utf8,
+} from '../../../core/src/ledger/encoding.js';
