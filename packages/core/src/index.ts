@@ -8,3 +8,4 @@ export * from './events/parse.js';
 export * from './events/schema.js';
 export * as ledger from './ledger/index.js';
 export * from './scenario/index.js';
+export * from './exchange/index.js';

@@ -74,6 +74,7 @@ export function matchesIn(agreement: Agreement): EventMatch[] {
         break;
       case 'schedule':
         out.push(obligation.measure);
+        if (obligation.lists) out.push(obligation.lists.match, obligation.lists.register);
         break;
       case 'exchange':
         out.push(obligation.counterpart, obligation.release);

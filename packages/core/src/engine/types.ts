@@ -71,6 +71,26 @@ export interface AlternativeOutcome {
   why: string;
 }
 
+/**
+ * One counterpart release of an exchange obligation and the releases owed for it, by category,
+ * and made (releases pay the oldest debt first, per category and in total).
+ */
+export interface ExchangeReleaseFigure {
+  /** The counterpart release event (a hostage handover, say). */
+  eventId: string;
+  at: string;
+  /** Releases are due by then. */
+  dueAt: string;
+  counterparts: number;
+  owed: { category: string; count: number }[];
+  made: { category: string; count: number }[];
+  owedTotal: number;
+  madeTotal: number;
+  /** When the last owed release was made; null while any is outstanding. */
+  paidAt: string | null;
+  state: 'paid' | 'paid_late' | 'pending' | 'overdue';
+}
+
 export interface ObligationStatus {
   id: string;
   kind: ObligationKind;
@@ -91,6 +111,8 @@ export interface ObligationStatus {
   alternatives: AlternativeOutcome[];
   /** The deadline the obligation is judged against, when it has one. */
   dueAt: string | null;
+  /** Exchange obligations: each counterpart release with what is owed and made for it. */
+  exchanges?: ExchangeReleaseFigure[];
 }
 
 export interface PhaseStatus {

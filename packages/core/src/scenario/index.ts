@@ -11,3 +11,4 @@ export {
 export * from './gaza-2023.js';
 export * from './gaza-2025.js';
 export * from './load.js';
+export * from './gaza-2025-exchange.js';

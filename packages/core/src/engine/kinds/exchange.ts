@@ -3,6 +3,7 @@ import { HOUR_MS } from '../calendar.js';
 import { type Context, compiledMatch, formatNumber } from '../context.js';
 import type { EventView, ViewOfType } from '../event-index.js';
 import { primary } from '../reported.js';
+import type { ExchangeReleaseFigure } from '../types.js';
 import { type KindResult, result, uniqueIds } from './result.js';
 
 interface Step {
@@ -88,6 +89,17 @@ export function evaluateExchange(obligation: ExchangeObligation, context: Contex
     }
     return { category, steps: steps.sort((a, b) => a.due - b.due), releases: list };
   });
+  const figures = releaseFigures(
+    obligation,
+    counterparts.map((r) => ({
+      id: r.event.id,
+      time: r.record.occurredAt,
+      persons: counterpartMatch.persons(r.event),
+    })),
+    releases.map((r) => ({ time: r.record.occurredAt, persons: personsOf(r.event) })),
+    within,
+    context,
+  );
   const totals = constraints.find((c) => c.category === '*');
   const owedTotal = totals?.steps.at(-1)?.cumulative ?? 0;
   const madeTotal = totals?.releases.at(-1)?.cumulative ?? 0;
@@ -152,6 +164,7 @@ export function evaluateExchange(obligation: ExchangeObligation, context: Contex
   const ended = window.end !== null && window.end <= asOf;
   if (breaches.length) {
     return result({
+      exchanges: figures,
       status: 'breached',
       progress,
       why: `${base}. Overdue: ${breaches.join('; ')}.${extraText}`,
@@ -163,6 +176,7 @@ export function evaluateExchange(obligation: ExchangeObligation, context: Contex
   if (pending.length) {
     const atRisk = withheld.length > 0;
     return result({
+      exchanges: figures,
       status: atRisk ? 'at_risk' : 'on_track',
       progress,
       why: `${base}; the next are due by ${calendar.describe(nextDue!)}.${lates.length ? ` Late before: ${lates.join('; ')}.` : ''}${extraText}`,
@@ -173,6 +187,7 @@ export function evaluateExchange(obligation: ExchangeObligation, context: Contex
   }
   if (lates.length) {
     return result({
+      exchanges: figures,
       status: 'late',
       progress,
       why: `${base}; all owed released, some late: ${lates.join('; ')}.${extraText}`,
@@ -180,9 +195,110 @@ export function evaluateExchange(obligation: ExchangeObligation, context: Contex
     });
   }
   return result({
+    exchanges: figures,
     status: ended ? 'met' : owedTotal === 0 ? 'on_track' : 'on_track',
     progress,
     why: `${base}; ${owedTotal === 0 ? 'nothing owed yet' : 'all owed released on time'}.${extraText}`,
     eventIds,
+  });
+}
+
+interface Debt {
+  figure: ExchangeReleaseFigure;
+  due: number;
+  owed: Map<string, number>;
+  made: Map<string, number>;
+  paidAt: number;
+}
+
+/**
+ * For each counterpart release, what it owes by category and in total, and what was made for
+ * it: each release pays the oldest debt of its category first, and the oldest total debt.
+ */
+function releaseFigures(
+  obligation: ExchangeObligation,
+  counterparts: { id: string; time: number; persons: { category: string }[] }[],
+  releases: { time: number; persons: { category: string }[] }[],
+  within: number,
+  context: Context,
+): ExchangeReleaseFigure[] {
+  const { calendar, asOf } = context;
+  const debts: Debt[] = [];
+  for (const counterpart of counterparts) {
+    const owed = new Map<string, number>();
+    let persons = 0;
+    for (const person of counterpart.persons) {
+      const rule = obligation.ratios.find((r) =>
+        (Array.isArray(r.for) ? r.for : [r.for]).includes(person.category),
+      );
+      if (!rule) continue;
+      persons++;
+      for (const part of rule.release) {
+        const count = primary(part.count);
+        owed.set(part.category, (owed.get(part.category) ?? 0) + count);
+        owed.set('*', (owed.get('*') ?? 0) + count);
+      }
+    }
+    if (persons === 0) continue;
+    const due = counterpart.time + within * HOUR_MS;
+    debts.push({
+      due,
+      owed,
+      made: new Map(),
+      paidAt: Number.NEGATIVE_INFINITY,
+      figure: {
+        eventId: counterpart.id,
+        at: calendar.format(counterpart.time),
+        dueAt: calendar.format(due),
+        counterparts: persons,
+        owed: [],
+        made: [],
+        owedTotal: owed.get('*') ?? 0,
+        madeTotal: 0,
+        paidAt: null,
+        state: 'pending',
+      },
+    });
+  }
+  const categories = new Set(debts.flatMap((d) => [...d.owed.keys()]));
+  for (const category of categories) {
+    if (category === 'any') continue;
+    const queue = debts.filter((d) => (d.owed.get(category) ?? 0) > 0);
+    let index = 0;
+    for (const release of [...releases].sort((a, b) => a.time - b.time)) {
+      let count =
+        category === '*'
+          ? release.persons.length
+          : release.persons.filter((p) => p.category === category).length;
+      while (count > 0 && index < queue.length) {
+        const debt = queue[index]!;
+        const open = (debt.owed.get(category) ?? 0) - (debt.made.get(category) ?? 0);
+        const paid = Math.min(open, count);
+        debt.made.set(category, (debt.made.get(category) ?? 0) + paid);
+        count -= paid;
+        if (paid === open) {
+          debt.paidAt = Math.max(debt.paidAt, release.time);
+          index++;
+        }
+      }
+    }
+  }
+  return debts.map(({ figure, owed, made, due, paidAt }) => {
+    const named = [...owed.keys()].filter((c) => c !== '*');
+    const complete = named
+      .filter((c) => c !== 'any')
+      .every((c) => (made.get(c) ?? 0) >= (owed.get(c) ?? 0));
+    const madeTotal = made.get('*') ?? 0;
+    const paid = complete && madeTotal >= figure.owedTotal;
+    return {
+      ...figure,
+      owed: named.map((category) => ({ category, count: owed.get(category) ?? 0 })),
+      made: named
+        .filter((c) => c !== 'any')
+        .map((category) => ({ category, count: made.get(category) ?? 0 })),
+      madeTotal,
+      paidAt: paid ? calendar.format(paidAt) : null,
+      state: paid ? (paidAt > due ? 'paid_late' : 'paid') : due <= asOf ? 'overdue' : 'pending',
+    };
   });
 }

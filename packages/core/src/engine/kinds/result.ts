@@ -1,4 +1,11 @@
-import type { Forecast, PeriodFigure, Progress, SourceFigure, Status } from '../types.js';
+import type {
+  ExchangeReleaseFigure,
+  Forecast,
+  PeriodFigure,
+  Progress,
+  SourceFigure,
+  Status,
+} from '../types.js';
 
 /** What each obligation kind computes; `evaluate` adds disputes, measures and alternatives. */
 export interface KindResult {
@@ -12,6 +19,8 @@ export interface KindResult {
   dueAt: number | null;
   /** When the obligation was met (for conditions such as "after X is met"). */
   metAt: number | null;
+  /** Exchange obligations: what each counterpart release owes and what was made for it. */
+  exchanges?: ExchangeReleaseFigure[];
 }
 
 export function result(

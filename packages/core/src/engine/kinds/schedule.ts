@@ -1,6 +1,8 @@
 import type { ScheduleObligation } from '../../agreement/schema.js';
+import { checkList, type KnownPerson, type ListProblem } from '../../exchange/order.js';
 import { DAY_MS } from '../calendar.js';
 import { type Context, compiledMatch, formatNumber } from '../context.js';
+import type { ViewOfType } from '../event-index.js';
 import { primary } from '../reported.js';
 import { type KindResult, result, uniqueIds } from './result.js';
 
@@ -97,6 +99,74 @@ export function scheduleItems(
   return { items, notes, total: Math.max(total, scheduled) };
 }
 
+/**
+ * The names lists known at `asOf`, each checked as it stood when delivered: fewer names than
+ * due that day, names not in the register, or an order rule broken (someone who must come first
+ * still held and not on the list). Problems of a day not yet over are early warnings.
+ */
+function checkLists(
+  obligation: ScheduleObligation,
+  context: Context,
+  items: readonly DueItem[],
+): { upcoming: ListProblem[]; past: ListProblem[]; eventIds: string[] } {
+  const lists = obligation.lists;
+  if (!lists) return { upcoming: [], past: [], eventIds: [] };
+  const registered = context.records(lists.register);
+  const released = context.records(obligation.measure);
+  const upcoming: ListProblem[] = [];
+  const past: ListProblem[] = [];
+  const eventIds: string[] = [];
+  for (const record of context.records(lists.match)) {
+    const event = record.event as ViewOfType<'names_list_delivered'>;
+    if (!Array.isArray(event.payload?.persons)) continue;
+    const at = record.record.occurredAt;
+    const known = new Map<string, KnownPerson>();
+    for (const r of registered) {
+      if (r.record.occurredAt > at) continue;
+      const person = (r.event as ViewOfType<'person_registered'>).payload.person;
+      if (person)
+        known.set(person.id, {
+          category: person.category,
+          living: person.living,
+          releasedAt: null,
+        });
+    }
+    for (const r of released) {
+      const persons = (r.event as ViewOfType<'hostage_released'>).payload.persons ?? [];
+      for (const p of persons) {
+        const entry = known.get(p.id) ?? {
+          category: p.category,
+          living: p.living,
+          releasedAt: null,
+        };
+        if (entry.releasedAt === null || entry.releasedAt > r.record.occurredAt)
+          entry.releasedAt = r.record.occurredAt;
+        known.set(p.id, entry);
+      }
+    }
+    // Releases after the list are not known when it was delivered.
+    for (const entry of known.values())
+      if (entry.releasedAt !== null && entry.releasedAt > at) entry.releasedAt = null;
+    const dueThatDay = items.filter((i) => i.day === event.payload.forDay);
+    const due = dueThatDay.length ? dueThatDay.reduce((sum, i) => sum + i.count, 0) : null;
+    const problems = checkList(
+      { id: event.id, forDay: event.payload.forDay, persons: event.payload.persons, at },
+      known,
+      lists.order,
+      due,
+      registered.some((r) => r.record.occurredAt <= at),
+    ).filter(
+      (p) =>
+        p.code !== 'LIST_COUNT_MISMATCH' || (due !== null && event.payload.persons.length < due),
+    );
+    if (problems.length === 0) continue;
+    eventIds.push(event.id);
+    const open = context.calendar.dayEnd(event.payload.forDay) > context.asOf;
+    (open ? upcoming : past).push(...problems);
+  }
+  return { upcoming, past, eventIds };
+}
+
 /** Counts on given days, cumulatively: a release counts toward the earliest item still owed. */
 export function evaluateSchedule(obligation: ScheduleObligation, context: Context): KindResult {
   const { calendar, asOf } = context;
@@ -127,11 +197,21 @@ export function evaluateSchedule(obligation: ScheduleObligation, context: Contex
   const plan = items.map((i) => `${i.count} by Day ${i.day}`).join(', ');
   const planText = `${formatNumber(total)} ${unit} in all (${plan}${notes.length ? `; ${notes.join('; ')}` : ''})`;
   const soFar = `${formatNumber(cumulative)} ${unit} counted so far${records.length ? '' : ' (no release reported)'}`;
-  const correctionText = corrected.length ? ` Corrections applied: ${corrected.join(', ')}.` : '';
+  const lists = checkLists(obligation, context, items);
+  const listText = [
+    ...(lists.upcoming.length
+      ? [` Names list warning: ${lists.upcoming.map((p) => p.message).join('; ')}.`]
+      : []),
+    ...(lists.past.length
+      ? [` Earlier lists: ${lists.past.map((p) => p.message).join('; ')}.`]
+      : []),
+  ].join('');
+  const correctionText = `${corrected.length ? ` Corrections applied: ${corrected.join(', ')}.` : ''}${listText}`;
   const eventIds = uniqueIds([
     ...records.map((r) => r.event.id),
     ...all.flatMap((r) => (r.correctedBy ? [r.event.id, r.correctedBy] : [])),
     ...context.measures(obligation.id).map((m) => m.eventId),
+    ...lists.eventIds,
   ]);
   const progress = { done: cumulative, required: total, unit };
   const complete = cumulative >= total;
@@ -161,7 +241,8 @@ export function evaluateSchedule(obligation: ScheduleObligation, context: Contex
     ? ` Caught up after being late on ${late.map((o) => `Day ${o.item.day}`).join(', ')}.`
     : '';
   return result({
-    status: asOf < calendar.zeroHour ? 'not_started' : 'on_track',
+    status:
+      lists.upcoming.length > 0 ? 'at_risk' : asOf < calendar.zeroHour ? 'not_started' : 'on_track',
     progress,
     why: `${clause}: ${planText}; ${soFar}${next ? `; next: ${formatNumber(next.required - cumulative)} more by the end of Day ${next.item.day}` : ''}.${lateText}${correctionText}`,
     eventIds,
