@@ -172,6 +172,12 @@ export function checkReferences(agreement: Agreement): ReferenceProblem[] {
         checkMatch(o.act, [...at, 'act']);
         if (o.blockedBy) checkMatch(o.blockedBy, [...at, 'blockedBy']);
         break;
+      case 'notice':
+        o.notice.to?.forEach((id, i) => party(id, [...at, 'notice', 'to', i]));
+        if ('each' in o.before) checkMatch(o.before.each, [...at, 'before', 'each']);
+        if ('scheduleOf' in o.before)
+          obligation(o.before.scheduleOf, [...at, 'before', 'scheduleOf']);
+        break;
     }
   });
   return problems;

@@ -311,35 +311,6 @@ export const scheduleItem = z.union([
     .describe('whatever of `total` is not yet scheduled, by the end of that day'),
 ]);
 
-export const releaseOrderRule = z
-  .object({
-    first: z
-      .object({
-        category: z.union([slug, z.array(slug).min(1)]).transform((c) => [c].flat()),
-        living: z.boolean().optional(),
-      })
-      .strict()
-      .describe('these persons are released first…'),
-    before: z
-      .union([slug, z.array(slug).min(1)])
-      .transform((c) => [c].flat())
-      .describe('…before anyone of these categories'),
-  })
-  .strict();
-
-export const namesLists = z
-  .object({
-    match: eventMatch
-      .default({ type: 'names_list_delivered' })
-      .describe('the names lists that announce each release (payload forDay, persons)'),
-    register: eventMatch
-      .default({ type: 'person_registered' })
-      .describe('the register of held persons, with their categories'),
-    order: z.array(releaseOrderRule).default([]),
-  })
-  .strict()
-  .describe('names lists are checked before the day against the items and the order rules');
-
 export const scheduleObligation = z
   .object({
     ...obligationBase,
@@ -348,7 +319,6 @@ export const scheduleObligation = z
     unit: z.string().default('persons'),
     items: z.array(scheduleItem).min(1),
     total: reported(nonNegativeInt).optional(),
-    lists: namesLists.optional(),
   })
   .strict();
 
@@ -398,6 +368,88 @@ export const permissionObligation = z
   })
   .strict();
 
+/** What a notice between the parties is about (the events' `notice_sent.kind`). */
+export const noticeKinds = [
+  'names_list',
+  'violation_notice',
+  'extension_request',
+export const releaseOrderRule = z
+  .object({
+    first: z
+      .object({
+        category: z.union([slug, z.array(slug).min(1)]).transform((c) => [c].flat()),
+        living: z.boolean().optional(),
+      })
+      .strict()
+      .describe('these persons are released first…'),
+    before: z
+      .union([slug, z.array(slug).min(1)])
+      .transform((c) => [c].flat())
+      .describe('…before anyone of these categories'),
+  })
+  .strict();
+
+export const namesLists = z
+  .object({
+    match: eventMatch
+      .default({ type: 'names_list_delivered' })
+      .describe('the names lists that announce each release (payload forDay, persons)'),
+    register: eventMatch
+      .default({ type: 'person_registered' })
+      .describe('the register of held persons, with their categories'),
+    order: z.array(releaseOrderRule).default([]),
+  })
+  .strict()
+  .describe('names lists are checked before the day against the items and the order rules');
+
+  'closure_notice',
+  'other',
+] as const;
+
+export const noticeObligation = z
+  .object({
+    ...obligationBase,
+    kind: z.literal('notice'),
+    lists: namesLists.optional(),
+    notice: z
+      .object({
+        kind: z.enum(noticeKinds),
+        to: z
+          .array(slug)
+          .min(1)
+          .optional()
+          .describe('organisations the notice must be addressed to (at least these)'),
+      })
+      .strict()
+      .describe('the notice owed: a notice_sent of this kind from a party in `owedBy`'),
+    before: z
+      .union([
+        z
+          .object({ each: eventMatch, hours: reported(z.number().min(0)) })
+          .strict()
+          .describe('`hours` before each day on which a matching event happens (each release)'),
+        z
+          .object({
+            scheduleOf: slug,
+            time: clockTime.optional(),
+            hours: reported(z.number().min(0)),
+          })
+          .strict()
+          .describe("`hours` before each day of a schedule obligation's items (at `time`)"),
+        z
+          .object({
+            days: z.array(dayNumber).min(1),
+            time: clockTime.optional(),
+            hours: reported(z.number().min(0)),
+          })
+          .strict()
+          .describe('`hours` before each of these days (at `time`, default 00:00)'),
+      ])
+      .describe('when each notice is due'),
+    warnHours: z.number().min(0).default(12),
+  })
+  .strict();
+
 export const obligation = z.discriminatedUnion('kind', [
   quotaObligation,
   exchangeObligation,
@@ -405,7 +457,33 @@ export const obligation = z.discriminatedUnion('kind', [
   deadlineObligation,
   prohibitionObligation,
   permissionObligation,
+  noticeObligation,
 ]);
+
+/** Acknowledgement of notices between the parties and its escalation ladder. */
+export const noticeRules = z
+  .object({
+    acknowledgeWithinHours: z
+      .number()
+      .min(0)
+      .default(24)
+      .describe('hours after a notice is sent by which every recipient acknowledges it'),
+    escalate: z
+      .array(
+        z
+          .object({
+            afterHours: z.number().min(0).describe('counted from when the notice was sent'),
+            to: z.enum(['mediators', 'guarantors']),
+          })
+          .strict(),
+      )
+      .default([
+        { afterHours: 24, to: 'mediators' },
+        { afterHours: 48, to: 'guarantors' },
+      ])
+      .describe('while a recipient has not acknowledged: whom to tell, and when'),
+  })
+  .strict();
 
 export const agreementSchema = z
   .object({
@@ -433,6 +511,9 @@ export const agreementSchema = z
     places: z.array(place).default([]),
     phases: z.array(phase).default([]),
     obligations: z.array(obligation).default([]),
+    notices: noticeRules
+      .optional()
+      .describe('when notices must be acknowledged and whom to tell when they are not'),
   })
   .strict();
 
@@ -446,8 +527,12 @@ export type ScheduleObligation = z.output<typeof scheduleObligation>;
 export type DeadlineObligation = z.output<typeof deadlineObligation>;
 export type ProhibitionObligation = z.output<typeof prohibitionObligation>;
 export type PermissionObligation = z.output<typeof permissionObligation>;
+export type NoticeObligation = z.output<typeof noticeObligation>;
 export type EventMatch = z.output<typeof eventMatch>;
 export type Phase = z.output<typeof phase>;
 export type Party = z.output<typeof party>;
 export type ScheduleItem = z.output<typeof scheduleItem>;
 export type ReleaseOrderRule = z.output<typeof releaseOrderRule>;
+export type Place = z.output<typeof place>;
+export type CrossingDetails = z.output<typeof crossingDetails>;
+export type SourceProfile = z.output<typeof sourceProfile>;

@@ -2,6 +2,7 @@ import type { Agreement, Condition, EventMatch, Obligation, Phase } from '../agr
 import type { MeasureAction } from '../events/schema.js';
 import { type Calendar, DAY_MS } from './calendar.js';
 import type { Effective, EventIndex, EventView, Slot, ViewOfType } from './event-index.js';
+import { noticeMatches } from './kinds/notice.js';
 import { type CompiledMatch, compileMatch } from './match.js';
 import { primary } from './reported.js';
 import type { Claim, DisputeView, PhaseStatus, Warning } from './types.js';
@@ -93,6 +94,9 @@ export function matchesIn(agreement: Agreement): EventMatch[] {
         out.push(obligation.act);
         if (obligation.blockedBy) out.push(obligation.blockedBy);
         fromCondition(obligation.when);
+        break;
+      case 'notice':
+        out.push(...noticeMatches(obligation));
         break;
     }
   }

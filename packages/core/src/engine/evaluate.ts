@@ -7,6 +7,7 @@ import { Context, compiledMatch, matchesIn } from './context.js';
 import { EventIndex, type ViewOfType } from './event-index.js';
 import { evaluateDeadline } from './kinds/deadline.js';
 import { evaluateExchange } from './kinds/exchange.js';
+import { evaluateNotice } from './kinds/notice.js';
 import { evaluatePermission } from './kinds/permission.js';
 import { evaluateProhibition } from './kinds/prohibition.js';
 import { evaluateQuota, prepareQuota } from './kinds/quota.js';
@@ -29,6 +30,8 @@ function evaluateKind(obligation: Obligation, context: Context): KindResult {
       return evaluateProhibition(obligation, context);
     case 'permission':
       return evaluatePermission(obligation, context);
+    case 'notice':
+      return evaluateNotice(obligation, context);
   }
 }
 
@@ -288,6 +291,6 @@ function present(obligation: Obligation, context: Context): ObligationStatus {
     disputes: disputes.map(({ obligations: _obligations, ...view }) => view),
     alternatives,
     dueAt: outcome.dueAt === null ? null : calendar.format(outcome.dueAt),
-    ...(outcome.exchanges ? { exchanges: outcome.exchanges } : {}),
   };
 }
+    ...(outcome.exchanges ? { exchanges: outcome.exchanges } : {}),

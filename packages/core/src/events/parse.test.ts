@@ -135,6 +135,30 @@ const samples: {
       ],
     },
   },
+  notice_sent: {
+    ...envelope,
+    source: 'hamas',
+    payload: {
+      notice: 'names-day-7',
+      kind: 'names_list',
+      to: ['israel'],
+      via: ['qatar', 'egypt'],
+      subject: 'Names for the Day 7 release',
+      forDay: 7,
+    },
+  },
+  notice_delivered: {
+    ...envelope,
+    source: 'qatar',
+    payload: { notice: 'names-day-7', to: 'israel', channel: 'email' },
+  },
+  notice_read: { ...envelope, source: 'israel', payload: { notice: 'names-day-7' } },
+  notice_acknowledged: { ...envelope, source: 'israel', payload: { notice: 'names-day-7' } },
+  notice_answered: {
+    ...envelope,
+    source: 'israel',
+    payload: { notice: 'names-day-7', body: 'Received; the list is complete.' },
+  },
   correction: {
     ...envelope,
     source: 'icrc',

@@ -1,0 +1,12 @@
+export { exportColumns, fieldOf, type HxlField } from './columns.js';
+export { type Hashtag, hashtagRowSearchLimit, isHashtagRow, parseHashtag } from './hashtag.js';
+export {
+  type AidEvent,
+  type HxlProblem,
+  HxlReader,
+  type HxlReadOptions,
+  type HxlRow,
+  hxlIdPrefix,
+  startOfLocalDay,
+} from './reader.js';
+export { csvLine, hxlHeaderRows, hxlRowOf, isAidEvent, keptHashtagsOf } from './writer.js';
