@@ -9,3 +9,4 @@ export * from './events/schema.js';
 export * as ledger from './ledger/index.js';
 export * from './scenario/index.js';
 export * from './exchange/index.js';
+export * as aid from './aid/index.js';

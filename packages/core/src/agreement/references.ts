@@ -180,5 +180,51 @@ export function checkReferences(agreement: Agreement): ReferenceProblem[] {
         break;
     }
   });
+  checkAidReferences(agreement, party, problems);
   return problems;
+}
+
+/** Crossing details only on crossings; source profiles name parties and crossings once each. */
+function checkAidReferences(
+  agreement: Agreement,
+  party: (id: string, path: DocumentPath) => void,
+  problems: ReferenceProblem[],
+): void {
+  const crossings = agreement.places.filter((p) => p.kind === 'crossing').map((p) => p.id);
+  agreement.places.forEach((p, index) => {
+    if (p.crossing && p.kind !== 'crossing') {
+      problems.push({
+        path: ['places', index, 'crossing'],
+        message: `crossing details on a place of kind "${p.kind}"; set kind: crossing or remove them`,
+      });
+    }
+    p.crossing?.closed.forEach((period, i) => {
+      if (period.until !== undefined && Date.parse(period.until) <= Date.parse(period.from)) {
+        problems.push({
+          path: ['places', index, 'crossing', 'closed', i, 'until'],
+          message: `a closure must end after it starts (${period.from})`,
+        });
+      }
+    });
+  });
+  const seen = new Set<string>();
+  (agreement.sourceProfiles ?? []).forEach((profile, index) => {
+    const at: DocumentPath = ['sourceProfiles', index];
+    party(profile.source, [...at, 'source']);
+    if (seen.has(profile.source)) {
+      problems.push({
+        path: [...at, 'source'],
+        message: `a second profile for source "${profile.source}"; keep one per source`,
+      });
+    }
+    seen.add(profile.source);
+    profile.crossings?.forEach((id, i) => {
+      if (!crossings.includes(id)) {
+        problems.push({
+          path: [...at, 'crossings', i],
+          message: `unknown crossing "${id}" (places of kind crossing: ${crossings.join(', ') || 'none'})`,
+        });
+      }
+    });
+  });
 }

@@ -193,6 +193,36 @@ export const phase = z
   })
   .strict();
 
+/** A period a crossing is closed whatever its hours say (a holiday, a closure announced ahead). */
+export const crossingClosure = z
+  .object({
+    from: instant,
+    until: instant.optional().describe('open again at this instant; absent: until further notice'),
+    reason: z.string().max(4000).optional(),
+  })
+  .strict();
+
+/** What the aid pipeline needs to know about a crossing: when it is open and how much it takes. */
+export const crossingDetails = z
+  .object({
+    hours: z
+      .object({ opens: clockTime, closes: clockTime })
+      .strict()
+      .optional()
+      .describe('daily opening hours in the agreement\'s zone; absent: open round the clock'),
+    closedOn: z
+      .array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']))
+      .optional()
+      .describe('week days the crossing does not open (fri, sat…)'),
+    trucksPerDay: nonNegativeInt.optional().describe('capacity: trucks a day it can process'),
+    closed: z.array(crossingClosure).default([]).describe('periods closed regardless of hours'),
+    direction: z
+      .enum(['into-gaza', 'out-of-gaza', 'both'])
+      .optional()
+      .describe('which way goods and people pass'),
+  })
+  .strict();
+
 export const place = z
   .object({
     id: slug,
@@ -200,6 +230,38 @@ export const place = z
     kind: z.enum(['crossing', 'corridor', 'route', 'zone', 'line', 'area', 'checkpoint']),
     lat: z.number().min(-90).max(90).optional(),
     lon: z.number().min(-180).max(180).optional(),
+    note: z.string().optional(),
+    crossing: crossingDetails.optional().describe('for a place of kind crossing: hours, capacity'),
+  })
+  .strict();
+
+/**
+ * How one source counts aid, so that two sources' figures for the same day, crossing and cargo
+ * can be reconciled: each known difference in method explains part of the gap between them.
+ */
+export const sourceProfile = z
+  .object({
+    source: slug.describe('the party id of the reporting organisation'),
+    counts: z
+      .enum(['trucks', 'tonnes'])
+      .default('trucks')
+      .describe('what its aid figures count; figures in different units are not compared'),
+    halfLoaded: z
+      .enum(['full', 'merged', 'excluded'])
+      .default('full')
+      .describe(
+        'a half-loaded truck: counted as a full truck, merged (two make one, after repacking) or not counted',
+      ),
+    crossings: z
+      .array(slug)
+      .min(1)
+      .optional()
+      .describe('the crossings its figures cover; absent: every crossing'),
+    countedAt: z
+      .string()
+      .max(200)
+      .optional()
+      .describe('where in the pipeline it counts (screening, collection inside…)'),
     note: z.string().optional(),
   })
   .strict();
@@ -514,6 +576,10 @@ export const agreementSchema = z
     notices: noticeRules
       .optional()
       .describe('when notices must be acknowledged and whom to tell when they are not'),
+    sourceProfiles: z
+      .array(sourceProfile)
+      .optional()
+      .describe('how each source counts aid, to reconcile their figures'),
   })
   .strict();
 
@@ -532,6 +598,9 @@ export type EventMatch = z.output<typeof eventMatch>;
 export type Phase = z.output<typeof phase>;
 export type Party = z.output<typeof party>;
 export type ScheduleItem = z.output<typeof scheduleItem>;
+export type Place = z.output<typeof place>;
+export type CrossingDetails = z.output<typeof crossingDetails>;
+export type SourceProfile = z.output<typeof sourceProfile>;
 export type ReleaseOrderRule = z.output<typeof releaseOrderRule>;
 export type Place = z.output<typeof place>;
 export type CrossingDetails = z.output<typeof crossingDetails>;

@@ -93,7 +93,14 @@ export function createEvaluator(agreement: Agreement | readonly Agreement[]): Ev
     for (const match of matchesIn(version)) index.slot(compiledMatch(match));
     for (const obligation of version.obligations) {
       if (obligation.kind === 'quota')
-        prepareQuota(obligation, { sumsSlot: (m) => index.slot(compiledMatch(m), true) });
+        prepareQuota(
+          obligation,
+          {
+            sumsSlot: (m) => index.slot(compiledMatch(m), true),
+            slot: (m) => index.slot(compiledMatch(m)),
+          },
+          version,
+        );
     }
   }
   const inForce = (at: number): Agreement => {

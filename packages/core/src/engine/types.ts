@@ -1,3 +1,4 @@
+import type { PairReconciliation } from '../aid/reconcile.js';
 import type { ObligationKind } from '../agreement/schema.js';
 
 export const statuses = [
@@ -44,6 +45,11 @@ export interface PeriodFigure {
   /** False while no source has reported a figure for the period: unreported is not zero. */
   reported: boolean;
   sources: SourceFigure[];
+  /**
+   * For an aid quota whose sources have profiles in the agreement: each pair of sources' figures,
+   * the part of the difference each counting rule explains and the part none does.
+   */
+  reconciliation?: PairReconciliation[];
 }
 
 export interface Claim {

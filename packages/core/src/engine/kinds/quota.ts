@@ -1,17 +1,167 @@
-import type { QuotaObligation } from '../../agreement/schema.js';
+import type { Agreement, QuotaObligation } from '../../agreement/schema.js';
+import {
+  asTrucksCrossed,
+  type ConsignmentCount,
+  consignmentCounts,
+  consignmentCrossingMatch,
+  countsOnItsOwn,
+} from '../../aid/counting.js';
+import {
+  crossingsOutOfSomeScope,
+  describePair,
+  type PairReconciliation,
+  profilesBySource,
+  reconcileSources,
+  type SourceCount,
+} from '../../aid/reconcile.js';
 import type { Context } from '../context.js';
-import { fieldQuantity, formatNumber, quantityKey } from '../context.js';
+import { compiledMatch, fieldQuantity, formatNumber, quantityKey } from '../context.js';
+import type { EventView, Slot } from '../event-index.js';
 import { primary } from '../reported.js';
 import type { PeriodFigure, SourceFigure } from '../types.js';
 import { type KindResult, plural, result } from './result.js';
 
+/**
+ * A quota over `aid_trucks_crossed` counts trucks: consignments count at their crossing step,
+ * once per organisation, and a count that names its consignment is not added again
+ * (aid/counting.ts). Other quotas (items, a payload field other than `count`) sum as reported.
+ */
+function countsTrucks(obligation: QuotaObligation): boolean {
+  const types = [obligation.measure.type].flat();
+  return types.includes('aid_trucks_crossed') && (obligation.field ?? 'count') === 'count';
+}
+
+const OWN_COUNT = 'aid:count';
+const OWN_HALF_LOADED = 'aid:halfLoaded';
+const crossingKey = (crossing: string, what: 'count' | 'halfLoaded') => `aid:${crossing}:${what}`;
+
+/** The crossings whose figures the reconciliation needs (those some source does not cover). */
+function trackedCrossings(agreement: Agreement): string[] {
+  const profiles = agreement.sourceProfiles ?? [];
+  if (profiles.length < 2) return [];
+  const crossings = agreement.places.filter((p) => p.kind === 'crossing').map((p) => p.id);
+  return crossingsOutOfSomeScope(profiles, crossings);
+}
+
+const ownQuantity =
+  (field: 'count' | 'halfLoaded', crossing?: string) =>
+  (event: EventView): number => {
+    if (!countsOnItsOwn(event)) return 0;
+    const payload = event.payload as { crossing?: unknown; count?: unknown; halfLoaded?: unknown };
+    if (crossing !== undefined && payload.crossing !== crossing) return 0;
+    const value = payload[field];
+    return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+  };
+
 /** Registers the running sums a quota needs, before any event is appended. */
 export function prepareQuota(
   obligation: QuotaObligation,
-  context: Pick<Context, 'sumsSlot'>,
+  context: Pick<Context, 'sumsSlot'> & { slot?: (match: QuotaObligation['measure']) => Slot },
+  agreement?: Agreement,
 ): void {
   const field = obligation.field ?? 'count';
-  context.sumsSlot(obligation.measure).addQuantity(quantityKey(field), fieldQuantity(field));
+  const sums = context.sumsSlot(obligation.measure);
+  if (!countsTrucks(obligation)) {
+    sums.addQuantity(quantityKey(field), fieldQuantity(field));
+    return;
+  }
+  sums.addQuantity(OWN_COUNT, ownQuantity('count'));
+  // Registrations and crossings of consignments are read one by one (to count each once).
+  context.slot?.(consignmentCrossingMatch);
+  if (!agreement || (agreement.sourceProfiles ?? []).length < 2) return;
+  sums.addQuantity(OWN_HALF_LOADED, ownQuantity('halfLoaded'));
+  for (const crossing of trackedCrossings(agreement)) {
+    sums.addQuantity(crossingKey(crossing, 'count'), ownQuantity('count', crossing));
+    sums.addQuantity(crossingKey(crossing, 'halfLoaded'), ownQuantity('halfLoaded', crossing));
+  }
+}
+
+/** Counted consignment crossings by day, once per evaluation (all aid quotas share them). */
+const consignmentsByContext = new WeakMap<Context, Map<number, ConsignmentCount[]>>();
+
+function consignmentsOn(context: Context, day: number): ConsignmentCount[] {
+  let byDay = consignmentsByContext.get(context);
+  if (!byDay) {
+    byDay = new Map();
+    const records = context.slot(consignmentCrossingMatch).records(context.asOf);
+    if (records.length > 0) {
+      const counts = consignmentCounts(
+        records.map((r) => ({ event: r.event, occurredMs: r.record.occurredAt })),
+      );
+      for (const count of counts) {
+        const d = context.calendar.dayOf(count.occurredMs);
+        const list = byDay.get(d) ?? [];
+        list.push(count);
+        byDay.set(d, list);
+      }
+    }
+    consignmentsByContext.set(context, byDay);
+  }
+  return byDay.get(day) ?? [];
+}
+
+interface DayFigures {
+  bySource: Map<string, number>;
+  reconciliation: PairReconciliation[] | null;
+}
+
+/** Each source's figure for a day, and, when the sources have profiles, how they reconcile. */
+function dayFigures(obligation: QuotaObligation, context: Context, day: number): DayFigures {
+  const slot = context.sumsSlot(obligation.measure);
+  const asOf = context.asOf;
+  if (!countsTrucks(obligation)) {
+    return {
+      bySource: slot.daySums(day, quantityKey(obligation.field ?? 'count'), asOf),
+      reconciliation: null,
+    };
+  }
+  const bySource = slot.daySums(day, OWN_COUNT, asOf);
+  const consignments = consignmentsOn(context, day);
+  const match = consignments.length > 0 ? compiledMatch(obligation.measure) : null;
+  const counted = match ? consignments.filter((c) => match.test(asTrucksCrossed(c))) : [];
+  for (const c of counted) bySource.set(c.source, (bySource.get(c.source) ?? 0) + c.count);
+  const agreement = context.agreement;
+  if ((agreement.sourceProfiles ?? []).length < 2 || bySource.size < 2) {
+    return { bySource, reconciliation: null };
+  }
+  const half = slot.daySums(day, OWN_HALF_LOADED, asOf);
+  const tracked = trackedCrossings(agreement);
+  const perCrossing = tracked.map((crossing) => ({
+    crossing,
+    count: slot.daySums(day, crossingKey(crossing, 'count'), asOf),
+    halfLoaded: slot.daySums(day, crossingKey(crossing, 'halfLoaded'), asOf),
+  }));
+  const counts: SourceCount[] = [...bySource.entries()].map(([source, count]) => {
+    const byCrossing = new Map<string, { count: number; halfLoaded: number }>();
+    for (const figure of perCrossing) {
+      byCrossing.set(figure.crossing, {
+        count: figure.count.get(source) ?? 0,
+        halfLoaded: figure.halfLoaded.get(source) ?? 0,
+      });
+    }
+    let halfLoaded = half.get(source) ?? 0;
+    for (const c of counted) {
+      if (c.source !== source) continue;
+      halfLoaded += c.halfLoaded;
+      const at = byCrossing.get(c.crossing);
+      if (at)
+        byCrossing.set(c.crossing, {
+          count: at.count + c.count,
+          halfLoaded: at.halfLoaded + c.halfLoaded,
+        });
+    }
+    return { source, count, halfLoaded, byCrossing };
+  });
+  const rule = obligation.sources;
+  const among = rule.combine === 'single' ? [rule.source] : rule.among;
+  const compared = among ? counts.filter((c) => among.includes(c.source)) : counts;
+  return {
+    bySource,
+    reconciliation:
+      compared.length < 2
+        ? null
+        : reconcileSources(compared, profilesBySource(agreement.sourceProfiles ?? [])),
+  };
 }
 
 interface Combined {
@@ -69,8 +219,6 @@ export function evaluateQuota(obligation: QuotaObligation, context: Context): Ki
   const target = primary(obligation.target);
   const unit = obligation.unit;
   const window = context.window(obligation);
-  const slot = context.sumsSlot(obligation.measure);
-  const key = quantityKey(obligation.field ?? 'count');
   const clause = `"${obligation.title}" (${obligation.clause.trim()})`;
   const verb = obligation.comparison === 'atLeast' ? 'at least' : 'at most';
   if (window.start === null) {
@@ -95,7 +243,8 @@ export function evaluateQuota(obligation: QuotaObligation, context: Context): Ki
   const whole = 'whole' in obligation.period;
   let wholeSums = new Map<string, number>();
   for (let day = firstDay; day <= lastDay; day++) {
-    const sums = slot.daySums(day, key, asOf);
+    const figures = dayFigures(obligation, context, day);
+    const sums = figures.bySource;
     for (const [source, amount] of sums) totals.set(source, (totals.get(source) ?? 0) + amount);
     if (whole) {
       wholeSums = totals;
@@ -119,6 +268,7 @@ export function evaluateQuota(obligation: QuotaObligation, context: Context): Ki
       complete,
       reported: combined.sources.length > 0,
       sources: combined.sources,
+      ...(figures.reconciliation ? { reconciliation: figures.reconciliation } : {}),
     });
   }
   const sources = combine(obligation, totals).sources;
@@ -257,10 +407,14 @@ export function evaluateQuota(obligation: QuotaObligation, context: Context): Ki
     status = 'on_track';
     headline = `${verb} ${formatNumber(target)} ${unit} a day${current ? `; today so far ${describePeriod(current)}` : ''}`;
   }
+  const reconciled = [...complete].reverse().find((p) => p.reconciliation !== undefined);
+  const reconciledText = reconciled?.reconciliation
+    ? ` Reconciled Day ${reconciled.day}: ${formatNumber(reconciled.done)}; ${reconciled.reconciliation.map(describePair).join('; ')}.`
+    : '';
   return result({
     status,
     progress: { done: totalDone, required: totalRequired, unit },
-    why: `${clause}: ${headline}.${shortText}${unreportedText} Figures: ${ruleText}.${sourceText}`,
+    why: `${clause}: ${headline}.${shortText}${unreportedText} Figures: ${ruleText}.${sourceText}${reconciledText}`,
     forecast,
     sources,
     periods,
