@@ -29,6 +29,8 @@ export const errorCodes = [
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
   'METHOD_NOT_ALLOWED',
+  // HXL imports (issue 6): a file that cannot be imported whole, every bad cell listed.
+  'HXL_INVALID',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

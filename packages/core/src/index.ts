@@ -8,5 +8,6 @@ export * from './events/parse.js';
 export * from './events/schema.js';
 export * as ledger from './ledger/index.js';
 export * from './scenario/index.js';
+export * as hxl from './hxl/index.js';
 export * from './exchange/index.js';
 export * as aid from './aid/index.js';

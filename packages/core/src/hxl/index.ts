@@ -9,4 +9,5 @@ export {
   hxlIdPrefix,
   startOfLocalDay,
 } from './reader.js';
+export { type AidSampleFiles, aidSampleFiles } from './sample.js';
 export { csvLine, hxlHeaderRows, hxlRowOf, isAidEvent, keptHashtagsOf } from './writer.js';

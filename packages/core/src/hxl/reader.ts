@@ -431,8 +431,13 @@ export class HxlReader {
       problem(column, 'no organisation: say which organisation reports this row');
       return undefined;
     }
-    const org = this.#orgs.get(lookupKey(cell.value));
-    if (org === undefined || !this.#orgIds.has(org)) {
+    // The importing organisation names itself as it likes, in the agreement or not.
+    const own =
+      reportingOrg !== undefined && lookupKey(cell.value) === lookupKey(reportingOrg)
+        ? reportingOrg
+        : undefined;
+    const org = own ?? this.#orgs.get(lookupKey(cell.value));
+    if (org === undefined || (own === undefined && !this.#orgIds.has(org))) {
       problem(
         cell.column,
         `"${cell.value}" is not an organisation of the agreement (${[...this.#orgIds].join(', ')})`,

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { formatDetail, isTruceError, TruceError } from '@truce/core';
 import { check, checkHelp } from './check.js';
 import { exportCommand, exportHelp } from './export.js';
+import { exportHxlCommand, exportHxlHelp } from './export-hxl.js';
+import { importCommand, importHelp } from './import.js';
 import type { CliIo } from './io.js';
 import { keys, keysHelp } from './keys.js';
 import { ledgerCommand, ledgerHelp } from './ledger.js';
@@ -27,6 +29,8 @@ Commands:
   ledger init|import|cosign|cosigners
                            start the signed ledger, import events, store cosignatures
   export --out DIR         write the ledger for offline verification
+  import hxl FILE.csv      import aid figures from an HXL CSV file (whole or not at all)
+  export hxl [--from DAY]  write the aid events as HXL CSV
   verify DIR               check an export: signatures, tree, checkpoints, cosignatures
   witness --checkpoint …   check a checkpoint's consistency and cosign it
   serve [--port N]         start the HTTP API
@@ -51,7 +55,13 @@ const commands: Record<string, { run: Command; help: string }> = {
   schema: { run: schema, help: schemaHelp },
   keys: { run: keys, help: keysHelp },
   ledger: { run: ledgerCommand, help: ledgerHelp },
-  export: { run: exportCommand, help: exportHelp },
+  export: {
+    // `export hxl` writes HXL CSV; `export --out DIR` the ledger.
+    run: (argv, io) =>
+      argv[0] === 'hxl' ? exportHxlCommand(argv.slice(1), io) : exportCommand(argv, io),
+    help: `${exportHelp}\n${exportHxlHelp}`,
+  },
+  import: { run: importCommand, help: importHelp },
   verify: { run: verify, help: verifyHelp },
   witness: { run: witness, help: witnessHelp },
   serve: { run: serve, help: serveHelp },

@@ -44,6 +44,7 @@ export const httpStatusOf = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   METHOD_NOT_ALLOWED: 405,
+  HXL_INVALID: 422,
 } as const satisfies Record<ErrorCode, number>;
 
 export interface ApiErrorBody {

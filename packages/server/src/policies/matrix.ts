@@ -107,6 +107,17 @@ export const policy = {
     why: 'anyone may make a token for their machines, never with more than their role',
   },
   'audit.read': { allow: ['mediator'], scope: 'audit:read', why: 'the audit log is the admins’' },
+  'imports.write': {
+    allow: staff,
+    permission: ['report'],
+    scope: 'events:write',
+    why: "an imported file is a batch of the user's organisation's reports",
+  },
+  'imports.read': {
+    allow: staff,
+    scope: 'events:read',
+    why: 'who imported which file, and where its events are in the log',
+  },
 } as const satisfies Record<string, Rule>;
 
 export type Action = keyof typeof policy;

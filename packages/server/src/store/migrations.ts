@@ -221,6 +221,31 @@ CREATE TABLE rate_limits (
 );
 `,
   },
+  {
+    version: 8,
+    name: 'imports',
+    sql: `
+-- Files imported into the ledger (HXL CSV; packages/server/src/hxl). One row per file content:
+-- importing the same bytes again is a no-op that answers with this row. completed_at is null
+-- while the file's events are being appended (a crash leaves it so; the same file imported
+-- again finishes it, its events being idempotent by id). The events themselves are in events.
+CREATE TABLE imports (
+  id           text        PRIMARY KEY,
+  sha256       text        NOT NULL UNIQUE CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+  format       text        NOT NULL,
+  file_name    text,
+  imported_by  text        NOT NULL,
+  org          text,
+  reported_at  text        NOT NULL,
+  rows         integer     NOT NULL CHECK (rows >= 0),
+  first_seq    bigint,
+  last_seq     bigint,
+  started_at   timestamptz NOT NULL DEFAULT clock_timestamp(),
+  completed_at timestamptz
+);
+CREATE INDEX imports_started_at ON imports (started_at DESC);
+`,
+  },
 ];
 
 const checksum = (migration: Migration): string =>

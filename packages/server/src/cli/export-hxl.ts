@@ -1,0 +1,75 @@
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { TruceError } from '@truce/core';
+import { exportFilterOf, hxlExportLines } from '../hxl/export-hxl.js';
+import { commonOptions, parseCommandArgs, requirePositionals } from './arguments.js';
+import { currentAgreement, sqlOf } from './import.js';
+import type { CliIo } from './io.js';
+import { dataHelp, dataOption, withStore } from './ledger-options.js';
+
+export const exportHxlHelp = `Usage: truce export hxl [--from DAY] [--to DAY] [--out FILE] [--data DIR]
+
+Writes the aid events of the log (trucks through crossings, items delivered) as HXL CSV, which
+HDX and other HXL tools read: a header row, the hashtag row, one row per event as reported,
+with its id (#meta+id) and the tags it was imported with. \`truce import hxl\` of this file into
+an empty database gives the same events. Corrections and retractions are not applied here (the
+ledger export, \`truce export --out DIR\`, has the whole history).
+
+Options:
+  --from DAY|INSTANT  events that occurred on or after this day (of the agreement's calendar)
+                      or instant (with its offset)
+  --to DAY|INSTANT    events that occurred up to the end of this day, or before this instant
+  --out FILE          write to FILE (default: standard output)
+${dataHelp}
+  -h, --help          show this help
+`;
+
+const options = {
+  ...commonOptions,
+  ...dataOption,
+  from: { type: 'string' },
+  to: { type: 'string' },
+  out: { type: 'string' },
+} as const;
+
+export async function exportHxlCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('export hxl', argv, options);
+  if (values.help) {
+    io.stdout.write(exportHxlHelp);
+    return 0;
+  }
+  requirePositionals('export hxl', positionals, []);
+  const count = await withStore(values.data, io, async (store) => {
+    const needsAgreement = [values.from, values.to].some((v) => v !== undefined && v.length === 10);
+    const agreement = needsAgreement
+      ? await currentAgreement(sqlOf(store), () => io.now())
+      : undefined;
+    if (needsAgreement && !agreement) {
+      throw new TruceError(
+        'USAGE',
+        'days are days of the agreement, and the database holds none; give instants with their offset',
+      );
+    }
+    const filter = exportFilterOf(agreement, values.from, values.to);
+    const out = values.out === undefined ? undefined : createWriteStream(values.out);
+    let lines = 0;
+    try {
+      for await (const text of hxlExportLines(store, filter)) {
+        lines += text.split('\n').length - 1;
+        if (out) {
+          if (!out.write(text)) await once(out, 'drain');
+        } else {
+          io.stdout.write(text);
+        }
+      }
+    } finally {
+      if (out) {
+        out.end();
+        await once(out, 'close');
+      }
+    }
+    return lines - 2;
+  });
+  if (values.out !== undefined) io.stderr.write(`wrote ${count} aid events to ${values.out}\n`);
+  return 0;
+}

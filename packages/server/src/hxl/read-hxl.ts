@@ -1,0 +1,191 @@
+import { createHash } from 'node:crypto';
+import { type Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { type Agreement, hxl, isTruceError, TruceError } from '@truce/core';
+import { parse } from 'csv-parse';
+import { HxlDecoder, type HxlEncoding } from './decode.js';
+
+export interface HxlFileOptions {
+  agreement: Agreement;
+  reportingOrg?: string | undefined;
+  assumeZone?: boolean | undefined;
+  reportedAt: string;
+  encoding: HxlEncoding;
+  /** Between columns; HXL CSV uses commas. */
+  delimiter?: string | undefined;
+  /** Called as bytes are read (for a progress bar). */
+  onProgress?: ((bytes: number) => void) | undefined;
+}
+
+/** Most problems listed in a report (all are counted); a file that bad is fixed at its source. */
+export const maxListedProblems = 1000;
+
+/** What a pass over a file found: enough for the import report, nothing per row. */
+export interface HxlFileSummary {
+  sha256: string;
+  bytes: number;
+  encoding: 'utf-8' | 'windows-1256' | undefined;
+  /** The line of the hashtag row. */
+  hashtagLine: number | undefined;
+  /** Hashtags of the columns kept as they are in each event's `payload.hxl`. */
+  keptHashtags: string[];
+  /** Data rows that are events (blank rows and headers excluded). */
+  events: number;
+  trucksRows: number;
+  trucks: number;
+  itemsRows: number;
+  items: number;
+  sources: string[];
+  firstOccurredAt: string | undefined;
+  lastOccurredAt: string | undefined;
+  problems: hxl.HxlProblem[];
+  /** All problems, also those past `maxListedProblems`. */
+  problemCount: number;
+}
+
+/** Counts bytes and hashes them on the way through. */
+class HashTap extends Transform {
+  readonly hash = createHash('sha256');
+  bytes = 0;
+  readonly #onProgress: ((bytes: number) => void) | undefined;
+
+  constructor(onProgress: ((bytes: number) => void) | undefined) {
+    super();
+    this.#onProgress = onProgress;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    this.#onProgress?.(this.bytes);
+    done(null, chunk);
+  }
+}
+
+/**
+ * One streaming pass over an HXL CSV file: bytes → hash → text → CSV records → events. Memory
+ * does not grow with the file: each event goes to `onEvent` (awaited, so a slow consumer slows
+ * the reading instead of piling rows up) and is forgotten. `idPrefix` names the generated ids;
+ * a first pass that only validates may pass any.
+ */
+export async function readHxlFile(
+  source: Readable,
+  options: HxlFileOptions & { idPrefix: string },
+  onEvent?: (event: hxl.AidEvent) => Promise<void> | void,
+): Promise<HxlFileSummary> {
+  const reader = new hxl.HxlReader({
+    agreement: options.agreement,
+    reportingOrg: options.reportingOrg,
+    assumeZone: options.assumeZone,
+    reportedAt: options.reportedAt,
+    idPrefix: options.idPrefix,
+  });
+  const tap = new HashTap(options.onProgress);
+  const decoder = new HxlDecoder(options.encoding);
+  const parser = parse({
+    delimiter: options.delimiter ?? ',',
+    relax_column_count: true,
+    skip_empty_lines: true,
+    info: true,
+    max_record_size: 1_000_000,
+  });
+  const summary: HxlFileSummary = {
+    sha256: '',
+    bytes: 0,
+    encoding: undefined,
+    hashtagLine: undefined,
+    keptHashtags: [],
+    events: 0,
+    trucksRows: 0,
+    trucks: 0,
+    itemsRows: 0,
+    items: 0,
+    sources: [],
+    firstOccurredAt: undefined,
+    lastOccurredAt: undefined,
+    problems: [],
+    problemCount: 0,
+  };
+  const sources = new Set<string>();
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  const addProblems = (problems: readonly hxl.HxlProblem[]) => {
+    summary.problemCount += problems.length;
+    for (const problem of problems) {
+      if (summary.problems.length < maxListedProblems) summary.problems.push(problem);
+    }
+  };
+  const flowing = pipeline(source, tap, decoder, parser);
+  // Its failure is also the parser's, which the loop below throws; this one is awaited at the end.
+  flowing.catch(() => {});
+  let lastLine = 0;
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: string[];
+      info: { lines: number };
+    }>) {
+      lastLine = info.lines;
+      const row = reader.read(record, info.lines);
+      if (row.kind === 'invalid') addProblems(row.problems);
+      else if (row.kind === 'skipped') break;
+      else if (row.kind === 'event') {
+        const { event } = row;
+        summary.events++;
+        if (event.type === 'aid_trucks_crossed') {
+          summary.trucksRows++;
+          summary.trucks += event.payload.count;
+        } else {
+          summary.itemsRows++;
+          summary.items += event.payload.count;
+        }
+        sources.add(event.source);
+        const at = Date.parse(event.occurredAt);
+        if (at < first) {
+          first = at;
+          summary.firstOccurredAt = event.occurredAt;
+        }
+        if (at > last) {
+          last = at;
+          summary.lastOccurredAt = event.occurredAt;
+        }
+        if (onEvent && summary.problemCount === 0) await onEvent(event);
+      }
+    }
+    await flowing;
+  } catch (error) {
+    // Stopped early on purpose (`break` above): the pipeline reports a premature close.
+    const stoppedEarly = (error as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE';
+    if (!stoppedEarly) throw asHxlError(error, lastLine);
+  }
+  if (summary.problemCount === 0) addProblems(reader.finish(lastLine));
+  summary.sha256 = tap.hash.copy().digest('hex');
+  summary.bytes = tap.bytes;
+  summary.encoding = decoder.encoding;
+  summary.hashtagLine = reader.hashtagLine;
+  summary.keptHashtags = reader.keptHashtags;
+  summary.sources = [...sources].sort();
+  return summary;
+}
+
+/** A CSV syntax error (an unclosed quote…) as a located HXL problem. */
+function asHxlError(error: unknown, lastLine: number): unknown {
+  if (isTruceError(error)) return error;
+  const csv = error as { code?: string; lines?: number; message?: string };
+  if (typeof csv.code === 'string' && csv.code.startsWith('CSV_')) {
+    // An unclosed quote is found at the end of the file; the row it opened is the next one.
+    const line =
+      csv.code === 'CSV_QUOTE_NOT_CLOSED' || typeof csv.lines !== 'number'
+        ? lastLine + 1
+        : csv.lines;
+    const hint =
+      csv.code === 'CSV_QUOTE_NOT_CLOSED'
+        ? 'a quote (") opens a value that never closes'
+        : csv.code === 'CSV_MAX_RECORD_SIZE'
+          ? 'a row longer than 1 MB: is this a CSV file?'
+          : (csv.message ?? csv.code);
+    return new TruceError('HXL_INVALID', `the file is not valid CSV at line ${line}: ${hint}`, [
+      { line, message: hint },
+    ]);
+  }
+  return error;
+}
