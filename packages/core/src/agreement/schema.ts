@@ -373,6 +373,35 @@ export const scheduleItem = z.union([
     .describe('whatever of `total` is not yet scheduled, by the end of that day'),
 ]);
 
+export const releaseOrderRule = z
+  .object({
+    first: z
+      .object({
+        category: z.union([slug, z.array(slug).min(1)]).transform((c) => [c].flat()),
+        living: z.boolean().optional(),
+      })
+      .strict()
+      .describe('these persons are released first…'),
+    before: z
+      .union([slug, z.array(slug).min(1)])
+      .transform((c) => [c].flat())
+      .describe('…before anyone of these categories'),
+  })
+  .strict();
+
+export const namesLists = z
+  .object({
+    match: eventMatch
+      .default({ type: 'names_list_delivered' })
+      .describe('the names lists that announce each release (payload forDay, persons)'),
+    register: eventMatch
+      .default({ type: 'person_registered' })
+      .describe('the register of held persons, with their categories'),
+    order: z.array(releaseOrderRule).default([]),
+  })
+  .strict()
+  .describe('names lists are checked before the day against the items and the order rules');
+
 export const scheduleObligation = z
   .object({
     ...obligationBase,
@@ -381,6 +410,7 @@ export const scheduleObligation = z
     unit: z.string().default('persons'),
     items: z.array(scheduleItem).min(1),
     total: reported(nonNegativeInt).optional(),
+    lists: namesLists.optional(),
   })
   .strict();
 
@@ -435,35 +465,6 @@ export const noticeKinds = [
   'names_list',
   'violation_notice',
   'extension_request',
-export const releaseOrderRule = z
-  .object({
-    first: z
-      .object({
-        category: z.union([slug, z.array(slug).min(1)]).transform((c) => [c].flat()),
-        living: z.boolean().optional(),
-      })
-      .strict()
-      .describe('these persons are released first…'),
-    before: z
-      .union([slug, z.array(slug).min(1)])
-      .transform((c) => [c].flat())
-      .describe('…before anyone of these categories'),
-  })
-  .strict();
-
-export const namesLists = z
-  .object({
-    match: eventMatch
-      .default({ type: 'names_list_delivered' })
-      .describe('the names lists that announce each release (payload forDay, persons)'),
-    register: eventMatch
-      .default({ type: 'person_registered' })
-      .describe('the register of held persons, with their categories'),
-    order: z.array(releaseOrderRule).default([]),
-  })
-  .strict()
-  .describe('names lists are checked before the day against the items and the order rules');
-
   'closure_notice',
   'other',
 ] as const;
@@ -472,7 +473,6 @@ export const noticeObligation = z
   .object({
     ...obligationBase,
     kind: z.literal('notice'),
-    lists: namesLists.optional(),
     notice: z
       .object({
         kind: z.enum(noticeKinds),
@@ -598,9 +598,6 @@ export type EventMatch = z.output<typeof eventMatch>;
 export type Phase = z.output<typeof phase>;
 export type Party = z.output<typeof party>;
 export type ScheduleItem = z.output<typeof scheduleItem>;
-export type Place = z.output<typeof place>;
-export type CrossingDetails = z.output<typeof crossingDetails>;
-export type SourceProfile = z.output<typeof sourceProfile>;
 export type ReleaseOrderRule = z.output<typeof releaseOrderRule>;
 export type Place = z.output<typeof place>;
 export type CrossingDetails = z.output<typeof crossingDetails>;

@@ -298,6 +298,6 @@ function present(obligation: Obligation, context: Context): ObligationStatus {
     disputes: disputes.map(({ obligations: _obligations, ...view }) => view),
     alternatives,
     dueAt: outcome.dueAt === null ? null : calendar.format(outcome.dueAt),
+    ...(outcome.exchanges ? { exchanges: outcome.exchanges } : {}),
   };
 }
-    ...(outcome.exchanges ? { exchanges: outcome.exchanges } : {}),

@@ -77,12 +77,6 @@ export interface AlternativeOutcome {
   why: string;
 }
 
-export interface ObligationStatus {
-  id: string;
-  kind: ObligationKind;
-  title: string;
-  owedBy: string[];
-  status: Status;
 /**
  * One counterpart release of an exchange obligation and the releases owed for it, by category,
  * and made (releases pay the oldest debt first, per category and in total).
@@ -103,6 +97,12 @@ export interface ExchangeReleaseFigure {
   state: 'paid' | 'paid_late' | 'pending' | 'overdue';
 }
 
+export interface ObligationStatus {
+  id: string;
+  kind: ObligationKind;
+  title: string;
+  owedBy: string[];
+  status: Status;
   /** When the status is `disputed`, `suspended` or `waived`: what the events alone would say. */
   underlying: Status | null;
   progress: Progress;
@@ -117,14 +117,14 @@ export interface ExchangeReleaseFigure {
   alternatives: AlternativeOutcome[];
   /** The deadline the obligation is judged against, when it has one. */
   dueAt: string | null;
+  /** Exchange obligations: each counterpart release with what is owed and made for it. */
+  exchanges?: ExchangeReleaseFigure[];
 }
 
 export interface PhaseStatus {
   id: string;
   name: string | null;
   state: 'pending' | 'active' | 'ended';
-  /** Exchange obligations: each counterpart release with what is owed and made for it. */
-  exchanges?: ExchangeReleaseFigure[];
   startedAt: string | null;
   endsAt: string | null;
   /** Day of the phase at `asOf` (1 on its first day), when active. */
