@@ -219,29 +219,75 @@ export class AccountsRepository {
     expiresAt: string;
   }): Promise<void> {
     await this.#db.query(
-      `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5)`,
+      `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at, last_seen_at)
+       VALUES ($1, $2, $3, $4, $5, $4)`,
       [session.tokenHash, session.userId, session.csrfToken, session.createdAt, session.expiresAt],
     );
   }
 
-  /** The live session of that hash at `now`, with its user. */
+  /**
+   * The live session of that hash at `now`, with its user: not revoked, not expired, and used
+   * after `idleSince` (when given).
+   */
   async session(
     tokenHash: string,
     now: string,
-  ): Promise<{ user: User; csrfToken: string; expiresAt: string } | undefined> {
-    const [row] = await this.#db.query<UserRow & { csrf_token: string; expires_at: unknown }>(
+    idleSince?: string,
+  ): Promise<{ user: User; csrfToken: string; expiresAt: string; lastSeenAt: string } | undefined> {
+    const [row] = await this.#db.query<
+      UserRow & { csrf_token: string; expires_at: unknown; last_seen_at: unknown }
+    >(
       `SELECT ${userColumns
         .split(', ')
         .map((column) => `u.${column}`)
-        .join(', ')}, s.csrf_token, s.expires_at
+        .join(', ')}, s.csrf_token, s.expires_at, s.last_seen_at
          FROM sessions s JOIN users u ON u.id = s.user_id
-        WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2::timestamptz`,
-      [tokenHash, now],
+        WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2::timestamptz
+          AND ($3::timestamptz IS NULL OR s.last_seen_at > $3::timestamptz)`,
+      [tokenHash, now, idleSince ?? null],
     );
     return (
-      row && { user: toUser(row), csrfToken: row.csrf_token, expiresAt: isoOf(row.expires_at) }
+      row && {
+        user: toUser(row),
+        csrfToken: row.csrf_token,
+        expiresAt: isoOf(row.expires_at),
+        lastSeenAt: isoOf(row.last_seen_at),
+      }
     );
+  }
+
+  /** Records that the session was used at `now` (never moves the time back). */
+  async touchSession(tokenHash: string, now: string): Promise<void> {
+    await this.#db.query(
+      'UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1 AND last_seen_at < $2',
+      [tokenHash, now],
+    );
+  }
+
+  /** A user's live sessions at `now`, most recently used first. */
+  async sessionsOf(
+    userId: string,
+    now: string,
+    idleSince?: string,
+  ): Promise<{ tokenHash: string; createdAt: string; lastSeenAt: string; expiresAt: string }[]> {
+    const rows = await this.#db.query<{
+      token_hash: string;
+      created_at: unknown;
+      last_seen_at: unknown;
+      expires_at: unknown;
+    }>(
+      `SELECT token_hash, created_at, last_seen_at, expires_at FROM sessions
+        WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2::timestamptz
+          AND ($3::timestamptz IS NULL OR last_seen_at > $3::timestamptz)
+        ORDER BY last_seen_at DESC`,
+      [userId, now, idleSince ?? null],
+    );
+    return rows.map((row) => ({
+      tokenHash: row.token_hash,
+      createdAt: isoOf(row.created_at),
+      lastSeenAt: isoOf(row.last_seen_at),
+      expiresAt: isoOf(row.expires_at),
+    }));
   }
 
   async revokeSession(tokenHash: string, now: string): Promise<void> {

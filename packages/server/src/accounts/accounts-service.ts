@@ -31,6 +31,8 @@ export interface RequestOrigin {
 export interface AccountsOptions {
   clock: () => Date;
   sessionMinutes: number;
+  /** A session unused this long ends (0: never). */
+  sessionIdleMinutes?: number;
   lockoutAttempts: number;
   lockoutMinutes: number;
   maxTokenDays: number;
@@ -45,6 +47,20 @@ export interface AccountsOptions {
 export const tokenPrefix = 'truce_';
 
 const minute = 60_000;
+
+/** A session as its owner sees it: never the secret, nor the hash the database keys it by. */
+export interface SessionSummary {
+  id: string;
+  current: boolean;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+}
+
+/** A session's public id: a prefix of SHA-256 of its hash (the hash itself stays inside). */
+function sessionId(tokenHash: string): string {
+  return secretHash(`session-id:${tokenHash}`).slice(0, 16);
+}
 
 function actorFields(actor: Actor): { actor: string | undefined; actorOrg: string | undefined } {
   return actor.kind === 'anonymous'
@@ -251,7 +267,12 @@ export class AccountsService {
   async sessionActor(sessionToken: string): Promise<Actor | undefined> {
     const sessionHash = secretHash(sessionToken);
     return this.#cached(`session ${sessionHash}`, async (now) => {
-      const found = await this.#repo.session(sessionHash, now);
+      const found = await this.#repo.session(sessionHash, now, this.#idleSince(now));
+      // Written at most once a minute per session (and once per lookup from memory): the idle
+      // timeout is that precise, and a busy session does not cost a write per request.
+      if (found && Date.parse(now) - Date.parse(found.lastSeenAt) >= minute) {
+        await this.#repo.touchSession(sessionHash, now);
+      }
       return (
         found && {
           actor: { kind: 'session', user: found.user, csrfToken: found.csrfToken, sessionHash },
@@ -259,6 +280,56 @@ export class AccountsService {
         }
       );
     });
+  }
+
+  /** Sessions used before this instant have idled out (undefined: no idle timeout). */
+  #idleSince(now: string): string | undefined {
+    const idle = this.#options.sessionIdleMinutes ?? 0;
+    return idle > 0 ? new Date(Date.parse(now) - idle * minute).toISOString() : undefined;
+  }
+
+  /** The signed-in user's live sessions (the one asking marked `current`). */
+  async sessions(origin: RequestOrigin): Promise<SessionSummary[]> {
+    const actor = origin.actor;
+    if (actor.kind === 'anonymous') throw new TruceError('UNAUTHENTICATED', 'log in first');
+    const now = this.#now();
+    const sessions = await this.#repo.sessionsOf(actor.user.id, now, this.#idleSince(now));
+    return sessions.map(({ tokenHash, ...times }) => ({
+      id: sessionId(tokenHash),
+      current: actor.kind === 'session' && actor.sessionHash === tokenHash,
+      ...times,
+    }));
+  }
+
+  /**
+   * Ends the user's sessions: one (`id`), or all but the current one, or all of them ("log out
+   * everywhere", e.g. after a lost laptop). Returns how many ended.
+   */
+  async endSessions(
+    origin: RequestOrigin,
+    which: { id: string } | { allButCurrent: true } | { all: true },
+  ): Promise<number> {
+    const actor = origin.actor;
+    if (actor.kind === 'anonymous') throw new TruceError('UNAUTHENTICATED', 'log in first');
+    const now = this.#now();
+    const live = await this.#repo.sessionsOf(actor.user.id, now);
+    const current = actor.kind === 'session' ? actor.sessionHash : undefined;
+    const ending = live.filter(({ tokenHash }) =>
+      'id' in which ? sessionId(tokenHash) === which.id : 'all' in which || tokenHash !== current,
+    );
+    if ('id' in which && ending.length === 0) {
+      throw new TruceError(
+        'NOT_FOUND',
+        `no live session ${which.id} of yours; list them with GET /api/v1/auth/sessions`,
+      );
+    }
+    for (const { tokenHash } of ending) await this.#repo.revokeSession(tokenHash, now);
+    this.#repo.credentials.invalidate();
+    await this.#record(origin, 'auth.sessions.end', actor.user.id, 'success', {
+      ended: ending.map(({ tokenHash }) => sessionId(tokenHash)),
+      which: 'id' in which ? 'one' : 'all' in which ? 'all' : 'all but current',
+    });
+    return ending.length;
   }
 
   /** The actor of a bearer token, if it is live. */

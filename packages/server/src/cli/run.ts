@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { formatDetail, isTruceError, TruceError } from '@truce/core';
+import { auditCommand, auditHelp } from './audit.js';
 import { check, checkHelp } from './check.js';
 import { exportCommand, exportHelp } from './export.js';
 import { exportHxlCommand, exportHxlHelp } from './export-hxl.js';
@@ -36,6 +37,7 @@ Commands:
   serve [--port N]         start the HTTP API
   start [--reset]          the demo cell: sample agreement, scenario, dashboard (npm start)
   users create …           create a user (the first mediator, for one)
+  audit verify FILE        check the hash chain of an audit log export
   help [COMMAND]           show help for truce or for one command
 
 Options:
@@ -67,6 +69,7 @@ const commands: Record<string, { run: Command; help: string }> = {
   serve: { run: serve, help: serveHelp },
   start: { run: start, help: startHelp },
   users: { run: usersCommand, help: usersHelp },
+  audit: { run: auditCommand, help: auditHelp },
 };
 
 /** Exit statuses: scripts and CI branch on these, so they are part of the interface. */

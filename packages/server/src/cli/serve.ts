@@ -24,6 +24,7 @@ Environment:
   TRUCE_CORS_ORIGINS        comma-separated origins allowed to call the API from a browser
                             (default: none, CORS off)
   TRUCE_TRUST_PROXY=1       behind a load balancer: client address from X-Forwarded-For
+  TRUCE_SESSION_IDLE_MINUTES  end sessions unused this long (default 60; 0: never)
   TRUCE_LOG_LEVEL           pino level (default info)
 
 Create the first mediator before the first start: \`truce users create --help\`.
@@ -68,7 +69,11 @@ export async function serve(argv: string[], io: CliIo, stop?: AbortSignal): Prom
     ...(values.origin ? { origin: values.origin } : {}),
     ...(values.operator ? { operator: values.operator } : {}),
     agreementFiles: values.agreement ?? [],
-    config: { corsOrigins, trustProxy: io.env.TRUCE_TRUST_PROXY === '1' },
+    config: {
+      corsOrigins,
+      trustProxy: io.env.TRUCE_TRUST_PROXY === '1',
+      ...idleMinutesOf(io.env.TRUCE_SESSION_IDLE_MINUTES),
+    },
     logger: { level: io.env.TRUCE_LOG_LEVEL ?? 'info' },
   });
   if (server.createdLogKey) {
@@ -88,4 +93,17 @@ export async function serve(argv: string[], io: CliIo, stop?: AbortSignal): Prom
   io.stderr.write('truce: shutting down\n');
   await server.close();
   return 0;
+}
+
+/** `TRUCE_SESSION_IDLE_MINUTES`: a whole number of minutes, 0 for none; unset: the default. */
+function idleMinutesOf(value: string | undefined): { sessionIdleMinutes?: number } {
+  if (value === undefined || value.trim() === '') return {};
+  const minutes = Number(value);
+  if (!Number.isSafeInteger(minutes) || minutes < 0) {
+    throw new TruceError(
+      'USAGE',
+      `TRUCE_SESSION_IDLE_MINUTES must be a whole number of minutes (0: sessions never idle out), not "${value}"`,
+    );
+  }
+  return { sessionIdleMinutes: minutes };
 }

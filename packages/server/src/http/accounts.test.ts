@@ -5,7 +5,8 @@ import { cookieHeader, startTestServer, type TestServer, testPassword } from './
 let server: TestServer;
 
 beforeAll(async () => {
-  server = await startTestServer({ config: { loginPerMinute: 1000 } });
+  // The idle timeout is tested in sessions.test.ts; here the clock jumps hours between uses.
+  server = await startTestServer({ config: { loginPerMinute: 1000, sessionIdleMinutes: 0 } });
 }, 120_000);
 
 afterAll(async () => {
@@ -229,6 +230,24 @@ describe('permission changes', () => {
     const lines = exported.body.trim().split('\n');
     expect(lines.length).toBeGreaterThan(10);
     expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ id: 1, action: 'org.create' });
+    // Every line is in the hash chain, which verifies; the export carries each line's hash.
+    const verified = await server.app.inject({
+      method: 'GET',
+      url: '/api/v1/audit/verify',
+      headers: server.headers('mediator'),
+    });
+    expect(verified.json()).toMatchObject({ ok: true, head: { chainSeq: expect.any(Number) } });
+    expect(verified.json().lines).toBeGreaterThanOrEqual(lines.length);
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({
+      chainSeq: 1,
+      hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    const observer = await server.app.inject({
+      method: 'GET',
+      url: '/api/v1/audit/verify',
+      headers: server.headers('observer'),
+    });
+    expect(observer.statusCode).toBe(403);
   });
 });
 

@@ -8,6 +8,11 @@ export interface ServerConfig {
   secureCookies: boolean;
   /** Idle-independent session lifetime in minutes (default 8 hours: one shift). */
   sessionMinutes: number;
+  /**
+   * A session not used for this many minutes ends (default 60; 0: never idle out). Checked on
+   * every request; a session answered from memory (PGlite) may outlive it by up to a minute.
+   */
+  sessionIdleMinutes: number;
   /** Failed logins in a row that lock an account, and for how long. */
   lockoutAttempts: number;
   lockoutMinutes: number;
@@ -35,6 +40,7 @@ export const defaultServerConfig: ServerConfig = {
   corsOrigins: [],
   secureCookies: true,
   sessionMinutes: 8 * 60,
+  sessionIdleMinutes: 60,
   lockoutAttempts: 5,
   lockoutMinutes: 15,
   loginPerMinute: 10,

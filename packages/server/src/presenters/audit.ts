@@ -11,5 +11,7 @@ export function presentAuditRecord(record: AuditRecord) {
     outcome: record.outcome,
     ip: record.ip ?? null,
     details: record.details,
+    chainSeq: record.chainSeq,
+    hash: record.hash,
   };
 }

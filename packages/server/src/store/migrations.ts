@@ -246,6 +246,88 @@ CREATE TABLE imports (
 CREATE INDEX imports_started_at ON imports (started_at DESC);
 `,
   },
+  {
+    version: 10,
+    name: 'audit chain',
+    sql: `
+-- Tamper evidence of the audit log (packages/server/src/audit/audit-chain.ts): each line gets
+-- the next number of one chain and hash = SHA-256(previous hash ‖ the line's bytes), computed by
+-- the database under an advisory lock, so every process on one PostgreSQL extends one chain.
+-- Editing, removing or reordering a line breaks every hash after it; the export carries them.
+-- A line's bytes: each field as a 4-byte big-endian length and its UTF-8 bytes (NULL: length
+-- 0xffffffff and nothing), in this order: chain number, time in Unix milliseconds, actor,
+-- actor organisation, action, target, outcome, address, details (JSON as stored).
+ALTER TABLE audit_log ADD COLUMN chain_seq bigint;
+ALTER TABLE audit_log ADD COLUMN hash bytea;
+
+CREATE FUNCTION truce_audit_field(value text) RETURNS bytea LANGUAGE sql IMMUTABLE AS $fn$
+  SELECT CASE WHEN value IS NULL THEN '\\xffffffff'::bytea
+    ELSE int4send(octet_length(convert_to(value, 'UTF8'))) || convert_to(value, 'UTF8') END
+$fn$;
+
+CREATE FUNCTION truce_audit_line(seq bigint, at timestamptz, actor text, actor_org text,
+  action text, target text, outcome text, ip text, details text) RETURNS bytea
+  LANGUAGE sql IMMUTABLE AS $fn$
+  SELECT truce_audit_field(seq::text)
+      || truce_audit_field(floor(extract(epoch FROM at) * 1000)::bigint::text)
+      || truce_audit_field(actor) || truce_audit_field(actor_org) || truce_audit_field(action)
+      || truce_audit_field(target) || truce_audit_field(outcome) || truce_audit_field(ip)
+      || truce_audit_field(details)
+$fn$;
+
+-- The lines written before this version, chained in the order of their ids.
+ALTER TABLE audit_log DISABLE TRIGGER audit_log_insert_only;
+DO $do$
+DECLARE
+  r record;
+  previous bytea := '\\x0000000000000000000000000000000000000000000000000000000000000000';
+  n bigint := 0;
+BEGIN
+  FOR r IN SELECT * FROM audit_log ORDER BY id LOOP
+    n := n + 1;
+    previous := sha256(previous || truce_audit_line(n, r.at, r.actor, r.actor_org, r.action,
+      r.target, r.outcome, r.ip, r.details));
+    UPDATE audit_log SET chain_seq = n, hash = previous WHERE id = r.id;
+  END LOOP;
+END
+$do$;
+ALTER TABLE audit_log ENABLE TRIGGER audit_log_insert_only;
+
+CREATE FUNCTION truce_audit_chain() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+  last_seq bigint;
+  last_hash bytea;
+BEGIN
+  PERFORM pg_advisory_xact_lock(7411523004);
+  SELECT chain_seq, hash INTO last_seq, last_hash FROM audit_log
+   WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1;
+  NEW.chain_seq := coalesce(last_seq, 0) + 1;
+  NEW.hash := sha256(
+    coalesce(last_hash, '\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
+    || truce_audit_line(NEW.chain_seq, NEW.at, NEW.actor, NEW.actor_org, NEW.action, NEW.target,
+      NEW.outcome, NEW.ip, NEW.details));
+  RETURN NEW;
+END
+$fn$;
+
+CREATE TRIGGER audit_log_chain BEFORE INSERT ON audit_log
+  FOR EACH ROW EXECUTE FUNCTION truce_audit_chain();
+CREATE UNIQUE INDEX audit_log_chain_seq ON audit_log (chain_seq);
+ALTER TABLE audit_log ALTER COLUMN chain_seq SET NOT NULL;
+ALTER TABLE audit_log ALTER COLUMN hash SET NOT NULL;
+`,
+  },
+  {
+    version: 11,
+    name: 'session activity',
+    sql: `
+-- When each session was last used (at most a minute stale: written once a minute per session),
+-- so that a session idle for longer than the server's sessionIdleMinutes ends.
+ALTER TABLE sessions ADD COLUMN last_seen_at timestamptz;
+UPDATE sessions SET last_seen_at = created_at;
+ALTER TABLE sessions ALTER COLUMN last_seen_at SET NOT NULL;
+`,
+  },
 ];
 
 const checksum = (migration: Migration): string =>
@@ -258,8 +340,10 @@ const checksum = (migration: Migration): string =>
 export async function migrate(
   db: SqlDriver,
   lockKey: string,
-  known: readonly Migration[] = migrations,
+  unordered: readonly Migration[] = migrations,
 ): Promise<void> {
+  // Versions are applied in numeric order, whatever the order of the list.
+  const known = [...unordered].sort((a, b) => a.version - b.version);
   await db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [lockKey]);
     await tx.exec(`

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { AppContext, TruceApp } from '../../http/context.js';
 import { presentAuditRecord } from '../../presenters/audit.js';
-import { exportAuditSchema, listAuditSchema } from './schema.js';
+import { exportAuditSchema, listAuditSchema, verifyAuditSchema } from './schema.js';
 
 export function auditRoutes(app: TruceApp, ctx: AppContext): void {
   app.get(
@@ -36,5 +36,11 @@ export function auditRoutes(app: TruceApp, ctx: AppContext): void {
         .header('content-disposition', 'attachment; filename="audit.jsonl"');
       return reply.send(Readable.from(lines()));
     },
+  );
+
+  app.get(
+    '/api/v1/audit/verify',
+    { config: { action: 'audit.read' }, schema: verifyAuditSchema },
+    async () => ctx.audit.verifyChain(),
   );
 }

@@ -20,3 +20,18 @@ export const exportAuditSchema = {
   tags: ['audit'],
   summary: 'The whole audit log as JSON Lines (streamed)',
 };
+
+export const verifyAuditSchema = {
+  tags: ['audit'],
+  summary: 'Checks the hash chain of the whole audit log',
+  description:
+    "Recomputes every line's chain hash in chain order. `ok` false names the first line that does not verify. Keep the `head` you get: a later answer (or an export) whose chain does not pass through it was rewritten. The same check runs offline on an export with `truce audit verify FILE`.",
+  response: {
+    200: z.object({
+      ok: z.boolean(),
+      lines: z.number().int(),
+      head: z.object({ chainSeq: z.number().int(), hash: z.string() }).nullable(),
+      problem: z.object({ chainSeq: z.number().int(), reason: z.string() }).optional(),
+    }),
+  },
+};

@@ -1,7 +1,14 @@
 import { csrfCookie, sessionCookie } from '../../http/authenticate.js';
 import { type AppContext, originOf, type TruceApp } from '../../http/context.js';
 import { presentUser } from '../../presenters/accounts.js';
-import { loginSchema, logoutSchema, meSchema } from './schema.js';
+import {
+  endSessionSchema,
+  endSessionsSchema,
+  loginSchema,
+  logoutSchema,
+  meSchema,
+  sessionsSchema,
+} from './schema.js';
 
 export function authRoutes(app: TruceApp, ctx: AppContext): void {
   app.post(
@@ -53,5 +60,35 @@ export function authRoutes(app: TruceApp, ctx: AppContext): void {
             via: request.actor.kind,
             ...(request.actor.kind === 'token' ? { scopes: request.actor.token.scopes } : {}),
           },
+  );
+
+  app.get(
+    '/api/v1/auth/sessions',
+    { config: { action: 'auth.sessions' }, schema: sessionsSchema },
+    async (request) => ({ sessions: await ctx.accounts.sessions(originOf(request)) }),
+  );
+
+  app.post(
+    '/api/v1/auth/sessions/end',
+    { config: { action: 'auth.sessions' }, schema: endSessionsSchema },
+    async (request, reply) => {
+      const ended = await ctx.accounts.endSessions(
+        originOf(request),
+        request.body.keepCurrent ? { allButCurrent: true } : { all: true },
+      );
+      if (!request.body.keepCurrent) {
+        reply.clearCookie(sessionCookie, { path: '/' });
+        reply.clearCookie(csrfCookie, { path: '/' });
+      }
+      return { ended };
+    },
+  );
+
+  app.delete(
+    '/api/v1/auth/sessions/:id',
+    { config: { action: 'auth.sessions' }, schema: endSessionSchema },
+    async (request) => ({
+      ended: await ctx.accounts.endSessions(originOf(request), { id: request.params.id }),
+    }),
   );
 }
