@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   generateGaza2023Scenario,
+  generateGaza2025AidScenario,
   generateGaza2025Scenario,
   toJsonLines,
 } from '../packages/core/src/scenario/index.js';
@@ -19,6 +20,10 @@ const outputs = [
   {
     file: 'examples/scenarios/gaza-2025-synthetic.jsonl',
     generate: () => generateGaza2025Scenario(),
+  },
+  {
+    file: 'examples/scenarios/gaza-2025-aid-synthetic.jsonl',
+    generate: () => generateGaza2025AidScenario(),
   },
   {
     file: 'examples/scenarios/gaza-2023-pause-synthetic.jsonl',

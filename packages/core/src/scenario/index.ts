@@ -10,5 +10,6 @@ export {
 } from './builder.js';
 export * from './gaza-2023.js';
 export * from './gaza-2025.js';
+export * from './gaza-2025-aid.js';
 export * from './load.js';
 export * from './gaza-2025-exchange.js';
