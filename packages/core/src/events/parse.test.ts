@@ -67,6 +67,34 @@ const samples: {
     source: 'qatar',
     payload: { forDay: 1, persons: ['H-0001', 'H-0003', 'H-0004'] },
   },
+  person_registered: {
+    ...envelope,
+    source: 'qatar',
+    payload: {
+      person: { id: 'H-0001', category: 'civilian_woman' },
+      heldBy: 'hamas',
+      releaseTo: 'israel',
+    },
+  },
+  handover_step: {
+    ...envelope,
+    source: 'icrc',
+    payload: { persons: ['H-0001'], step: 'handed_to_icrc', place: 'kerem-shalom' },
+  },
+  remains_identified: {
+    ...envelope,
+    source: 'israel',
+    payload: { persons: ['H-0031'], outcome: 'not_identified' },
+  },
+  person_record_committed: {
+    ...envelope,
+    source: 'icrc',
+    payload: {
+      person: 'H-0001',
+      version: 1,
+      fields: { name: 'a'.repeat(64) },
+    },
+  },
   withdrawal_completed: { ...envelope, source: 'idf', payload: { zone: 'netzarim' } },
   flight_observed: {
     ...envelope,

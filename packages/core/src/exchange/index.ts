@@ -1,2 +1,3 @@
 export * from './order.js';
 export * from './register.js';
+export { handoverSteps, identificationOutcomes, personFields } from '../events/exchange.js';

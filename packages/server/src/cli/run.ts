@@ -9,6 +9,7 @@ import type { CliIo } from './io.js';
 import { keys, keysHelp } from './keys.js';
 import { ledgerCommand, ledgerHelp } from './ledger.js';
 import { lint, lintHelp } from './lint.js';
+import { personsCommand, personsHelp } from './persons.js';
 import { schema, schemaHelp } from './schema.js';
 import { serve, serveHelp } from './serve.js';
 import { sitrep, sitrepHelp } from './sitrep.js';
@@ -38,6 +39,8 @@ Commands:
   start [--reset]          the demo cell: sample agreement, scenario, dashboard (npm start)
   users create …           create a user (the first mediator, for one)
   audit verify FILE        check the hash chain of an audit log export
+  persons rotate-key|reencrypt
+                           rotate the key of the encrypted person data, or re-encrypt it
   help [COMMAND]           show help for truce or for one command
 
 Options:
@@ -69,6 +72,7 @@ const commands: Record<string, { run: Command; help: string }> = {
   serve: { run: serve, help: serveHelp },
   start: { run: start, help: startHelp },
   users: { run: usersCommand, help: usersHelp },
+  persons: { run: personsCommand, help: personsHelp },
   audit: { run: auditCommand, help: auditHelp },
 };
 

@@ -5,6 +5,7 @@ import type { AccountsService, RequestOrigin } from '../accounts/accounts-servic
 import type { Actor } from '../accounts/model.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Ledger } from '../ledger/index.js';
+import type { PersonsService } from '../persons/persons-service.js';
 import type { Action } from '../policies/matrix.js';
 import type { AgreementsService } from '../routes/agreements/agreements-service.js';
 import type { EventsService } from '../routes/events/events-service.js';
@@ -32,6 +33,8 @@ export interface AppContext {
   agreements: AgreementsService;
   events: EventsService;
   status: StatusService;
+  /** Personal data of persons in exchanges, encrypted per field (persons/). */
+  persons: PersonsService;
   config: ServerConfig;
   clock: () => Date;
   /** Aborted when the server is closing: open streams end. */

@@ -16,6 +16,8 @@ import { AccountsService } from '../accounts/accounts-service.js';
 import { OrgKeys } from '../accounts/org-keys.js';
 import { AuditLog } from '../audit/audit-log.js';
 import type { Ledger } from '../ledger/index.js';
+import { loadKek } from '../persons/data-keys.js';
+import { PersonsService } from '../persons/persons-service.js';
 import { authorize } from '../policies/authorize.js';
 import { AgreementsService } from '../routes/agreements/agreements-service.js';
 import { agreementRoutes } from '../routes/agreements/handler.js';
@@ -25,6 +27,7 @@ import { checkpointRoutes } from '../routes/checkpoints/handler.js';
 import { deviceRoutes } from '../routes/devices/handler.js';
 import { EventsService } from '../routes/events/events-service.js';
 import { eventRoutes } from '../routes/events/handler.js';
+import { exchangeRoutes } from '../routes/exchanges/handler.js';
 import { exportRoutes } from '../routes/export/handler.js';
 import { healthRoutes } from '../routes/health/handler.js';
 import { logRoutes } from '../routes/log/handler.js';
@@ -113,6 +116,7 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
     agreements,
     events: new EventsService(options.ledger, orgKeys, audit, domainClock),
     status: new StatusService(store, agreements, domainClock),
+    persons: new PersonsService(db, audit, () => loadKek(options.dataDir), clock),
     config,
     clock,
     closing: closing.signal,
@@ -284,6 +288,7 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
     userRoutes,
     tokenRoutes,
     auditRoutes,
+    exchangeRoutes,
   ];
   for (const register of routes) register(app, context);
   app.get(

@@ -111,6 +111,31 @@ export const policy = {
     why: 'anyone may make a token for their machines, never with more than their role',
   },
   'audit.read': { allow: ['mediator'], scope: 'audit:read', why: 'the audit log is the admins’' },
+  'exchanges.read': {
+    allow: staff,
+    scope: 'events:read',
+    why: 'the register names persons by pseudonymous id, as raw events do; reads are audited',
+  },
+  'exchanges.submit': {
+    allow: staff,
+    permission: ['report'],
+    scope: 'events:write',
+    why: 'a names list or a handover step is a report, signed by the organisation that made it',
+  },
+  'exchanges.summary': {
+    allow: signedIn,
+    scope: 'status:read',
+    why: 'persons by status and category, counts from 1 to 4 suppressed: an aggregate for all',
+  },
+  'persons.write': {
+    allow: ['mediator', 'agency', 'party_liaison'],
+    permission: ['report'],
+    why: 'personal data is entered by whoever holds it for the handover; never with a token',
+  },
+  'persons.decrypt': {
+    allow: ['mediator', 'agency', 'party_liaison'],
+    why: 'per field and per person as persons/field-access.ts says, with a reason, audited; never with a token',
+  },
   'imports.write': {
     allow: staff,
     permission: ['report'],

@@ -222,6 +222,47 @@ CREATE TABLE rate_limits (
 `,
   },
   {
+    version: 5,
+    name: 'person data',
+    sql: `
+-- Personal data of persons in an exchange (packages/server/src/persons): each field value sealed
+-- with AES-256-GCM under a data key; data keys wrapped by a key-encryption key that never enters
+-- the database (TRUCE_DATA_KEY or the data folder's key file). Insert-only: a new value, a
+-- re-encryption or a re-wrap under a new key is a new row; the newest version of a field counts.
+CREATE TABLE person_data_keys (
+  key_id     text        NOT NULL,
+  kek_id     text        NOT NULL CHECK (kek_id ~ '^[0-9a-f]{16}$'),
+  wrapped    bytea       NOT NULL,
+  created_at timestamptz NOT NULL,
+  PRIMARY KEY (key_id, kek_id)
+);
+
+CREATE TABLE person_fields (
+  id          bigserial   PRIMARY KEY,
+  person_id   text        NOT NULL CHECK (person_id ~ '^[A-Z]{1,3}-[0-9A-Z]{1,12}$'),
+  field       text        NOT NULL CHECK (field IN ('name', 'dateOfBirth', 'photo', 'identityNumber')),
+  version     integer     NOT NULL CHECK (version >= 1),
+  key_id      text        NOT NULL,
+  sealed      bytea       NOT NULL,
+  commitment  text        NOT NULL CHECK (commitment ~ '^[0-9a-f]{64}$'),
+  recorded_by text        NOT NULL,
+  org         text        NOT NULL,
+  recorded_at timestamptz NOT NULL,
+  UNIQUE (person_id, field, version)
+);
+CREATE INDEX person_fields_latest ON person_fields (person_id, field, version DESC);
+
+CREATE TRIGGER person_data_keys_insert_only BEFORE UPDATE OR DELETE ON person_data_keys
+  FOR EACH ROW EXECUTE FUNCTION truce_refuse_change();
+CREATE TRIGGER person_data_keys_no_truncate BEFORE TRUNCATE ON person_data_keys
+  FOR EACH STATEMENT EXECUTE FUNCTION truce_refuse_change();
+CREATE TRIGGER person_fields_insert_only BEFORE UPDATE OR DELETE ON person_fields
+  FOR EACH ROW EXECUTE FUNCTION truce_refuse_change();
+CREATE TRIGGER person_fields_no_truncate BEFORE TRUNCATE ON person_fields
+  FOR EACH STATEMENT EXECUTE FUNCTION truce_refuse_change();
+`,
+  },
+  {
     version: 8,
     name: 'imports',
     sql: `

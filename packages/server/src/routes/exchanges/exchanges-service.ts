@@ -1,0 +1,287 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type Agreement,
+  buildRegister,
+  Calendar,
+  checkList,
+  type KnownPerson,
+  type ListProblem,
+  parseEvent,
+  type Register,
+  type RegisterIssue,
+  type TruceEvent,
+} from '@truce/core';
+import type { RequestOrigin } from '../../accounts/accounts-service.js';
+import type { AppContext } from '../../http/context.js';
+import type { LedgerReceipt } from '../../ledger/index.js';
+import { suppressSmallCells } from '../../presenters/small-cells.js';
+
+/** The event types the register folds, and the revisions that may change them. */
+const registerTypes = [
+  'person_registered',
+  'names_list_delivered',
+  'hostage_released',
+  'prisoner_released',
+  'remains_returned',
+  'handover_step',
+  'remains_identified',
+  'correction',
+  'retraction',
+];
+
+const decoder = new TextDecoder();
+
+/** The cell's "now" for the domain: the server's domain clock when it has one (the demo's). */
+export function domainNow(ctx: AppContext): Date {
+  return ((ctx as Partial<{ domainClock: () => Date }>).domainClock ?? ctx.clock)();
+}
+
+/**
+ * The exchange register on the server: the ledger's exchange events folded by the core's
+ * register (packages/core/src/exchange), lists and handover steps submitted on behalf of the
+ * signed-in user's organisation (signed by its key, like any report), and the handover sheet.
+ */
+export class ExchangesService {
+  readonly #ctx: AppContext;
+
+  constructor(ctx: AppContext) {
+    this.#ctx = ctx;
+  }
+
+  async #agreement(): Promise<Agreement | undefined> {
+    const { currentId } = await this.#ctx.agreements.state();
+    if (currentId === undefined) return undefined;
+    return (await this.#ctx.agreements.versions(currentId)).at(-1);
+  }
+
+  /** The exchange events of the ledger, in log order (a JSON read of those types only). */
+  async events(): Promise<TruceEvent[]> {
+    const rows = await this.#ctx.db.query<{ entry: Uint8Array }>(
+      `SELECT entry FROM events
+        WHERE convert_from(entry, 'UTF8')::jsonb #>> '{event,type}' = ANY($1::text[])
+        ORDER BY seq`,
+      [registerTypes],
+    );
+    return rows.map((row) => {
+      const envelope = JSON.parse(decoder.decode(row.entry)) as { event: unknown };
+      return parseEvent(envelope.event);
+    });
+  }
+
+  async register(asOf?: string): Promise<{ register: Register; agreement: Agreement | undefined }> {
+    const agreement = await this.#agreement();
+    const mediators = (agreement?.parties ?? [])
+      .filter((p) => p.roles.includes('mediator'))
+      .map((p) => p.id);
+    const register = buildRegister(await this.events(), {
+      mediators,
+      asOf: asOf ?? domainNow(this.#ctx).toISOString(),
+    });
+    return { register, agreement };
+  }
+
+  async #submit(
+    origin: RequestOrigin,
+    event: Record<string, unknown>,
+  ): Promise<{ receipt: LedgerReceipt; eventId: string }> {
+    const org = origin.actor.kind === 'anonymous' ? 'anonymous' : origin.actor.user.orgId;
+    const eventId = `${org}-${randomUUID()}`;
+    const receipt = await this.#ctx.events.submitOnBehalf(
+      origin,
+      { id: eventId, ...event },
+      undefined,
+    );
+    return { receipt, eventId };
+  }
+
+  /**
+   * A names list, checked at once against the register and the agreement's order rules: the
+   * answer carries the problems the status will show as an early warning.
+   */
+  async submitList(
+    origin: RequestOrigin,
+    input: { forDay: number; persons: string[]; occurredAt?: string | undefined },
+  ): Promise<{
+    receipt: LedgerReceipt;
+    eventId: string;
+    problems: ListProblem[];
+    issues: RegisterIssue[];
+  }> {
+    const occurredAt = input.occurredAt ?? domainNow(this.#ctx).toISOString();
+    const { receipt, eventId } = await this.#submit(origin, {
+      type: 'names_list_delivered',
+      occurredAt,
+      payload: { forDay: input.forDay, persons: input.persons },
+    });
+    const { register, agreement } = await this.register(
+      new Date(Math.max(Date.parse(occurredAt), domainNow(this.#ctx).getTime())).toISOString(),
+    );
+    const known = new Map<string, KnownPerson>();
+    let registered = false;
+    for (const person of register.persons) {
+      if (person.history.some((h) => h.status === 'held')) registered = true;
+      if (person.category === null) continue;
+      const released = person.history.find(
+        (h) =>
+          (h.status === 'received' || h.status === 'returned') &&
+          Date.parse(h.at) <= Date.parse(occurredAt),
+      );
+      known.set(person.id, {
+        category: person.category,
+        living: person.living ?? true,
+        releasedAt: released ? Date.parse(released.at) : null,
+      });
+    }
+    const problems: ListProblem[] = [];
+    for (const obligation of agreement?.obligations ?? []) {
+      if (obligation.kind !== 'schedule' || !obligation.lists) continue;
+      problems.push(
+        ...checkList(
+          {
+            id: eventId,
+            forDay: input.forDay,
+            persons: input.persons,
+            at: Date.parse(occurredAt),
+          },
+          known,
+          obligation.lists.order,
+          null,
+          registered,
+        ),
+      );
+    }
+    const issues = register.issues.filter((i) => i.eventId === eventId);
+    return { receipt, eventId, problems, issues };
+  }
+
+  /** One step of the chain of custody, signed by the user's organisation. */
+  async recordStep(
+    origin: RequestOrigin,
+    input: {
+      persons: string[];
+      step: string;
+      place: string;
+      occurredAt?: string | undefined;
+      note?: string | undefined;
+    },
+  ): Promise<{ receipt: LedgerReceipt; eventId: string; issues: RegisterIssue[] }> {
+    const occurredAt = input.occurredAt ?? domainNow(this.#ctx).toISOString();
+    const { receipt, eventId } = await this.#submit(origin, {
+      type: 'handover_step',
+      occurredAt,
+      payload: {
+        persons: input.persons,
+        step: input.step,
+        place: input.place,
+        ...(input.note ? { note: input.note } : {}),
+      },
+    });
+    const { register } = await this.register(
+      new Date(Math.max(Date.parse(occurredAt), domainNow(this.#ctx).getTime())).toISOString(),
+    );
+    return { receipt, eventId, issues: register.issues.filter((i) => i.eventId === eventId) };
+  }
+
+  /**
+   * The ICRC-style handover sheet of one day (the agreement's Day N): one row per person handed
+   * over that day, with each step of the chain, when, where and signed by whom. Pseudonymous ids
+   * only; names are on the sheet the ICRC keeps, decrypted per person with a reason.
+   */
+  async handoverSheet(day: number): Promise<string> {
+    const { register, agreement } = await this.register();
+    if (!agreement) return sheetCsv([]);
+    const calendar = new Calendar(agreement.timeZone, agreement.zeroHour, agreement.zeroHourDay);
+    const start = calendar.dayStart(day);
+    const end = calendar.dayEnd(day);
+    const rows = register.persons.filter((person) =>
+      person.history.some((h) => {
+        if (h.status !== 'received' && h.status !== 'returned' && h.status !== 'handed_to_icrc')
+          return false;
+        const at = Date.parse(h.at);
+        return at >= start && at < end;
+      }),
+    );
+    return sheetCsv(rows);
+  }
+
+  /** Persons by status and category: the aggregate every member may read, small cells hidden. */
+  async summary(asOf?: string) {
+    const { register } = await this.register(asOf);
+    const byStatus: Record<string, number> = {};
+    const byCategory: Record<string, number> = {};
+    for (const person of register.persons) {
+      byStatus[person.status] = (byStatus[person.status] ?? 0) + 1;
+      const category = person.category ?? 'unknown';
+      byCategory[category] = (byCategory[category] ?? 0) + 1;
+    }
+    return {
+      persons: suppressSmallCells({ all: register.persons.length }).all,
+      byStatus: suppressSmallCells(byStatus),
+      byCategory: suppressSmallCells(byCategory),
+      issues: suppressSmallCells(
+        register.issues.reduce<Record<string, number>>((acc, issue) => {
+          acc[issue.code] = (acc[issue.code] ?? 0) + 1;
+          return acc;
+        }, {}),
+      ),
+    };
+  }
+}
+
+const sheetColumns = [
+  'person',
+  'category',
+  'living',
+  'held_by',
+  'release_to',
+  'listed_for_day',
+  'handed_to_icrc_at',
+  'handed_to_icrc_place',
+  'handed_to_icrc_by',
+  'received_at',
+  'received_place',
+  'received_by',
+  'medical_check_at',
+  'reunited_at',
+  'identification',
+  'status',
+] as const;
+
+function csvCell(value: string): string {
+  // Formula injection: a spreadsheet must never run a cell.
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+function sheetCsv(persons: Register['persons']): string {
+  const lines = [sheetColumns.join(',')];
+  for (const person of persons) {
+    const last = (status: string) => [...person.history].reverse().find((h) => h.status === status);
+    const handed = last('handed_to_icrc');
+    const received =
+      [...person.history].reverse().find((h) => h.status === 'received' && h.place !== undefined) ??
+      last('received') ??
+      last('returned');
+    const identified = last('identified') ?? last('not_identified');
+    const row = [
+      person.id,
+      person.category ?? '',
+      person.living === null ? '' : String(person.living),
+      person.heldBy ?? '',
+      person.releaseTo ?? '',
+      String(last('listed')?.forDay ?? ''),
+      handed?.at ?? '',
+      handed?.place ?? '',
+      handed?.by ?? '',
+      received?.at ?? '',
+      received?.place ?? '',
+      received?.by ?? '',
+      last('medical_check')?.at ?? '',
+      last('reunited')?.at ?? '',
+      identified?.status ?? '',
+      person.status,
+    ];
+    lines.push(row.map(csvCell).join(','));
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
