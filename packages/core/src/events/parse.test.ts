@@ -39,6 +39,46 @@ const samples: {
     source: 'un',
     payload: { crossing: 'rafah', item: 'tents', count: 2000 },
   },
+  consignment_registered: {
+    ...envelope,
+    source: 'wfp',
+    payload: {
+      consignment: 'wfp-c0001',
+      crossing: 'kerem-shalom',
+      cargo: 'food',
+      trucks: 20,
+      pallets: 440,
+      tonnes: 340,
+      destination: 'north',
+      sender: 'wfp',
+      receiver: 'wfp',
+    },
+  },
+  consignment_inspected: {
+    ...envelope,
+    source: 'cogat',
+    payload: { consignment: 'wfp-c0001', outcome: 'rejected', reason: 'manifest does not match' },
+  },
+  consignment_crossed: {
+    ...envelope,
+    source: 'wfp',
+    payload: { consignment: 'wfp-c0001', crossing: 'kerem-shalom', halfLoaded: 2 },
+  },
+  consignment_collected: {
+    ...envelope,
+    source: 'wfp',
+    payload: { consignment: 'wfp-c0001', outcome: 'uncollected', reason: 'no safe route' },
+  },
+  consignment_warehoused: {
+    ...envelope,
+    source: 'wfp',
+    payload: { consignment: 'wfp-c0001', warehouse: 'deir-al-balah-1', area: 'south' },
+  },
+  consignment_distributed: {
+    ...envelope,
+    source: 'wfp',
+    payload: { consignment: 'wfp-c0001', area: 'south', people: 12000 },
+  },
   hostage_released: {
     ...envelope,
     source: 'icrc',
@@ -134,6 +174,36 @@ const samples: {
     ...envelope,
     source: 'cmcc',
     payload: { incident: 'inc-7', outcome: 'inconclusive', summary: 'No corroboration.' },
+  },
+  incident_triaged: {
+    ...envelope,
+    source: 'qatar',
+    payload: {
+      incident: 'inc-8',
+      decision: 'duplicate',
+      duplicateOf: 'inc-7',
+      reason: 'Same fire.',
+    },
+  },
+  incident_assigned: {
+    ...envelope,
+    source: 'qatar',
+    payload: { incident: 'inc-7', assignee: 'egypt', reason: 'Liaison officers on site.' },
+  },
+  investigation_started: {
+    ...envelope,
+    source: 'egypt',
+    payload: { incident: 'inc-7', reason: 'Logs requested from both sides.' },
+  },
+  finding_reviewed: {
+    ...envelope,
+    source: 'qatar',
+    payload: { incident: 'inc-7', finding: 'e-9', decision: 'endorsed', reason: 'Sound.' },
+  },
+  finding_published: {
+    ...envelope,
+    source: 'qatar',
+    payload: { incident: 'inc-7', finding: 'e-9', reason: 'Agreed by the committee.' },
   },
   dispute_opened: {
     ...envelope,
