@@ -1,2 +1,0 @@
-export * from './layer.js';
-export * from './validate.js';
