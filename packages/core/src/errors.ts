@@ -29,8 +29,14 @@ export const errorCodes = [
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
   'METHOD_NOT_ALLOWED',
+  // The incident workflow, its evidence and the zones of an agreement (issue 8).
+  'INCIDENT_STEP_INVALID',
+  'EVIDENCE_HASH_MISMATCH',
+  'ZONES_INVALID',
   // HXL imports (issue 6): a file that cannot be imported whole, every bad cell listed.
   'HXL_INVALID',
+  // The server's disk is full: nothing of the request was stored (HTTP 507).
+  'STORAGE_FULL',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

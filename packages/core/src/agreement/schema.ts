@@ -418,6 +418,7 @@ export const deadlineObligation = z
   .object({
     ...obligationBase,
     kind: z.literal('deadline'),
+    zone: slug.optional().describe('the place the act concerns (withdrawn from corridor X)'),
     act: eventMatch,
     by: z.union([
       z.object({ day: reported(dayNumber), time: clockTime.optional() }).strict(),
@@ -432,6 +433,7 @@ export const prohibitionObligation = z
   .object({
     ...obligationBase,
     kind: z.literal('prohibition'),
+    zone: slug.optional().describe('the place the prohibition covers (no flights over area Y)'),
     act: eventMatch,
     window: z
       .union([
@@ -571,6 +573,17 @@ export const agreementSchema = z
       ),
     parties: z.array(party).min(1),
     places: z.array(place).default([]),
+    geometry: z
+      .object({
+        file: z.string().min(1).describe('the GeoJSON zone layer, relative to this file'),
+        sha256: z
+          .string()
+          .regex(/^[0-9a-f]{64}$/, '64 lower-case hexadecimal digits')
+          .describe('SHA-256 of the layer: pins the drawing to this version'),
+      })
+      .strict()
+      .optional()
+      .describe('zones, lines and places drawn as GeoJSON (docs/AGREEMENT-FORMAT.md#geometry)'),
     phases: z.array(phase).default([]),
     obligations: z.array(obligation).default([]),
     notices: noticeRules

@@ -28,11 +28,60 @@ const measureAction = z.discriminatedUnion('kind', [
     .strict(),
 ]);
 
+/** A position in GeoJSON order: longitude first, then latitude (WGS84). */
+const position = z
+  .tuple([z.number().min(-180).max(180), z.number().min(-90).max(90)])
+  .describe('[longitude, latitude] in WGS84, as GeoJSON writes them');
+
+/** Where an incident happened, when a point is not enough: a line (a road) or an area. */
+export const incidentGeometry = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('Point'), coordinates: position }).strict(),
+    z
+      .object({ type: z.literal('LineString'), coordinates: z.array(position).min(2).max(1000) })
+      .strict(),
+    z
+      .object({
+        type: z.literal('Polygon'),
+        coordinates: z.array(z.array(position).min(4).max(1000)).min(1).max(20),
+      })
+      .strict(),
+  ])
+  .describe('a GeoJSON Point, LineString or Polygon (WGS84)');
+
+/** A SHA-256 in lower-case hex: how a signed event pins a file that cannot be swapped later. */
+export const sha256Hex = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, 'a SHA-256 digest: 64 lower-case hexadecimal digits');
+
+/** A file kept in the cell's evidence store, referenced by the digest of its bytes. */
+export const evidenceFile = z
+  .object({
+    sha256: sha256Hex,
+    name: z.string().min(1).max(200).optional().describe('the file name, for people'),
+    mediaType: z
+      .string()
+      .regex(/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/, 'a media type such as image/jpeg')
+      .max(100)
+      .optional(),
+    size: z.number().int().min(0).optional().describe('bytes'),
+  })
+  .strict();
+
+const incidentId = z.string().min(1).max(128);
+/** Every step of the incident workflow says why it was taken. */
+const reason = z.string().trim().min(1, 'a reason is required at every step').max(4000);
+
 const claim = z
   .object({
     by: slug,
     claim: z.string().min(1).max(4000),
     evidence: z.array(eventId).default([]),
+    files: z
+      .array(evidenceFile)
+      .max(50)
+      .optional()
+      .describe("files in the evidence store supporting this side's claim"),
   })
   .strict();
 
@@ -55,9 +104,41 @@ export const incidentPayloads = {
       place: slug.optional(),
       lat: z.number().min(-90).max(90).optional(),
       lon: z.number().min(-180).max(180).optional(),
+      geometry: incidentGeometry.optional(),
+      clause: z
+        .string()
+        .min(1)
+        .max(4000)
+        .optional()
+        .describe('the clause allegedly violated, as the reporter cites it'),
       description: z.string().max(10_000),
+      evidence: z
+        .array(evidenceFile)
+        .max(50)
+        .optional()
+        .describe('files uploaded to the evidence store, pinned by their SHA-256'),
     })
     .strict(),
+  incident_triaged: z
+    .object({
+      incident: incidentId,
+      decision: z.enum(['accepted', 'duplicate', 'out_of_scope']),
+      duplicateOf: incidentId.optional().describe('for a duplicate: the incident it repeats'),
+      reason,
+    })
+    .strict()
+    .refine((p) => p.decision !== 'duplicate' || p.duplicateOf !== undefined, {
+      message: 'a duplicate names the incident it repeats (duplicateOf)',
+      path: ['duplicateOf'],
+    }),
+  incident_assigned: z
+    .object({
+      incident: incidentId,
+      assignee: slug.describe('the organisation that investigates'),
+      reason,
+    })
+    .strict(),
+  investigation_started: z.object({ incident: incidentId, reason }).strict(),
   finding_recorded: z
     .object({
       incident: z.string().min(1).max(128),
@@ -65,6 +146,24 @@ export const incidentPayloads = {
       obligation: slug.optional(),
       attributedTo: slug.optional(),
       summary: z.string().max(10_000),
+      evidence: z.array(evidenceFile).max(50).optional(),
+    })
+    .strict(),
+  finding_reviewed: z
+    .object({
+      incident: incidentId,
+      finding: eventId.describe('the finding_recorded event reviewed'),
+      decision: z
+        .enum(['endorsed', 'returned'])
+        .describe('endorsed: ready to publish; returned: back to investigation'),
+      reason,
+    })
+    .strict(),
+  finding_published: z
+    .object({
+      incident: incidentId,
+      finding: eventId.describe('the reviewed finding made public'),
+      reason,
     })
     .strict(),
   dispute_opened: z
@@ -72,6 +171,19 @@ export const incidentPayloads = {
       dispute: z.string().min(1).max(128),
       obligations: z.array(slug).min(1),
       subject: z.string().max(4000),
+      contests: z
+        .object({
+          kind: z.enum(['finding', 'status', 'count', 'list']),
+          ref: z
+            .string()
+            .min(1)
+            .max(128)
+            .optional()
+            .describe('the finding event, obligation, count event or list contested'),
+        })
+        .strict()
+        .optional()
+        .describe('what the dispute contests'),
       claims: z.array(claim).min(1),
     })
     .strict(),
@@ -85,3 +197,5 @@ export const incidentPayloads = {
 } as const;
 
 export type MeasureAction = z.output<typeof measureAction>;
+export type IncidentGeometry = z.output<typeof incidentGeometry>;
+export type EvidenceFile = z.output<typeof evidenceFile>;

@@ -175,6 +175,36 @@ const samples: {
     source: 'cmcc',
     payload: { incident: 'inc-7', outcome: 'inconclusive', summary: 'No corroboration.' },
   },
+  incident_triaged: {
+    ...envelope,
+    source: 'qatar',
+    payload: {
+      incident: 'inc-8',
+      decision: 'duplicate',
+      duplicateOf: 'inc-7',
+      reason: 'Same fire.',
+    },
+  },
+  incident_assigned: {
+    ...envelope,
+    source: 'qatar',
+    payload: { incident: 'inc-7', assignee: 'egypt', reason: 'Liaison officers on site.' },
+  },
+  investigation_started: {
+    ...envelope,
+    source: 'egypt',
+    payload: { incident: 'inc-7', reason: 'Logs requested from both sides.' },
+  },
+  finding_reviewed: {
+    ...envelope,
+    source: 'qatar',
+    payload: { incident: 'inc-7', finding: 'e-9', decision: 'endorsed', reason: 'Sound.' },
+  },
+  finding_published: {
+    ...envelope,
+    source: 'qatar',
+    payload: { incident: 'inc-7', finding: 'e-9', reason: 'Agreed by the committee.' },
+  },
   dispute_opened: {
     ...envelope,
     source: 'qatar',

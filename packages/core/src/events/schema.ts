@@ -6,7 +6,7 @@ import { incidentPayloads } from './incidents.js';
 import { noticePayloads } from './notices.js';
 import { count, eventId, keyIdPattern } from './primitives.js';
 
-export type { MeasureAction } from './incidents.js';
+export type { EvidenceFile, IncidentGeometry, MeasureAction } from './incidents.js';
 export { eventId, type Person, personId } from './primitives.js';
 
 /**
@@ -42,6 +42,19 @@ export const payloadSchemas = {
       route: slug,
       count,
       direction: z.enum(['north', 'south', 'in', 'out']).default('north'),
+      checkpoint: slug.optional().describe('the checkpoint where the count was made'),
+      mode: z
+        .enum(['on_foot', 'vehicle'])
+        .optional()
+        .describe('how people moved; absent: not told apart'),
+      vehicles: count.optional().describe('for mode vehicle: vehicles counted (count is people)'),
+      periodMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(1440)
+        .optional()
+        .describe('the count covers this many minutes up to occurredAt (60: an hourly count)'),
     })
     .strict(),
   correction: z

@@ -3,7 +3,9 @@ import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fasti
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AccountsService, RequestOrigin } from '../accounts/accounts-service.js';
 import type { Actor } from '../accounts/model.js';
+import type { OrgKeys } from '../accounts/org-keys.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { BlobRegistry } from '../blobs/blob-registry.js';
 import type { Ledger } from '../ledger/index.js';
 import type { PersonsService } from '../persons/persons-service.js';
 import type { Action } from '../policies/matrix.js';
@@ -32,11 +34,17 @@ export interface AppContext {
   audit: AuditLog;
   agreements: AgreementsService;
   events: EventsService;
+  /** The keys the server holds for organisations that report through it (HXL imports sign with them). */
+  orgKeys: OrgKeys;
   status: StatusService;
   /** Personal data of persons in exchanges, encrypted per field (persons/). */
   persons: PersonsService;
+  /** Evidence files and zone layers, by SHA-256 (blobs/). */
+  blobs: BlobRegistry;
   config: ServerConfig;
   clock: () => Date;
+  /** The cell's "now" for the domain (buildServer's `domainClock`): default asOf of queues. */
+  domainClock: () => Date;
   /** Aborted when the server is closing: open streams end. */
   closing: AbortSignal;
   /** Every route and its policy action, for the authorization matrix test. */

@@ -44,7 +44,11 @@ export const httpStatusOf = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   METHOD_NOT_ALLOWED: 405,
+  INCIDENT_STEP_INVALID: 409,
+  EVIDENCE_HASH_MISMATCH: 422,
+  ZONES_INVALID: 422,
   HXL_INVALID: 422,
+  STORAGE_FULL: 507,
 } as const satisfies Record<ErrorCode, number>;
 
 export interface ApiErrorBody {
@@ -77,7 +81,9 @@ export function toApiError(error: unknown): { status: number; body: ApiErrorBody
   if (isTruceError(error)) {
     const status = httpStatusOf[error.code];
     // An INTERNAL message may name tables or files: the log has it, the client does not.
-    if (status >= 500) return { status, body: internal() };
+    if (error.code === 'INTERNAL') return { status, body: internal() };
+    // A full disk says so and what to do; its details (the database's message) stay in the log.
+    if (error.code === 'STORAGE_FULL') return { status, body: errorBody(error.code, error.message) };
     return { status, body: errorBody(error.code, error.message, error.details) };
   }
   if (hasZodFastifySchemaValidationErrors(error)) {

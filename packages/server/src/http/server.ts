@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
@@ -15,6 +16,8 @@ import { AccountsRepository } from '../accounts/accounts-repository.js';
 import { AccountsService } from '../accounts/accounts-service.js';
 import { OrgKeys } from '../accounts/org-keys.js';
 import { AuditLog } from '../audit/audit-log.js';
+import { BlobRegistry } from '../blobs/blob-registry.js';
+import { LocalFolderBlobStore } from '../blobs/local-folder-blob-store.js';
 import type { Ledger } from '../ledger/index.js';
 import { loadKek } from '../persons/data-keys.js';
 import { PersonsService } from '../persons/persons-service.js';
@@ -22,6 +25,7 @@ import { authorize } from '../policies/authorize.js';
 import { AgreementsService } from '../routes/agreements/agreements-service.js';
 import { aidRoutes } from '../routes/aid/handler.js';
 import { agreementRoutes } from '../routes/agreements/handler.js';
+import { alertRoutes } from '../routes/alerts/handler.js';
 import { auditRoutes } from '../routes/audit/handler.js';
 import { authRoutes } from '../routes/auth/handler.js';
 import { checkpointRoutes } from '../routes/checkpoints/handler.js';
@@ -29,9 +33,13 @@ import { deviceRoutes } from '../routes/devices/handler.js';
 import { EventsService } from '../routes/events/events-service.js';
 import { eventRoutes } from '../routes/events/handler.js';
 import { exchangeRoutes } from '../routes/exchanges/handler.js';
+import { evidenceRoutes } from '../routes/evidence/handler.js';
 import { exportRoutes } from '../routes/export/handler.js';
 import { healthRoutes } from '../routes/health/handler.js';
+import { importRoutes } from '../routes/imports/handler.js';
+import { incidentRoutes } from '../routes/incidents/handler.js';
 import { logRoutes } from '../routes/log/handler.js';
+import { noticeRoutes } from '../routes/notices/handler.js';
 import { orgRoutes } from '../routes/orgs/handler.js';
 import { proofRoutes } from '../routes/proofs/handler.js';
 import { publicationRoutes } from '../routes/publications/handler.js';
@@ -41,6 +49,7 @@ import { StatusService } from '../routes/status/status-service.js';
 import { streamRoutes } from '../routes/stream/handler.js';
 import { tokenRoutes } from '../routes/tokens/handler.js';
 import { userRoutes } from '../routes/users/handler.js';
+import { zoneRoutes } from '../routes/zones/handler.js';
 import { type SqlDriver, sqlDriverOf } from '../store/index.js';
 import { authenticate, checkCsrf } from './authenticate.js';
 import { defaultServerConfig, type ServerConfig } from './config.js';
@@ -116,10 +125,18 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
     audit,
     agreements,
     events: new EventsService(options.ledger, orgKeys, audit, domainClock),
+    orgKeys,
     status: new StatusService(store, agreements, domainClock),
     persons: new PersonsService(db, audit, () => loadKek(options.dataDir), clock),
+    blobs: new BlobRegistry(
+      db,
+      new LocalFolderBlobStore(join(options.dataDir, 'blobs')),
+      audit,
+      clock,
+    ),
     config,
     clock,
+    domainClock,
     closing: closing.signal,
     routes: [],
   };
@@ -273,6 +290,8 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
 
   const routes = [
     healthRoutes,
+    noticeRoutes,
+    alertRoutes,
     authRoutes,
     agreementRoutes,
     eventRoutes,
@@ -289,6 +308,10 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
     userRoutes,
     tokenRoutes,
     auditRoutes,
+    importRoutes,
+    evidenceRoutes,
+    incidentRoutes,
+    zoneRoutes,
     exchangeRoutes,
     aidRoutes,
   ];

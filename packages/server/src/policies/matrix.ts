@@ -111,6 +111,26 @@ export const policy = {
     why: 'anyone may make a token for their machines, never with more than their role',
   },
   'audit.read': { allow: ['mediator'], scope: 'audit:read', why: 'the audit log is the admins’' },
+  'notices.read': {
+    allow: staff,
+    scope: 'events:read',
+    why: 'notices quote what parties tell each other (names lists name persons); each sees those to, from or through its organisation, mediators all',
+  },
+  'notices.write': {
+    allow: staff,
+    permission: ['report'],
+    scope: 'events:write',
+    why: 'sending, delivering, reading, acknowledging and answering are each a signed report of the organisation',
+  },
+  'alerts.read': {
+    allow: signedIn,
+    scope: 'status:read',
+    why: 'the own alerts and subscriptions; each alert was computed under the same policies as the API',
+  },
+  'alerts.write': {
+    allow: signedIn,
+    why: 'anyone subscribes to what they may already see (checked per rule); never with a token',
+  },
   'exchanges.read': {
     allow: staff,
     scope: 'events:read',
@@ -147,6 +167,44 @@ export const policy = {
     scope: 'events:read',
     why: 'who imported which file, and where its events are in the log',
   },
+  'incidents.read': {
+    allow: staff,
+    scope: 'events:read',
+    why: 'the incident queue quotes reports, places and claims, as raw events do',
+  },
+  'incidents.report': {
+    allow: staff,
+    permission: ['report'],
+    scope: 'events:write',
+    why: 'reporting an allegation is reporting',
+  },
+  'incidents.step': {
+    allow: staff,
+    permission: ['verify', 'publish'],
+    scope: 'events:write',
+    why: 'triage to review need verify, publication needs publish (checked per step by the workflow)',
+  },
+  'evidence.upload': {
+    allow: staff,
+    permission: ['report', 'verify'],
+    scope: 'events:write',
+    why: 'evidence comes with a report, a finding or a claim',
+  },
+  'evidence.read': {
+    allow: staff,
+    scope: 'events:read',
+    why: 'evidence may show persons and positions, as raw events may',
+  },
+  'zones.read': {
+    allow: signedIn,
+    scope: 'agreements:read',
+    why: 'the zones and lines are part of the agreement every member reads',
+  },
+  'zones.write': {
+    allow: ['mediator'],
+    scope: 'agreements:write',
+    why: 'a zone layer is uploaded with the agreement version that pins it',
+  },
   'aid.read': {
     allow: staff,
     scope: 'events:read',
@@ -166,9 +224,18 @@ export const actions = Object.keys(policy) as Action[];
 export const verificationEventTypes: ReadonlySet<string> = new Set([
   'finding_recorded',
   'dispute_resolved',
+  // The incident workflow's steps (core incidents/workflow.ts).
+  'incident_triaged',
+  'incident_assigned',
+  'investigation_started',
+  'finding_reviewed',
 ]);
 
+/** Event types whose submission makes something public. */
+export const publicationEventTypes: ReadonlySet<string> = new Set(['finding_published']);
+
 export function eventPermission(type: string): Permission {
+  if (publicationEventTypes.has(type)) return 'publish';
   return verificationEventTypes.has(type) ? 'verify' : 'report';
 }
 

@@ -1,4 +1,5 @@
 import type { DeadlineObligation } from '../../agreement/schema.js';
+import { zoneText } from '../../zones/layer.js';
 import { DAY_MS, HOUR_MS } from '../calendar.js';
 import type { Context } from '../context.js';
 import { primary } from '../reported.js';
@@ -40,7 +41,7 @@ export function evaluateDeadline(obligation: DeadlineObligation, context: Contex
   const measureIds = delays.map((d) => d.eventId);
   const window = context.window(obligation);
   const act = context.occurrences(obligation.act)[0];
-  const what = `"${obligation.title}" (${obligation.clause.trim()})`;
+  const what = `"${obligation.title}" (${obligation.clause.trim()})${zoneText(obligation.zone, context.agreement.places)}`;
   if (due === null) {
     return result({
       status: 'not_started',

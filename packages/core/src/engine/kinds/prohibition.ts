@@ -1,4 +1,5 @@
 import type { ProhibitionObligation } from '../../agreement/schema.js';
+import { zoneText } from '../../zones/layer.js';
 import { instantMs } from '../calendar.js';
 import type { Context } from '../context.js';
 import { formatNumber } from '../context.js';
@@ -80,7 +81,7 @@ export function evaluateProhibition(
 ): KindResult {
   const { calendar, asOf } = context;
   const window = context.window(obligation);
-  const clause = `"${obligation.title}" (${obligation.clause.trim()})`;
+  const clause = `"${obligation.title}" (${obligation.clause.trim()})${zoneText(obligation.zone, context.agreement.places)}`;
   if (window.start === null) {
     return result({
       status: 'not_started',

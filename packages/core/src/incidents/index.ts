@@ -1,0 +1,3 @@
+export * from './duplicates.js';
+export * from './incident-files.js';
+export * from './workflow.js';

@@ -1,0 +1,2 @@
+export * from './layer.js';
+export * from './validate.js';

@@ -1,0 +1,77 @@
+import { TruceError } from '@truce/core';
+import type { BlobRecord } from '../../blobs/blob-registry.js';
+import { type AppContext, originOf, type TruceApp } from '../../http/context.js';
+import {
+  evidenceMaxBytes,
+  evidenceMediaTypes,
+  getEvidenceSchema,
+  uploadEvidenceSchema,
+} from './schema.js';
+
+const present = (record: BlobRecord) => ({
+  sha256: record.sha256,
+  size: record.size,
+  mediaType: record.mediaType,
+  fileName: record.fileName ?? null,
+  uploadedBy: record.uploadedBy,
+  org: record.org,
+  uploadedAt: record.uploadedAt,
+});
+
+export function evidenceRoutes(app: TruceApp, ctx: AppContext): void {
+  // The bytes as received: hashing a parsed body would hash something else.
+  for (const type of evidenceMediaTypes) {
+    app.addContentTypeParser(
+      type,
+      { parseAs: 'buffer', bodyLimit: evidenceMaxBytes },
+      (_request, body, done) => done(null, body),
+    );
+  }
+
+  app.put(
+    '/api/v1/evidence/:sha256',
+    {
+      config: { action: 'evidence.upload' },
+      schema: uploadEvidenceSchema,
+      bodyLimit: evidenceMaxBytes,
+    },
+    async (request, reply) => {
+      const body: unknown = request.body;
+      if (!Buffer.isBuffer(body)) {
+        throw new TruceError(
+          'UNSUPPORTED_MEDIA_TYPE',
+          `send the file's bytes as one of ${evidenceMediaTypes.join(', ')}`,
+        );
+      }
+      const mediaType = (request.headers['content-type'] ?? 'application/octet-stream')
+        .split(';')[0]!
+        .trim()
+        .toLowerCase();
+      const { record, created } = await ctx.blobs.upload(originOf(request), {
+        sha256: request.params.sha256,
+        bytes: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
+        kind: 'evidence',
+        mediaType,
+        fileName: request.query.name,
+      });
+      return reply.status(created ? 201 : 200).send(present(record));
+    },
+  );
+
+  app.get(
+    '/api/v1/evidence/:sha256',
+    { config: { action: 'evidence.read' }, schema: getEvidenceSchema },
+    async (request, reply) => {
+      const { sha256 } = request.params;
+      const record = await ctx.blobs.get(sha256);
+      const bytes = record?.kind === 'evidence' ? await ctx.blobs.bytes(sha256) : undefined;
+      if (!record || !bytes) throw new TruceError('NOT_FOUND', `no evidence file ${sha256}`);
+      return reply
+        .header('content-type', record.mediaType)
+        .header('content-disposition', 'attachment')
+        .header('cache-control', 'private, max-age=31536000, immutable')
+        .header('x-content-sha256', sha256)
+        .send(Buffer.from(bytes));
+    },
+  );
+}

@@ -1,0 +1,293 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type Agreement,
+  availableSteps,
+  duplicateSuggestions,
+  type IncidentFile,
+  incidentFiles,
+  orphanSteps,
+  parseEvent,
+  requireTransition,
+  type StepInput,
+  stepOfEventType,
+  TruceError,
+  type TruceEvent,
+  workflowMemory,
+  workflowSteps,
+} from '@truce/core';
+import type { RequestOrigin } from '../../accounts/accounts-service.js';
+import type { User } from '../../accounts/model.js';
+import type { BlobRegistry } from '../../blobs/blob-registry.js';
+import type { LedgerReceipt } from '../../ledger/index.js';
+import type { SqlDriver, Store } from '../../store/index.js';
+import type { AgreementsService } from '../agreements/agreements-service.js';
+import type { EventsService } from '../events/events-service.js';
+import { decodeEntry } from '../status/status-service.js';
+
+const workflowTypes = [...stepOfEventType.keys()];
+
+export interface IncidentQueue {
+  asOf: string;
+  incidents: (IncidentFile & { nextSteps: string[] })[];
+  duplicates: ReturnType<typeof duplicateSuggestions>;
+  orphans: { eventId: string; incident: string }[];
+}
+
+/** What a report carries besides the envelope (docs/EVENTS.md, incident_reported). */
+export type ReportInput = Record<string, unknown> & {
+  occurredAt: string;
+  payload: Record<string, unknown> & {
+    incident: string;
+    evidence?: { sha256: string }[] | undefined;
+  };
+};
+
+export type StepRequest = StepInput & {
+  occurredAt?: string | undefined;
+  obligation?: string | undefined;
+  summary?: string | undefined;
+  evidence?: { sha256: string; name?: string; mediaType?: string; size?: number }[] | undefined;
+};
+
+/**
+ * The incident workflow over the ledger: the queue is folded from the workflow's events by the
+ * core (never stored), and each step is checked against the incident's state, the user's
+ * permissions and the agreement's verifiers before the server signs it for the organisation.
+ */
+export class IncidentsService {
+  readonly #store: Store;
+  readonly #db: SqlDriver;
+  readonly #agreements: AgreementsService;
+  readonly #events: EventsService;
+  readonly #blobs: BlobRegistry;
+  readonly #clock: () => Date;
+  /** Workflow events read so far, in log order, and the next position to read from. */
+  #cache: { events: TruceEvent[]; nextSeq: number } = { events: [], nextSeq: 0 };
+
+  constructor(
+    store: Store,
+    db: SqlDriver,
+    agreements: AgreementsService,
+    events: EventsService,
+    blobs: BlobRegistry,
+    clock: () => Date,
+  ) {
+    this.#store = store;
+    this.#db = db;
+    this.#agreements = agreements;
+    this.#events = events;
+    this.#blobs = blobs;
+    this.#clock = clock;
+  }
+
+  /** The workflow events of the log, read incrementally (a disposable cache by position). */
+  async #workflowEvents(): Promise<TruceEvent[]> {
+    const size = await this.#store.size();
+    if (size > this.#cache.nextSeq) {
+      const rows = await this.#db.query<{ seq: unknown }>(
+        `SELECT seq FROM events
+          WHERE seq >= $1 AND seq < $2
+            AND convert_from(entry, 'UTF8')::jsonb #>> '{event,type}' = ANY($3::text[])
+          ORDER BY seq`,
+        [this.#cache.nextSeq, size, workflowTypes],
+      );
+      const events: TruceEvent[] = [];
+      for (const row of rows) {
+        const entry = await this.#store.entry(Number(row.seq));
+        if (entry) events.push(parseEvent(decodeEntry(entry).event));
+      }
+      // Concurrent readers may both catch up; only the first to reach a position appends.
+      if (this.#cache.nextSeq < size) {
+        this.#cache = { events: [...this.#cache.events, ...events], nextSeq: size };
+      }
+    }
+    return this.#cache.events;
+  }
+
+  async #agreement(): Promise<Agreement | undefined> {
+    const id = await this.#agreements.currentId();
+    if (id === undefined) return undefined;
+    const versions = await this.#agreements.versions(id);
+    return versions.at(-1);
+  }
+
+  async #files(asOf: number) {
+    const agreement = await this.#agreement();
+    const verifiers = agreement
+      ? new Set(
+          agreement.parties
+            .filter((p) =>
+              p.roles.some((r) => r === 'mediator' || r === 'guarantor' || r === 'monitor'),
+            )
+            .map((p) => p.id),
+        )
+      : undefined;
+    const places = new Map<string, { lat: number; lon: number }>();
+    for (const place of agreement?.places ?? []) {
+      if (place.lat !== undefined && place.lon !== undefined)
+        places.set(place.id, { lat: place.lat, lon: place.lon });
+    }
+    const events = await this.#workflowEvents();
+    return {
+      events,
+      verifiers,
+      files: incidentFiles(events, { asOf, ...(verifiers ? { verifiers } : {}), places }),
+    };
+  }
+
+  async queue(user: User | undefined, asOf?: string): Promise<IncidentQueue> {
+    const at = asOf === undefined ? this.#clock().getTime() : Date.parse(asOf);
+    const { events, files } = await this.#files(at);
+    const permissions = user?.permissions ?? [];
+    return {
+      asOf: new Date(at).toISOString(),
+      incidents: files.map((file) => ({
+        ...file,
+        nextSteps: availableSteps(file.state, permissions),
+      })),
+      duplicates: duplicateSuggestions(files),
+      orphans: orphanSteps(events, at),
+    };
+  }
+
+  async file(user: User | undefined, incident: string, asOf?: string) {
+    const queue = await this.queue(user, asOf);
+    const file = queue.incidents.find((f) => f.incident === incident);
+    if (!file) throw new TruceError('NOT_FOUND', `no incident ${incident} has been reported`);
+    return {
+      ...file,
+      duplicates: queue.duplicates.filter(
+        (d) => d.incident === incident || d.candidate === incident,
+      ),
+    };
+  }
+
+  async #requireEvidence(evidence: readonly { sha256: string }[] | undefined): Promise<void> {
+    const missing = await this.#blobs.missing(
+      (evidence ?? []).map((e) => e.sha256),
+      'evidence',
+    );
+    if (missing.length > 0) {
+      throw new TruceError(
+        'VALIDATION_FAILED',
+        'cite only evidence already uploaded: PUT /api/v1/evidence/<sha256> with the file first',
+        missing.map((sha) => ({ path: 'evidence', message: `no evidence file ${sha}` })),
+      );
+    }
+  }
+
+  /** A new allegation, reported for the user's organisation. */
+  async report(
+    origin: RequestOrigin,
+    input: ReportInput,
+    idempotencyKey: string | undefined,
+  ): Promise<{ receipt: LedgerReceipt; incident: string; eventId: string }> {
+    const { files } = await this.#files(this.#clock().getTime());
+    const existing = files.find((f) => f.incident === input.payload.incident);
+    if (existing && !idempotencyKey) {
+      throw new TruceError(
+        'CONFLICT',
+        `incident ${input.payload.incident} was already reported (${existing.reportEventId}); choose another id`,
+      );
+    }
+    await this.#requireEvidence(input.payload.evidence);
+    const eventId = eventIdFor(origin, idempotencyKey);
+    const receipt = await this.#events.submitOnBehalf(
+      origin,
+      { ...input, id: eventId, type: 'incident_reported' },
+      idempotencyKey,
+    );
+    return { receipt, incident: input.payload.incident, eventId };
+  }
+
+  /** One workflow step, refused unless it follows from the incident's state. */
+  async step(
+    origin: RequestOrigin,
+    incident: string,
+    request: StepRequest,
+    idempotencyKey: string | undefined,
+  ): Promise<{ receipt: LedgerReceipt; state: string; eventId: string }> {
+    const actor = origin.actor;
+    if (actor.kind === 'anonymous') throw new TruceError('UNAUTHENTICATED', 'log in first');
+    if (request.step === 'report') {
+      throw new TruceError('USAGE', 'report an incident with POST /api/v1/incidents');
+    }
+    const now = this.#clock();
+    const { files, verifiers } = await this.#files(now.getTime());
+    const file = files.find((f) => f.incident === incident);
+    if (!file) throw new TruceError('NOT_FOUND', `no incident ${incident} has been reported`);
+    const org = actor.user.orgId;
+    if (verifiers && !verifiers.has(org)) {
+      throw new TruceError(
+        'FORBIDDEN',
+        `${org} is not a mediator, guarantor or monitor of the agreement; only they take workflow steps`,
+      );
+    }
+    const state = requireTransition(workflowMemory(file), request, {
+      org,
+      permissions: actor.user.permissions,
+    });
+    if (request.step === 'record_finding') await this.#requireEvidence(request.evidence);
+    const eventId = eventIdFor(origin, idempotencyKey);
+    const receipt = await this.#events.submitOnBehalf(
+      origin,
+      {
+        id: eventId,
+        type: workflowSteps[request.step].eventType,
+        occurredAt: request.occurredAt ?? now.toISOString(),
+        payload: payloadOf(incident, request, file),
+      },
+      idempotencyKey,
+    );
+    return { receipt, state, eventId };
+  }
+}
+
+/** The id the event will have: as the events service makes it, known before it is signed. */
+function eventIdFor(origin: RequestOrigin, idempotencyKey: string | undefined): string {
+  const org = origin.actor.kind === 'anonymous' ? 'anonymous' : origin.actor.user.orgId;
+  return idempotencyKey ? `${org}-${idempotencyKey}` : `${org}-${randomUUID()}`;
+}
+
+function payloadOf(
+  incident: string,
+  request: StepRequest,
+  file: IncidentFile,
+): Record<string, unknown> {
+  const defined = (object: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
+  switch (request.step) {
+    case 'triage':
+      return defined({
+        incident,
+        decision: request.decision,
+        duplicateOf: request.duplicateOf,
+        reason: request.reason,
+      });
+    case 'assign':
+      return { incident, assignee: request.assignee, reason: request.reason };
+    case 'investigate':
+      return { incident, reason: request.reason };
+    case 'record_finding':
+      return defined({
+        incident,
+        outcome: request.outcome,
+        attributedTo: request.attributedTo,
+        // A confirmed finding breaches the obligation the report named, unless it names another.
+        obligation: request.obligation ?? file.obligation,
+        summary: request.reason,
+        evidence: request.evidence,
+      });
+    case 'review':
+      return {
+        incident,
+        finding: request.finding,
+        decision: request.decision,
+        reason: request.reason,
+      };
+    case 'publish':
+      return { incident, finding: request.finding, reason: request.reason };
+    case 'report':
+      throw new TruceError('USAGE', 'report an incident with POST /api/v1/incidents');
+  }
+}
