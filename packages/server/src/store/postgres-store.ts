@@ -2,7 +2,6 @@ import { TruceError } from '@truce/core';
 import pg from 'pg';
 import type { SqlDriver, SqlExecutor } from './sql-driver.js';
 import { openSqlStore } from './sql-store.js';
-import { withStorageErrors } from './storage-errors.js';
 import type { GroupCommitOptions, Store } from './store.js';
 
 export interface PostgresStoreOptions extends GroupCommitOptions {
@@ -93,7 +92,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     return await openSqlStore({
       ...options,
       kind: 'postgres',
-      driver: withStorageErrors(new PostgresDriver(pool)),
+      driver: new PostgresDriver(pool),
       lockName: `postgres:${schema}`,
     });
   } catch (error) {

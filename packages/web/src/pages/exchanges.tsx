@@ -1,7 +1,9 @@
-import { type Entry, eventsOfTypes, type StatusResponse } from '../api.ts';
+import type { ExchangeReleaseFigure } from '@truce/core';
+import { useState } from 'react';
+import { ApiError, api, type Entry, eventsOfTypes, me, type StatusResponse } from '../api.ts';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { agreementDay } from '../days.ts';
-import { useI18n } from '../i18n.tsx';
+import { type MessageKey, useI18n } from '../i18n.tsx';
 import { useData } from '../live.ts';
 
 interface Person {
@@ -10,7 +12,38 @@ interface Person {
   living?: boolean;
 }
 
+interface HistoryEntry {
+  status: string;
+  at: string;
+  eventId: string;
+  by: string;
+  place?: string;
+}
+
+interface RegisterPerson {
+  id: string;
+  category: string | null;
+  status: string;
+  history: HistoryEntry[];
+}
+
+interface RegisterIssue {
+  code: string;
+  severity: 'error' | 'warning';
+  eventId: string;
+  person: string;
+  message: string;
+}
+
 const releaseTypes = ['hostage_released', 'prisoner_released', 'remains_returned'];
+const personFields = ['name', 'dateOfBirth', 'photo', 'identityNumber'] as const;
+type PersonField = (typeof personFields)[number];
+/** As persons/field-access.ts on the server: the panel is shown only to roles that may read. */
+const fieldsByRole: Record<string, readonly PersonField[]> = {
+  agency: personFields,
+  mediator: ['name', 'dateOfBirth', 'photo'],
+  party_liaison: personFields,
+};
 
 /** Releases per day of the agreement and side, from the release events (pseudonymous ids). */
 export function releasesByDay(
@@ -33,6 +66,134 @@ export function releasesByDay(
   return [...days.values()].sort((a, b) => a.day - b.day);
 }
 
+const categoryText = (
+  parts: { category: string; count: number }[],
+  number: (n: number) => string,
+) => parts.map((p) => `${number(p.count)} ${p.category.replace(/_/g, ' ')}`).join(' + ') || '—';
+
+function RatioTable({ figures }: { figures: ExchangeReleaseFigure[] }) {
+  const { t, number, dateTime } = useI18n();
+  return (
+    <table className="period-table" data-testid="ratios">
+      <thead>
+        <tr>
+          <th>{t('exchanges.release')}</th>
+          <th>{t('exchanges.counterparts')}</th>
+          <th>{t('owed')}</th>
+          <th>{t('made')}</th>
+          <th>{t('exchanges.dueBy')}</th>
+          <th>{t('exchanges.state')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {figures.map((f) => (
+          <tr key={f.eventId} data-state={f.state}>
+            <td>
+              {dateTime(f.at)} <code>{f.eventId}</code>
+            </td>
+            <td>{number(f.counterparts)}</td>
+            <td>
+              {number(f.owedTotal)} ({categoryText(f.owed, number)})
+            </td>
+            <td>
+              {number(f.madeTotal)}
+              {f.made.length ? ` (${categoryText(f.made, number)})` : ''}
+            </td>
+            <td>{dateTime(f.dueAt)}</td>
+            <td>{t(`exchangeState.${f.state}` as MessageKey)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function PersonData({ person, fields }: { person: string; fields: readonly PersonField[] }) {
+  const { t } = useI18n();
+  const [reason, setReason] = useState('');
+  const [chosen, setChosen] = useState<PersonField[]>(['name']);
+  const [values, setValues] = useState<Partial<Record<PersonField, string>> | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const show = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const result = await api<{ values: Partial<Record<PersonField, string>> }>(
+        `/api/v1/persons/${encodeURIComponent(person)}/decrypt`,
+        { method: 'POST', body: { fields: chosen, reason } },
+      );
+      setValues(result.values);
+    } catch (caught) {
+      setError(caught instanceof ApiError ? caught.message : String(caught));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form
+      className="person-data"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void show();
+      }}
+    >
+      <fieldset>
+        <legend>{t('exchanges.personData')}</legend>
+        {fields.map((field) => (
+          <label key={field}>
+            <input
+              type="checkbox"
+              checked={chosen.includes(field)}
+              onChange={(event) =>
+                setChosen((list) =>
+                  event.target.checked ? [...list, field] : list.filter((f) => f !== field),
+                )
+              }
+            />{' '}
+            {t(`personField.${field}` as MessageKey)}
+          </label>
+        ))}
+        <label>
+          {t('exchanges.reason')}{' '}
+          <input
+            value={reason}
+            minLength={10}
+            required
+            onChange={(event) => setReason(event.target.value)}
+            placeholder={t('exchanges.reasonHint')}
+          />
+        </label>
+        <button type="submit" disabled={busy || reason.trim().length < 10 || chosen.length === 0}>
+          {t('exchanges.showPersonData')}
+        </button>
+        <p className="small muted">{t('exchanges.personDataAudited')}</p>
+        {error ? (
+          <p role="alert" className="error">
+            {error}
+          </p>
+        ) : null}
+        {values ? (
+          <dl>
+            {Object.entries(values).map(([field, value]) => (
+              <div key={field}>
+                <dt>{t(`personField.${field}` as MessageKey)}</dt>
+                <dd>
+                  {field === 'photo' ? (
+                    <img alt={t('personField.photo')} src={`data:image/jpeg;base64,${value}`} />
+                  ) : (
+                    value
+                  )}
+                </dd>
+              </div>
+            ))}
+          </dl>
+        ) : null}
+      </fieldset>
+    </form>
+  );
+}
+
 export function ExchangesPage({
   status,
   canReadEvents,
@@ -47,11 +208,26 @@ export function ExchangesPage({
     async () => (canReadEvents ? await eventsOfTypes(releaseTypes) : []),
     version,
   );
+  const register = useData(
+    async () =>
+      canReadEvents
+        ? await api<{ persons: RegisterPerson[]; issues: RegisterIssue[] }>(
+            '/api/v1/exchanges/register',
+          )
+        : { persons: [], issues: [] },
+    version,
+  );
+  const user = useData(async () => (await me()) ?? null, 0);
+  const [selected, setSelected] = useState<string | null>(null);
   const obligations = status.obligations.filter(
     (o) => o.kind === 'exchange' || o.kind === 'schedule',
   );
   const dayOf = (iso: string) => agreementDay(iso, status, status.agreement.timeZone);
   const rows = releasesByDay(releases.data ?? [], dayOf);
+  const persons = register.data?.persons ?? [];
+  const issues = register.data?.issues ?? [];
+  const chosen = persons.find((p) => p.id === selected) ?? null;
+  const readable = fieldsByRole[user.data?.role ?? ''] ?? [];
   return (
     <>
       <h1>{t('exchanges')}</h1>
@@ -72,6 +248,16 @@ export function ExchangesPage({
           </section>
         ))}
       </div>
+      {obligations
+        .filter((o) => o.exchanges && o.exchanges.length > 0)
+        .map((o) => (
+          <section className="card" key={`${o.id}-ratios`}>
+            <h2>
+              {t('exchanges.ratiosPerRelease')}: {o.title}
+            </h2>
+            <RatioTable figures={o.exchanges ?? []} />
+          </section>
+        ))}
       {canReadEvents ? (
         <section className="card">
           <h2>{t('releases')}</h2>
@@ -79,9 +265,9 @@ export function ExchangesPage({
             <thead>
               <tr>
                 <th>{t('day')}</th>
-                <th>hostages</th>
-                <th>prisoners</th>
-                <th>remains</th>
+                <th>{t('exchanges.hostages')}</th>
+                <th>{t('exchanges.prisoners')}</th>
+                <th>{t('exchanges.remains')}</th>
               </tr>
             </thead>
             <tbody>
@@ -95,18 +281,66 @@ export function ExchangesPage({
               ))}
             </tbody>
           </table>
-          <h3>{t('handoverChain')}</h3>
-          <ul className="handover">
-            {(releases.data ?? []).map((entry) => (
-              <li key={entry.seq}>
-                <code>#{entry.seq}</code> {dateTime(entry.event.occurredAt)} · {entry.event.type} ·{' '}
-                {entry.event.source} ·{' '}
-                {((entry.event.payload.persons as Person[] | undefined) ?? [])
-                  .map((p) => p.id)
-                  .join(', ')}
-              </li>
-            ))}
-          </ul>
+        </section>
+      ) : null}
+      {canReadEvents ? (
+        <section className="card" data-testid="register">
+          <h2>{t('handoverChain')}</h2>
+          {issues.length > 0 ? (
+            <ul className="issues">
+              {issues.map((issue) => (
+                <li
+                  key={`${issue.eventId}-${issue.person}-${issue.code}`}
+                  data-severity={issue.severity}
+                >
+                  <code>{issue.code}</code>{' '}
+                  <span lang="en" dir="ltr">
+                    {issue.message}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          ) : null}
+          <table className="period-table">
+            <thead>
+              <tr>
+                <th>{t('exchanges.person')}</th>
+                <th>{t('exchanges.category')}</th>
+                <th>{t('exchanges.state')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {persons
+                .filter((p) => p.history.length > 1)
+                .map((p) => (
+                  <tr key={p.id} aria-selected={p.id === selected}>
+                    <td>
+                      <button type="button" className="link" onClick={() => setSelected(p.id)}>
+                        {p.id}
+                      </button>
+                    </td>
+                    <td>{p.category?.replace(/_/g, ' ') ?? '—'}</td>
+                    <td>{t(`personStatus.${p.status}` as MessageKey)}</td>
+                  </tr>
+                ))}
+            </tbody>
+          </table>
+          {chosen ? (
+            <div className="person-history">
+              <h3>{chosen.id}</h3>
+              <ol className="handover">
+                {chosen.history.map((h) => (
+                  <li key={`${h.eventId}-${h.status}`}>
+                    {dateTime(h.at)} · {t(`personStatus.${h.status}` as MessageKey)} · {h.by}
+                    {h.place ? ` · ${h.place}` : ''} <code>{h.eventId}</code>
+                  </li>
+                ))}
+              </ol>
+              {readable.length > 0 ? (
+                <PersonData key={chosen.id} person={chosen.id} fields={readable} />
+              ) : null}
+            </div>
+          ) : null}
         </section>
       ) : null}
     </>
