@@ -14,3 +14,4 @@ export * as hxl from './hxl/index.js';
 export * from './zones/index.js';
 export * from './exchange/index.js';
 export * as aid from './aid/index.js';
+export * from './returns/index.js';

@@ -49,6 +49,7 @@ import { StatusService } from '../routes/status/status-service.js';
 import { streamRoutes } from '../routes/stream/handler.js';
 import { tokenRoutes } from '../routes/tokens/handler.js';
 import { userRoutes } from '../routes/users/handler.js';
+import { returnRoutes } from '../routes/returns/handler.js';
 import { zoneRoutes } from '../routes/zones/handler.js';
 import { type SqlDriver, sqlDriverOf } from '../store/index.js';
 import { authenticate, checkCsrf } from './authenticate.js';
@@ -312,6 +313,7 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
     evidenceRoutes,
     incidentRoutes,
     zoneRoutes,
+    returnRoutes,
     exchangeRoutes,
     aidRoutes,
   ];

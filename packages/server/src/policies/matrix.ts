@@ -200,6 +200,11 @@ export const policy = {
     scope: 'agreements:read',
     why: 'the zones and lines are part of the agreement every member reads',
   },
+  'returns.read': {
+    allow: signedIn,
+    scope: 'status:read',
+    why: 'counts of people moving, per hour: aggregates, like status',
+  },
   'zones.write': {
     allow: ['mediator'],
     scope: 'agreements:write',

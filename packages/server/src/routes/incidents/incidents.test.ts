@@ -375,6 +375,21 @@ describe('the Jan-2025 ordering dispute, end to end', () => {
       expect(reopened.why).toContain('allowed from Day 9 00:00');
       expect(reopened.why).toContain('postponed 2 days by release-order-day-7');
       expect(get(after, 'hostage-releases-phase-1').status).not.toBe('disputed');
+      // The returns beside their permission: the postponement shows where the counts are.
+      const returnsView = (
+        await cell.app.inject({
+          method: 'GET',
+          url: `/api/v1/returns?asOf=${encodeURIComponent('2025-01-27T12:00:00+02:00')}`,
+          headers: mediator,
+        })
+      ).json();
+      const rashid = returnsView.routes.find((r: { route: string }) => r.route === 'rashid-street');
+      expect(rashid.permissions[0]).toMatchObject({
+        obligation: 'returns-north-rashid-street',
+        status: 'met',
+      });
+      expect(rashid.permissions[0].why).toContain('postponed 2 days');
+      expect(rashid.flags).toEqual([]);
       // The decision changed the status through events; read at Day 8, the dispute still stands.
       expect(
         get(await statusAt('2025-01-26T12:00:00+02:00'), 'returns-north-rashid-street').status,
