@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import {
   generateGaza2023Scenario,
   generateGaza2025AidScenario,
+  generateGaza2025NoticesScenario,
   generateGaza2025Scenario,
   toJsonLines,
 } from '../packages/core/src/scenario/index.js';
@@ -24,6 +25,10 @@ const outputs = [
   {
     file: 'examples/scenarios/gaza-2025-aid-synthetic.jsonl',
     generate: () => generateGaza2025AidScenario(),
+  },
+  {
+    file: 'examples/scenarios/gaza-2025-notices-synthetic.jsonl',
+    generate: () => generateGaza2025NoticesScenario(),
   },
   {
     file: 'examples/scenarios/gaza-2023-pause-synthetic.jsonl',
