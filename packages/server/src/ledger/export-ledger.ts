@@ -77,6 +77,17 @@ export async function exportLedger(
       });
     }
   }
+  // By checkpoint size, then witness in code-point order (not the database's collation), the
+  // one order verifyExport accepts: a file that verifies has one encoding.
+  cosignatures.sort((a, b) =>
+    a.checkpointSize !== b.checkpointSize
+      ? a.checkpointSize - b.checkpointSize
+      : a.witness < b.witness
+        ? -1
+        : a.witness > b.witness
+          ? 1
+          : 0,
+  );
   write(exportFiles.cosignatures, cosignatures.map(jsonLine).join(''));
   write(exportFiles.keys, jsonLine(registry.listing()));
 

@@ -83,6 +83,41 @@ describe('export → verify', () => {
     60_000,
   );
 
+  it('lists cosignatures in one order and refuses them in another', async () => {
+    const store = openMemoryStore();
+    const identity = testIdentity();
+    const service = await Ledger.open(store, identity);
+    const keys = { un: newKey(), egypt: newKey() };
+    await service.submit([
+      registration(identity, 'un', keys.un),
+      registration(identity, 'egypt', keys.egypt),
+    ]);
+    const checkpoint = await service.checkpoint();
+    for (const [org, key] of Object.entries(keys)) {
+      const witness = ledger.noteSigner(org, key, ledger.signatureTypes.cosignatureV1);
+      await service.cosign(
+        ledger.formatSignatureLine(
+          ledger.cosignCheckpoint(checkpoint?.text ?? '', witness, 1_737_300_000),
+        ),
+      );
+    }
+    await service.close();
+    const out = folder();
+    await exportLedger(store, identity, out);
+    const path = join(out, 'cosignatures.jsonl');
+    const lines = readFileSync(path, 'utf8').slice(0, -1).split('\n');
+    expect(lines.map((line) => JSON.parse(line).witness)).toEqual(['egypt', 'un']);
+    expect(verifyExport(out).ok).toBe(true);
+    // The same two valid cosignatures the other way round: a second encoding, refused.
+    writeFileSync(path, `${[lines[1], lines[0]].join('\n')}\n`);
+    const manifestPath = join(out, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    writeFileSync(manifestPath, `${ledger.canonicalize(manifest)}\n`);
+    const swapped = verifyExport(out);
+    expect(swapped).toMatchObject({ ok: false, position: 'cosignatures.jsonl:2' });
+    expect(swapped.ok === false && swapped.reason).toMatch(/out of order/);
+  });
+
   it('accepts the committed example, examples/ledger', () => {
     const dir = new URL('../../../../examples/ledger', import.meta.url).pathname;
     const result = verifyExport(dir);

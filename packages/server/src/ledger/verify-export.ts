@@ -281,6 +281,7 @@ function check(
   // Cosignatures: each by a witness organisation's registered key, over its checkpoint.
   const cosignText = utf8Text(readBytes(dir, exportFiles.cosignatures), exportFiles.cosignatures);
   const cosigners = new Map<number, Set<string>>();
+  let previousCosignature: CosignatureLine | undefined;
   canonicalLines(cosignText, exportFiles.cosignatures).forEach(({ value }, index) => {
     const position = `${exportFiles.cosignatures}:${index + 1}`;
     const record = value as CosignatureLine;
@@ -288,6 +289,19 @@ function check(
     if (note === undefined || typeof record.line !== 'string') {
       throw new Failure(position, 'names no checkpoint of the export');
     }
+    // One order, as `truce export` writes it, so that two files that verify differ in content.
+    if (
+      previousCosignature &&
+      (record.checkpointSize < previousCosignature.checkpointSize ||
+        (record.checkpointSize === previousCosignature.checkpointSize &&
+          record.witness < previousCosignature.witness))
+    ) {
+      throw new Failure(
+        position,
+        'out of order: cosignatures are listed by checkpoint size, then witness',
+      );
+    }
+    previousCosignature = record;
     try {
       const { name } = verifyCosignatureLine(note, record.line, registry, record.checkpointSize);
       if (name !== record.witness)

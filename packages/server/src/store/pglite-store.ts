@@ -6,6 +6,7 @@ import { DurableNodeFS, fsyncPath, fsyncTree } from './durable-node-fs.js';
 import { lockFolder } from './folder-lock.js';
 import type { SqlDriver, SqlExecutor } from './sql-driver.js';
 import { openSqlStore } from './sql-store.js';
+import { withStorageErrors } from './storage-errors.js';
 import type { GroupCommitOptions, Store } from './store.js';
 
 /**
@@ -158,7 +159,7 @@ export async function openPgliteStore(options: PgliteStoreOptions): Promise<Stor
     return await openSqlStore({
       ...options,
       kind: 'pglite',
-      driver,
+      driver: withStorageErrors(driver),
       lockName: 'pglite',
       singleWriter: true,
       walCheckpointBytes: options.walCheckpointBytes ?? defaultWalCheckpointBytes,

@@ -2,6 +2,7 @@ import { TruceError } from '@truce/core';
 import pg from 'pg';
 import type { SqlDriver, SqlExecutor } from './sql-driver.js';
 import { openSqlStore } from './sql-store.js';
+import { withStorageErrors } from './storage-errors.js';
 import type { GroupCommitOptions, Store } from './store.js';
 
 export interface PostgresStoreOptions extends GroupCommitOptions {
@@ -92,7 +93,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     return await openSqlStore({
       ...options,
       kind: 'postgres',
-      driver: new PostgresDriver(pool),
+      driver: withStorageErrors(new PostgresDriver(pool)),
       lockName: `postgres:${schema}`,
     });
   } catch (error) {

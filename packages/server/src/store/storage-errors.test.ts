@@ -1,0 +1,55 @@
+import { isTruceError } from '@truce/core';
+import { describe, expect, it } from 'vitest';
+import { toApiError } from '../http/errors.js';
+import type { SqlDriver } from './sql-driver.js';
+import { withStorageErrors } from './storage-errors.js';
+
+/** A driver whose database answers every statement as PostgreSQL does on a full disk. */
+function fullDisk(): SqlDriver {
+  const refuse = async (): Promise<never> => {
+    throw Object.assign(
+      new Error('could not extend file "base/5/16396": No space left on device'),
+      {
+        code: '53100',
+      },
+    );
+  };
+  return {
+    query: refuse,
+    exec: refuse,
+    transaction: async (work) => work({ query: refuse, exec: refuse }),
+    observedFlushes: () => 0,
+    close: async () => undefined,
+  };
+}
+
+describe('a full disk', () => {
+  it('is STORAGE_FULL from every statement, in a transaction too, and HTTP 507 that says what to do', async () => {
+    const driver = withStorageErrors(fullDisk());
+    const failures = await Promise.all([
+      driver.query('SELECT 1').catch((error: unknown) => error),
+      driver.exec('SELECT 1').catch((error: unknown) => error),
+      driver.transaction((tx) => tx.query('INSERT …')).catch((error: unknown) => error),
+    ]);
+    for (const error of failures) {
+      expect(isTruceError(error) && error.code).toBe('STORAGE_FULL');
+      const { status, body } = toApiError(error);
+      expect(status).toBe(507);
+      expect(body.error.message).toMatch(/disk is full.*nothing of this request was stored/);
+      // The database's own message (file names) is for the log, not the client.
+      expect(JSON.stringify(body)).not.toMatch(/base\/5/);
+    }
+  });
+
+  it('leaves other database errors as they are', async () => {
+    const driver = withStorageErrors({
+      ...fullDisk(),
+      query: async () => {
+        throw Object.assign(new Error('duplicate key'), { code: '23505' });
+      },
+    });
+    const error = await driver.query('INSERT …').catch((e: unknown) => e);
+    expect(isTruceError(error)).toBe(false);
+    expect((error as { code: string }).code).toBe('23505');
+  });
+});
