@@ -267,4 +267,33 @@ describe.skipIf(!runBrowserTests)('the dashboard in Chromium', () => {
     await expect.poll(() => result.getAttribute('class'), { timeout: 60_000 }).toBe('error');
     await page.close();
   }, 120_000);
+
+  it('shows the consignment pipeline with dwell per step and the sources reconciled by day', async () => {
+    const page = await browser.newPage();
+    await logIn(page, cell.url, 'mediator@example.org');
+    await page.click('nav a[href="/aid"]');
+    const pipeline = page.getByTestId('aid-pipeline');
+    const keremShalom = pipeline.locator('[data-crossing="kerem-shalom"]');
+    await keremShalom.waitFor({ timeout: 30_000 });
+    // Registered consignments waited some hours for inspection: a median is shown, in hours.
+    const registered = keremShalom.locator('tr[data-state="registered"] td');
+    expect(Number((await registered.nth(1).textContent())?.replace(/,/g, ''))).toBeGreaterThan(0);
+    // The Day-22 consignments cleared at Kerem Shalom still wait at Day 23 noon: stuck.
+    const cleared = keremShalom.locator('tr[data-state="cleared"]');
+    expect(await cleared.getAttribute('class')).toBe('short');
+    expect(await keremShalom.getByTestId('aid-stuck').textContent()).toMatch(/wfp-c\d{4} \(\d+/);
+    // Each day's COGAT and UN figures side by side, the gap split into what the rules explain
+    // and what they do not.
+    const reconciliation = page.getByTestId('aid-reconciliation');
+    const row = reconciliation.locator('tbody tr', { hasText: 'un ' }).first();
+    await row.waitFor({ timeout: 30_000 });
+    const cells = await row.locator('td').allTextContents();
+    expect(cells[1]).toMatch(/^cogat [\d,]+$/);
+    expect(cells[2]).toMatch(/^un [\d,]+$/);
+    const n = (text: string | undefined) => Number((text ?? '').replace(/,/g, ''));
+    // difference = half-loads + out of scope + unexplained
+    expect(n(cells[3])).toBe(n(cells[4]) + n(cells[5]) + n(cells[6]));
+    expect(n(cells[5])).toBeGreaterThan(0);
+    await page.close();
+  }, 120_000);
 });

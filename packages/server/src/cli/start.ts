@@ -19,6 +19,8 @@ import { parsePort } from './serve.js';
 const examples = fileURLToPath(new URL('../../../../examples/', import.meta.url));
 const sampleAgreement = `${examples}agreements/gaza-2025.yaml`;
 const sampleScenario = `${examples}scenarios/gaza-2025-synthetic.jsonl`;
+/** The sample's consignments, a supplement with ids of its own (scenario/gaza-2025-aid.ts). */
+const sampleAidScenario = `${examples}scenarios/gaza-2025-aid-synthetic.jsonl`;
 /** Noon on Day 23 of the sample (Day 1 is 19 January 2025): mid-phase, with much to see. */
 const defaultStart = '2025-02-10T12:00:00+02:00';
 const defaultReplaySpeed = 720;
@@ -149,11 +151,10 @@ export async function start(argv: string[], io: CliIo, stop?: AbortSignal): Prom
       sampleAgreement,
     );
     const createdLogins = await seedAccounts(server.app, agreement);
-    const feeder = new ScenarioFeeder(
-      server.app,
-      dataDir,
-      parseEventLines(readFileSync(sampleScenario, 'utf8'), sampleScenario),
-    );
+    const feeder = new ScenarioFeeder(server.app, dataDir, [
+      ...parseEventLines(readFileSync(sampleScenario, 'utf8'), sampleScenario),
+      ...parseEventLines(readFileSync(sampleAidScenario, 'utf8'), sampleAidScenario),
+    ]);
     await feeder.feed(clock.now());
     await publishAsMediator(server.app);
     clock = demoClock(dataDir, { simulatedAt: startAt, speed });

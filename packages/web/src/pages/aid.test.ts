@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { trucksByCrossing } from './aid.tsx';
+import { pipelineRows, reconciliationRows, trucksByCrossing } from './aid.tsx';
 
 const trucks = (id: string, source: string, crossing: string, count: number, at: string) => ({
   id,
@@ -64,5 +64,59 @@ describe('trucks per crossing, day and source', () => {
       ]),
     );
     expect(rows).toHaveLength(3);
+  });
+});
+
+describe('consignment pipeline and reconciliation tables', () => {
+  const stat = (crossing: string, state: string, day: number | null = null) => ({
+    crossing,
+    state,
+    day,
+    count: 3,
+    medianHours: 2,
+    p90Hours: 5,
+    open: 1,
+    stuck: [],
+    stuckAfterHours: 24,
+  });
+
+  it('orders a crossing’s steps as the pipeline runs, without the per-day rows', () => {
+    const rows = pipelineRows(
+      [
+        stat('kerem-shalom', 'warehoused'),
+        stat('kerem-shalom', 'registered'),
+        stat('zikim', 'cleared'),
+        stat('kerem-shalom', 'crossed'),
+        stat('kerem-shalom', 'registered', 4),
+      ],
+      'kerem-shalom',
+    );
+    expect(rows.map((r) => [r.state, r.day])).toEqual([
+      ['registered', null],
+      ['crossed', null],
+      ['warehoused', null],
+    ]);
+  });
+
+  it('puts each rule’s share of a pair’s gap in its column, newest day first', () => {
+    const pair = (higher: number, lower: number, halfLoads: number, scope: number) => ({
+      higher: { source: 'cogat', count: higher },
+      lower: { source: 'un', count: lower },
+      difference: higher - lower,
+      explained: [
+        { rule: 'crossings out of scope', amount: scope, detail: '' },
+        { rule: 'half-loads', amount: halfLoads, detail: '' },
+      ],
+      unexplained: higher - lower - halfLoads - scope,
+      comparable: true,
+    });
+    const rows = reconciliationRows([
+      { day: 22, sources: [], reconciliation: [pair(419, 223, 160, 36)] },
+      { day: 23, sources: [], reconciliation: [pair(600, 500, 20, 0)] },
+    ]);
+    expect(rows.map((r) => [r.day, r.halfLoads, r.outOfScope, r.unexplained])).toEqual([
+      [23, 20, 0, 80],
+      [22, 160, 36, 0],
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 import type { ObligationStatus, PeriodFigure } from '@truce/core';
 import { type FormEvent, useState } from 'react';
-import { eventsOfTypes, type StatusResponse } from '../api.ts';
+import { api, eventsOfTypes, type StatusResponse } from '../api.ts';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { agreementDay } from '../days.ts';
 import { useI18n } from '../i18n.tsx';
@@ -284,6 +284,210 @@ function CrossingTable({
   );
 }
 
+/** What GET /api/v1/aid/pipeline returns (routes/aid/schema.ts). */
+export interface PipelineResponse {
+  asOf: string;
+  day: number;
+  states: { crossing: string; counts: Record<string, number> }[];
+  flagged: number;
+  byCrossing: DwellRow[];
+}
+
+export interface DwellRow {
+  crossing: string;
+  state: string;
+  day: number | null;
+  count: number;
+  medianHours: number | null;
+  p90Hours: number | null;
+  open: number;
+  stuck: { consignment: string; hours: number }[];
+  stuckAfterHours: number;
+}
+
+/** What GET /api/v1/aid/reconciliation returns (routes/aid/schema.ts). */
+export interface ReconciliationResponse {
+  asOf: string;
+  days: {
+    day: number;
+    sources: { source: string; count: number; fromConsignments: number }[];
+    reconciliation: Pair[];
+  }[];
+}
+
+interface Pair {
+  higher: { source: string; count: number };
+  lower: { source: string; count: number };
+  difference: number;
+  explained: { rule: string; amount: number; detail: string }[];
+  unexplained: number;
+  comparable: boolean;
+}
+
+/** The waiting states in pipeline order. */
+export const pipelineStates = [
+  'registered',
+  'cleared',
+  'crossed',
+  'uncollected',
+  'collected',
+  'warehoused',
+] as const;
+
+/** One crossing's dwell rows in pipeline order (a state nobody waited in is left out). */
+export function pipelineRows(stats: readonly DwellRow[], crossing: string): DwellRow[] {
+  return pipelineStates.flatMap((state) =>
+    stats.filter((s) => s.crossing === crossing && s.state === state && s.day === null),
+  );
+}
+
+export interface ReconciliationRow {
+  day: number;
+  higher: { source: string; count: number };
+  lower: { source: string; count: number };
+  halfLoads: number;
+  outOfScope: number;
+  unexplained: number;
+  comparable: boolean;
+}
+
+/** Each day's pairs of sources, newest day first, with the amount each rule explains. */
+export function reconciliationRows(days: ReconciliationResponse['days']): ReconciliationRow[] {
+  const amount = (pair: Pair, rule: string) =>
+    pair.explained.filter((e) => e.rule === rule).reduce((sum, e) => sum + e.amount, 0);
+  return [...days]
+    .sort((a, b) => b.day - a.day)
+    .flatMap((d) =>
+      d.reconciliation.map((pair) => ({
+        day: d.day,
+        higher: pair.higher,
+        lower: pair.lower,
+        halfLoads: amount(pair, 'half-loads'),
+        outOfScope: amount(pair, 'crossings out of scope'),
+        unexplained: pair.unexplained,
+        comparable: pair.comparable,
+      })),
+    );
+}
+
+/** Dwell per step and crossing: where consignments wait, and which wait too long. */
+function Pipeline({ version }: { version: number }) {
+  const { t, number } = useI18n();
+  const pipeline = useData(() => api<PipelineResponse>('/api/v1/aid/pipeline'), version);
+  const data = pipeline.data;
+  if (!data) return null;
+  const crossings = [...new Set(data.byCrossing.map((s) => s.crossing))].sort();
+  const hours = (h: number | null) => (h === null ? '—' : number(h));
+  return (
+    <section className="card" data-testid="aid-pipeline">
+      <h2>{t('aid.pipeline')}</h2>
+      <p className="muted small">{t('aid.pipelineNote')}</p>
+      {crossings.length === 0 ? <p className="muted">{t('aid.noConsignments')}</p> : null}
+      {data.flagged > 0 ? (
+        <p className="small" data-testid="aid-flagged">
+          {t('aid.flagged', { count: number(data.flagged) })}
+        </p>
+      ) : null}
+      {crossings.map((crossing) => {
+        const rows = pipelineRows(data.byCrossing, crossing);
+        const stuck = rows.flatMap((r) => r.stuck.map((s) => ({ ...s, state: r.state })));
+        return (
+          <div key={crossing} data-crossing={crossing}>
+            <h3>{crossing}</h3>
+            <table className="period-table small">
+              <thead>
+                <tr>
+                  <th>{t('aid.step')}</th>
+                  <th>{t('aid.median')}</th>
+                  <th>{t('aid.p90')}</th>
+                  <th>{t('aid.ended')}</th>
+                  <th>{t('aid.waiting')}</th>
+                  <th>{t('aid.stuck')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((r) => (
+                  <tr key={r.state} data-state={r.state} className={r.stuck.length ? 'short' : ''}>
+                    <td>{t(`consignmentState.${r.state}` as never)}</td>
+                    <td>{hours(r.medianHours)}</td>
+                    <td>{hours(r.p90Hours)}</td>
+                    <td>{number(r.count)}</td>
+                    <td>{number(r.open)}</td>
+                    <td title={t('aid.stuckAfter', { hours: number(r.stuckAfterHours) })}>
+                      {number(r.stuck.length)}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {stuck.length > 0 ? (
+              <p className="small" data-testid="aid-stuck">
+                {t('aid.stuck')}:{' '}
+                {stuck
+                  .slice(0, 8)
+                  .map((s) => `${s.consignment} (${number(s.hours)} h)`)
+                  .join(' · ')}
+              </p>
+            ) : null}
+          </div>
+        );
+      })}
+    </section>
+  );
+}
+
+/** Each day's sources side by side, and how much of each gap the counting rules explain. */
+function Reconciliation({ status, version }: { status: StatusResponse; version: number }) {
+  const { t, number } = useI18n();
+  const fromDay = status.day - 7;
+  const result = useData(
+    () => api<ReconciliationResponse>(`/api/v1/aid/reconciliation?fromDay=${fromDay}`),
+    version,
+  );
+  if (!result.data) return null;
+  const rows = reconciliationRows(result.data.days);
+  return (
+    <section className="card" data-testid="aid-reconciliation">
+      <h2>{t('aid.reconciliation')}</h2>
+      <p className="muted small">{t('aid.reconciliationNote')}</p>
+      <table className="period-table small">
+        <thead>
+          <tr>
+            <th>{t('day')}</th>
+            <th>{t('aid.higher')}</th>
+            <th>{t('aid.lower')}</th>
+            <th>{t('aid.difference')}</th>
+            <th>{t('aid.explainedHalfLoads')}</th>
+            <th>{t('aid.explainedScope')}</th>
+            <th>{t('aid.unexplained')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr
+              key={`${r.day} ${r.higher.source} ${r.lower.source}`}
+              className={r.unexplained !== 0 ? 'short' : ''}
+              data-day={r.day}
+            >
+              <td>{r.day}</td>
+              <td>
+                {r.higher.source} {number(r.higher.count)}
+              </td>
+              <td>
+                {r.lower.source} {number(r.lower.count)}
+              </td>
+              <td>{number(r.higher.count - r.lower.count)}</td>
+              <td>{r.comparable ? number(r.halfLoads) : '—'}</td>
+              <td>{r.comparable ? number(r.outOfScope) : '—'}</td>
+              <td>{r.comparable ? number(r.unexplained) : t('aid.notComparable')}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
 export function AidPage({
   status,
   canReport,
@@ -312,6 +516,8 @@ export function AidPage({
       {canReadEvents ? (
         <CrossingTable status={status} version={version} mediators={mediators} />
       ) : null}
+      <Reconciliation status={status} version={version} />
+      {canReadEvents ? <Pipeline version={version} /> : null}
       <div className="chart-grid">
         {quotas.map((o) => (
           <section className="card" key={o.id}>
