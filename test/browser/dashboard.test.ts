@@ -123,7 +123,7 @@ describe.skipIf(!runBrowserTests)('the dashboard in Chromium', () => {
     await context.close();
   }, 120_000);
 
-  it('lets a monitor record the finding on a reported incident, which moves it on', async () => {
+  it('lets a mediator triage a reported incident, with a reason, which moves it on', async () => {
     // An agency reports an allegation through the API.
     const login = await fetch(`${cell.url}/api/v1/auth/login`, {
       method: 'POST',
@@ -154,18 +154,18 @@ describe.skipIf(!runBrowserTests)('the dashboard in Chromium', () => {
     expect(reported.status).toBe(201);
 
     const page = await browser.newPage();
-    await logIn(page, cell.url, 'monitor@example.org');
+    // Triage is a verification step: a mediator of the agreement takes it, with its reason.
+    await logIn(page, cell.url, 'mediator@example.org');
     await page.click('nav a[href="/incidents"]');
     const queue = (state: string) => page.locator(`.queue[data-state="${state}"]`);
     await expect.poll(() => queue('reported').textContent()).toContain('inc-browser-1');
-    const form = queue('reported').locator('form.finding-form').first();
-    await form.locator('select[name=outcome]').selectOption('unfounded');
-    await form
-      .locator('textarea[name=summary]')
-      .fill('Crossing logs show the convoy crossed on time.');
+    const form = queue('reported').locator('form.step-form[data-incident="inc-browser-1"]');
+    await form.locator('select[name=step]').selectOption('triage');
+    await form.locator('select[name=decision]').selectOption('accepted');
+    await form.locator('textarea[name=reason]').fill('Credible; within the agreement.');
     await form.locator('button[type=submit]').click();
     await expect
-      .poll(() => queue('unfounded').textContent(), { timeout: 15_000 })
+      .poll(() => queue('triaged').textContent(), { timeout: 15_000 })
       .toContain('inc-browser-1');
     await page.close();
   }, 120_000);

@@ -137,8 +137,10 @@ export class IncidentsService {
 
   async queue(user: User | undefined, asOf?: string): Promise<IncidentQueue> {
     const at = asOf === undefined ? this.#clock().getTime() : Date.parse(asOf);
-    const { events, files } = await this.#files(at);
-    const permissions = user?.permissions ?? [];
+    const { events, files, verifiers } = await this.#files(at);
+    // Steps count only from the agreement's verifiers: nobody else is offered one.
+    const verifies = user !== undefined && (!verifiers || verifiers.has(user.orgId));
+    const permissions = verifies ? user.permissions : [];
     return {
       asOf: new Date(at).toISOString(),
       incidents: files.map((file) => ({
