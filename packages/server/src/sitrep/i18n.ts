@@ -80,6 +80,7 @@ export interface Dictionary {
   noFigures: string;
   inProgress: string;
   partOf: (id: string) => string;
+  reconciled: (day: string) => string;
   wholePeriod: string;
   reportedThatDay: string;
   eventTypes: Record<string, string>;
@@ -187,6 +188,7 @@ const en: Dictionary = {
   noFigures: 'no figures yet',
   inProgress: 'day in progress',
   partOf: (id) => `part of ${id}`,
+  reconciled: (day) => `Sources reconciled, Day ${day}:`,
   wholePeriod: 'Totals over a period',
   reportedThatDay: 'Reported that day',
   eventTypes: {
@@ -322,6 +324,7 @@ const ar: Dictionary = {
   noFigures: 'لا أرقام بعد',
   inProgress: 'اليوم جارٍ',
   partOf: (id) => `جزء من ${id}`,
+  reconciled: (day) => `مطابقة المصادر، اليوم ${day}:`,
   wholePeriod: 'المجاميع على مدى فترة',
   reportedThatDay: 'ما أُبلغ عنه في ذلك اليوم',
   eventTypes: {
@@ -457,6 +460,7 @@ const he: Dictionary = {
   noFigures: 'אין נתונים עדיין',
   inProgress: 'היום בעיצומו',
   partOf: (id) => `חלק מ־${id}`,
+  reconciled: (day) => `התאמת המקורות, יום ${day}:`,
   wholePeriod: 'סיכומים לאורך תקופה',
   reportedThatDay: 'דווח באותו יום',
   eventTypes: {

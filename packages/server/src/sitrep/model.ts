@@ -1,5 +1,6 @@
 import {
   type Agreement,
+  aid,
   Calendar,
   type Evaluation,
   type EventMatch,
@@ -136,6 +137,8 @@ export interface AidTable {
   partOf: string | null;
   sources: string[];
   rows: AidDayRow[];
+  /** The last complete day whose sources were reconciled: each pair's gap explained (core aid). */
+  reconciliation: { day: number; text: string[] } | null;
 }
 
 export interface ProgressLine {
@@ -521,9 +524,17 @@ function aidSection(
         complete: p.complete,
         reported: p.reported,
       })),
+      reconciliation: lastReconciled(shown),
     });
   }
   return { daily, totals };
+}
+
+function lastReconciled(periods: readonly PeriodFigure[]): AidTable['reconciliation'] {
+  const last = [...periods].reverse().find((p) => p.complete && p.reconciliation?.length);
+  return last?.reconciliation
+    ? { day: last.day, text: last.reconciliation.map(aid.describePair) }
+    : null;
 }
 
 function isWithdrawal(agreement: Agreement, id: string): boolean {

@@ -307,7 +307,12 @@ ${table.partOf ? html`<p class="muted">${t.partOf(table.partOf)}</p>` : ''}
               : html`<span class="short">${t.short}</span>`
       }</td></tr>`,
   )}</tbody>
-</table>`;
+</table>
+${
+  table.reconciliation
+    ? html`<p class="muted">${t.reconciled(f.number(table.reconciliation.day))} <span lang="en" dir="ltr">${data(table.reconciliation.text.join('; '))}</span></p>`
+    : ''
+}`;
 }
 
 function aid(c: Context): Markup {
