@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import {
   generateGaza2023Scenario,
   generateGaza2025AidScenario,
+  generateGaza2025IncidentsScenario,
   generateGaza2025NoticesScenario,
   generateGaza2025Scenario,
   toJsonLines,
@@ -29,6 +30,10 @@ const outputs = [
   {
     file: 'examples/scenarios/gaza-2025-notices-synthetic.jsonl',
     generate: () => generateGaza2025NoticesScenario(),
+  },
+  {
+    file: 'examples/scenarios/gaza-2025-incidents-synthetic.jsonl',
+    generate: () => generateGaza2025IncidentsScenario(),
   },
   {
     file: 'examples/scenarios/gaza-2023-pause-synthetic.jsonl',

@@ -14,3 +14,4 @@ export * from './gaza-2025-aid.js';
 export * from './load.js';
 export * from './gaza-2025-exchange.js';
 export * from './gaza-2025-notices.js';
+export * from './gaza-2025-incidents.js';

@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseAgreement } from '../agreement/parse.js';
+import { evaluate } from '../engine/evaluate.js';
+import { duplicateSuggestions } from '../incidents/duplicates.js';
+import { incidentFiles } from '../incidents/incident-files.js';
+import { generateGaza2025Scenario } from './gaza-2025.js';
+import { gaza2025IncidentCases, generateGaza2025IncidentsScenario } from './gaza-2025-incidents.js';
+
+const agreement = parseAgreement(
+  readFileSync(new URL('../../../../examples/agreements/gaza-2025.yaml', import.meta.url), 'utf8'),
+);
+const base = generateGaza2025Scenario().events;
+const supplement = generateGaza2025IncidentsScenario(base).events;
+const verifiers = new Set(['qatar', 'egypt', 'united-states']);
+const cases = gaza2025IncidentCases;
+
+describe('the incidents supplement of the 2025 sample', () => {
+  const files = incidentFiles([...base, ...supplement], {
+    asOf: Date.parse('2025-02-25T12:00:00+02:00'),
+    verifiers,
+  });
+  const file = (id: string) => files.find((f) => f.incident === id);
+
+  it('takes each documented case to the state it documents, with no step refused', () => {
+    expect(files.map((f) => [f.incident, f.state])).toEqual([
+      [cases.lateAndUntriaged, 'reported'],
+      [cases.duplicateReport, 'duplicate'],
+      [cases.returnsObstructed, 'assigned'],
+      [cases.returnedToInvestigation, 'under_investigation'],
+      [cases.publishedUnfounded, 'published'],
+      [cases.publishedConfirmed, 'published'],
+    ]);
+    expect(files.flatMap((f) => f.problems)).toEqual([]);
+    expect(supplement.every((e, i) => e.id === `i-${String(i + 1).padStart(6, '0')}`)).toBe(true);
+  });
+
+  it('shows the late report as late and its triage as overdue', () => {
+    const late = file(cases.lateAndUntriaged);
+    expect(late?.deadlines.map((d) => [d.step, d.status])).toEqual([
+      ['report', 'late'],
+      ['triage', 'overdue'],
+    ]);
+  });
+
+  it('would have suggested the two reports of the crowd as duplicates before triage', () => {
+    const beforeTriage = incidentFiles([...base, ...supplement], {
+      asOf: Date.parse('2025-02-17T11:00:00+02:00'),
+      verifiers,
+    });
+    expect(duplicateSuggestions(beforeTriage)).toContainEqual(
+      expect.objectContaining({
+        incident: cases.duplicateReport,
+        candidate: cases.returnsObstructed,
+        metresApart: 389,
+        samePlace: true,
+      }),
+    );
+  });
+
+  it('leaves the base figures alone: the confirmed finding still breaches the daily quota', () => {
+    const asOf = '2025-02-11T12:00:00+02:00';
+    const withSupplement = evaluate(agreement, [...base, ...supplement], asOf);
+    const without = evaluate(agreement, base, asOf);
+    expect(withSupplement.obligations.map((o) => [o.id, o.status])).toEqual(
+      without.obligations.map((o) => [o.id, o.status]),
+    );
+  });
+});
