@@ -60,7 +60,7 @@ const files: Record<string, Buffer | string> = {
     '2025-01-20,Kerem Shalom,un,food,twelve',
     '2025-01-20 14:00,Kerem Shalom,un,food,10',
     '2025-01-20,Karni,un,food,10',
-    '2025-01-20,Zikim,wfp,food,10',
+    '2025-01-20,Zikim,example-relief,food,10',
     '2025-01-21,Zikim,un,food,10',
   ),
   'unclosed-quote.csv': lines(

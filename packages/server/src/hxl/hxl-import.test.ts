@@ -1,0 +1,297 @@
+import { once } from 'node:events';
+import {
+  cpSync,
+  createWriteStream,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hxl } from '@truce/core';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { memoryIo } from '../cli/io.js';
+import { run } from '../cli/run.js';
+import { decodeEntry } from '../routes/status/status-service.js';
+import { openPgliteStore } from '../store/index.js';
+
+/**
+ * The command line on fresh embedded databases: what a user of `truce import hxl` and
+ * `truce export hxl` sees, and what ends up in the log.
+ */
+
+const scratch = mkdtempSync(join(tmpdir(), 'truce-hxl-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }), 60_000);
+const root = new URL('../../../../', import.meta.url).pathname;
+const agreementFile = join(root, 'examples/agreements/gaza-2025.yaml');
+const sample = (name: string) => join(root, 'examples/aid', name);
+const fixture = (name: string) => join(root, 'packages/server/src/hxl/testdata', name);
+
+// One log is started (PGlite's first open is slow), then copied for each test that needs an
+// empty database of its own.
+let template: Promise<string> | undefined;
+let folders = 0;
+async function freshData(): Promise<string> {
+  template ??= truce(['ledger', 'init', '--data', join(scratch, 'template')]).then((init) => {
+    expect(init.code).toBe(0);
+    return join(scratch, 'template');
+  });
+  const data = join(scratch, `data-${++folders}`);
+  cpSync(await template, data, { recursive: true });
+  return data;
+}
+
+async function truce(argv: string[], options: { isTTY?: boolean } = {}) {
+  const io = memoryIo({ ...options, now: new Date('2025-03-02T10:00:00+02:00') });
+  const code = await run(argv, io);
+  return { code, stdout: io.output(), stderr: io.errors() };
+}
+
+const importHxl = (file: string, data: string, ...more: string[]) =>
+  truce(['import', 'hxl', file, '--data', data, '--agreement', agreementFile, ...more]);
+
+/** The events in a data folder's log, in order, without the key events. */
+async function eventsIn(data: string) {
+  const store = await openPgliteStore({ dataDir: data });
+  try {
+    const entries = await store.entries(0, 1_000_000);
+    return entries
+      .map((entry) => decodeEntry(entry).event)
+      .filter((event) => !event.type.startsWith('key_'));
+  } finally {
+    await store.close();
+  }
+}
+
+// The machine running the tests may be shared and slow: these open real databases.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
+
+describe('truce import hxl', () => {
+  it('imports both samples, once: the same file again changes nothing', async () => {
+    const data = await freshData();
+    const un = await importHxl(sample('un2720-daily.csv'), data);
+    expect(un.stderr).toBe('');
+    expect(un.code).toBe(0);
+    expect(un.stdout).toMatch(
+      /^imported .*un2720-daily\.csv as imp-[0-9a-f]{16}: 840 events: 840 truck rows \(20,110 trucks\), 2025-01-19 to 2025-03-01, reported by un at log positions \d+–\d+/,
+    );
+    expect(un.stdout).toContain('kept as they are: #sector+cluster #org+impl #meta+method');
+    const cogat = await importHxl(sample('cogat-daily.csv'), data);
+    expect(cogat.stdout).toContain(
+      '1,056 events: 1,050 truck rows (26,543 trucks), 6 item rows (71,000 items)',
+    );
+    const before = await eventsIn(data);
+    expect(before).toHaveLength(840 + 1056);
+
+    const again = await importHxl(sample('un2720-daily.csv'), data);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(
+      /was already imported \(imp-[0-9a-f]{16}, .* by cli:rows\).*nothing changed/,
+    );
+    expect(await eventsIn(data)).toEqual(before);
+
+    // A row of the UN sample, as the engine and the export will see it.
+    const first = before.find((event) => event.source === 'un');
+    expect(first).toMatchObject({
+      type: 'aid_trucks_crossed',
+      occurredAt: '2025-01-19T12:00:00+02:00',
+      reportedAt: '2025-03-02T08:00:00.000Z',
+      payload: {
+        crossing: 'kerem-shalom',
+        cargo: 'food',
+        destination: 'south',
+        count: 81,
+        hxl: {
+          '#sector+cluster': 'Food Security',
+          '#org+impl': 'WFP',
+          '#meta+method': 'collected after repacking; half-loaded trucks not counted',
+        },
+      },
+    });
+    expect(first?.id).toMatch(/^hxl-[0-9a-f]{16}-3$/);
+  });
+
+  it('export → import into an empty database gives the same events', async () => {
+    const data = await freshData();
+    await importHxl(sample('cogat-daily.csv'), data);
+    await importHxl(sample('un2720-daily.csv'), data);
+    const out = join(scratch, 'export.csv');
+    const exported = await truce(['export', 'hxl', '--data', data, '--out', out]);
+    expect(exported.code).toBe(0);
+    expect(exported.stderr).toBe(`wrote 1896 aid events to ${out}\n`);
+    const text = readFileSync(out, 'utf8');
+    expect(text.split('\r\n')[1]).toBe(
+      '#meta+id,#date+occurred,#date+reported,#org+code,#loc+code,#adm1+code,#item+type,#item+name,#indicator+num+trucks,#indicator+num+halfloaded,#indicator+num+items,#meta+consignment,#meta+method,#org+impl,#sector+cluster',
+    );
+
+    const empty = await freshData();
+    const back = await importHxl(out, empty);
+    expect(back.code).toBe(0);
+    expect(await eventsIn(empty)).toEqual(await eventsIn(data));
+  });
+
+  it('export --from/--to takes days of the agreement calendar', async () => {
+    const data = await freshData();
+    await importHxl(sample('cogat-daily.csv'), data);
+    const result = await truce([
+      'export',
+      'hxl',
+      '--data',
+      data,
+      '--from',
+      '2025-01-19T00:00:00+02:00',
+      '--to',
+      '2025-01-20T00:00:00+02:00',
+    ]);
+    const rows = result.stdout.trim().split('\r\n').slice(2);
+    // 5 lanes × 5 categories on Day 1.
+    expect(rows).toHaveLength(25);
+    expect(rows.every((row) => row.includes(',2025-01-19T12:00:00+02:00,'))).toBe(true);
+  });
+
+  it('a dry run checks and reports, and imports nothing', async () => {
+    const data = await freshData();
+    const result = await importHxl(sample('un2720-daily.csv'), data, '--dry-run');
+    expect(result.stdout).toMatch(/is ready to import \(nothing imported: --dry-run\): 840 events/);
+    expect(await eventsIn(data)).toEqual([]);
+  });
+
+  it('Windows-1256 (detected) and UTF-8 with BOM give the same events, Arabic kept', async () => {
+    const data = await freshData();
+    const legacy = await importHxl(fixture('arabic-windows-1256.csv'), data);
+    expect(legacy.stdout).toContain('encoding windows-1256');
+    const events1256 = await eventsIn(data);
+    const other = await freshData();
+    const bom = await importHxl(fixture('arabic-utf8-bom.csv'), other);
+    expect(bom.stdout).toContain('encoding utf-8');
+    const eventsBom = await eventsIn(other);
+    const withoutIds = (events: Awaited<ReturnType<typeof eventsIn>>) =>
+      events.map(({ id: _id, ...rest }) => rest);
+    expect(withoutIds(events1256)).toEqual(withoutIds(eventsBom));
+    expect(events1256.map((e) => (e.payload as { hxl: object }).hxl)).toEqual([
+      { '#meta+note': 'قافلة غذائية' },
+      { '#meta+note': 'مياه الشرب' },
+    ]);
+    // Said to be UTF-8, the Windows-1256 file is refused with the line, not imported as garbage.
+    const forced = await importHxl(
+      fixture('arabic-windows-1256.csv'),
+      await freshData(),
+      '--encoding',
+      'utf-8',
+    );
+    expect(forced.code).toBe(2);
+    expect(forced.stderr).toContain('is not UTF-8 (a byte after line 1 is not)');
+  });
+
+  it.each([
+    [
+      'bad-rows.csv',
+      [
+        'bad-rows.csv:4:5 #indicator+num+trucks: -4 is negative; a count is 0 or more',
+        'bad-rows.csv:5:5 #indicator+num+trucks: "twelve" is not a number',
+        'bad-rows.csv:6:1 #date: 2025-01-20 14:00 has no UTC offset',
+        'bad-rows.csv:7:2 #loc+name: "Karni" is not a crossing of the agreement',
+        'bad-rows.csv:8:3 #org+code: "example-relief" is not an organisation of the agreement',
+      ],
+    ],
+    ['semicolons.csv', ['semicolons.csv:2:1 the columns are separated by semicolons, not commas']],
+    ['no-hashtag-row.csv', ['no-hashtag-row.csv:2 no HXL hashtag row']],
+    ['unclosed-quote.csv', ['unclosed-quote.csv:3 a quote (") opens a value that never closes']],
+    ['utf16.csv', ['utf16.csv:1 UTF-16']],
+  ])('%s: every problem located, nothing imported (exit 2)', async (name, expected) => {
+    const data = await freshData();
+    const result = await importHxl(fixture(name), data);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('nothing was imported');
+    const lines = result.stderr.trim().split('\n').slice(1);
+    expect(lines).toHaveLength(expected.length);
+    expected.forEach((start, index) => expect(lines[index]).toContain(start));
+    expect(await eventsIn(data)).toEqual([]);
+  });
+
+  it('--assume-zone reads date-times without an offset in the agreement zone; --as restricts rows', async () => {
+    const file = join(scratch, 'local-times.csv');
+    writeFileSync(
+      file,
+      '#date,#loc+code,#item+type,#indicator+num+trucks\n2025-01-20 14:00,zikim,food,10\n',
+    );
+    const data = await freshData();
+    expect((await importHxl(file, data, '--as', 'un')).stderr).toContain('has no UTC offset');
+    const result = await importHxl(file, data, '--as', 'un', '--assume-zone');
+    expect(result.code).toBe(0);
+    expect(await eventsIn(data)).toMatchObject([
+      {
+        source: 'un',
+        occurredAt: '2025-01-20T14:00:00+02:00',
+        payload: { crossing: 'zikim', count: 10 },
+      },
+    ]);
+    const other = await importHxl(sample('cogat-daily.csv'), data, '--as', 'un');
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain(
+      'this row is reported by cogat, and the file is imported for un',
+    );
+  });
+
+  it('draws a progress bar on a terminal, and none in a pipe', async () => {
+    const data = await freshData();
+    const tty = await truce(
+      ['import', 'hxl', sample('un2720-daily.csv'), '--data', data, '--agreement', agreementFile],
+      { isTTY: true },
+    );
+    expect(tty.stderr).toMatch(/checking +\[#+\.*\] +\d+%/);
+    expect(tty.stderr).toMatch(/importing +\[#+\] 100%/);
+    const pipe = await importHxl(sample('cogat-daily.csv'), data);
+    expect(pipe.stderr).toBe('');
+  });
+});
+
+describe('the samples', () => {
+  it('are what their seeded generator gives (npx tsx scripts/generate-aid-examples.ts)', () => {
+    for (const [name, text] of Object.entries(hxl.aidSampleFiles())) {
+      expect(readFileSync(sample(name), 'utf8')).toBe(text);
+    }
+  });
+});
+
+describe('a large file', () => {
+  it('imports 100,000 rows whole, then again as a no-op', async () => {
+    const file = join(scratch, 'large.csv');
+    const out = createWriteStream(file);
+    out.write('Date,Crossing,Organisation,Cargo,Trucks,Half-loaded,Note\n');
+    out.write(
+      '#date,#loc+code,#org+code,#item+type,#indicator+num+trucks,#indicator+num+halfloaded,#meta+note\n',
+    );
+    const crossings = ['kerem-shalom', 'zikim', 'kissufim', 'erez'];
+    const cargo = ['food', 'water', 'medical', 'shelter', 'fuel'];
+    for (let row = 0; row < 100_000; row++) {
+      const day = String(1 + (row % 28)).padStart(2, '0');
+      const line = `2025-02-${day},${crossings[row % 4]},cogat,${cargo[row % 5]},${10 + (row % 90)},${row % 7},row ${row}\n`;
+      if (!out.write(line)) await once(out, 'drain');
+    }
+    out.end();
+    await once(out, 'close');
+    const data = await freshData();
+    const result = await importHxl(file, data);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('100,000 events: 100,000 truck rows');
+    const store = await openPgliteStore({ dataDir: data });
+    try {
+      // The genesis entry, the key of cogat, then the file's rows in order.
+      expect(await store.size()).toBe(2 + 100_000);
+      const [last] = await store.entries(100_001, 1);
+      expect(decodeEntry(last!).event).toMatchObject({
+        payload: {
+          count: 10 + (99_999 % 90),
+          halfLoaded: 99_999 % 7,
+          hxl: { '#meta+note': 'row 99999' },
+        },
+      });
+    } finally {
+      await store.close();
+    }
+    const again = await importHxl(file, data);
+    expect(again.stdout).toContain('was already imported');
+  }, 300_000);
+});
