@@ -20,6 +20,7 @@ export const errorCodes = [
   'CONFLICT',
   'FORBIDDEN',
   'UNAUTHENTICATED',
+  'MFA_REQUIRED',
   'USAGE',
   'INTERNAL',
   'LEDGER_RANGE_INVALID',

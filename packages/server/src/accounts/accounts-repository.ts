@@ -297,6 +297,110 @@ export class AccountsRepository {
     ]);
   }
 
+  /** A user's second factor: its sealed secret, whether confirmed, the last step accepted. */
+  async mfaOf(
+    userId: string,
+  ): Promise<{ sealed: Uint8Array; enabled: boolean; lastStep: number } | undefined> {
+    const [row] = await this.#db.query<{
+      secret_sealed: Uint8Array;
+      enabled_at: unknown;
+      last_step: unknown;
+    }>('SELECT secret_sealed, enabled_at, last_step FROM user_mfa WHERE user_id = $1', [userId]);
+    return (
+      row && {
+        sealed: row.secret_sealed,
+        enabled: row.enabled_at !== null,
+        lastStep: numberOf(row.last_step),
+      }
+    );
+  }
+
+  /** Starts (or restarts) enrolment with a new secret, not yet enabled. */
+  async beginMfa(userId: string, sealed: Uint8Array, now: string): Promise<void> {
+    await this.#db.query(
+      `INSERT INTO user_mfa (user_id, secret_sealed, created_at) VALUES ($1, $2, $3)
+       ON CONFLICT (user_id) DO UPDATE
+         SET secret_sealed = EXCLUDED.secret_sealed, created_at = EXCLUDED.created_at,
+             enabled_at = NULL, last_step = -1
+       WHERE user_mfa.enabled_at IS NULL`,
+      [userId, sealed, now],
+    );
+  }
+
+  /** Enables the factor with its first code's step, and replaces the recovery codes. */
+  async enableMfa(userId: string, step: number, codeHashes: string[], now: string): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      await tx.query('UPDATE user_mfa SET enabled_at = $2, last_step = $3 WHERE user_id = $1', [
+        userId,
+        now,
+        step,
+      ]);
+      await tx.query('DELETE FROM mfa_recovery_codes WHERE user_id = $1', [userId]);
+      await tx.query(
+        `INSERT INTO mfa_recovery_codes (user_id, code_hash)
+         SELECT $1, code_hash FROM unnest($2::text[]) AS t (code_hash)`,
+        [userId, codeHashes],
+      );
+    });
+  }
+
+  /**
+   * Accepts a code's time step once: true if it is later than every step accepted before (two
+   * logins racing with one code: one wins).
+   */
+  async useMfaStep(userId: string, step: number): Promise<boolean> {
+    const rows = await this.#db.query(
+      'UPDATE user_mfa SET last_step = $2 WHERE user_id = $1 AND last_step < $2 RETURNING user_id',
+      [userId, step],
+    );
+    return rows.length === 1;
+  }
+
+  /** Uses a recovery code once; answers how many remain unused, or undefined if not valid. */
+  async useRecoveryCode(
+    userId: string,
+    codeHash: string,
+    now: string,
+  ): Promise<number | undefined> {
+    const used = await this.#db.query(
+      `UPDATE mfa_recovery_codes SET used_at = $3
+        WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL RETURNING user_id`,
+      [userId, codeHash, now],
+    );
+    if (used.length !== 1) return undefined;
+    const [row] = await this.#db.query<{ n: unknown }>(
+      'SELECT count(*) AS n FROM mfa_recovery_codes WHERE user_id = $1 AND used_at IS NULL',
+      [userId],
+    );
+    return numberOf(row?.n ?? 0);
+  }
+
+  async removeMfa(userId: string): Promise<boolean> {
+    return this.#db.transaction(async (tx) => {
+      await tx.query('DELETE FROM mfa_recovery_codes WHERE user_id = $1', [userId]);
+      const removed = await tx.query('DELETE FROM user_mfa WHERE user_id = $1 RETURNING user_id', [
+        userId,
+      ]);
+      return removed.length === 1;
+    });
+  }
+
+  /** A password change: the new hash (the caller ends the sessions). */
+  async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
+    await this.#db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [
+      userId,
+      passwordHash,
+    ]);
+  }
+
+  async passwordHashOf(userId: string): Promise<string | undefined> {
+    const [row] = await this.#db.query<{ password_hash: string }>(
+      'SELECT password_hash FROM users WHERE id = $1',
+      [userId],
+    );
+    return row?.password_hash;
+  }
+
   /** A permission change ends the user's sessions: the next request logs in again. */
   async revokeSessionsOf(userId: string, now: string): Promise<void> {
     await this.#db.query(

@@ -3,6 +3,7 @@ import { TruceError } from '@truce/core';
 import type { AuditLog } from '../audit/audit-log.js';
 import { grantablePermissions, scopesOf } from '../policies/matrix.js';
 import type { AccountsRepository } from './accounts-repository.js';
+import { openMfaSecret, sealMfaSecret } from './mfa-key.js';
 import type {
   Actor,
   ApiToken,
@@ -21,6 +22,14 @@ import {
   secretHash,
   verifyPassword,
 } from './secrets.js';
+import {
+  base32Encode,
+  matchTotp,
+  newRecoveryCodes,
+  newTotpSecret,
+  normaliseRecoveryCode,
+  otpauthUri,
+} from './totp.js';
 
 /** Where a request came from, for the audit log. */
 export interface RequestOrigin {
@@ -31,6 +40,8 @@ export interface RequestOrigin {
 export interface AccountsOptions {
   clock: () => Date;
   sessionMinutes: number;
+  /** The key that seals TOTP secrets (mfa-key.ts); without it, MFA cannot be enrolled. */
+  mfaKey?: () => Buffer;
   /** A session unused this long ends (0: never). */
   sessionIdleMinutes?: number;
   lockoutAttempts: number;
@@ -58,6 +69,15 @@ export interface SessionSummary {
 }
 
 /** A session's public id: a prefix of SHA-256 of its hash (the hash itself stays inside). */
+function until(now: Date, minutes: number): string {
+  return new Date(now.getTime() + minutes * minute).toISOString();
+}
+
+/** Recovery codes are stored as SHA-256 of the user id and the normalised code. */
+function recoveryCodeHash(userId: string, code: string): string {
+  return secretHash(`truce/mfa-recovery/v1|${userId}|${normaliseRecoveryCode(code)}`);
+}
+
 function sessionId(tokenHash: string): string {
   return secretHash(`session-id:${tokenHash}`).slice(0, 16);
 }
@@ -203,6 +223,7 @@ export class AccountsService {
     origin: RequestOrigin,
     email: string,
     password: string,
+    code?: string,
   ): Promise<{ user: User; sessionToken: string; csrfToken: string; expiresAt: string }> {
     const refused = new TruceError(
       'UNAUTHENTICATED',
@@ -240,6 +261,7 @@ export class AccountsService {
       }
       throw refused;
     }
+    await this.#secondFactor(origin, user, code, until(now, this.#options.lockoutMinutes), refused);
     await this.#repo.recordSuccessfulLogin(user.id);
     const sessionToken = randomSecret();
     const csrfToken = randomSecret();
@@ -280,6 +302,202 @@ export class AccountsService {
         }
       );
     });
+  }
+
+  /**
+   * The second factor of a login whose password was right: nothing when the user has none; else
+   * a TOTP code (each time step once) or an unused recovery code. No code: MFA_REQUIRED, so that
+   * the client asks for one; a wrong one counts as a failed login (lockout).
+   */
+  async #secondFactor(
+    origin: RequestOrigin,
+    user: User,
+    code: string | undefined,
+    lockUntil: string,
+    refused: TruceError,
+  ): Promise<void> {
+    const mfa = await this.#repo.mfaOf(user.id);
+    if (!mfa?.enabled) return;
+    if (code === undefined || code.trim() === '') {
+      await this.#record(origin, 'auth.login', user.id, 'failure', {
+        reason: 'second factor missing',
+      });
+      throw new TruceError(
+        'MFA_REQUIRED',
+        'enter the 6-digit code of your authenticator app (or one of your recovery codes) as `code`',
+      );
+    }
+    const now = this.#options.clock();
+    const trimmed = code.trim();
+    if (/^\d{6}$/.test(trimmed)) {
+      const secret = openMfaSecret(this.#mfaKey(), user.id, mfa.sealed);
+      const step = matchTotp(secret, trimmed, now, mfa.lastStep);
+      if (step !== undefined && (await this.#repo.useMfaStep(user.id, step))) return;
+    } else {
+      const left = await this.#repo.useRecoveryCode(
+        user.id,
+        recoveryCodeHash(user.id, trimmed),
+        now.toISOString(),
+      );
+      if (left !== undefined) {
+        await this.#record(origin, 'auth.mfa.recovery', user.id, 'success', { remaining: left });
+        return;
+      }
+    }
+    const counted = await this.#repo.recordFailedLogin(
+      user.id,
+      this.#options.lockoutAttempts,
+      lockUntil,
+    );
+    await this.#record(origin, 'auth.login', user.id, 'failure', {
+      reason: 'wrong second factor',
+      failedLogins: counted.failedLogins,
+    });
+    if (counted.locked && counted.failedLogins === this.#options.lockoutAttempts) {
+      await this.#record(origin, 'auth.lockout', user.id, 'success', { until: lockUntil });
+    }
+    throw refused;
+  }
+
+  #mfaKey(): Buffer {
+    if (!this.#options.mfaKey) {
+      throw new TruceError('INTERNAL', 'this server has no MFA key configured');
+    }
+    return this.#options.mfaKey();
+  }
+
+  /** The signed-in user (with a session, not a token), for changes to their own credentials. */
+  #sessionUser(origin: RequestOrigin): User {
+    if (origin.actor.kind !== 'session') {
+      throw new TruceError(
+        'FORBIDDEN',
+        'only a signed-in person changes their own credentials, not a token',
+      );
+    }
+    return origin.actor.user;
+  }
+
+  /**
+   * Step 1 of enrolment: a new secret, shown once as an otpauth:// URI (a QR code in the
+   * dashboard) and in base32; not in force until a code from it is confirmed.
+   */
+  async beginMfa(origin: RequestOrigin): Promise<{ secret: string; uri: string }> {
+    const user = this.#sessionUser(origin);
+    if ((await this.#repo.mfaOf(user.id))?.enabled) {
+      throw new TruceError(
+        'CONFLICT',
+        'a second factor is already enabled; remove it first (with your password and a code)',
+      );
+    }
+    const secret = newTotpSecret();
+    await this.#repo.beginMfa(user.id, sealMfaSecret(this.#mfaKey(), user.id, secret), this.#now());
+    await this.#record(origin, 'auth.mfa.begin', user.id, 'success');
+    return { secret: base32Encode(secret), uri: otpauthUri(secret, user.email) };
+  }
+
+  /**
+   * Step 2: a code from the app proves it holds the secret; the factor is enabled, the user's
+   * other sessions end, and ten recovery codes are returned — once.
+   */
+  async confirmMfa(origin: RequestOrigin, code: string): Promise<{ recoveryCodes: string[] }> {
+    const user = this.#sessionUser(origin);
+    const mfa = await this.#repo.mfaOf(user.id);
+    if (!mfa || mfa.enabled) {
+      throw new TruceError(
+        'CONFLICT',
+        'no enrolment in progress; start one with POST /api/v1/auth/mfa',
+      );
+    }
+    const secret = openMfaSecret(this.#mfaKey(), user.id, mfa.sealed);
+    const step = matchTotp(secret, code.trim(), this.#options.clock());
+    if (step === undefined) {
+      await this.#record(origin, 'auth.mfa.enable', user.id, 'failure', { reason: 'wrong code' });
+      throw new TruceError(
+        'VALIDATION_FAILED',
+        "that code does not match; check the phone's clock and enter the current code",
+      );
+    }
+    const recoveryCodes = newRecoveryCodes();
+    await this.#repo.enableMfa(
+      user.id,
+      step,
+      recoveryCodes.map((c) => recoveryCodeHash(user.id, c)),
+      this.#now(),
+    );
+    await this.#endOtherSessions(origin, user.id);
+    await this.#record(origin, 'auth.mfa.enable', user.id, 'success');
+    return { recoveryCodes };
+  }
+
+  /** Removes one's own second factor: the password and a current code (or a recovery code). */
+  async removeMfa(origin: RequestOrigin, password: string, code: string): Promise<void> {
+    const user = this.#sessionUser(origin);
+    const refused = new TruceError('UNAUTHENTICATED', 'wrong password or code');
+    const hash = await this.#repo.passwordHashOf(user.id);
+    if (!hash || !(await verifyPassword(hash, password))) {
+      await this.#record(origin, 'auth.mfa.remove', user.id, 'failure', {
+        reason: 'wrong password',
+      });
+      throw refused;
+    }
+    await this.#secondFactor(
+      origin,
+      user,
+      code,
+      until(this.#options.clock(), this.#options.lockoutMinutes),
+      refused,
+    );
+    await this.#repo.removeMfa(user.id);
+    await this.#record(origin, 'auth.mfa.remove', user.id, 'success');
+  }
+
+  /**
+   * A mediator removes another user's second factor (a lost phone and lost recovery codes);
+   * the user's sessions end and they enrol again. Nobody resets their own this way.
+   */
+  async resetMfa(origin: RequestOrigin, userId: string): Promise<void> {
+    if (origin.actor.kind !== 'anonymous' && origin.actor.user.id === userId) {
+      throw new TruceError(
+        'FORBIDDEN',
+        'remove your own second factor with your password and a code',
+      );
+    }
+    if (!(await this.#repo.user(userId))) throw new TruceError('NOT_FOUND', `no user ${userId}`);
+    // Sessions end only when a factor in force was removed (not a mere enrolment begun).
+    const enabled = (await this.#repo.mfaOf(userId))?.enabled === true;
+    await this.#repo.removeMfa(userId);
+    if (enabled) {
+      await this.#repo.revokeSessionsOf(userId, this.#now());
+      this.#repo.credentials.invalidate();
+    }
+    await this.#record(origin, 'user.mfa.reset', userId, 'success', { hadSecondFactor: enabled });
+  }
+
+  /** Changes one's own password (the current one required); every other session ends. */
+  async changePassword(origin: RequestOrigin, current: string, next: string): Promise<void> {
+    const user = this.#sessionUser(origin);
+    const hash = await this.#repo.passwordHashOf(user.id);
+    if (!hash || !(await verifyPassword(hash, current))) {
+      await this.#record(origin, 'auth.password', user.id, 'failure', { reason: 'wrong password' });
+      throw new TruceError('UNAUTHENTICATED', 'the current password is wrong');
+    }
+    const problem = passwordProblem(next);
+    if (problem) throw new TruceError('VALIDATION_FAILED', problem);
+    if (next === current) {
+      throw new TruceError('VALIDATION_FAILED', 'the new password is the same as the current one');
+    }
+    await this.#repo.setPasswordHash(user.id, await hashPassword(next));
+    await this.#endOtherSessions(origin, user.id);
+    await this.#record(origin, 'auth.password', user.id, 'success');
+  }
+
+  async #endOtherSessions(origin: RequestOrigin, userId: string): Promise<void> {
+    const current = origin.actor.kind === 'session' ? origin.actor.sessionHash : undefined;
+    const now = this.#now();
+    for (const { tokenHash } of await this.#repo.sessionsOf(userId, now)) {
+      if (tokenHash !== current) await this.#repo.revokeSession(tokenHash, now);
+    }
+    this.#repo.credentials.invalidate();
   }
 
   /** Sessions used before this instant have idled out (undefined: no idle timeout). */

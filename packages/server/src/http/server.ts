@@ -14,6 +14,7 @@ import {
 } from 'fastify-type-provider-zod';
 import { AccountsRepository } from '../accounts/accounts-repository.js';
 import { AccountsService } from '../accounts/accounts-service.js';
+import { loadMfaKey } from '../accounts/mfa-key.js';
 import { OrgKeys } from '../accounts/org-keys.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { BlobRegistry } from '../blobs/blob-registry.js';
@@ -23,8 +24,8 @@ import { loadKek } from '../persons/data-keys.js';
 import { PersonsService } from '../persons/persons-service.js';
 import { authorize } from '../policies/authorize.js';
 import { AgreementsService } from '../routes/agreements/agreements-service.js';
-import { aidRoutes } from '../routes/aid/handler.js';
 import { agreementRoutes } from '../routes/agreements/handler.js';
+import { aidRoutes } from '../routes/aid/handler.js';
 import { alertRoutes } from '../routes/alerts/handler.js';
 import { auditRoutes } from '../routes/audit/handler.js';
 import { authRoutes } from '../routes/auth/handler.js';
@@ -32,8 +33,8 @@ import { checkpointRoutes } from '../routes/checkpoints/handler.js';
 import { deviceRoutes } from '../routes/devices/handler.js';
 import { EventsService } from '../routes/events/events-service.js';
 import { eventRoutes } from '../routes/events/handler.js';
-import { exchangeRoutes } from '../routes/exchanges/handler.js';
 import { evidenceRoutes } from '../routes/evidence/handler.js';
+import { exchangeRoutes } from '../routes/exchanges/handler.js';
 import { exportRoutes } from '../routes/export/handler.js';
 import { healthRoutes } from '../routes/health/handler.js';
 import { importRoutes } from '../routes/imports/handler.js';
@@ -43,13 +44,13 @@ import { noticeRoutes } from '../routes/notices/handler.js';
 import { orgRoutes } from '../routes/orgs/handler.js';
 import { proofRoutes } from '../routes/proofs/handler.js';
 import { publicationRoutes } from '../routes/publications/handler.js';
+import { returnRoutes } from '../routes/returns/handler.js';
 import { sitrepRoutes } from '../routes/sitrep/handler.js';
 import { statusRoutes } from '../routes/status/handler.js';
 import { StatusService } from '../routes/status/status-service.js';
 import { streamRoutes } from '../routes/stream/handler.js';
 import { tokenRoutes } from '../routes/tokens/handler.js';
 import { userRoutes } from '../routes/users/handler.js';
-import { returnRoutes } from '../routes/returns/handler.js';
 import { zoneRoutes } from '../routes/zones/handler.js';
 import { type SqlDriver, sqlDriverOf } from '../store/index.js';
 import { authenticate, checkCsrf } from './authenticate.js';
@@ -107,6 +108,8 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
     );
   }
   const audit = new AuditLog(db);
+  // Read (or made) on the first enrolment or login with a second factor, then kept.
+  let mfaKey: Buffer | undefined;
   const accounts = new AccountsService(new AccountsRepository(db), audit, {
     clock,
     ...config,
@@ -114,6 +117,7 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
     // through this one and sessions may be answered from memory; on PostgreSQL other processes
     // write too, and every request reads its session from the database.
     cacheCredentials: store.kind === 'pglite' && options.db === undefined,
+    mfaKey: () => (mfaKey ??= loadMfaKey(options.dataDir)),
   });
   const agreements = new AgreementsService(db, audit, clock);
   const orgKeys = new OrgKeys(options.dataDir, options.ledger);

@@ -36,6 +36,10 @@ export const policy = {
   'auth.login': { allow: everyone, why: 'logging in is how one stops being anonymous' },
   'auth.logout': { allow: signedIn, why: 'ends the own session' },
   'auth.me': { allow: signedIn, scope: 'accounts:read', why: 'who am I' },
+  'auth.credentials': {
+    allow: signedIn,
+    why: 'one changes one’s own password and second factor, signed in (never with a token)',
+  },
   'auth.sessions': {
     allow: signedIn,
     why: "one's own sessions: list them, end one or all (a lost laptop); not with a token",

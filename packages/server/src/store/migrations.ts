@@ -391,6 +391,29 @@ ALTER TABLE sessions ALTER COLUMN last_seen_at SET NOT NULL;
 `,
   },
   {
+    version: 12,
+    name: 'multi-factor authentication',
+    sql: `
+-- A user's TOTP second factor (packages/server/src/accounts/totp.ts): the secret sealed with the
+-- MFA key (never stored in clear), enabled once a first code is confirmed; last_step is the time
+-- step of the last code accepted, so a code cannot be used twice. Recovery codes are kept as
+-- SHA-256 of the user id and the code, each usable once.
+CREATE TABLE user_mfa (
+  user_id       text        PRIMARY KEY REFERENCES users (id),
+  secret_sealed bytea       NOT NULL,
+  created_at    timestamptz NOT NULL,
+  enabled_at    timestamptz,
+  last_step     bigint      NOT NULL DEFAULT -1
+);
+CREATE TABLE mfa_recovery_codes (
+  user_id   text        NOT NULL REFERENCES users (id),
+  code_hash text        NOT NULL,
+  used_at   timestamptz,
+  PRIMARY KEY (user_id, code_hash)
+);
+`,
+  },
+  {
     version: 7,
     name: 'alerts',
     sql: `

@@ -2,11 +2,15 @@ import { csrfCookie, sessionCookie } from '../../http/authenticate.js';
 import { type AppContext, originOf, type TruceApp } from '../../http/context.js';
 import { presentUser } from '../../presenters/accounts.js';
 import {
+  beginMfaSchema,
+  changePasswordSchema,
+  confirmMfaSchema,
   endSessionSchema,
   endSessionsSchema,
   loginSchema,
   logoutSchema,
   meSchema,
+  removeMfaSchema,
   sessionsSchema,
 } from './schema.js';
 
@@ -25,6 +29,7 @@ export function authRoutes(app: TruceApp, ctx: AppContext): void {
         originOf(request),
         request.body.email,
         request.body.password,
+        request.body.code,
       );
       const cookie = {
         path: '/',
@@ -90,5 +95,35 @@ export function authRoutes(app: TruceApp, ctx: AppContext): void {
     async (request) => ({
       ended: await ctx.accounts.endSessions(originOf(request), { id: request.params.id }),
     }),
+  );
+
+  app.post(
+    '/api/v1/auth/mfa',
+    { config: { action: 'auth.credentials' }, schema: beginMfaSchema },
+    async (request) => ctx.accounts.beginMfa(originOf(request)),
+  );
+
+  app.post(
+    '/api/v1/auth/mfa/confirm',
+    { config: { action: 'auth.credentials' }, schema: confirmMfaSchema },
+    async (request) => ctx.accounts.confirmMfa(originOf(request), request.body.code),
+  );
+
+  app.post(
+    '/api/v1/auth/mfa/remove',
+    { config: { action: 'auth.credentials' }, schema: removeMfaSchema },
+    async (request, reply) => {
+      await ctx.accounts.removeMfa(originOf(request), request.body.password, request.body.code);
+      return reply.status(204).send();
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/password',
+    { config: { action: 'auth.credentials' }, schema: changePasswordSchema },
+    async (request, reply) => {
+      await ctx.accounts.changePassword(originOf(request), request.body.current, request.body.next);
+      return reply.status(204).send();
+    },
   );
 }

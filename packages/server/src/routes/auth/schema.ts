@@ -8,6 +8,13 @@ export const loginSchema = {
   body: z.object({
     email: z.string().min(3).max(254),
     password: z.string().min(1).max(1024),
+    code: z
+      .string()
+      .max(64)
+      .optional()
+      .describe(
+        'with a second factor: the 6-digit code of the authenticator app, or a recovery code. Without it such a login answers 401 MFA_REQUIRED.',
+      ),
   }),
 };
 
@@ -47,4 +54,36 @@ export const endSessionSchema = {
   summary: 'End one of your sessions',
   params: z.object({ id: z.string().regex(/^[0-9a-f]{16}$/) }),
   response: { 200: z.object({ ended: z.number().int() }) },
+};
+
+export const beginMfaSchema = {
+  tags: ['auth'],
+  summary: 'Start enrolling a second factor (TOTP): a new secret, shown once',
+  description:
+    'Scan `uri` (otpauth://) with an authenticator app or type `secret`, then confirm with a code. Until confirmed, login does not ask for a code.',
+  response: { 200: z.object({ secret: z.string(), uri: z.string() }) },
+};
+
+export const confirmMfaSchema = {
+  tags: ['auth'],
+  summary: 'Confirm the second factor with a code: it is then required at every login',
+  description:
+    'Your other sessions end. The answer holds ten one-use recovery codes, shown only now: keep them offline.',
+  body: z.object({ code: z.string().regex(/^\s*\d{6}\s*$/, 'the 6-digit code of the app') }),
+  response: { 200: z.object({ recoveryCodes: z.array(z.string()) }) },
+};
+
+export const removeMfaSchema = {
+  tags: ['auth'],
+  summary: 'Remove your second factor (password and a code or recovery code)',
+  body: z.object({ password: z.string().min(1).max(1024), code: z.string().min(1).max(64) }),
+};
+
+export const changePasswordSchema = {
+  tags: ['auth'],
+  summary: 'Change your password (the current one required); your other sessions end',
+  body: z.object({
+    current: z.string().min(1).max(1024),
+    next: z.string().min(1).max(1024).describe('12 to 128 characters'),
+  }),
 };

@@ -1,7 +1,13 @@
 import { TruceError } from '@truce/core';
 import { type AppContext, originOf, type TruceApp } from '../../http/context.js';
 import { presentUser } from '../../presenters/accounts.js';
-import { createUserSchema, getUserSchema, listUsersSchema, updateUserSchema } from './schema.js';
+import {
+  createUserSchema,
+  getUserSchema,
+  listUsersSchema,
+  resetMfaSchema,
+  updateUserSchema,
+} from './schema.js';
 
 export function userRoutes(app: TruceApp, ctx: AppContext): void {
   app.post(
@@ -42,6 +48,15 @@ export function userRoutes(app: TruceApp, ctx: AppContext): void {
         ...(disabled !== undefined ? { disabled } : {}),
       });
       return presentUser(user);
+    },
+  );
+
+  app.post(
+    '/api/v1/users/:id/mfa/reset',
+    { config: { action: 'users.write' }, schema: resetMfaSchema },
+    async (request, reply) => {
+      await ctx.accounts.resetMfa(originOf(request), request.params.id);
+      return reply.status(204).send();
     },
   );
 }

@@ -37,3 +37,10 @@ export const updateUserSchema = {
       'change at least one of role, permissions, disabled',
     ),
 };
+
+export const resetMfaSchema = {
+  tags: ['accounts'],
+  summary: 'Remove a user’s second factor (a lost phone and recovery codes); audited',
+  description: 'The user’s sessions end; they log in with their password and enrol again.',
+  params: userParams,
+};
