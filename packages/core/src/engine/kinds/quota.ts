@@ -35,12 +35,33 @@ const OWN_COUNT = 'aid:count';
 const OWN_HALF_LOADED = 'aid:halfLoaded';
 const crossingKey = (crossing: string, what: 'count' | 'halfLoaded') => `aid:${crossing}:${what}`;
 
+/**
+ * Whether the quota's days are reconciled between sources: the quota over all trucks (no `where`),
+ * when at least two sources have profiles. Its shares (fuel, north) show each source's figure;
+ * GET /api/v1/aid/reconciliation reconciles them per crossing and cargo. Keeping the extra
+ * per-event sums to one quota keeps appending aid counts cheap (bench/engine.ts).
+ */
+function reconciles(obligation: QuotaObligation, agreement: Agreement | undefined): boolean {
+  return (
+    agreement !== undefined &&
+    (agreement.sourceProfiles ?? []).length >= 2 &&
+    obligation.measure.where === undefined &&
+    obligation.measure.source === undefined
+  );
+}
+
+const tracked = new WeakMap<Agreement, string[]>();
+
 /** The crossings whose figures the reconciliation needs (those some source does not cover). */
 function trackedCrossings(agreement: Agreement): string[] {
-  const profiles = agreement.sourceProfiles ?? [];
-  if (profiles.length < 2) return [];
-  const crossings = agreement.places.filter((p) => p.kind === 'crossing').map((p) => p.id);
-  return crossingsOutOfSomeScope(profiles, crossings);
+  let list = tracked.get(agreement);
+  if (!list) {
+    const profiles = agreement.sourceProfiles ?? [];
+    const crossings = agreement.places.filter((p) => p.kind === 'crossing').map((p) => p.id);
+    list = profiles.length < 2 ? [] : crossingsOutOfSomeScope(profiles, crossings);
+    tracked.set(agreement, list);
+  }
+  return list;
 }
 
 const ownQuantity =
@@ -68,7 +89,7 @@ export function prepareQuota(
   sums.addQuantity(OWN_COUNT, ownQuantity('count'));
   // Registrations and crossings of consignments are read one by one (to count each once).
   context.slot?.(consignmentCrossingMatch);
-  if (!agreement || (agreement.sourceProfiles ?? []).length < 2) return;
+  if (!agreement || !reconciles(obligation, agreement)) return;
   sums.addQuantity(OWN_HALF_LOADED, ownQuantity('halfLoaded'));
   for (const crossing of trackedCrossings(agreement)) {
     sums.addQuantity(crossingKey(crossing, 'count'), ownQuantity('count', crossing));
@@ -121,7 +142,7 @@ function dayFigures(obligation: QuotaObligation, context: Context, day: number):
   const counted = match ? consignments.filter((c) => match.test(asTrucksCrossed(c))) : [];
   for (const c of counted) bySource.set(c.source, (bySource.get(c.source) ?? 0) + c.count);
   const agreement = context.agreement;
-  if ((agreement.sourceProfiles ?? []).length < 2 || bySource.size < 2) {
+  if (!reconciles(obligation, agreement) || bySource.size < 2) {
     return { bySource, reconciliation: null };
   }
   const half = slot.daySums(day, OWN_HALF_LOADED, asOf);
