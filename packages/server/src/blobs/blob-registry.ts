@@ -70,6 +70,34 @@ export class BlobRegistry {
   ): Promise<{ record: BlobRecord; created: boolean }> {
     const actor = origin.actor;
     if (actor.kind === 'anonymous') throw new TruceError('UNAUTHENTICATED', 'log in first');
+    return this.#keep(origin, input, { userId: actor.user.id, orgId: actor.user.orgId });
+  }
+
+  /** For the operator's own seeding (the demo cell's zone layer): no user, recorded as such. */
+  async seed(input: {
+    sha256: string;
+    bytes: Uint8Array;
+    kind: BlobKind;
+    mediaType: string;
+    fileName?: string | undefined;
+  }): Promise<{ record: BlobRecord; created: boolean }> {
+    return this.#keep({ actor: { kind: 'anonymous' }, ip: 'local' }, input, {
+      userId: 'operator',
+      orgId: 'operator',
+    });
+  }
+
+  async #keep(
+    origin: RequestOrigin,
+    input: {
+      sha256: string;
+      bytes: Uint8Array;
+      kind: BlobKind;
+      mediaType: string;
+      fileName?: string | undefined;
+    },
+    by: { userId: string; orgId: string },
+  ): Promise<{ record: BlobRecord; created: boolean }> {
     // Checks the digest before anything is kept.
     await this.#store.put(input.sha256, input.bytes);
     const inserted = await this.#db.query<BlobRow>(
@@ -83,8 +111,8 @@ export class BlobRegistry {
         input.bytes.byteLength,
         input.mediaType,
         input.fileName ?? null,
-        actor.user.id,
-        actor.user.orgId,
+        by.userId,
+        by.orgId,
         this.#clock().toISOString(),
       ],
     );
@@ -94,8 +122,8 @@ export class BlobRegistry {
     if (created) {
       await this.#audit.append({
         at: this.#clock().toISOString(),
-        actor: actor.user.id,
-        actorOrg: actor.user.orgId,
+        actor: origin.actor.kind === 'anonymous' ? undefined : by.userId,
+        actorOrg: by.orgId,
         action: `${input.kind}.upload`,
         target: input.sha256,
         outcome: 'success',

@@ -19,9 +19,11 @@ import {
 // MapLibre's own default looks for it next to its module, which a bundle does not keep.
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { api, type StatusResponse } from '../api.ts';
+import { ApiError, api, type StatusResponse } from '../api.ts';
+import { agreementDay } from '../days.ts';
 import { type I18n, type MessageKey, translate, useI18n } from '../i18n.tsx';
 import { useData } from '../live.ts';
+import { agreementZoneFeatures, phasesAt, type ZoneLayerResponse } from '../map/agreement-zones.ts';
 import { EventCache, type EventsPage } from '../map/events.ts';
 import {
   clamp,
@@ -60,7 +62,14 @@ type LayerGroup = (typeof layerGroups)[number];
 /** The MapLibre layers each toggle shows or hides (returns and labels are HTML markers). */
 const mapLayers: Record<LayerGroup, string[]> = {
   outline: ['outline-fill', 'outline-line'],
-  zones: ['zones-fill', 'zones-line', 'corridors-line'],
+  zones: [
+    'zones-fill',
+    'zones-line',
+    'corridors-line',
+    'evacuation-fill',
+    'withdrawal-line',
+    'checkpoints-circle',
+  ],
   routes: ['routes-line'],
   crossings: ['crossings-circle'],
   incidents: ['incidents-circle'],
@@ -77,6 +86,9 @@ const colours = {
   closed: '#b42318',
   unknown: '#8a8f98',
   route: '#2f6f9f',
+  withdrawalLine: '#b42318',
+  evacuation: '#d97706',
+  checkpoint: '#1f2d3d',
 } as const;
 
 const passageColours: Record<PassageState, string> = {
@@ -129,6 +141,7 @@ function addLayers(map: MapLibreMap): void {
     type: 'geojson',
     data: schematicFeatures(schematic, new Map(), new Map()),
   });
+  map.addSource('agreement-zones', { type: 'geojson', data: empty });
   map.addSource('crossings', { type: 'geojson', data: empty });
   map.addSource('incidents', { type: 'geojson', data: empty });
   const is = (layer: string) => ['==', ['get', 'layer'], layer] as ['==', ['get', string], string];
@@ -206,6 +219,33 @@ function addLayers(map: MapLibreMap): void {
         colours.route,
       ],
       'line-width': ['interpolate', ['linear'], ['zoom'], 9, 2.5, 14, 6],
+    },
+  });
+  // From the zone layer the agreement pins: what the schematic does not draw.
+  map.addLayer({
+    id: 'evacuation-fill',
+    type: 'fill',
+    source: 'agreement-zones',
+    filter: is('evacuation_area'),
+    paint: { 'fill-color': colours.evacuation, 'fill-opacity': 0.3 },
+  });
+  map.addLayer({
+    id: 'withdrawal-line',
+    type: 'line',
+    source: 'agreement-zones',
+    filter: is('withdrawal_line'),
+    paint: { 'line-color': colours.withdrawalLine, 'line-width': 2, 'line-dasharray': [3, 2] },
+  });
+  map.addLayer({
+    id: 'checkpoints-circle',
+    type: 'circle',
+    source: 'agreement-zones',
+    filter: is('checkpoint'),
+    paint: {
+      'circle-radius': 4,
+      'circle-color': colours.checkpoint,
+      'circle-stroke-color': '#ffffff',
+      'circle-stroke-width': 1.5,
     },
   });
   map.addLayer({
@@ -348,6 +388,25 @@ export function MapPage(props: {
     () => schematicFeatures(schematic, passages, withdrawals),
     [passages, withdrawals],
   );
+  // The zone layer the agreement version pins, if it has one and it was uploaded (else 404).
+  const zoneLayer = useData(async () => {
+    try {
+      return await api<ZoneLayerResponse>('/api/v1/zones?all=true');
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return undefined;
+      throw error;
+    }
+  }, `${status.agreement.id}/${status.agreement.version}`);
+  const zoneDay = agreementDay(atIso, status, status.agreement.timeZone);
+  const agreementZones = useMemo(
+    () =>
+      agreementZoneFeatures(zoneLayer.data, {
+        day: zoneDay,
+        at,
+        phases: phasesAt(status.phases, at),
+      }),
+    [zoneLayer.data, zoneDay, at, status.phases],
+  );
   const [visible, setVisible] = useState<Record<LayerGroup, boolean>>({
     outline: true,
     zones: true,
@@ -475,9 +534,10 @@ export function MapPage(props: {
     const map = mapRef.current;
     if (!map) return;
     map.getSource<GeoJSONSource>('schematic')?.setData(zones);
+    map.getSource<GeoJSONSource>('agreement-zones')?.setData(agreementZones);
     map.getSource<GeoJSONSource>('crossings')?.setData(crossings);
     map.getSource<GeoJSONSource>('incidents')?.setData(incidents.collection);
-  }, [ready, zones, crossings, incidents]);
+  }, [ready, zones, agreementZones, crossings, incidents]);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `ready` is the trigger (a new map)
   useEffect(() => {
@@ -688,6 +748,31 @@ export function MapPage(props: {
               <li>
                 <Swatch colour={colours.corridor} opacity={0.2} /> {t('map.legend.withdrawn')}
               </li>
+              {zoneLayer.data ? (
+                <>
+                  <li>
+                    <Swatch colour={colours.withdrawalLine} shape="line" />{' '}
+                    {t('map.legend.withdrawalLine')}
+                  </li>
+                  <li>
+                    <Swatch colour={colours.evacuation} opacity={0.5} />{' '}
+                    {t('map.legend.evacuationArea')}
+                  </li>
+                  <li>
+                    <Swatch colour={colours.checkpoint} shape="dot" /> {t('map.legend.checkpoint')}
+                  </li>
+                  <li className="muted small" data-testid="map-zone-layer">
+                    {t('map.zoneLayer', {
+                      agreement: `${zoneLayer.data.agreement.id} v${zoneLayer.data.agreement.version}`,
+                      day: zoneDay,
+                      count: agreementZones.features.length,
+                    })}{' '}
+                    <span lang="en" dir="ltr">
+                      {zoneLayer.data.attribution}
+                    </span>
+                  </li>
+                </>
+              ) : null}
             </ul>
             {toggle('routes')}
             <ul>

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { generateGaza2025Scenario } from '@truce/core';
+import { generateGaza2025Scenario, parseAgreement } from '@truce/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScenarioFeeder } from '../../demo/demo-cell.js';
 import {
@@ -9,6 +9,7 @@ import {
   type TestServer,
   testPassword,
 } from '../../http/testing.js';
+import { seedZoneLayer } from '../zones/seed.js';
 
 /**
  * The incident workflow, its evidence and the Jan-2025 ordering dispute, through the HTTP API on
@@ -398,4 +399,70 @@ describe('the Jan-2025 ordering dispute, end to end', () => {
       await cell.close();
     }
   }, 120_000);
+});
+
+describe('the zone layer of the agreement', () => {
+  const agreementFile = new URL(
+    '../../../../../examples/agreements/gaza-2025.yaml',
+    import.meta.url,
+  ).pathname;
+
+  it('serves the layer the agreement pins, with the withdrawal line where it was that day', async () => {
+    const agreement = parseAgreement(exampleAgreement());
+    expect(await seedZoneLayer(server.app, agreement, agreementFile)).toBe(true);
+    const at = async (asOf: string) =>
+      (
+        await server.app.inject({
+          method: 'GET',
+          url: `/api/v1/zones?asOf=${encodeURIComponent(asOf)}`,
+          headers: server.headers('observer'),
+        })
+      ).json();
+    const lineOn = (layer: {
+      features: { properties: { place: string }; geometry: { type: string } }[];
+    }) =>
+      layer.features
+        .filter((f) => f.properties.place === 'withdrawal-line')
+        .map((f) => f.geometry.type);
+    const day10 = await at('2025-01-28T12:00:00+02:00');
+    expect(day10).toMatchObject({ day: 10, agreement: { id: 'gaza-2025', version: 1 } });
+    expect(lineOn(day10)).toEqual(['MultiLineString']);
+    expect(lineOn(await at('2025-02-10T12:00:00+02:00'))).toEqual(['LineString']);
+  });
+
+  it('refuses a layer with swapped coordinates, saying where, and takes one only from a mediator', async () => {
+    const layer = JSON.stringify(
+      {
+        type: 'FeatureCollection',
+        bbox: [34.134, 31.22, 34.568, 31.601],
+        attribution: 'test',
+        features: [
+          {
+            type: 'Feature',
+            geometry: { type: 'Point', coordinates: [31.45, 34.3705] },
+            properties: { place: 'netzarim-rashid-checkpoint', kind: 'checkpoint' },
+          },
+        ],
+      },
+      null,
+      2,
+    );
+    const put = (role: 'mediator' | 'party_liaison') =>
+      server.app.inject({
+        method: 'PUT',
+        url: '/api/v1/zones',
+        headers: { ...server.headers(role), 'content-type': 'application/geo+json' },
+        payload: layer,
+      });
+    expect((await put('party_liaison')).statusCode).toBe(403);
+    const refused = await put('mediator');
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json().error.code).toBe('ZONES_INVALID');
+    expect(refused.json().error.details[0]).toMatchObject({
+      file: 'upload',
+      line: 15,
+      path: 'features[0].geometry.coordinates',
+      message: expect.stringContaining('looks like latitude, longitude'),
+    });
+  });
 });
