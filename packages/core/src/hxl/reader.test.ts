@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseAgreement } from '../agreement/parse.js';
 import { eventSchema } from '../events/schema.js';
-import { type HxlProblem, HxlReader, type HxlReadOptions } from './reader.js';
+import { type AidEvent, type HxlProblem, HxlReader, type HxlReadOptions } from './reader.js';
 import { csvLine, hxlHeaderRows, hxlRowOf, keptHashtagsOf } from './writer.js';
 
 const agreement = parseAgreement(
@@ -19,7 +19,7 @@ const base: HxlReadOptions = {
 /** Reads rows (already split into cells) from line 1 on; what a user would get back. */
 function read(rows: string[][], options: Partial<HxlReadOptions> = {}) {
   const reader = new HxlReader({ ...base, ...options });
-  const events = [];
+  const events: AidEvent[] = [];
   const problems: HxlProblem[] = [];
   rows.forEach((cells, index) => {
     const row = reader.read(cells, index + 1);
