@@ -187,7 +187,7 @@ describe('bad input: every problem located, nothing taken from a bad file', () =
       ['2025-01-20', 'Kerem Shalom', 'north', 'un', 'food', 'many', ''],
       ['2025-01-20', 'Kerem Shalom', 'north', 'un', 'food', '2.5', ''],
       ['2025-01-20 16:00', 'Kerem Shalom', 'north', 'un', 'food', '1', ''],
-      ['20/01/2025', 'Karni', 'Gaza City', 'wfp', 'food', '1', ''],
+      ['20/01/2025', 'Karni', 'Gaza City', 'example-relief', 'food', '1', ''],
       ['2025-02-30', 'Kerem Shalom', 'north', 'un', 'food', '1', ''],
       ['2025-01-20', 'Kerem Shalom', 'north', 'un', 'food', '2000000', ''],
       ['2025-01-20', 'Kerem Shalom', 'north', 'un', 'food', '3', 'ok'],
@@ -199,7 +199,9 @@ describe('bad input: every problem located, nothing taken from a bad file', () =
       '5:6 #indicator+num+trucks 2.5 is not a whole number; count trucks and items in whole units',
       expect.stringMatching(/^6:1 #date 2025-01-20 16:00 has no UTC offset; .*--assume-zone/),
       expect.stringMatching(/^7:1 #date "20\/01\/2025" is not a date: use ISO 8601/),
-      expect.stringMatching(/^7:4 #org\+code "wfp" is not an organisation of the agreement/),
+      expect.stringMatching(
+        /^7:4 #org\+code "example-relief" is not an organisation of the agreement/,
+      ),
       expect.stringMatching(
         /^7:2 #loc\+name "Karni" is not a crossing of the agreement \(crossings: kerem-shalom, rafah, erez, zikim, kissufim\)/,
       ),
