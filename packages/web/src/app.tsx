@@ -18,13 +18,14 @@ import { AidPage } from './pages/aid.tsx';
 import { ExchangesPage } from './pages/exchanges.tsx';
 import { IncidentsPage } from './pages/incidents.tsx';
 import { LedgerPage } from './pages/ledger.tsx';
+import { AlertsBadge, NoticesPage } from './pages/notices.tsx';
 import { OverviewPage } from './pages/overview.tsx';
 import { PublicPage } from './pages/public.tsx';
 
 // MapLibre is large: the map loads only when someone opens it, so the first page stays small.
 const MapPage = lazy(() => import('./pages/map.tsx').then((m) => ({ default: m.MapPage })));
 
-const pages = ['/', '/aid', '/exchanges', '/map', '/incidents', '/ledger'] as const;
+const pages = ['/', '/aid', '/exchanges', '/map', '/incidents', '/notices', '/ledger'] as const;
 type Page = (typeof pages)[number];
 const titles = {
   '/': 'overview',
@@ -32,6 +33,7 @@ const titles = {
   '/exchanges': 'exchanges',
   '/map': 'map',
   '/incidents': 'incidents',
+  '/notices': 'notices',
   '/ledger': 'ledger',
 } as const;
 
@@ -247,6 +249,14 @@ function Dashboard({ user, onLogout }: { user: User; onLogout: () => void }) {
               ⚠ {refused.length}
             </span>
           ) : null}
+          <AlertsBadge
+            version={version}
+            onOpen={() => {
+              go('/notices');
+              history.replaceState(null, '', '/notices#alerts');
+              requestAnimationFrame(() => document.getElementById('alerts')?.scrollIntoView());
+            }}
+          />
           <LanguagePicker />
           <span className="muted small">
             {user.email} ({user.role}, {user.orgId})
@@ -298,6 +308,12 @@ function Dashboard({ user, onLogout }: { user: User; onLogout: () => void }) {
             canReadEvents={staff}
             canVerify={staff && user.permissions.includes('verify')}
             version={version}
+            onChange={() => setVersion((v) => v + 1)}
+          />
+        ) : page === '/notices' ? (
+          <NoticesPage
+            version={version}
+            canWrite={canReport}
             onChange={() => setVersion((v) => v + 1)}
           />
         ) : (

@@ -1,0 +1,253 @@
+import { useEffect, useState } from 'react';
+import { api } from '../api.ts';
+import { type MessageKey, useI18n } from '../i18n.tsx';
+import { useData } from '../live.ts';
+
+/** A notice as GET /api/v1/notices gives it (packages/server/src/presenters/notices.ts). */
+interface Notice {
+  notice: string;
+  eventId: string;
+  from: string;
+  kind: string;
+  subject: string;
+  body: string;
+  to: string[];
+  via: string[];
+  sentAt: string;
+  replyBy: string | null;
+  forDay: number | null;
+  acknowledgeBy: string;
+  recipients: {
+    org: string;
+    state: 'sent' | 'delivered' | 'read' | 'acknowledged' | 'answered';
+    delivery: { at: string; channel: string; by: string } | null;
+    acknowledgedAt: string | null;
+    overdue: boolean;
+  }[];
+  overdue: boolean;
+  answerOverdue: boolean;
+  escalations: { to: string; at: string; cleared: boolean }[];
+  nextEscalation: { to: string; at: string } | null;
+  direction: 'inbox' | 'outbox' | 'other';
+  awaitingMyAcknowledgement: boolean;
+}
+
+interface Alert {
+  id: number;
+  title: string;
+  subscriptionName: string;
+  raisedAt: string;
+  readAt: string | null;
+}
+
+export interface AlertList {
+  alerts: Alert[];
+  unread: number;
+}
+
+export const loadAlerts = () => api<AlertList>('/api/v1/alerts?limit=50');
+
+/** The number of unread alerts, in the top bar; it opens the alerts on the notices page. */
+export function AlertsBadge({ version, onOpen }: { version: number; onOpen: () => void }) {
+  const { t } = useI18n();
+  const alerts = useData(loadAlerts, version);
+  const unread = alerts.data?.unread ?? 0;
+  return (
+    <button
+      type="button"
+      className={`link alerts-badge${unread > 0 ? ' alerts-unread' : ''}`}
+      data-testid="alerts-badge"
+      aria-label={t('alerts.badge', { count: unread })}
+      title={t('alerts.badge', { count: unread })}
+      onClick={onOpen}
+    >
+      🔔 {unread > 0 ? unread : ''}
+    </button>
+  );
+}
+
+function Alerts({ version, onChange }: { version: number; onChange: () => void }) {
+  const { t, dateTime } = useI18n();
+  const alerts = useData(loadAlerts, version);
+  const list = alerts.data?.alerts ?? [];
+  return (
+    <section id="alerts" aria-labelledby="alerts-title">
+      <h2 id="alerts-title">
+        {t('alerts.title')} {alerts.data?.unread ? `(${alerts.data.unread})` : ''}
+      </h2>
+      {list.length === 0 ? (
+        <p className="muted">{t('alerts.none')}</p>
+      ) : (
+        <>
+          <button
+            type="button"
+            onClick={() =>
+              api('/api/v1/alerts/read', { method: 'POST', body: { all: true } }).then(onChange)
+            }
+            disabled={!alerts.data?.unread}
+          >
+            {t('alerts.markAllRead')}
+          </button>
+          <ul className="alerts">
+            {list.map((alert) => (
+              <li key={alert.id} className={alert.readAt ? 'muted' : 'unread'}>
+                <strong>{alert.title}</strong>{' '}
+                <span className="small muted">
+                  {dateTime(alert.raisedAt)} · {alert.subscriptionName}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
+  );
+}
+
+function Recipients({ notice }: { notice: Notice }) {
+  const { t, dateTime } = useI18n();
+  return (
+    <ul className="recipients small">
+      {notice.recipients.map((r) => (
+        <li key={r.org}>
+          {r.org}: {t(`notices.state.${r.state}` as MessageKey)}
+          {r.delivery
+            ? ` · ${t('notices.deliveredVia', { channel: r.delivery.channel, by: r.delivery.by, at: dateTime(r.delivery.at) })}`
+            : ''}
+          {r.overdue ? <strong className="overdue"> · {t('notices.overdue')}</strong> : null}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function NoticesPage({
+  version,
+  canWrite,
+  onChange,
+}: {
+  version: number;
+  canWrite: boolean;
+  onChange: () => void;
+}) {
+  const { t, dateTime } = useI18n();
+  const [box, setBox] = useState<'inbox' | 'outbox' | 'all'>('inbox');
+  const [busy, setBusy] = useState<string>();
+  const [error, setError] = useState<string>();
+  const notices = useData(
+    () => api<{ notices: Notice[] }>(`/api/v1/notices?box=${box}`),
+    `${version} ${box}`,
+  );
+  useEffect(() => {
+    if (location.hash === '#alerts') document.getElementById('alerts')?.scrollIntoView();
+  }, []);
+  const acknowledge = (notice: string) => {
+    setBusy(notice);
+    setError(undefined);
+    api(`/api/v1/notices/${encodeURIComponent(notice)}/acknowledgements`, {
+      method: 'POST',
+      body: {},
+      // A retry after a lost answer must not become a second acknowledgement.
+      headers: { 'idempotency-key': `ack-${notice}` },
+    })
+      .then(onChange)
+      .catch((e: Error) => setError(e.message))
+      .finally(() => setBusy(undefined));
+  };
+  const list = notices.data?.notices ?? [];
+  return (
+    <div className="page notices">
+      <h1>{t('notices')}</h1>
+      <div role="tablist" aria-label={t('notices')}>
+        {(['inbox', 'outbox', 'all'] as const).map((b) => (
+          <button
+            key={b}
+            type="button"
+            role="tab"
+            aria-selected={box === b}
+            onClick={() => setBox(b)}
+          >
+            {t(`notices.${b}` as MessageKey)}
+          </button>
+        ))}
+      </div>
+      {error ? (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      ) : null}
+      {notices.error ? (
+        <p role="alert" className="error">
+          {notices.error.message}
+        </p>
+      ) : list.length === 0 ? (
+        <p className="muted">{notices.data ? t('notices.none') : t('loading')}</p>
+      ) : (
+        <table className="notices-table">
+          <thead>
+            <tr>
+              <th>{t('notices.sent')}</th>
+              <th>{t('notices.subject')}</th>
+              <th>{t('notices.fromTo')}</th>
+              <th>{t('notices.state')}</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {list.map((n) => (
+              <tr
+                key={n.notice}
+                className={n.overdue ? 'overdue' : undefined}
+                data-testid={`notice-${n.notice}`}
+              >
+                <td>{dateTime(n.sentAt)}</td>
+                <td>
+                  <strong>{n.subject}</strong>
+                  <div className="small muted">
+                    {t(`notices.kind.${n.kind}` as MessageKey)}
+                    {n.forDay !== null ? ` · ${t('notices.forDay', { day: n.forDay })}` : ''}
+                    {n.replyBy ? ` · ${t('notices.replyBy', { at: dateTime(n.replyBy) })}` : ''}
+                  </div>
+                  {n.body ? <p className="small">{n.body}</p> : null}
+                </td>
+                <td>
+                  {n.from} → {n.to.join(', ')}
+                </td>
+                <td>
+                  <Recipients notice={n} />
+                  {n.overdue ? (
+                    <span className="overdue-marker">
+                      ⚠ {t('notices.ackDue', { at: dateTime(n.acknowledgeBy) })}
+                    </span>
+                  ) : null}
+                  {n.escalations
+                    .filter((e) => !e.cleared)
+                    .map((e) => (
+                      <div key={e.to} className="small overdue">
+                        {t('notices.escalated', {
+                          to: t(`notices.to.${e.to}` as MessageKey),
+                          at: dateTime(e.at),
+                        })}
+                      </div>
+                    ))}
+                </td>
+                <td>
+                  {canWrite && n.awaitingMyAcknowledgement ? (
+                    <button
+                      type="button"
+                      disabled={busy === n.notice}
+                      onClick={() => acknowledge(n.notice)}
+                    >
+                      {t('notices.acknowledge')}
+                    </button>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <Alerts version={version} onChange={onChange} />
+    </div>
+  );
+}
