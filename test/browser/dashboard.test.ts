@@ -1,5 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { base32Decode, hotp, totpStep } from '../../packages/server/src/accounts/totp.js';
 import { type DemoCell, launch, runBrowserTests, startDemoCell } from './harness.js';
 
 const password = 'truce-demo-only';
@@ -294,6 +295,64 @@ describe.skipIf(!runBrowserTests)('the dashboard in Chromium', () => {
     // difference = half-loads + out of scope + unexplained
     expect(n(cells[3])).toBe(n(cells[4]) + n(cells[5]) + n(cells[6]));
     expect(n(cells[5])).toBeGreaterThan(0);
+    await page.close();
+  }, 120_000);
+});
+
+describe.skipIf(!runBrowserTests)('login with a second factor in Chromium', () => {
+  let cell: DemoCell;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    cell = await startDemoCell();
+    browser = await launch();
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await cell?.stop();
+  }, 60_000);
+
+  it('asks for the code once the account has a second factor, and lets the user in with it', async () => {
+    const email = 'observer@example.org';
+    // Enrol through the API, as the user would from their settings.
+    const session = await fetch(`${cell.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password }),
+    });
+    const cookie = session.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const { csrfToken } = (await session.json()) as { csrfToken: string };
+    const headers = { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken };
+    const begun = await fetch(`${cell.url}/api/v1/auth/mfa`, {
+      method: 'POST',
+      headers,
+      body: '{}',
+    });
+    const secret = base32Decode(((await begun.json()) as { secret: string }).secret);
+    const step = totpStep(new Date());
+    const confirmed = await fetch(`${cell.url}/api/v1/auth/mfa/confirm`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ code: hotp(secret, step) }),
+    });
+    expect(confirmed.status).toBe(200);
+
+    const page = await browser.newPage();
+    await page.goto(cell.url);
+    await page.fill('input[name=email]', email);
+    await page.fill('input[name=password]', password);
+    await page.click('button[type=submit]');
+    // The password was right: the page asks for the code instead of failing.
+    await page.waitForSelector('input[name=code]', { timeout: 20_000 });
+    expect(await page.locator('[role=alert]').count()).toBe(0);
+    // The step after the one used to confirm (one step of drift is allowed).
+    await page.fill('input[name=code]', hotp(secret, step + 1));
+    await page.click('button[type=submit]');
+    await page.waitForSelector('[data-testid=obligations]', { timeout: 60_000 });
     await page.close();
   }, 120_000);
 });

@@ -112,10 +112,11 @@ export async function api<T>(
   return body as T;
 }
 
-export async function login(email: string, password: string): Promise<User> {
+/** Logs in; with a second factor on, `code` too (without it: ApiError MFA_REQUIRED). */
+export async function login(email: string, password: string, code?: string): Promise<User> {
   const result = await api<{ user: User; csrfToken: string }>('/api/v1/auth/login', {
     method: 'POST',
-    body: { email, password },
+    body: { email, password, ...(code ? { code } : {}) },
   });
   setCsrf(result.csrfToken);
   return result.user;

@@ -77,12 +77,20 @@ function LoginPage({ onLogin }: { onLogin: (user: User) => void }) {
   const { t } = useI18n();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
+  // Shown once the server says the account has a second factor (MFA_REQUIRED).
+  const [needsCode, setNeedsCode] = useState(false);
+  const [code, setCode] = useState('');
   const [error, setError] = useState<string>();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     try {
-      onLogin(await login(email, password));
+      onLogin(await login(email, password, needsCode ? code : undefined));
     } catch (reason) {
+      if (reason instanceof ApiError && reason.code === 'MFA_REQUIRED') {
+        setNeedsCode(true);
+        setError(undefined);
+        return;
+      }
       setError(reason instanceof Error ? reason.message : String(reason));
     }
   };
@@ -113,6 +121,19 @@ function LoginPage({ onLogin }: { onLogin: (user: User) => void }) {
             onChange={(e) => setPassword(e.target.value)}
           />
         </label>
+        {needsCode ? (
+          <label>
+            {t('mfaCode')}
+            <input
+              name="code"
+              autoComplete="one-time-code"
+              inputMode="text"
+              required
+              value={code}
+              onChange={(e) => setCode(e.target.value)}
+            />
+          </label>
+        ) : null}
         <button type="submit">{t('login')}</button>
         {error ? (
           <p role="alert" className="error">
