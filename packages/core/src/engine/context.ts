@@ -32,6 +32,7 @@ export interface Finding {
 export const systemMatches = {
   disputeOpened: { type: 'dispute_opened' },
   disputeResolved: { type: 'dispute_resolved' },
+  disputeClaim: { type: 'dispute_claim_added' },
   finding: { type: 'finding_recorded' },
   withheld: { type: 'release_withheld' },
   incident: { type: 'incident_reported' },
@@ -492,6 +493,24 @@ export class Context {
         eventId: event.id,
         obligations: event.payload.obligations,
         resolvedAt: resolved.get(event.payload.dispute)?.record.occurredAt ?? null,
+      });
+    }
+    // Each side's own claims, signed by that side, join the dispute they name.
+    const byId = new Map(list.map((d) => [d.id, d]));
+    for (const record of this.records(systemMatches.disputeClaim)) {
+      const event = record.event as ViewOfType<'dispute_claim_added'>;
+      const dispute = byId.get(event.payload.dispute);
+      if (!dispute) {
+        this.warnings.push({
+          eventId: event.id,
+          message: `claim by ${event.source} names no dispute opened as ${event.payload.dispute}`,
+        });
+        continue;
+      }
+      dispute.claims.push({
+        by: event.source,
+        claim: event.payload.claim,
+        evidence: [...event.payload.evidence],
       });
     }
     this.disputeList = list;

@@ -187,6 +187,17 @@ export const incidentPayloads = {
       claims: z.array(claim).min(1),
     })
     .strict(),
+  dispute_claim_added: z
+    .object({
+      dispute: z.string().min(1).max(128),
+      claim: z.string().min(1).max(4000),
+      evidence: z.array(eventId).default([]),
+      files: z.array(evidenceFile).max(50).optional(),
+    })
+    .strict()
+    .describe(
+      "a side's claim in an open dispute, signed by that side (the claim is by its source)",
+    ),
   dispute_resolved: z
     .object({
       dispute: z.string().min(1).max(128),

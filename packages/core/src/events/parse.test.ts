@@ -218,6 +218,11 @@ const samples: {
       ],
     },
   },
+  dispute_claim_added: {
+    ...envelope,
+    source: 'hamas',
+    payload: { dispute: 'd-1', claim: 'The order was followed.', evidence: ['e-2'] },
+  },
   dispute_resolved: {
     ...envelope,
     source: 'qatar',

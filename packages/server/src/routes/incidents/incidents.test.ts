@@ -314,7 +314,25 @@ describe('the Jan-2025 ordering dispute, end to end', () => {
           headers: mediator,
           payload: { event },
         });
-      const opened = await submit({
+      // Israel opens the dispute with its own claim; Hamas answers with its own, each signed by
+      // the side that makes it.
+      const system = { actor: { kind: 'anonymous' } as const, ip: 'test' };
+      await cell.app.truce.accounts.createOrganisation(system, {
+        id: 'hamas',
+        name: 'Hamas',
+        kind: 'party',
+      });
+      await cell.app.truce.accounts.createUser(system, {
+        email: 'hamas@example.org',
+        orgId: 'hamas',
+        role: 'party_liaison',
+        permissions: ['report'],
+        password: testPassword,
+      });
+      const hamasLogin = await cell.login('hamas@example.org', testPassword);
+      const as = (headers: Record<string, string>) => (event: Record<string, unknown>) =>
+        cell.app.inject({ method: 'POST', url: '/api/v1/events', headers, payload: { event } });
+      const opened = await as(cell.headers('party_liaison'))({
         type: 'dispute_opened',
         occurredAt: '2025-01-25T20:00:00+02:00',
         payload: {
@@ -322,13 +340,22 @@ describe('the Jan-2025 ordering dispute, end to end', () => {
           obligations: ['returns-north-rashid-street', 'hostage-releases-phase-1'],
           subject: 'Order of the Day-7 releases and the opening of returns to the north.',
           contests: { kind: 'list', ref: 'hostage-releases-phase-1' },
-          claims: [
-            { by: 'israel', claim: 'A civilian woman was due before the Day-7 releases.' },
-            { by: 'hamas', claim: 'The four Day-7 releases were made in full and on time.' },
-          ],
+          claims: [{ by: 'israel', claim: 'A civilian woman was due before the Day-7 releases.' }],
         },
       });
       expect(opened.statusCode, opened.body).toBe(201);
+      const answered = await as({
+        cookie: cookieHeader(hamasLogin),
+        'x-csrf-token': hamasLogin.json().csrfToken,
+      })({
+        type: 'dispute_claim_added',
+        occurredAt: '2025-01-25T20:03:00+02:00',
+        payload: {
+          dispute: 'release-order-day-7',
+          claim: 'The four Day-7 releases were made in full and on time.',
+        },
+      });
+      expect(answered.statusCode, answered.body).toBe(201);
       const statusAt = async (asOf: string) =>
         (
           await cell.app.inject({
