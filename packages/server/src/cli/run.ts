@@ -9,6 +9,7 @@ import type { CliIo } from './io.js';
 import { keys, keysHelp } from './keys.js';
 import { ledgerCommand, ledgerHelp } from './ledger.js';
 import { lint, lintHelp } from './lint.js';
+import { noticeCommand, noticeHelp } from './notice.js';
 import { personsCommand, personsHelp } from './persons.js';
 import { schema, schemaHelp } from './schema.js';
 import { serve, serveHelp } from './serve.js';
@@ -26,6 +27,7 @@ Commands:
   check AGREEMENT EVENTS   status, progress and why of every obligation
   sitrep --date DAY …      the daily situation report (HTML or PDF; en, ar, he)
   lint AGREEMENT           validate an agreement file
+  notice list|send|ack     notices between the parties: their state, or a new event line
   schema [agreement|event] print the JSON Schema of a format
   keys generate --org ID   make an organisation's signing key
   ledger init|import|cosign|cosigners
@@ -57,6 +59,7 @@ const commands: Record<string, { run: Command; help: string }> = {
   check: { run: check, help: checkHelp },
   sitrep: { run: sitrep, help: sitrepHelp },
   lint: { run: lint, help: lintHelp },
+  notice: { run: noticeCommand, help: noticeHelp },
   schema: { run: schema, help: schemaHelp },
   keys: { run: keys, help: keysHelp },
   ledger: { run: ledgerCommand, help: ledgerHelp },
