@@ -21,6 +21,8 @@ const sampleAgreement = `${examples}agreements/gaza-2025.yaml`;
 const sampleScenario = `${examples}scenarios/gaza-2025-synthetic.jsonl`;
 /** The sample's consignments, a supplement with ids of its own (scenario/gaza-2025-aid.ts). */
 const sampleAidScenario = `${examples}scenarios/gaza-2025-aid-synthetic.jsonl`;
+/** The sample's names lists as notices, a supplement with ids of its own (scenario/gaza-2025-notices.ts). */
+const sampleNoticesScenario = `${examples}scenarios/gaza-2025-notices-synthetic.jsonl`;
 /** Noon on Day 23 of the sample (Day 1 is 19 January 2025): mid-phase, with much to see. */
 const defaultStart = '2025-02-10T12:00:00+02:00';
 const defaultReplaySpeed = 720;
@@ -154,6 +156,7 @@ export async function start(argv: string[], io: CliIo, stop?: AbortSignal): Prom
     const feeder = new ScenarioFeeder(server.app, dataDir, [
       ...parseEventLines(readFileSync(sampleScenario, 'utf8'), sampleScenario),
       ...parseEventLines(readFileSync(sampleAidScenario, 'utf8'), sampleAidScenario),
+      ...parseEventLines(readFileSync(sampleNoticesScenario, 'utf8'), sampleNoticesScenario),
     ]);
     await feeder.feed(clock.now());
     await publishAsMediator(server.app);
