@@ -135,6 +135,10 @@ export function reconcileDaily(
   options: DailyOptions,
 ): AidDay[] {
   const profiles = profilesBySource(agreement.sourceProfiles ?? []);
+  // With profiles, only profiled sources are paired: another source's figure (an agency's own
+  // consignments, say) may cover a part of the trucks by design, and a gap to it means nothing.
+  const paired = (counts: SourceCount[]) =>
+    profiles.size === 0 ? counts : counts.filter((c) => profiles.has(c.source));
   const byDay = new Map<number, Counted[]>();
   for (const item of counted(events, options)) {
     if (options.fromDay !== undefined && item.day < options.fromDay) continue;
@@ -180,13 +184,13 @@ export function reconcileDaily(
             crossing,
             cargo,
             sources: cell.figures,
-            reconciliation: reconcileSources(cell.counts, profiles),
+            reconciliation: reconcileSources(paired(cell.counts), profiles),
           };
         });
       return {
         day,
         sources: total.figures,
-        reconciliation: reconcileSources(total.counts, profiles),
+        reconciliation: reconcileSources(paired(total.counts), profiles),
         cells,
       };
     });
