@@ -326,6 +326,8 @@ function Dashboard({ user, onLogout }: { user: User; onLogout: () => void }) {
         ) : page === '/incidents' ? (
           <IncidentsPage
             status={data}
+            agreement={agreement.data}
+            canReport={canReport}
             canReadEvents={staff}
             canVerify={staff && user.permissions.includes('verify')}
             version={version}

@@ -1,8 +1,9 @@
-import type { DisputeView } from '@truce/core';
+import type { Agreement, DisputeView } from '@truce/core';
 import { type FormEvent, useState } from 'react';
 import { ApiError, api, type StatusResponse } from '../api.ts';
 import { type MessageKey, useI18n } from '../i18n.tsx';
 import { useData } from '../live.ts';
+import { ReportIncident } from './incident-report.tsx';
 
 /** An incident as `GET /api/v1/incidents` gives it (core `IncidentFile` plus the next steps). */
 export interface IncidentFileView {
@@ -354,12 +355,16 @@ function IncidentCard({
 
 export function IncidentsPage({
   status,
+  agreement,
   canReadEvents,
+  canReport = false,
   version,
   onChange = () => undefined,
 }: {
   status: StatusResponse;
+  agreement?: Agreement | undefined;
   canReadEvents: boolean;
+  canReport?: boolean;
   /** Kept for the shell; the steps a user may take come from the server, per incident. */
   canVerify?: boolean;
   version: number;
@@ -380,6 +385,9 @@ export function IncidentsPage({
   return (
     <>
       <h1>{t('incidents')}</h1>
+      {canReport ? (
+        <ReportIncident agreement={agreement} now={status.asOf} onDone={onChange} />
+      ) : null}
       <section className="card">
         <h2>{t('disputes')}</h2>
         {disputes.length === 0 ? <p className="muted">{t('noDisputes')}</p> : null}

@@ -1,0 +1,266 @@
+import type { Agreement } from '@truce/core';
+import { type FormEvent, useState } from 'react';
+import { ApiError, api } from '../api.ts';
+import { type MessageKey, useI18n } from '../i18n.tsx';
+import { incidentCategories } from '../map/layers.ts';
+
+/** Media types the evidence store takes as they are; anything else goes as octet-stream. */
+const evidenceTypes = new Set([
+  'application/pdf',
+  'image/jpeg',
+  'image/png',
+  'image/webp',
+  'video/mp4',
+  'audio/mpeg',
+  'audio/ogg',
+]);
+
+export async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * `2025-01-30T14:00` read as a wall-clock time in `timeZone`, as an instant with its offset: the
+ * offset is the zone's at that moment (found by asking Intl, so summer time is right).
+ */
+export function zonedInstant(local: string, timeZone: string): string {
+  const naive = Date.parse(`${local}:00Z`);
+  const offsetAt = (ms: number) => {
+    const name =
+      new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' })
+        .formatToParts(new Date(ms))
+        .find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+    const match = /GMT([+-])(\d{2}):?(\d{2})?/.exec(name);
+    if (!match) return 0;
+    return (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 60 + Number(match[3] ?? 0));
+  };
+  // The offset at the guess, then again at the corrected instant (a change of offset between).
+  let offset = offsetAt(naive);
+  offset = offsetAt(naive - offset * 60_000);
+  const sign = offset < 0 ? '-' : '+';
+  const abs = Math.abs(offset);
+  return `${local}:00${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}
+
+/**
+ * An allegation with its evidence. Each file is hashed here, uploaded under its SHA-256 (a retry
+ * on a bad connection sends the same bytes to the same address: harmless), and the report then
+ * cites the digests, so the files cannot be swapped after it is signed.
+ */
+export function ReportIncident({
+  agreement,
+  now,
+  onDone,
+}: {
+  agreement: Agreement | undefined;
+  now: string;
+  onDone: () => void;
+}) {
+  const { t, timeZone } = useI18n();
+  const [incident, setIncident] = useState(
+    () => `inc-${now.slice(0, 10)}-${crypto.randomUUID().slice(0, 6)}`,
+  );
+  const [category, setCategory] = useState<string>('other');
+  const [occurred, setOccurred] = useState('');
+  const [place, setPlace] = useState('');
+  const [lat, setLat] = useState('');
+  const [lon, setLon] = useState('');
+  const [against, setAgainst] = useState('');
+  const [obligation, setObligation] = useState('');
+  const [clause, setClause] = useState('');
+  const [description, setDescription] = useState('');
+  const [files, setFiles] = useState<File[]>([]);
+  const [message, setMessage] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    try {
+      const evidence = [];
+      for (const file of files) {
+        const bytes = await file.arrayBuffer();
+        const sha256 = await sha256Hex(bytes);
+        const mediaType = evidenceTypes.has(file.type) ? file.type : 'application/octet-stream';
+        setMessage(t('wf.uploading', { name: file.name }));
+        const response = await fetch(
+          `/api/v1/evidence/${sha256}?name=${encodeURIComponent(file.name.slice(0, 200))}`,
+          {
+            method: 'PUT',
+            credentials: 'same-origin',
+            headers: {
+              'content-type': mediaType,
+              'x-csrf-token': globalThis.sessionStorage?.getItem('truce.csrf') ?? '',
+            },
+            body: bytes,
+          },
+        );
+        if (!response.ok) {
+          const body = (await response.json().catch(() => undefined)) as
+            | { error?: { message?: string } }
+            | undefined;
+          throw new Error(body?.error?.message ?? `${response.status} ${file.name}`);
+        }
+        evidence.push({ sha256, name: file.name.slice(0, 200), mediaType, size: bytes.byteLength });
+      }
+      const payload: Record<string, unknown> = { incident, category, description };
+      if (place) payload.place = place;
+      if (lat && lon) {
+        payload.lat = Number(lat);
+        payload.lon = Number(lon);
+      }
+      if (against) payload.against = against;
+      if (obligation) payload.obligation = obligation;
+      if (clause) payload.clause = clause;
+      if (evidence.length) payload.evidence = evidence;
+      const result = await api<{ receipt: { seq: number } }>('/api/v1/incidents', {
+        method: 'POST',
+        // The incident id makes a retry of the same report the same event.
+        headers: { 'idempotency-key': `report-${incident}` },
+        body: { occurredAt: occurred ? zonedInstant(occurred, timeZone) : now, payload },
+      });
+      setMessage(t('submitted', { seq: result.receipt.seq }));
+      setIncident(`inc-${now.slice(0, 10)}-${crypto.randomUUID().slice(0, 6)}`);
+      setDescription('');
+      setFiles([]);
+      onDone();
+    } catch (error) {
+      setMessage(
+        `${t('error')}: ${error instanceof ApiError || error instanceof Error ? error.message : String(error)}`,
+      );
+    } finally {
+      setBusy(false);
+    }
+  };
+  const parties = (agreement?.parties ?? []).filter((p) => p.roles.includes('party'));
+  return (
+    <details className="card">
+      <summary>
+        <strong>{t('wf.reportIncident')}</strong>
+      </summary>
+      <form className="report-incident small" onSubmit={submit}>
+        <label>
+          {t('wf.incidentId')}
+          <input
+            name="incident"
+            required
+            pattern="[A-Za-z0-9][A-Za-z0-9._:\-]*"
+            value={incident}
+            onChange={(e) => setIncident(e.target.value)}
+          />
+        </label>
+        <label>
+          {t('wf.category')}
+          <select name="category" value={category} onChange={(e) => setCategory(e.target.value)}>
+            {incidentCategories.map((c) => (
+              <option key={c} value={c}>
+                {t(`wf.category.${c}` as MessageKey)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t('wf.occurred')} ({timeZone})
+          <input
+            name="occurredAt"
+            type="datetime-local"
+            value={occurred}
+            onChange={(e) => setOccurred(e.target.value)}
+          />
+        </label>
+        <label>
+          {t('wf.place')}
+          <select name="place" value={place} onChange={(e) => setPlace(e.target.value)}>
+            <option value="">—</option>
+            {(agreement?.places ?? []).map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t('wf.latitude')}
+          <input
+            name="lat"
+            type="number"
+            step="any"
+            min={-90}
+            max={90}
+            value={lat}
+            onChange={(e) => setLat(e.target.value)}
+          />
+        </label>
+        <label>
+          {t('wf.longitude')}
+          <input
+            name="lon"
+            type="number"
+            step="any"
+            min={-180}
+            max={180}
+            value={lon}
+            onChange={(e) => setLon(e.target.value)}
+          />
+        </label>
+        <label>
+          {t('wf.against')}
+          <select name="against" value={against} onChange={(e) => setAgainst(e.target.value)}>
+            <option value="">—</option>
+            {parties.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t('wf.obligation')}
+          <select
+            name="obligation"
+            value={obligation}
+            onChange={(e) => {
+              setObligation(e.target.value);
+              const chosen = agreement?.obligations.find((o) => o.id === e.target.value);
+              if (chosen && !clause) setClause(chosen.clause.trim());
+            }}
+          >
+            <option value="">—</option>
+            {(agreement?.obligations ?? []).map((o) => (
+              <option key={o.id} value={o.id}>
+                {o.title}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t('wf.clause')}
+          <textarea name="clause" value={clause} onChange={(e) => setClause(e.target.value)} />
+        </label>
+        <label>
+          {t('wf.description')}
+          <textarea
+            name="description"
+            required
+            minLength={3}
+            value={description}
+            onChange={(e) => setDescription(e.target.value)}
+          />
+        </label>
+        <label>
+          {t('wf.evidence')}
+          <input
+            name="evidence"
+            type="file"
+            multiple
+            onChange={(e) => setFiles([...(e.target.files ?? [])])}
+          />
+        </label>
+        <button type="submit" disabled={busy}>
+          {t('submit')}
+        </button>
+        {message ? <p role="status">{message}</p> : null}
+      </form>
+    </details>
+  );
+}
