@@ -52,3 +52,21 @@ describe("the agreement's zone layer on the map", () => {
     expect(phasesAt(phases, Date.parse('2025-03-05T00:00:00+02:00'))).toEqual([]);
   });
 });
+
+describe('incidents reported with a geometry', () => {
+  it('are placed at the point, or the middle of a line or an area', async () => {
+    const { geometryPoint } = await import('./layers.ts');
+    expect(geometryPoint({ type: 'Point', coordinates: [34.37, 31.45] })).toEqual([34.37, 31.45]);
+    const middle = geometryPoint({
+      type: 'LineString',
+      coordinates: [
+        [34.3, 31.4],
+        [34.4, 31.5],
+      ],
+    });
+    expect(middle?.[0]).toBeCloseTo(34.35, 9);
+    expect(middle?.[1]).toBeCloseTo(31.45, 9);
+    expect(geometryPoint({ type: 'Polygon', coordinates: [] })).toBeUndefined();
+    expect(geometryPoint('not a geometry')).toBeUndefined();
+  });
+});

@@ -300,9 +300,7 @@ export function incidentFeatures(
     const base: Position | undefined =
       lat !== undefined && lon !== undefined
         ? [lon, lat]
-        : place
-          ? positions.get(place)
-          : undefined;
+        : (geometryPoint(p.geometry) ?? (place ? positions.get(place) : undefined));
     if (!base || base[0] === undefined || base[1] === undefined) {
       unplaced += 1;
       continue;
@@ -334,6 +332,31 @@ export function incidentFeatures(
     });
   }
   return { collection: { type: 'FeatureCollection', features }, unplaced };
+}
+
+/**
+ * A point for a report's `geometry` (GeoJSON Point, LineString or Polygon): the point itself, or
+ * the middle of the vertices of a line or an area's outer ring.
+ */
+export function geometryPoint(value: unknown): Position | undefined {
+  const g = value as { type?: unknown; coordinates?: unknown } | null | undefined;
+  if (!g || typeof g !== 'object') return undefined;
+  const points: unknown[] =
+    g.type === 'Point'
+      ? [g.coordinates]
+      : g.type === 'LineString'
+        ? ((g.coordinates as unknown[]) ?? [])
+        : g.type === 'Polygon'
+          ? (((g.coordinates as unknown[][]) ?? [])[0] ?? [])
+          : [];
+  const valid = points.filter(
+    (pt): pt is [number, number] =>
+      Array.isArray(pt) && finite(pt[0]) !== undefined && finite(pt[1]) !== undefined,
+  );
+  if (valid.length === 0) return undefined;
+  const lon = valid.reduce((sum, [x]) => sum + x, 0) / valid.length;
+  const lat = valid.reduce((sum, [, y]) => sum + y, 0) / valid.length;
+  return [lon, lat];
 }
 
 /** The `index`-th point around `base` on a golden-angle spiral (the first one is `base`). */
