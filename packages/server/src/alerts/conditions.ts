@@ -8,6 +8,7 @@ export function actionOf(rule: AlertRule): Action {
     case 'status':
     case 'deadline':
     case 'divergence':
+    case 'digest':
       return 'status.read';
     case 'incident':
       return 'events.read';
@@ -152,6 +153,39 @@ export function conditionsOf(rule: AlertRule, world: World, org: string): Found 
       });
       break;
     }
+    case 'digest': {
+      const local = localClock(world.now, rule.timeZone);
+      if (local.time < rule.at || !evaluation) break;
+      const byStatus = new Map<string, string[]>();
+      for (const o of evaluation.obligations) {
+        byStatus.set(o.status, [...(byStatus.get(o.status) ?? []), o.id]);
+      }
+      const counts = [...byStatus].map(([status, ids]) => `${ids.length} ${status}`).join(' · ');
+      const attention = ['breached', 'at_risk', 'disputed']
+        .filter((status) => byStatus.has(status))
+        .map((status) => `${status}: ${(byStatus.get(status) ?? []).join(', ')}`);
+      const awaiting = (world.notices?.notices ?? []).filter((n) =>
+        n.recipients.some((r) => r.org === org && r.acknowledgedAt === null),
+      );
+      holding.push({
+        key: `digest:${local.date}`,
+        title: `Daily digest ${local.date}, Day ${evaluation.day}: ${counts}`,
+        body: {
+          kind: 'digest',
+          date: local.date,
+          day: evaluation.day,
+          asOf: evaluation.asOf,
+          statuses: Object.fromEntries(byStatus),
+          why: [
+            ...attention,
+            awaiting.length > 0
+              ? `notices awaiting your acknowledgement: ${awaiting.map((n) => n.subject).join('; ')}`
+              : 'no notice awaits your acknowledgement',
+          ].join('. '),
+        },
+      });
+      break;
+    }
     case 'notice':
       for (const notice of world.notices?.notices ?? []) {
         const mine = notice.recipients.find((r) => r.org === org);
@@ -187,4 +221,22 @@ export function conditionsOf(rule: AlertRule, world: World, org: string): Found 
       break;
   }
   return { holding, happened };
+}
+
+/** The date and HH:MM at `ms` in a time zone. */
+function localClock(ms: number, timeZone: string): { date: string; time: string } {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(new Date(ms));
+  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return {
+    date: `${part('year')}-${part('month')}-${part('day')}`,
+    time: `${part('hour')}:${part('minute')}`,
+  };
 }

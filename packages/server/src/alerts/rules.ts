@@ -1,4 +1,4 @@
-import { slug } from '@truce/core';
+import { slug, timeZone } from '@truce/core';
 import { z } from 'zod';
 
 /**
@@ -58,6 +58,19 @@ export const alertRule = z.discriminatedUnion('kind', [
     .strict()
     .describe("a source's figure differs from the reconciled one by more than `percent`"),
   z
+    .object({
+      kind: z.literal('digest'),
+      at: z
+        .string()
+        .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM')
+        .default('07:00'),
+      timeZone: timeZone.default('UTC'),
+    })
+    .strict()
+    .describe(
+      'once a day at `at`: the obligations by status, those at risk, breached or disputed, and the notices awaiting acknowledgement',
+    ),
+  z
     .object({ kind: z.literal('notice') })
     .strict()
     .describe(
@@ -72,7 +85,7 @@ export const quietHours = z
   .object({
     from: clockTime,
     to: clockTime,
-    timeZone: z.string().min(1).max(100).default('UTC'),
+    timeZone: timeZone.default('UTC'),
   })
   .strict()
   .describe('webhooks and e-mail wait until the end of these hours; the dashboard does not');
