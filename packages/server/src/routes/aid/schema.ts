@@ -175,23 +175,26 @@ export const reconciliationSchema = {
     'For each day: every source’s figure (counts and consignments as the quotas count them), each pair of sources that have a profile in the agreement (with profiles, others are shown but not paired: an agency’s own consignments cover only part of the trucks) with the part of the difference each counting rule of their profiles explains (half-loads, crossings out of scope) and the residual no rule explains; the same per crossing and cargo. `text` reads e.g. "cogat 419, un 223: 160 explained by half-loads, 36 by crossings out of scope, 0 unexplained".',
   querystring: z.object({ asOf, fromDay: dayText.optional(), untilDay: dayText.optional() }),
   response: {
-    200: z.object(
+    200: z.object({
       asOf: z.string(),
-      profiles: z.array(z.looseObject(source: z.string() )),
+      profiles: z.array(z.looseObject({ source: z.string() })),
       days: z.array(
-        z.object(
+        z.object({
           day: z.number(),
           sources: z.array(sourceFigure),
           reconciliation: z.array(pair),
           text: z.array(z.string()),
           cells: z.array(
-            z.object(
+            z.object({
               crossing: z.string(),
               cargo: z.string(),
               sources: z.array(sourceFigure),
               reconciliation: z.array(pair),
-              text: z.array(z.string()),),
-          ),),
-      ),),
+              text: z.array(z.string()),
+            }),
+          ),
+        }),
+      ),
+    }),
   },
 };
