@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import {
   generateGaza2023Scenario,
   generateGaza2025AidScenario,
+  generateGaza2025ExchangeScenario,
   generateGaza2025IncidentsScenario,
   generateGaza2025NoticesScenario,
   generateGaza2025Scenario,
@@ -34,6 +35,10 @@ const outputs = [
   {
     file: 'examples/scenarios/gaza-2025-incidents-synthetic.jsonl',
     generate: () => generateGaza2025IncidentsScenario(),
+  },
+  {
+    file: 'examples/scenarios/gaza-2025-exchange-synthetic.jsonl',
+    generate: () => generateGaza2025ExchangeScenario(),
   },
   {
     file: 'examples/scenarios/gaza-2023-pause-synthetic.jsonl',

@@ -18,7 +18,8 @@ const agreement = parseAgreement(
 const base = parseEventLines(
   readFileSync(new URL('scenarios/gaza-2025-synthetic.jsonl', root), 'utf8'),
 );
-const all = [...base, ...generateGaza2025ExchangeScenario(base).events];
+const supplement = generateGaza2025ExchangeScenario(base).events;
+const all = [...base, ...supplement];
 const dayAt = (day: number, time = '18:00') =>
   `${new Date(Date.UTC(2025, 0, 18 + day)).toISOString().slice(0, 10)}T${time}:00+02:00`;
 const obligation = (events: typeof all, asOf: string, id: string) => {
@@ -110,5 +111,18 @@ describe('for each release, the counterpart releases owed and made', () => {
     const made = exchange(dayAt(40)).exchanges?.filter((f) => f.at.startsWith('2025-02-22'));
     expect(made?.map((f) => f.state)).toEqual(['paid_late', 'paid_late', 'paid_late']);
     expect(made?.[0]?.paidAt).toBe('2025-02-26T23:30:00+02:00');
+  });
+});
+
+describe('the committed supplement', () => {
+  it('is exactly what its generator makes from its seed (npm run generate)', () => {
+    const committed = readFileSync(
+      new URL('scenarios/gaza-2025-exchange-synthetic.jsonl', root),
+      'utf8',
+    );
+    expect(parseEventLines(committed)).toEqual(supplement);
+    expect(supplement.every((e) => e.id.startsWith('x-'))).toBe(true);
+    // Placeholders only: pseudonymous ids, never a name.
+    expect(committed).not.toMatch(/"name"|Test Person/);
   });
 });

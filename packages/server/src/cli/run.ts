@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { formatDetail, isTruceError, TruceError } from '@truce/core';
 import { auditCommand, auditHelp } from './audit.js';
 import { check, checkHelp } from './check.js';
+import { exchangesCommand, exchangesHelp } from './exchanges.js';
 import { exportCommand, exportHelp } from './export.js';
 import { exportHxlCommand, exportHxlHelp } from './export-hxl.js';
 import { importCommand, importHelp } from './import.js';
@@ -41,6 +42,7 @@ Commands:
   start [--reset]          the demo cell: sample agreement, scenario, dashboard (npm start)
   users create …           create a user (the first mediator, for one)
   audit verify FILE        check the hash chain of an audit log export
+  exchanges register|sheet the register of persons, the handover sheet of a day (CSV)
   persons rotate-key|reencrypt
                            rotate the key of the encrypted person data, or re-encrypt it
   help [COMMAND]           show help for truce or for one command
@@ -76,6 +78,7 @@ const commands: Record<string, { run: Command; help: string }> = {
   start: { run: start, help: startHelp },
   users: { run: usersCommand, help: usersHelp },
   persons: { run: personsCommand, help: personsHelp },
+  exchanges: { run: exchangesCommand, help: exchangesHelp },
   audit: { run: auditCommand, help: auditHelp },
 };
 

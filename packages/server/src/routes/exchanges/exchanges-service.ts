@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import {
   type Agreement,
   buildRegister,
-  Calendar,
   checkList,
   type KnownPerson,
   type ListProblem,
@@ -14,6 +13,11 @@ import {
 import type { RequestOrigin } from '../../accounts/accounts-service.js';
 import type { AppContext } from '../../http/context.js';
 import type { LedgerReceipt } from '../../ledger/index.js';
+import {
+  dayWindow,
+  handoverSheetCsv,
+  personsHandedOverOn,
+} from '../../presenters/handover-sheet.js';
 import { suppressSmallCells } from '../../presenters/small-cells.js';
 
 /** The event types the register folds, and the revisions that may change them. */
@@ -189,19 +193,11 @@ export class ExchangesService {
    */
   async handoverSheet(day: number): Promise<string> {
     const { register, agreement } = await this.register();
-    if (!agreement) return sheetCsv([]);
-    const calendar = new Calendar(agreement.timeZone, agreement.zeroHour, agreement.zeroHourDay);
-    const start = calendar.dayStart(day);
-    const end = calendar.dayEnd(day);
-    const rows = register.persons.filter((person) =>
-      person.history.some((h) => {
-        if (h.status !== 'received' && h.status !== 'returned' && h.status !== 'handed_to_icrc')
-          return false;
-        const at = Date.parse(h.at);
-        return at >= start && at < end;
-      }),
+    if (!agreement) return handoverSheetCsv([]);
+    return handoverSheetCsv(
+      personsHandedOverOn(register, agreement, day),
+      dayWindow(agreement, day),
     );
-    return sheetCsv(rows);
   }
 
   /** Persons by status and category: the aggregate every member may read, small cells hidden. */
@@ -226,62 +222,4 @@ export class ExchangesService {
       ),
     };
   }
-}
-
-const sheetColumns = [
-  'person',
-  'category',
-  'living',
-  'held_by',
-  'release_to',
-  'listed_for_day',
-  'handed_to_icrc_at',
-  'handed_to_icrc_place',
-  'handed_to_icrc_by',
-  'received_at',
-  'received_place',
-  'received_by',
-  'medical_check_at',
-  'reunited_at',
-  'identification',
-  'status',
-] as const;
-
-function csvCell(value: string): string {
-  // Formula injection: a spreadsheet must never run a cell.
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
-function sheetCsv(persons: Register['persons']): string {
-  const lines = [sheetColumns.join(',')];
-  for (const person of persons) {
-    const last = (status: string) => [...person.history].reverse().find((h) => h.status === status);
-    const handed = last('handed_to_icrc');
-    const received =
-      [...person.history].reverse().find((h) => h.status === 'received' && h.place !== undefined) ??
-      last('received') ??
-      last('returned');
-    const identified = last('identified') ?? last('not_identified');
-    const row = [
-      person.id,
-      person.category ?? '',
-      person.living === null ? '' : String(person.living),
-      person.heldBy ?? '',
-      person.releaseTo ?? '',
-      String(last('listed')?.forDay ?? ''),
-      handed?.at ?? '',
-      handed?.place ?? '',
-      handed?.by ?? '',
-      received?.at ?? '',
-      received?.place ?? '',
-      received?.by ?? '',
-      last('medical_check')?.at ?? '',
-      last('reunited')?.at ?? '',
-      identified?.status ?? '',
-      person.status,
-    ];
-    lines.push(row.map(csvCell).join(','));
-  }
-  return `${lines.join('\r\n')}\r\n`;
 }
