@@ -398,6 +398,18 @@ export function MapPage(props: {
     }
   }, `${status.agreement.id}/${status.agreement.version}`);
   const zoneDay = agreementDay(atIso, status, status.agreement.timeZone);
+  // Returns beside the permissions that allow them, as the engine sees them now.
+  const returnsView = useData(
+    async () =>
+      api<{
+        routes: {
+          route: string;
+          permissions: { obligation: string; title: string; status: string; why: string }[];
+          flags: { eventId: string; message: string }[];
+        }[];
+      }>(`/api/v1/returns?asOf=${encodeURIComponent(status.asOf)}`),
+    `${status.ledgerSize}/${status.asOf}`,
+  );
   const agreementZones = useMemo(
     () =>
       agreementZoneFeatures(zoneLayer.data, {
@@ -858,10 +870,29 @@ export function MapPage(props: {
                 <tbody>
                   {[...new Set([...routes.map((r) => r.id), ...returns.keys()])].map((route) => {
                     const totals = returns.get(route);
+                    const linked = returnsView.data?.routes.find((r) => r.route === route);
                     return (
                       <tr key={route} data-route={route}>
                         <td dir="auto">{places.find((p) => p.id === route)?.name ?? route}</td>
                         <td>{totals ? returnsText(i18n, totals) : t('map.noReturns')}</td>
+                        <td className="small">
+                          {(linked?.permissions ?? []).map((permission) => (
+                            <div key={permission.obligation} title={permission.why}>
+                              <span className={`badge badge-${permission.status}`}>
+                                {t(`status.${permission.status}` as MessageKey)}
+                              </span>{' '}
+                              <span dir="auto">{permission.title}</span>
+                            </div>
+                          ))}
+                          {linked?.flags.length ? (
+                            <div
+                              className="warning"
+                              title={linked.flags.map((f) => f.message).join('\n')}
+                            >
+                              {t('map.returnsFlagged', { n: linked.flags.length })}
+                            </div>
+                          ) : null}
+                        </td>
                       </tr>
                     );
                   })}
