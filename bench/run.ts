@@ -3,6 +3,7 @@ import { loadavg } from 'node:os';
 import { apiBenchmarks } from './api.js';
 import { engineBenchmarks } from './engine.js';
 import { machine, type Section } from './harness.js';
+import { hxlBenchmarks } from './hxl.js';
 import { ledgerBenchmarks } from './ledger.js';
 import { webBenchmarks } from './web.js';
 
@@ -11,7 +12,7 @@ import { webBenchmarks } from './web.js';
  * measured side by side in one run, on whatever machine this is: absolute times on a shared
  * machine say little, ratios between two loops run alternately say much more.
  * `npm run bench -- --quick` uses smaller inputs and one repetition, for development;
- * `npm run bench -- --only engine|ledger|api|web` runs one suite and writes nothing.
+ * `npm run bench -- --only engine|ledger|api|web|hxl` runs one suite and writes nothing.
  */
 const quick = process.argv.includes('--quick');
 // `--only NAME` runs one suite and prints its rows without writing the report (for development).
@@ -26,6 +27,7 @@ const suites: [string, () => Section | Promise<Section>][] = [
   ['ledger', () => ledgerBenchmarks(quick)],
   ['api', () => apiBenchmarks(quick)],
   ['web', () => webBenchmarks(quick)],
+  ['hxl', () => hxlBenchmarks(quick)],
 ];
 for (const [name, suite] of suites) {
   if (only !== undefined && name !== only) continue;

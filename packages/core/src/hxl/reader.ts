@@ -89,6 +89,22 @@ function slugOf(text: string): string | undefined {
 const pad = (value: number, width = 2) => String(value).padStart(width, '0');
 
 /**
+ * The values of a column repeat (the same crossings, organisations, days on thousands of rows):
+ * what was worked out for a value is kept, up to a bound so that memory stays flat.
+ */
+class Memo<V> {
+  readonly #values = new Map<string, V>();
+  get(key: string, make: (key: string) => V): V {
+    const known = this.#values.get(key);
+    if (known !== undefined || this.#values.has(key)) return known as V;
+    const value = make(key);
+    if (this.#values.size >= 4096) this.#values.clear();
+    this.#values.set(key, value);
+    return value;
+  }
+}
+
+/**
  * Maps the records of an HXL CSV file, one at a time, to aid events: the first rows until the
  * hashtag row are headers, then every row is an event or a list of problems. Holds no rows, so
  * a file of any size streams through it; the only state that grows is the set of ids given in an
@@ -107,6 +123,9 @@ export class HxlReader {
   #fatal = false;
   #hashtagLine: number | undefined;
   readonly #ids = new Map<string, number>();
+  readonly #keys = new Memo<string>();
+  readonly #slugs = new Memo<string | undefined>();
+  readonly #instants = new Memo<string | undefined>();
 
   constructor(options: HxlReadOptions) {
     this.#options = options;
@@ -267,11 +286,11 @@ export class HxlReader {
       const column = this.#byField.get('occurredAt')!;
       problem(column, 'no date: each row needs the day (2025-01-19) or time it counts');
     } else {
-      occurredAt = this.#instant(occurred.value, (m) => problem(occurred.column, m));
+      occurredAt = this.#cachedInstant(occurred.value, (m) => problem(occurred.column, m));
     }
     const reported = this.#cell(cells, 'reportedAt');
     const reportedAt = reported
-      ? this.#instant(reported.value, (m) => problem(reported.column, m))
+      ? this.#cachedInstant(reported.value, (m) => problem(reported.column, m))
       : this.#options.reportedAt;
 
     const source = this.#source(cells, problem);
@@ -320,7 +339,7 @@ export class HxlReader {
     const kindCell = trucksCell ? (category ?? itemName) : (itemName ?? category);
     let kind: string | undefined;
     if (kindCell) {
-      kind = slugOf(kindCell.value);
+      kind = this.#slugs.get(kindCell.value, slugOf);
       if (kind === undefined) {
         problem(
           kindCell.column,
@@ -356,45 +375,42 @@ export class HxlReader {
     }
 
     if (problems.length > 0) return { kind: 'invalid', problems };
-    const envelope = {
-      id,
-      occurredAt: occurredAt!,
-      reportedAt: reportedAt!,
-      source: source!,
-    };
-    const optional = {
-      ...(destination !== undefined ? { destination } : {}),
-    };
+    // Built field by field (no spreads): this runs once per row of files of any size.
     if (trucksCell) {
+      const payload: EventOf<'aid_trucks_crossed'>['payload'] = {
+        crossing: crossing!,
+        cargo: kind!,
+        count: trucks!,
+      };
+      if (destination !== undefined) payload.destination = destination;
+      if (halfLoaded !== undefined) payload.halfLoaded = halfLoaded;
+      if (consignment) payload.consignment = consignment.value;
+      if (kept > 0) payload.hxl = hxl;
       return {
         kind: 'event',
         event: {
-          ...envelope,
+          id,
           type: 'aid_trucks_crossed',
-          payload: {
-            crossing: crossing!,
-            cargo: kind!,
-            ...optional,
-            count: trucks!,
-            ...(halfLoaded !== undefined ? { halfLoaded } : {}),
-            ...(consignment ? { consignment: consignment.value } : {}),
-            ...(kept > 0 ? { hxl } : {}),
-          },
+          occurredAt: occurredAt!,
+          reportedAt: reportedAt!,
+          source: source!,
+          payload,
         },
       };
     }
+    const payload: EventOf<'aid_items_delivered'>['payload'] = { item: kind!, count: items! };
+    if (crossing !== undefined) payload.crossing = crossing;
+    if (destination !== undefined) payload.destination = destination;
+    if (kept > 0) payload.hxl = hxl;
     return {
       kind: 'event',
       event: {
-        ...envelope,
+        id,
         type: 'aid_items_delivered',
-        payload: {
-          ...(crossing !== undefined ? { crossing } : {}),
-          item: kind!,
-          count: items!,
-          ...optional,
-          ...(kept > 0 ? { hxl } : {}),
-        },
+        occurredAt: occurredAt!,
+        reportedAt: reportedAt!,
+        source: source!,
+        payload,
       },
     };
   }
@@ -433,10 +449,10 @@ export class HxlReader {
     }
     // The importing organisation names itself as it likes, in the agreement or not.
     const own =
-      reportingOrg !== undefined && lookupKey(cell.value) === lookupKey(reportingOrg)
+      reportingOrg !== undefined && this.#key(cell.value) === this.#key(reportingOrg)
         ? reportingOrg
         : undefined;
-    const org = own ?? this.#orgs.get(lookupKey(cell.value));
+    const org = own ?? this.#orgs.get(this.#key(cell.value));
     if (org === undefined || (own === undefined && !this.#orgIds.has(org))) {
       problem(
         cell.column,
@@ -464,7 +480,7 @@ export class HxlReader {
   ): string | undefined {
     const cell = this.#cell(cells, codeField) ?? this.#cell(cells, nameField);
     if (!cell) return undefined;
-    const id = table.get(lookupKey(cell.value));
+    const id = table.get(this.#key(cell.value));
     if (id === undefined) {
       const known = [...new Set(table.values())].join(', ');
       problem(
@@ -475,7 +491,21 @@ export class HxlReader {
     return id;
   }
 
+  #key(text: string): string {
+    return this.#keys.get(text, lookupKey);
+  }
+
+  /** `#instant`, remembered for the values that are instants (problems are found again). */
+  #cachedInstant(text: string, fail: (message: string) => void): string | undefined {
+    const known = this.#instants.get(text, (value) => this.#instant(value, () => {}));
+    return known ?? this.#instant(text, fail);
+  }
+
   #count(text: string, fail: (message: string) => void): number | undefined {
+    if (text.length <= 7 && /^\d+$/.test(text)) {
+      const value = Number(text);
+      if (value <= maxCount) return value;
+    }
     const plain = /^\d{1,3}(,\d{3})+$/.test(text) ? text.replaceAll(',', '') : text;
     if (/^-\s*\d/.test(plain)) {
       fail(`${text} is negative; a count is 0 or more`);

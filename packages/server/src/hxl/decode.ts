@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { Transform, type TransformCallback } from 'node:stream';
 import { TextDecoder } from 'node:util';
 import { TruceError } from '@truce/core';
@@ -36,13 +37,16 @@ function looksUtf8(bytes: Uint8Array): boolean {
  */
 export class HxlDecoder extends Transform {
   readonly #requested: HxlEncoding;
+  /** Windows-1256 only: UTF-8 passes through as bytes (csv-parse reads bytes). */
   #decoder: TextDecoder | undefined;
   #encoding: 'utf-8' | 'windows-1256' | undefined;
+  /** The bytes of a UTF-8 character cut by the end of the last chunk. */
+  #carry: Buffer | undefined;
   #lines = 1;
   #first = true;
 
   constructor(encoding: HxlEncoding) {
-    super({ decodeStrings: true, readableObjectMode: false, encoding: 'utf8' });
+    super();
     this.#requested = encoding;
   }
 
@@ -51,7 +55,7 @@ export class HxlDecoder extends Transform {
     return this.#encoding;
   }
 
-  #start(chunk: Uint8Array): Uint8Array {
+  #start(chunk: Buffer): Buffer {
     if ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff)) {
       throw new TruceError(
         'HXL_INVALID',
@@ -71,16 +75,22 @@ export class HxlDecoder extends Transform {
     if (this.#requested === 'auto') encoding = bom || looksUtf8(chunk) ? 'utf-8' : 'windows-1256';
     else encoding = this.#requested;
     this.#encoding = encoding;
-    this.#decoder = new TextDecoder(encoding, { fatal: encoding === 'utf-8', ignoreBOM: false });
-    return chunk;
+    if (encoding === 'windows-1256') {
+      this.#decoder = new TextDecoder(encoding);
+      return chunk;
+    }
+    return bom ? chunk.subarray(3) : chunk;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     try {
       const bytes = this.#first ? this.#start(chunk) : chunk;
       this.#first = false;
-      const text = this.#decode(bytes, true);
-      done(null, text);
+      if (this.#decoder) {
+        done(null, Buffer.from(this.#decoder.decode(bytes, { stream: true })));
+        return;
+      }
+      done(null, this.#checkedUtf8(bytes));
     } catch (error) {
       done(error as Error);
     }
@@ -88,25 +98,52 @@ export class HxlDecoder extends Transform {
 
   override _flush(done: TransformCallback): void {
     try {
-      done(null, this.#decoder ? this.#decode(new Uint8Array(), false) : '');
+      if (this.#decoder) {
+        done(null, Buffer.from(this.#decoder.decode(new Uint8Array())));
+        return;
+      }
+      if (this.#carry !== undefined && this.#carry.length > 0) this.#notUtf8();
+      done();
     } catch (error) {
       done(error as Error);
     }
   }
 
-  #decode(bytes: Uint8Array, stream: boolean): string {
-    let text: string;
-    try {
-      text = this.#decoder!.decode(bytes, { stream });
-    } catch {
-      throw new TruceError(
-        'HXL_INVALID',
-        `the file is not UTF-8 (a byte after line ${this.#lines} is not); save it as "CSV UTF-8", or give its encoding (--encoding windows-1256, ?encoding=windows-1256)`,
-        [{ line: this.#lines, message: 'not UTF-8' }],
-      );
+  /** The chunk, checked to be UTF-8, less a character cut at its end (kept for the next one). */
+  #checkedUtf8(chunk: Buffer): Buffer {
+    const bytes = this.#carry ? Buffer.concat([this.#carry, chunk]) : chunk;
+    let end = bytes.length;
+    // Back over continuation bytes to the start of the last character; keep it if incomplete.
+    let start = end - 1;
+    while (start >= 0 && start > end - 4 && (bytes[start]! & 0xc0) === 0x80) start--;
+    if (start >= 0) {
+      const lead = bytes[start]!;
+      const length = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+      if (start + length > end) end = start;
     }
-    for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) this.#lines++;
-    return text;
+    const whole = bytes.subarray(0, end);
+    this.#carry = end < bytes.length ? Buffer.from(bytes.subarray(end)) : undefined;
+    if (!isUtf8(whole)) {
+      // Find the line of the first bad byte for the message.
+      const text = new TextDecoder('utf-8').decode(whole);
+      const bad = text.indexOf('\uFFFD');
+      this.#countLines(Buffer.from(text.slice(0, Math.max(0, bad))));
+      this.#notUtf8();
+    }
+    this.#countLines(whole);
+    return whole;
+  }
+
+  #countLines(bytes: Buffer): void {
+    for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) this.#lines++;
+  }
+
+  #notUtf8(): never {
+    throw new TruceError(
+      'HXL_INVALID',
+      `the file is not UTF-8 (line ${this.#lines} is not); save it as "CSV UTF-8", or give its encoding (--encoding windows-1256, ?encoding=windows-1256)`,
+      [{ line: this.#lines, message: 'not UTF-8' }],
+    );
   }
 }
 

@@ -181,7 +181,7 @@ describe('truce import hxl', () => {
       'utf-8',
     );
     expect(forced.code).toBe(2);
-    expect(forced.stderr).toContain('is not UTF-8 (a byte after line 1 is not)');
+    expect(forced.stderr).toContain('is not UTF-8 (line 1 is not)');
   });
 
   it.each([
