@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ledger } from '@truce/core';
 import pg from 'pg';
@@ -15,9 +16,32 @@ import { newKey, registration } from '../packages/server/src/ledger/testing.js';
  * and restarted at will.
  */
 
-export const mainScript = fileURLToPath(
+/** The `truce` command the children run: the shared build, or a snapshot of it (below). */
+export let mainScript = fileURLToPath(
   new URL('../packages/server/dist/cli/main.js', import.meta.url),
 );
+
+/**
+ * Copies the compiled server and core (as `npm run reliability` just built them) aside, under
+ * node_modules (so that their third-party imports still resolve), and runs the children from
+ * there: on a machine where others rebuild the packages' dist folders while a run lasts an hour, every
+ * restart would otherwise start whatever half-built code is there at that moment. The snapshot
+ * has no dashboard build, so the children serve the API alone.
+ */
+export function useBuildSnapshot(): string {
+  const root = fileURLToPath(
+    new URL('../node_modules/.truce-reliability-snapshot/', import.meta.url),
+  );
+  rmSync(root, { recursive: true, force: true });
+  const copy = (from: string, to: string) =>
+    cpSync(fileURLToPath(new URL(from, import.meta.url)), join(root, to), { recursive: true });
+  copy('../packages/server/dist', 'server/dist');
+  copy('../packages/server/package.json', 'server/package.json');
+  copy('../packages/core/dist', 'node_modules/@truce/core/dist');
+  copy('../packages/core/package.json', 'node_modules/@truce/core/package.json');
+  mainScript = join(root, 'server/dist/cli/main.js');
+  return root;
+}
 const agreementFile = fileURLToPath(
   new URL('../examples/agreements/gaza-2025.yaml', import.meta.url),
 );

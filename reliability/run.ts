@@ -11,7 +11,7 @@ import {
   fuzzHxlImport,
   hxlImporterPresent,
 } from './bad-input.js';
-import { postgresAdminUrl } from './cell.js';
+import { postgresAdminUrl, useBuildSnapshot } from './cell.js';
 import { type CrashResult, crashCampaign } from './crash.js';
 import { type DiskResult, diskFullCampaign } from './disk.js';
 import { type ForgeryResult, forgeryCampaign } from './forgery.js';
@@ -115,6 +115,7 @@ const seed = Number(value('--seed') ?? Date.now() % 1_000_000);
 const started = new Date();
 const machineLines = machine();
 const log = (line: string) => process.stderr.write(`${line}\n`);
+log(`reliability: children run the build copied to ${useBuildSnapshot()}`);
 const failures: string[] = [];
 const sections: string[] = [];
 const pct = (a: number, b: number) =>
@@ -316,6 +317,7 @@ if (wanted('access')) {
   const out = join(mkdtempSync(join(tmpdir(), 'truce-reliability-access-')), 'vitest.json');
   const tests = ['packages/server/src/policies/matrix.test.ts'];
   const personsTest = 'packages/server/src/persons/persons.test.ts';
+  tests.push('test/person-reads-audited.test.ts');
   const personsPresent = existsSync(new URL(`../${personsTest}`, import.meta.url));
   if (personsPresent) tests.push(personsTest);
   spawnSync('npx', ['vitest', 'run', ...tests, '--reporter=json', `--outputFile=${out}`], {
@@ -357,7 +359,7 @@ if (wanted('access')) {
     ...rows,
     '',
     personsPresent
-      ? '**Person data:** the person register (issue 7) is in the tree; its test "audits every attempt with who and why" ran above. Reads of events that name persons (`GET /api/v1/events`, `/events/{seq}`) are audited as `persons.read` by the events routes. A single test that every route returning person data audits the read was not written in this campaign.'
+      ? "**Person data:** the person register (issue 7) is in the tree; its test of decryption per role and field, every attempt audited, ran above. `test/person-reads-audited.test.ts` (written in this campaign) puts a names list naming H-0001 in the log, then calls every GET route in the server's route list as every role and as anonymous: every answer that carries the person id must have added an audit line naming that user."
       : '**Person data:** the person register (issue 7) was not in the tree when this ran; the test that every read of person data is audited is not written.',
     '',
   );
