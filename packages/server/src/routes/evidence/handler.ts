@@ -66,6 +66,18 @@ export function evidenceRoutes(app: TruceApp, ctx: AppContext): void {
       const record = await ctx.blobs.get(sha256);
       const bytes = record?.kind === 'evidence' ? await ctx.blobs.bytes(sha256) : undefined;
       if (!record || !bytes) throw new TruceError('NOT_FOUND', `no evidence file ${sha256}`);
+      // Evidence may show persons and positions: who read which file is audited.
+      const origin = originOf(request);
+      await ctx.audit.append({
+        at: ctx.clock().toISOString(),
+        actor: origin.actor.kind === 'anonymous' ? undefined : origin.actor.user.id,
+        actorOrg: origin.actor.kind === 'anonymous' ? undefined : origin.actor.user.orgId,
+        action: 'evidence.read',
+        target: sha256,
+        outcome: 'success',
+        ip: origin.ip,
+        details: { size: record.size, mediaType: record.mediaType },
+      });
       return reply
         .header('content-type', record.mediaType)
         .header('content-disposition', 'attachment')

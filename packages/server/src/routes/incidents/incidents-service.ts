@@ -83,21 +83,23 @@ export class IncidentsService {
   /** The workflow events of the log, read incrementally (a disposable cache by position). */
   async #workflowEvents(): Promise<TruceEvent[]> {
     const size = await this.#store.size();
-    if (size > this.#cache.nextSeq) {
+    const from = this.#cache.nextSeq;
+    if (size > from) {
       const rows = await this.#db.query<{ seq: unknown }>(
         `SELECT seq FROM events
           WHERE seq >= $1 AND seq < $2
             AND convert_from(entry, 'UTF8')::jsonb #>> '{event,type}' = ANY($3::text[])
           ORDER BY seq`,
-        [this.#cache.nextSeq, size, workflowTypes],
+        [from, size, workflowTypes],
       );
       const events: TruceEvent[] = [];
       for (const row of rows) {
         const entry = await this.#store.entry(Number(row.seq));
         if (entry) events.push(parseEvent(decodeEntry(entry).event));
       }
-      // Concurrent readers may both catch up; only the first to reach a position appends.
-      if (this.#cache.nextSeq < size) {
+      // Concurrent readers may both catch up: only one that read on from where the cache still
+      // stands appends, so no event is added twice.
+      if (this.#cache.nextSeq === from) {
         this.#cache = { events: [...this.#cache.events, ...events], nextSeq: size };
       }
     }
@@ -186,14 +188,16 @@ export class IncidentsService {
   ): Promise<{ receipt: LedgerReceipt; incident: string; eventId: string }> {
     const { files } = await this.#files(this.#clock().getTime());
     const existing = files.find((f) => f.incident === input.payload.incident);
-    if (existing && !idempotencyKey) {
+    const eventId = eventIdFor(origin, idempotencyKey);
+    // A retry of the same report (same idempotency key) is answered by the ledger; another
+    // report under an id already taken is refused here.
+    if (existing && existing.reportEventId !== eventId) {
       throw new TruceError(
         'CONFLICT',
         `incident ${input.payload.incident} was already reported (${existing.reportEventId}); choose another id`,
       );
     }
     await this.#requireEvidence(input.payload.evidence);
-    const eventId = eventIdFor(origin, idempotencyKey);
     const receipt = await this.#events.submitOnBehalf(
       origin,
       { ...input, id: eventId, type: 'incident_reported' },

@@ -108,6 +108,14 @@ describe('evidence files', () => {
     expect(read.statusCode).toBe(200);
     expect(read.headers['content-type']).toBe('image/jpeg');
     expect(read.rawPayload.equals(photo)).toBe(true);
+    const audit = await server.app.inject({
+      method: 'GET',
+      url: '/api/v1/audit?action=evidence.read',
+      headers: server.headers('mediator'),
+    });
+    expect(audit.json().records).toContainEqual(
+      expect.objectContaining({ action: 'evidence.read', target: digest, actorOrg: 'qatar' }),
+    );
   });
 });
 
