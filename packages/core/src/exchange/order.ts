@@ -38,6 +38,12 @@ export interface ListProblem {
 
 const words = (categories: readonly string[]) => categories.join(', ').replace(/_/g, ' ');
 
+/**
+ * A count of persons still held, as the status (which leaves the server) may show it: from 1
+ * to 4 only as "fewer than 5", since "1 living civilian woman still held" singles someone out.
+ */
+const cell = (n: number) => (n > 0 && n < 5 ? 'fewer than 5' : String(n));
+
 export function checkList(
   list: ListToCheck,
   known: ReadonlyMap<string, KnownPerson>,
@@ -54,7 +60,7 @@ export function checkList(
   if (unknown > 0 && registered) {
     problem(
       'LIST_PERSON_UNKNOWN',
-      `the list for Day ${list.forDay} (${list.id}) names ${unknown} ${unknown === 1 ? 'person' : 'persons'} not in the register`,
+      `the list for Day ${list.forDay} (${list.id}) names ${cell(unknown)} ${unknown === 1 ? 'person' : 'persons'} not in the register`,
     );
   }
   if (due !== null && list.persons.length !== due) {
@@ -81,7 +87,7 @@ export function checkList(
       const firstWords = `${rule.first.living === true ? 'living ' : ''}${words(rule.first.category)}`;
       problem(
         'LIST_ORDER_RULE',
-        `the list for Day ${list.forDay} (${list.id}) names ${early} of ${words(rule.before)} while ${waiting} ${firstWords} still held ${waiting === 1 ? 'is' : 'are'} not on it (the order rule: ${firstWords} first)`,
+        `the list for Day ${list.forDay} (${list.id}) names ${early} of ${words(rule.before)} while ${cell(waiting)} ${firstWords} still held are not on it (the order rule: ${firstWords} first)`,
       );
     }
   }

@@ -38,11 +38,12 @@ describe('names lists are checked before the day', () => {
     const warned = schedule(dayAt(6, '18:00'));
     expect(warned.status).toBe('at_risk');
     expect(warned.why).toContain(
-      'names 4 of female soldier, man over 50, sick or wounded while 1 living civilian woman, child still held is not on it',
+      'names 4 of female soldier, man over 50, sick or wounded while fewer than 5 living civilian woman, child still held are not on it',
     );
     expect(warned.eventIds).toContain('e-000122');
-    // Counts only: the status is read by every member; person ids stay in the register.
+    // Counts only, small ones hidden: the status leaves the server; ids stay in the register.
     expect(warned.why).not.toMatch(/H-\d{4}/);
+    expect(warned.why).not.toMatch(/ 1 living/);
   });
 
   it('after the day the warning is history, not a status: Day 9 is on track again', () => {
