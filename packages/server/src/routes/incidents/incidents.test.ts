@@ -295,6 +295,27 @@ describe('the incident workflow through the API', () => {
     expect(queue.duplicates).toContainEqual(
       expect.objectContaining({ incident: 'inc-api-3', candidate: 'inc-api-2', metresApart: 334 }),
     );
+
+    // What the public page is given: outcomes of published findings only (inc-api-1, published
+    // by the test above), the rest by stage.
+    const published = await server.app.inject({
+      method: 'POST',
+      url: '/api/v1/publications',
+      headers: server.headers('mediator'),
+      payload: {},
+    });
+    expect(published.statusCode, published.body).toBe(201);
+    const [row] = await server.app.truce.db.query<{ evaluation: string }>(
+      'SELECT evaluation FROM publications ORDER BY published_at DESC LIMIT 1',
+    );
+    expect(JSON.parse(row?.evaluation ?? '{}').publicIncidents).toEqual({
+      reported: 2,
+      in_verification: 0,
+      confirmed: 1,
+      unfounded: 0,
+      inconclusive: 0,
+      closed: 0,
+    });
   });
 });
 

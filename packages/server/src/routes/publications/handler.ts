@@ -1,4 +1,4 @@
-import { TruceError } from '@truce/core';
+import { incidentFiles, parseEvent, stepOfEventType, TruceError } from '@truce/core';
 import { isoOf, numberOf } from '../../accounts/rows.js';
 import type { AppContext, TruceApp } from '../../http/context.js';
 import { publicStatusSchema, publishSchema } from './schema.js';
@@ -13,44 +13,48 @@ interface PublicationRow {
 }
 
 /**
- * Incidents by the state of their verification, as the public page shows them: reported and
- * awaiting a finding, or the last finding's outcome. Counted once, when a status is published,
- * over the entries it covers and what had happened by its asOf (a JSON read of the incident
- * events only). Corrections and retractions of incident reports are not applied here.
+ * Incidents by the state of their verification, as the public page shows them: reported and not
+ * yet triaged, in verification (triaged to reviewed), closed (a duplicate or out of scope), or
+ * the outcome of a finding — only once the finding was published, the step that needs the
+ * publish permission: an outcome still under review is not public. Counted once, when a status
+ * is published, over the entries it covers and what was known by its asOf (the core's fold of
+ * the workflow events). Corrections and retractions of incident reports are not applied here.
  */
 async function incidentsByState(
   ctx: AppContext,
   ledgerSize: number,
   asOf: string,
 ): Promise<Record<string, number>> {
-  const rows = await ctx.db.query<{
-    type: string;
-    incident: string | null;
-    outcome: string | null;
-  }>(
-    `SELECT e->>'type' AS type, e#>>'{payload,incident}' AS incident, e#>>'{payload,outcome}' AS outcome
-       FROM (SELECT seq, convert_from(entry, 'UTF8')::jsonb->'event' AS e FROM events WHERE seq < $1) AS entries
-      WHERE e->>'type' IN ('incident_reported', 'finding_recorded')
-        AND (e->>'occurredAt')::timestamptz <= $2::timestamptz
+  const types = [...stepOfEventType.keys()];
+  const rows = await ctx.db.query<{ entry: Uint8Array }>(
+    `SELECT entry FROM events
+      WHERE seq < $1 AND convert_from(entry, 'UTF8')::jsonb #>> '{event,type}' = ANY($2::text[])
       ORDER BY seq`,
-    [ledgerSize, asOf],
+    [ledgerSize, types],
   );
-  const state = new Map<string, string>();
-  for (const row of rows) {
-    if (row.incident === null) continue;
-    if (row.type === 'incident_reported') {
-      if (!state.has(row.incident)) state.set(row.incident, 'reported');
-    } else if (state.has(row.incident) && row.outcome) {
-      state.set(row.incident, row.outcome);
-    }
-  }
+  const decoder = new TextDecoder();
+  const events = rows.map((row) =>
+    parseEvent((JSON.parse(decoder.decode(row.entry)) as { event: unknown }).event),
+  );
   const counts: Record<string, number> = {
     reported: 0,
+    in_verification: 0,
     confirmed: 0,
     unfounded: 0,
     inconclusive: 0,
+    closed: 0,
   };
-  for (const value of state.values()) counts[value] = (counts[value] ?? 0) + 1;
+  for (const file of incidentFiles(events, { asOf: Date.parse(asOf) })) {
+    const key =
+      file.state === 'published'
+        ? (file.finding?.outcome ?? 'closed')
+        : file.state === 'reported'
+          ? 'reported'
+          : file.closed
+            ? 'closed'
+            : 'in_verification';
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
   return counts;
 }
 
