@@ -115,6 +115,31 @@ describe('for each release, the counterpart releases owed and made', () => {
   });
 });
 
+describe('a ratio that does not add up', () => {
+  it('is named in the why when a release answering named persons falls short of their ratio', () => {
+    expect(exchange(dayAt(40)).why).not.toContain('do not add up');
+    const short = all.map((e) =>
+      e.type === 'prisoner_released' && e.payload.inExchangeFor?.includes('H-0004')
+        ? {
+            ...e,
+            payload: {
+              ...e.payload,
+              persons: e.payload.persons.filter(
+                (p, i) => p.category !== 'life_sentence' || i >= 20,
+              ),
+            },
+          }
+        : e,
+    );
+    const day7 = short.find(
+      (e) => e.type === 'prisoner_released' && e.payload.inExchangeFor?.includes('H-0004'),
+    );
+    expect(exchange(dayAt(8), short).why).toContain(
+      `Ratios that do not add up: ${day7?.id} releases 180 in all for 200 owed, 100 life_sentence for 120 owed in exchange for 4 named`,
+    );
+  });
+});
+
 describe('the committed supplement', () => {
   it('is exactly what its generator makes from its seed (npm run generate)', () => {
     const committed = readFileSync(

@@ -150,8 +150,20 @@ export function evaluateExchange(obligation: ExchangeObligation, context: Contex
     )
     .join('; ');
   const base = `${clause}: ratios ${ratioText}, within ${within} h. For ${formatNumber(counterpartPersons)} counterpart releases, ${formatNumber(owedTotal)} ${unit} are owed so far and ${formatNumber(madeTotal)} released`;
+  const shortfalls = ratioShortfalls(
+    obligation,
+    counterparts.flatMap((r) =>
+      counterpartMatch.persons(r.event).map((p) => ({ id: p.id, category: p.category })),
+    ),
+    releases.map((r) => ({
+      id: r.event.id,
+      persons: personsOf(r.event),
+      inExchangeFor: (r.event as ViewOfType<'prisoner_released'>).payload?.inExchangeFor,
+    })),
+  );
   const extra = [
     ...(withheld.length ? [withheld.map((w) => w.text).join('; ')] : []),
+    ...(shortfalls.length ? [`Ratios that do not add up: ${shortfalls.join('; ')}`] : []),
     ...(uncovered.size ? [`no ratio for categories ${[...uncovered].join(', ')}`] : []),
   ];
   const extraText = extra.length ? ` ${extra.join('. ')}.` : '';
@@ -301,4 +313,54 @@ function releaseFigures(
       state: paid ? (paidAt > due ? 'paid_late' : 'paid') : due <= asOf ? 'overdue' : 'pending',
     };
   });
+}
+
+/**
+ * A release that names the counterpart persons it answers (`inExchangeFor`) and releases fewer
+ * than the ratios owe for them, in total or in a named category: flagged in the why, whatever
+ * the running totals say (a release beyond the ratios is not flagged: the sample's are).
+ */
+function ratioShortfalls(
+  obligation: ExchangeObligation,
+  counterparts: { id: string; category: string }[],
+  releases: { id: string; persons: { category: string }[]; inExchangeFor: string[] | undefined }[],
+): string[] {
+  const categoryOf = new Map(counterparts.map((p) => [p.id, p.category]));
+  const out: string[] = [];
+  for (const release of releases) {
+    if (!release.inExchangeFor?.length) continue;
+    const owed = new Map<string, number>();
+    for (const id of release.inExchangeFor) {
+      const category = categoryOf.get(id);
+      const rule =
+        category === undefined
+          ? undefined
+          : obligation.ratios.find((r) =>
+              (Array.isArray(r.for) ? r.for : [r.for]).includes(category),
+            );
+      for (const part of rule?.release ?? []) {
+        owed.set(part.category, (owed.get(part.category) ?? 0) + primary(part.count));
+        owed.set('*', (owed.get('*') ?? 0) + primary(part.count));
+      }
+    }
+    const short: string[] = [];
+    // The total first, then each named category.
+    for (const [category, count] of [...owed].sort(
+      (a, b) => Number(b[0] === '*') - Number(a[0] === '*'),
+    )) {
+      const made =
+        category === '*' || category === 'any'
+          ? release.persons.length
+          : release.persons.filter((p) => p.category === category).length;
+      if (category !== 'any' && made < count)
+        short.push(
+          `${formatNumber(made)} ${category === '*' ? 'in all' : category} for ${formatNumber(count)} owed`,
+        );
+    }
+    if (short.length)
+      out.push(
+        `${release.id} releases ${short.join(', ')} in exchange for ${release.inExchangeFor.length} named`,
+      );
+  }
+  return out;
 }
