@@ -425,7 +425,7 @@ function Pipeline({ version }: { version: number }) {
                 {t('aid.stuck')}:{' '}
                 {stuck
                   .slice(0, 8)
-                  .map((s) => `${s.consignment} (${number(s.hours)} h)`)
+                  .map((s) => `${s.consignment} (${t('aid.hours', { hours: number(s.hours) })})`)
                   .join(' · ')}
               </p>
             ) : null}
@@ -464,11 +464,7 @@ function Reconciliation({ status, version }: { status: StatusResponse; version: 
         </thead>
         <tbody>
           {rows.map((r) => (
-            <tr
-              key={`${r.day} ${r.higher.source} ${r.lower.source}`}
-              className={r.unexplained !== 0 ? 'short' : ''}
-              data-day={r.day}
-            >
+            <tr key={`${r.day} ${r.higher.source} ${r.lower.source}`} data-day={r.day}>
               <td>{r.day}</td>
               <td>
                 {r.higher.source} {number(r.higher.count)}
@@ -479,7 +475,10 @@ function Reconciliation({ status, version }: { status: StatusResponse; version: 
               <td>{number(r.higher.count - r.lower.count)}</td>
               <td>{r.comparable ? number(r.halfLoads) : '—'}</td>
               <td>{r.comparable ? number(r.outOfScope) : '—'}</td>
-              <td>{r.comparable ? number(r.unexplained) : t('aid.notComparable')}</td>
+              {/* A residual is a question to put to the sources, not a breach: amber, not red. */}
+              <td className={r.comparable && r.unexplained === 0 ? 'ok' : 'warning'}>
+                {r.comparable ? number(r.unexplained) : t('aid.notComparable')}
+              </td>
             </tr>
           ))}
         </tbody>
