@@ -23,6 +23,8 @@ const sampleScenario = `${examples}scenarios/gaza-2025-synthetic.jsonl`;
 const sampleAidScenario = `${examples}scenarios/gaza-2025-aid-synthetic.jsonl`;
 /** The sample's names lists as notices, a supplement with ids of its own (scenario/gaza-2025-notices.ts). */
 const sampleNoticesScenario = `${examples}scenarios/gaza-2025-notices-synthetic.jsonl`;
+/** The sample's register and handover steps, a supplement with ids of its own (scenario/gaza-2025-exchange.ts). */
+const sampleExchangeScenario = `${examples}scenarios/gaza-2025-exchange-synthetic.jsonl`;
 /** Noon on Day 23 of the sample (Day 1 is 19 January 2025): mid-phase, with much to see. */
 const defaultStart = '2025-02-10T12:00:00+02:00';
 const defaultReplaySpeed = 720;
@@ -157,6 +159,7 @@ export async function start(argv: string[], io: CliIo, stop?: AbortSignal): Prom
       ...parseEventLines(readFileSync(sampleScenario, 'utf8'), sampleScenario),
       ...parseEventLines(readFileSync(sampleAidScenario, 'utf8'), sampleAidScenario),
       ...parseEventLines(readFileSync(sampleNoticesScenario, 'utf8'), sampleNoticesScenario),
+      ...parseEventLines(readFileSync(sampleExchangeScenario, 'utf8'), sampleExchangeScenario),
     ]);
     await feeder.feed(clock.now());
     await publishAsMediator(server.app);
