@@ -459,7 +459,7 @@ export class AlertsService {
       if (!isTruceError(error)) throw error;
     }
     const realNow = this.#ctx.clock().getTime();
-    const now = evaluation ? Date.parse(evaluation.asOf) : realNow;
+    const now = this.#ctx.domainClock().getTime();
     const notices = await noticesOf(this.#ctx).fold(now);
     const latest = await this.#ctx.store.latestCheckpoint();
     const cosigners = latest

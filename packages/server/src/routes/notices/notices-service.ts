@@ -163,12 +163,8 @@ export class NoticesService {
     );
   }
 
-  /** The cell's now (the demo runs on the scenario's calendar): the status evaluation's asOf. */
+  /** The cell's now (the demo runs on the scenario's calendar), to the millisecond. */
   async now(): Promise<string> {
-    try {
-      return (await this.#ctx.status.evaluation()).evaluation.asOf;
-    } catch {
-      return this.#ctx.clock().toISOString();
-    }
+    return this.#ctx.domainClock().toISOString();
   }
 }
