@@ -44,6 +44,8 @@ export class HxlDecoder extends Transform {
   #carry: Buffer | undefined;
   #lines = 1;
   #first = true;
+  /** The first bytes, until there are enough to tell the encoding. */
+  #head: Buffer | undefined;
 
   constructor(encoding: HxlEncoding) {
     super();
@@ -84,20 +86,38 @@ export class HxlDecoder extends Transform {
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     try {
-      const bytes = this.#first ? this.#start(chunk) : chunk;
-      this.#first = false;
-      if (this.#decoder) {
-        done(null, Buffer.from(this.#decoder.decode(bytes, { stream: true })));
-        return;
+      let bytes = chunk;
+      if (this.#first) {
+        // The encoding is told from the start of the file: wait for enough of it (a BOM, or a
+        // UTF-16 mark, cut by a tiny first chunk would otherwise be missed).
+        this.#head = this.#head ? Buffer.concat([this.#head, chunk]) : chunk;
+        if (this.#head.length < 4) {
+          done();
+          return;
+        }
+        bytes = this.#start(this.#head);
+        this.#head = undefined;
+        this.#first = false;
       }
-      done(null, this.#checkedUtf8(bytes));
+      done(null, this.#next(bytes));
     } catch (error) {
       done(error as Error);
     }
   }
 
+  #next(bytes: Buffer): Buffer {
+    if (this.#decoder) return Buffer.from(this.#decoder.decode(bytes, { stream: true }));
+    return this.#checkedUtf8(bytes);
+  }
+
   override _flush(done: TransformCallback): void {
     try {
+      if (this.#first && this.#head) {
+        // A file of fewer than four bytes.
+        const bytes = this.#start(this.#head);
+        this.#first = false;
+        this.push(this.#next(bytes));
+      }
       if (this.#decoder) {
         done(null, Buffer.from(this.#decoder.decode(new Uint8Array())));
         return;
