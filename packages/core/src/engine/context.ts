@@ -34,6 +34,7 @@ export const systemMatches = {
   disputeResolved: { type: 'dispute_resolved' },
   disputeClaim: { type: 'dispute_claim_added' },
   finding: { type: 'finding_recorded' },
+  findingReviewed: { type: 'finding_reviewed' },
   withheld: { type: 'release_withheld' },
   incident: { type: 'incident_reported' },
 } as const satisfies Record<string, EventMatch>;
@@ -548,9 +549,38 @@ export class Context {
   findings(obligationId: string): Finding[] {
     if (!this.findingList) {
       const list: Finding[] = [];
+      // The cell's position on an incident is its latest finding, unless a review returned it
+      // to investigation: a confirmed finding superseded or returned breaches nothing.
+      const returned = new Set<string>();
+      for (const record of this.records(systemMatches.findingReviewed)) {
+        const event = record.event as ViewOfType<'finding_reviewed'>;
+        if (event.payload.decision === 'returned' && this.verifiers.has(event.source))
+          returned.add(event.payload.finding);
+      }
+      const latest = new Map<string, string>();
+      for (const record of this.records(systemMatches.finding)) {
+        const event = record.event as ViewOfType<'finding_recorded'>;
+        if (this.verifiers.has(event.source)) latest.set(event.payload.incident, event.id);
+      }
       for (const record of this.records(systemMatches.finding)) {
         const event = record.event as ViewOfType<'finding_recorded'>;
         if (event.payload.outcome !== 'confirmed' || !event.payload.obligation) continue;
+        if (this.verifiers.has(event.source)) {
+          if (latest.get(event.payload.incident) !== event.id) {
+            this.warnings.push({
+              eventId: event.id,
+              message: `finding superseded by ${latest.get(event.payload.incident)} on incident ${event.payload.incident}: not applied`,
+            });
+            continue;
+          }
+          if (returned.has(event.id)) {
+            this.warnings.push({
+              eventId: event.id,
+              message: `finding returned to investigation by its review: not applied until a new finding`,
+            });
+            continue;
+          }
+        }
         if (!this.verifiers.has(event.source)) {
           this.warnings.push({
             eventId: event.id,
