@@ -143,6 +143,7 @@ export class AlertsService {
   readonly options: AlertsOptions;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<unknown> | undefined;
+  #active = false;
 
   constructor(ctx: AppContext, options: Partial<AlertsOptions> = {}) {
     this.#ctx = ctx;
@@ -367,21 +368,27 @@ export class AlertsService {
 
   /** Starts ticking in the background (the server does once it listens). */
   start(): void {
-    if (this.options.pollMs <= 0 || this.#timer) return;
+    if (this.options.pollMs <= 0 || this.#active) return;
+    this.#active = true;
     const run = () => {
       this.#running = this.runOnce()
         .catch((error: unknown) => {
-          if (!this.#ctx.closing.aborted) console.error('alerts worker:', error);
+          // A tick that fails (the database away for a moment) is retried at the next one.
+          if (this.#active) console.error('alerts worker:', error);
         })
         .finally(() => {
-          if (!this.#ctx.closing.aborted) this.#timer = setTimeout(run, this.options.pollMs);
+          if (!this.#active || this.#ctx.closing.aborted) return;
+          this.#timer = setTimeout(run, this.options.pollMs);
+          this.#timer.unref();
         });
     };
     this.#timer = setTimeout(run, this.options.pollMs);
     this.#timer.unref();
   }
 
+  /** Stops the background ticks; resolves once a tick in progress has finished. */
   async stop(): Promise<void> {
+    this.#active = false;
     clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#running;

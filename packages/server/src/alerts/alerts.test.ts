@@ -317,6 +317,36 @@ describe('alerts over the ledger', () => {
     expect(receiver.received).toHaveLength(0);
   });
 
+  it('raises alerts in the background once started, without anyone asking', async () => {
+    const service = alertsOf(server.app.truce);
+    await service.runOnce();
+    const created = (
+      await subscribe('monitor', {
+        name: 'Incursions',
+        rule: { kind: 'incident', categories: ['incursion'] },
+      })
+    ).json() as { subscription: { id: string } };
+    await reportIncident('rafah', 'incursion');
+    service.options.pollMs = 20;
+    service.start();
+    try {
+      await expect
+        .poll(
+          async () =>
+            (
+              (await api('monitor', 'GET', '/api/v1/alerts?unread=true')).json() as {
+                alerts: { title: string }[];
+              }
+            ).alerts.map((a) => a.title),
+          { timeout: 10_000 },
+        )
+        .toContainEqual(expect.stringContaining('(incursion, rafah)'));
+    } finally {
+      await service.stop();
+      await api('monitor', 'DELETE', `/api/v1/alerts/subscriptions/${created.subscription.id}`);
+    }
+  });
+
   it('sends e-mail through an SMTP server', async () => {
     const smtp = await startSmtpServer();
     const service = alertsOf(server.app.truce);
