@@ -4,6 +4,7 @@ import { parseAgreement } from '../agreement/parse.js';
 import { evaluate } from '../engine/evaluate.js';
 import { duplicateSuggestions } from '../incidents/duplicates.js';
 import { incidentFiles } from '../incidents/incident-files.js';
+import { returnsSummary } from '../returns/returns.js';
 import { generateGaza2025Scenario } from './gaza-2025.js';
 import { gaza2025IncidentCases, generateGaza2025IncidentsScenario } from './gaza-2025-incidents.js';
 
@@ -65,5 +66,21 @@ describe('the incidents supplement of the 2025 sample', () => {
     expect(withSupplement.obligations.map((o) => [o.id, o.status])).toEqual(
       without.obligations.map((o) => [o.id, o.status]),
     );
+  });
+
+  it('counts returns per hour and source at the checkpoints, and flags the count made while the route was closed', () => {
+    const asOf = '2025-02-10T12:00:00+02:00';
+    const events = [...base, ...supplement];
+    const summary = returnsSummary(agreement, events, evaluate(agreement, events, asOf));
+    const rashid = summary.routes.find((r) => r.route === cases.countBeforeOpening);
+    expect(rashid?.flags).toHaveLength(1);
+    expect(rashid?.flags[0]?.message).toContain('when the route was reported closed');
+    const noon = summary.cells.find(
+      (c) =>
+        c.checkpoint === 'netzarim-rashid-checkpoint' && c.hour === '2025-01-27T11:00:00+02:00',
+    );
+    expect(Object.keys(noon?.bySource ?? {}).sort()).toEqual(['qatar', 'un']);
+    const vehicles = summary.cells.filter((c) => c.mode === 'vehicle' && c.day === 9);
+    expect(vehicles).toHaveLength(10);
   });
 });

@@ -21,12 +21,15 @@ export const gaza2025IncidentCases = {
   duplicateReport: 'inc-2025-005',
   /** Reported three days after it happened (late) and never triaged (overdue). */
   lateAndUntriaged: 'inc-2025-006',
+  /** People counted on foot at the Rashid Street checkpoint on Day 8, while it was reported closed. */
+  countBeforeOpening: 'rashid-street',
 } as const;
 
 /**
  * The verification workflow of the sample's incidents: the triage, assignment, investigation,
  * review and publication steps around the three reports and findings of the base feed, each with
- * its reason, and three further reports that show a duplicate and a late, untriaged report.
+ * its reason, and three further reports that show a duplicate and a late, untriaged report; and
+ * hourly returns at the two checkpoints by two sources, on foot and in vehicles.
  *
  * A supplement with its own ids (`i-000001`…), not merged into the committed base feed (merging
  * would renumber the `e-` ids the README and tests quote). Evaluate `[...base, ...supplement]`.
@@ -192,6 +195,51 @@ export function generateGaza2025IncidentsScenario(
     description:
       'A vehicle said to have crossed into the buffer zone east of Deir al-Balah at night.',
   });
+
+  // Hourly returns at the checkpoints, by two sources, on foot and in vehicles: Day 9, when the
+  // routes opened after the postponement, and Day 22, when Salah al-Din Road opened to all. One
+  // count on Day 8, while Rashid Street was reported closed, is the case a returns view flags.
+  builder.add('returns_counted', 'icrc', at(8, '15:00'), at(8, '16:00'), {
+    route: 'rashid-street',
+    checkpoint: 'netzarim-rashid-checkpoint',
+    mode: 'on_foot',
+    direction: 'north',
+    count: 350,
+    periodMinutes: 60,
+  });
+  for (const day of [9, 22]) {
+    for (let hour = 8; hour <= 17; hour++) {
+      const clock = `${String(hour).padStart(2, '0')}:00`;
+      const crowd = Math.round((day === 9 ? 9000 : 2500) * Math.sin(((hour - 7) / 11) * Math.PI));
+      const un = crowd + random.int(-400, 400);
+      builder.add('returns_counted', 'un', at(day, clock), at(day, `${clock.slice(0, 3)}20`), {
+        route: 'rashid-street',
+        checkpoint: 'netzarim-rashid-checkpoint',
+        mode: 'on_foot',
+        direction: 'north',
+        count: Math.max(0, un),
+        periodMinutes: 60,
+      });
+      builder.add('returns_counted', 'qatar', at(day, clock), at(day, `${clock.slice(0, 3)}35`), {
+        route: 'rashid-street',
+        checkpoint: 'netzarim-rashid-checkpoint',
+        mode: 'on_foot',
+        direction: 'north',
+        count: Math.max(0, Math.round(un * (0.85 + random.int(0, 20) / 100))),
+        periodMinutes: 60,
+      });
+      const vehicles = (day === 9 ? 300 : 650) + random.int(-60, 60);
+      builder.add('returns_counted', 'un', at(day, clock), at(day, `${clock.slice(0, 3)}25`), {
+        route: 'salah-al-din-road',
+        checkpoint: 'netzarim-salah-al-din-checkpoint',
+        mode: 'vehicle',
+        direction: 'north',
+        count: vehicles * 5,
+        vehicles,
+        periodMinutes: 60,
+      });
+    }
+  }
 
   return builder.build(seed, 'i-');
 }
