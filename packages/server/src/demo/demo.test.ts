@@ -1,4 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -71,12 +79,11 @@ describe('truce start (npm start): the demo cell', () => {
       expect(status.phases.find((p) => p.state === 'active')?.dayOfPhase).toBe(23);
       expect(status.asOf.startsWith('2025-02-10T12:0')).toBe(true);
       // Events reported after the simulated now are not in the ledger yet.
-      const scenario = readFileSync(
-        new URL('../../../../examples/scenarios/gaza-2025-synthetic.jsonl', import.meta.url),
-        'utf8',
-      )
-        .trim()
-        .split('\n')
+      // The base feed and its supplements (aid, notices, exchange…), as truce start reports them.
+      const scenarios = new URL('../../../../examples/scenarios/', import.meta.url);
+      const scenario = readdirSync(scenarios)
+        .filter((file) => /^gaza-2025(-[a-z]+)?-synthetic\.jsonl$/.test(file))
+        .flatMap((file) => readFileSync(new URL(file, scenarios), 'utf8').trim().split('\n'))
         .map((line) => JSON.parse(line) as { id: string; reportedAt: string });
       const due = scenario.filter((e) => Date.parse(e.reportedAt) <= Date.parse(status.asOf));
       expect(due.length).toBeGreaterThan(100);
