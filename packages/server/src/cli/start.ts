@@ -12,6 +12,7 @@ import {
 import { demoClock, readDemoClock } from '../demo/demo-clock.js';
 import { startServer } from '../http/start.js';
 import { hasLogIdentity } from '../ledger/index.js';
+import { seedZoneLayer } from '../routes/zones/seed.js';
 import { commonOptions, parseCommandArgs, requirePositionals } from './arguments.js';
 import type { CliIo } from './io.js';
 import { parsePort } from './serve.js';
@@ -25,6 +26,8 @@ const sampleAidScenario = `${examples}scenarios/gaza-2025-aid-synthetic.jsonl`;
 const sampleNoticesScenario = `${examples}scenarios/gaza-2025-notices-synthetic.jsonl`;
 /** The sample's register and handover steps, a supplement with ids of its own (scenario/gaza-2025-exchange.ts). */
 const sampleExchangeScenario = `${examples}scenarios/gaza-2025-exchange-synthetic.jsonl`;
+/** The incident workflow and hourly returns, a supplement with ids of its own (scenario/gaza-2025-incidents.ts). */
+const sampleIncidentsScenario = `${examples}scenarios/gaza-2025-incidents-synthetic.jsonl`;
 /** Noon on Day 23 of the sample (Day 1 is 19 January 2025): mid-phase, with much to see. */
 const defaultStart = '2025-02-10T12:00:00+02:00';
 const defaultReplaySpeed = 720;
@@ -154,12 +157,15 @@ export async function start(argv: string[], io: CliIo, stop?: AbortSignal): Prom
       readFileSync(sampleAgreement, 'utf8'),
       sampleAgreement,
     );
+    // The zones and lines the agreement pins, for the map (routes/zones/seed.ts).
+    await seedZoneLayer(server.app, agreement, sampleAgreement);
     const createdLogins = await seedAccounts(server.app, agreement);
     const feeder = new ScenarioFeeder(server.app, dataDir, [
       ...parseEventLines(readFileSync(sampleScenario, 'utf8'), sampleScenario),
       ...parseEventLines(readFileSync(sampleAidScenario, 'utf8'), sampleAidScenario),
       ...parseEventLines(readFileSync(sampleNoticesScenario, 'utf8'), sampleNoticesScenario),
       ...parseEventLines(readFileSync(sampleExchangeScenario, 'utf8'), sampleExchangeScenario),
+      ...parseEventLines(readFileSync(sampleIncidentsScenario, 'utf8'), sampleIncidentsScenario),
     ]);
     await feeder.feed(clock.now());
     await publishAsMediator(server.app);
