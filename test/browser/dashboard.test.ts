@@ -295,6 +295,12 @@ describe.skipIf(!runBrowserTests)('the dashboard in Chromium', () => {
     // difference = half-loads + out of scope + unexplained
     expect(n(cells[3])).toBe(n(cells[4]) + n(cells[5]) + n(cells[6]));
     expect(n(cells[5])).toBeGreaterThan(0);
+    // Each crossing, open or closed now and why: at noon Kerem Shalom is within its hours.
+    const keremShalomNow = page
+      .getByTestId('aid-crossings-now')
+      .locator('tr[data-crossing="kerem-shalom"]');
+    await keremShalomNow.waitFor({ timeout: 30_000 });
+    expect(await keremShalomNow.getAttribute('data-open')).toBe('true');
     await page.close();
   }, 120_000);
 });

@@ -370,6 +370,56 @@ export function reconciliationRows(days: ReconciliationResponse['days']): Reconc
     );
 }
 
+/** What GET /api/v1/aid/crossings returns (routes/aid/schema.ts). */
+interface CrossingsResponse {
+  asOf: string;
+  crossings: {
+    id: string;
+    name: string;
+    open: boolean;
+    why: string;
+    hours: { opens: string; closes: string } | null;
+    trucksPerDay: number | null;
+  }[];
+}
+
+/** Each crossing: open or closed now, and why; its hours and capacity. */
+function Crossings({ version }: { version: number }) {
+  const { t, number } = useI18n();
+  const result = useData(() => api<CrossingsResponse>('/api/v1/aid/crossings'), version);
+  if (!result.data || result.data.crossings.length === 0) return null;
+  return (
+    <section className="card" data-testid="aid-crossings-now">
+      <h2>{t('aid.crossingsNow')}</h2>
+      <table className="period-table small">
+        <thead>
+          <tr>
+            <th>{t('crossing')}</th>
+            <th>{t('aid.state')}</th>
+            <th>{t('aid.openingHours')}</th>
+            <th>{t('aid.capacity')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {result.data.crossings.map((c) => (
+            <tr key={c.id} data-crossing={c.id} data-open={String(c.open)}>
+              <td>{c.name}</td>
+              <td className={c.open ? 'ok' : 'warning'}>
+                {c.open ? t('aid.open') : t('aid.closed')}{' '}
+                <span className="muted" lang="en" dir="ltr">
+                  ({c.why})
+                </span>
+              </td>
+              <td>{c.hours ? `${c.hours.opens}–${c.hours.closes}` : '—'}</td>
+              <td>{c.trucksPerDay === null ? '—' : number(c.trucksPerDay)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
 /** Dwell per step and crossing: where consignments wait, and which wait too long. */
 function Pipeline({ version }: { version: number }) {
   const { t, number } = useI18n();
@@ -515,6 +565,7 @@ export function AidPage({
       {canReadEvents ? (
         <CrossingTable status={status} version={version} mediators={mediators} />
       ) : null}
+      <Crossings version={version} />
       <Reconciliation status={status} version={version} />
       {canReadEvents ? <Pipeline version={version} /> : null}
       <div className="chart-grid">
