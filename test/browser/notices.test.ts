@@ -61,6 +61,13 @@ describe.skipIf(!runBrowserTests)('notices in Chromium', () => {
       .poll(() => row.textContent(), { timeout: 20_000 })
       .toContain('israel: acknowledged');
     expect(await row.getByRole('button', { name: 'Acknowledge' }).count()).toBe(0);
+    // Subscribing to alerts from the same page.
+    const form = page.getByTestId('subscribe');
+    await form.locator('select[name=preset]').selectOption('notice');
+    await form.getByRole('button', { name: 'Subscribe' }).click();
+    await expect
+      .poll(() => page.locator('#subscriptions-title + ul').textContent(), { timeout: 10_000 })
+      .toContain('Notices not acknowledged in time');
     await page.close();
   }, 120_000);
 });

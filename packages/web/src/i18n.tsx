@@ -10,6 +10,17 @@ export const languages = ['en', 'ar', 'he'] as const;
 export type Language = (typeof languages)[number];
 
 const en = {
+  'alerts.subscriptions': 'Your alert subscriptions',
+  'alerts.subscribe': 'Subscribe',
+  'alerts.unsubscribe': 'Unsubscribe',
+  'alerts.webhookUrl': 'Webhook URL (optional)',
+  'alerts.secret': 'Webhook secret (shown once; verify each call with it): {secret}',
+  'alerts.preset.status': 'Obligations turning at risk, breached or disputed',
+  'alerts.preset.deadline': 'Deadlines within 6 hours, not met',
+  'alerts.preset.incident': 'New incidents',
+  'alerts.preset.notice': 'Notices not acknowledged in time',
+  'alerts.preset.divergence': 'Sources more than 20% apart',
+  'alerts.preset.digest': 'Daily digest at 07:00',
   notices: 'Notices',
   'notices.inbox': 'Inbox',
   'notices.outbox': 'Sent',
@@ -342,6 +353,17 @@ const en = {
 type Dictionary = Record<keyof typeof en, string>;
 
 const ar: Dictionary = {
+  'alerts.subscriptions': 'اشتراكاتك في التنبيهات',
+  'alerts.subscribe': 'اشتراك',
+  'alerts.unsubscribe': 'إلغاء الاشتراك',
+  'alerts.webhookUrl': 'عنوان Webhook (اختياري)',
+  'alerts.secret': 'سر Webhook (يُعرض مرة واحدة؛ تحقق به من كل استدعاء): {secret}',
+  'alerts.preset.status': 'التزامات معرضة للخطر أو منتهكة أو متنازع عليها',
+  'alerts.preset.deadline': 'مهل خلال 6 ساعات لم تُستوفَ',
+  'alerts.preset.incident': 'حوادث جديدة',
+  'alerts.preset.notice': 'إخطارات لم يُقرّ باستلامها في الوقت',
+  'alerts.preset.divergence': 'مصادر تختلف بأكثر من 20%',
+  'alerts.preset.digest': 'ملخص يومي الساعة 07:00',
   notices: 'الإخطارات',
   'notices.inbox': 'الوارد',
   'notices.outbox': 'المرسل',
@@ -669,6 +691,17 @@ const ar: Dictionary = {
 };
 
 const he: Dictionary = {
+  'alerts.subscriptions': 'המינויים שלך להתראות',
+  'alerts.subscribe': 'הרשמה',
+  'alerts.unsubscribe': 'ביטול מינוי',
+  'alerts.webhookUrl': 'כתובת Webhook (רשות)',
+  'alerts.secret': 'סוד ה-Webhook (מוצג פעם אחת; אמתו בו כל קריאה): {secret}',
+  'alerts.preset.status': 'התחייבויות בסיכון, מופרות או שנויות במחלוקת',
+  'alerts.preset.deadline': 'מועדים בתוך 6 שעות שלא עומדים בהם',
+  'alerts.preset.incident': 'אירועים חדשים',
+  'alerts.preset.notice': 'הודעות שקבלתן לא אושרה בזמן',
+  'alerts.preset.divergence': 'מקורות שנבדלים ביותר מ-20%',
+  'alerts.preset.digest': 'תקציר יומי ב-07:00',
   notices: 'הודעות',
   'notices.inbox': 'דואר נכנס',
   'notices.outbox': 'נשלחו',

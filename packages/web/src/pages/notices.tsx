@@ -104,6 +104,111 @@ function Alerts({ version, onChange }: { version: number; onChange: () => void }
   );
 }
 
+interface SubscriptionView {
+  id: string;
+  name: string;
+  rule: { kind: string };
+  webhook: { url: string; disabledWhy: string | null } | null;
+}
+
+/** Ready-made rules: what a duty officer subscribes to most; the API takes any rule. */
+const presets = {
+  status: { kind: 'status', to: ['at_risk', 'breached', 'disputed'] },
+  deadline: { kind: 'deadline', withinHours: 6 },
+  incident: { kind: 'incident' },
+  notice: { kind: 'notice' },
+  divergence: { kind: 'divergence', percent: 20 },
+  digest: { kind: 'digest', at: '07:00' },
+} as const;
+
+function Subscriptions({ version, onChange }: { version: number; onChange: () => void }) {
+  const { t, timeZone } = useI18n();
+  const list = useData(
+    () => api<{ subscriptions: SubscriptionView[] }>('/api/v1/alerts/subscriptions'),
+    version,
+  );
+  const [preset, setPreset] = useState<keyof typeof presets>('status');
+  const [webhookUrl, setWebhookUrl] = useState('');
+  const [message, setMessage] = useState<string>();
+  const add = () => {
+    setMessage(undefined);
+    const rule = preset === 'digest' ? { ...presets.digest, timeZone } : presets[preset];
+    api<{ webhookSecret: string | null }>('/api/v1/alerts/subscriptions', {
+      method: 'POST',
+      body: {
+        name: t(`alerts.preset.${preset}` as MessageKey),
+        rule,
+        ...(webhookUrl ? { webhookUrl } : {}),
+      },
+    })
+      .then((created) => {
+        setMessage(
+          created.webhookSecret ? t('alerts.secret', { secret: created.webhookSecret }) : undefined,
+        );
+        setWebhookUrl('');
+        onChange();
+      })
+      .catch((e: Error) => setMessage(e.message));
+  };
+  return (
+    <section aria-labelledby="subscriptions-title">
+      <h2 id="subscriptions-title">{t('alerts.subscriptions')}</h2>
+      <ul>
+        {(list.data?.subscriptions ?? []).map((s) => (
+          <li key={s.id}>
+            {s.name}
+            {s.webhook ? <span className="small muted"> · {s.webhook.url}</span> : null}
+            {s.webhook?.disabledWhy ? (
+              <span className="small overdue"> · {s.webhook.disabledWhy}</span>
+            ) : null}{' '}
+            <button
+              type="button"
+              className="link"
+              onClick={() =>
+                api(`/api/v1/alerts/subscriptions/${s.id}`, { method: 'DELETE' }).then(onChange)
+              }
+            >
+              {t('alerts.unsubscribe')}
+            </button>
+          </li>
+        ))}
+      </ul>
+      <form
+        data-testid="subscribe"
+        onSubmit={(e) => {
+          e.preventDefault();
+          add();
+        }}
+      >
+        <select
+          name="preset"
+          value={preset}
+          onChange={(e) => setPreset(e.target.value as keyof typeof presets)}
+        >
+          {(Object.keys(presets) as (keyof typeof presets)[]).map((p) => (
+            <option key={p} value={p}>
+              {t(`alerts.preset.${p}` as MessageKey)}
+            </option>
+          ))}
+        </select>{' '}
+        <input
+          name="webhookUrl"
+          type="url"
+          placeholder={t('alerts.webhookUrl')}
+          value={webhookUrl}
+          onChange={(e) => setWebhookUrl(e.target.value)}
+        />{' '}
+        <button type="submit">{t('alerts.subscribe')}</button>
+        {message ? (
+          <p role="status" className="small">
+            {message}
+          </p>
+        ) : null}
+      </form>
+    </section>
+  );
+}
+
 function Recipients({ notice }: { notice: Notice }) {
   const { t, dateTime } = useI18n();
   return (
@@ -248,6 +353,7 @@ export function NoticesPage({
         </table>
       )}
       <Alerts version={version} onChange={onChange} />
+      <Subscriptions version={version} onChange={onChange} />
     </div>
   );
 }
