@@ -1,4 +1,4 @@
-import { generateGaza2025AidScenario, generateGaza2025Scenario } from '@truce/core';
+import { aid, Calendar, generateGaza2025AidScenario, generateGaza2025Scenario } from '@truce/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScenarioFeeder } from '../../demo/demo-cell.js';
 import { exampleAgreement, startTestServer, type TestServer } from '../../http/testing.js';
@@ -193,6 +193,24 @@ describe('aid API', () => {
     };
     const trucks = status.obligations.find((o) => o.id === 'aid-trucks-daily');
     expect(trucks?.periods.find((p) => p.day === 2)?.reconciliation).toEqual(day2?.reconciliation);
+  });
+
+  it('lists the stuck consignments the pipeline counts, and only those', async () => {
+    const asOf = '2025-01-21T16:00:00+02:00';
+    const at = Date.parse(asOf);
+    const calendar = new Calendar('Asia/Gaza', '2025-01-19T08:30:00+02:00', 1);
+    const expected = aid
+      .summariseDwell(aid.foldConsignments(aidScenario.events, { asOf: at }), {
+        asOf: at,
+        dayOf: (ms) => calendar.dayOf(ms),
+      })
+      .byCrossing.flatMap((s) => s.stuck.map((x) => x.consignment))
+      .sort();
+    expect(expected.length).toBeGreaterThan(0);
+    const stuck = (
+      await get(`/api/v1/aid/consignments?stuck=true&limit=500&asOf=${encodeURIComponent(asOf)}`)
+    ).json() as { consignments: { id: string }[] };
+    expect(stuck.consignments.map((c) => c.id)).toEqual(expected);
   });
 
   it('keeps consignments from observers and gives them the aggregates', async () => {
