@@ -5,7 +5,9 @@ import {
   foldNotices,
   foldOptionsOf,
   type NoticeFold,
+  type NoticeRules,
   type NoticeView,
+  noticeRules,
   parseEvent,
   TruceError,
   type TruceEvent,
@@ -48,8 +50,12 @@ export class NoticesService {
   #next = 0;
   #reading: Promise<void> | undefined;
 
-  constructor(ctx: AppContext) {
+  /** The cell's own rules (TRUCE_NOTICE_RULES), for an agreement that sets none. */
+  readonly #cellRules: NoticeRules;
+
+  constructor(ctx: AppContext, env: Readonly<Record<string, string | undefined>> = process.env) {
     this.#ctx = ctx;
+    this.#cellRules = cellNoticeRules(env.TRUCE_NOTICE_RULES);
   }
 
   /** Every notice event in the ledger, in ledger order. */
@@ -86,7 +92,9 @@ export class NoticesService {
     const [events, agreement] = await Promise.all([this.events(), this.agreement()]);
     const options = agreement
       ? foldOptionsOf(agreement, asOf)
-      : { asOf, rules: defaultNoticeRules, mediators: [], guarantors: [] };
+      : { asOf, rules: this.#cellRules, mediators: [], guarantors: [] };
+    // The agreement's own rules win; where it sets none, the cell's settings apply.
+    if (agreement && agreement.notices === undefined) options.rules = this.#cellRules;
     return foldNotices(events, options);
   }
 
@@ -167,4 +175,31 @@ export class NoticesService {
   async now(): Promise<string> {
     return this.#ctx.domainClock().toISOString();
   }
+}
+
+/**
+ * The cell's notice rules from the environment: JSON as the agreement's `notices` field, e.g.
+ * `{"acknowledgeWithinHours":12,"escalate":[{"afterHours":12,"to":"mediators"}]}`. A value
+ * that is not valid stops the server at start, with the problem.
+ */
+export function cellNoticeRules(text: string | undefined): NoticeRules {
+  if (text === undefined || text.trim() === '') return defaultNoticeRules;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new TruceError(
+      'USAGE',
+      'TRUCE_NOTICE_RULES is not JSON; see docs/AGREEMENT-FORMAT.md#notices',
+    );
+  }
+  const parsed = noticeRules.safeParse(value);
+  if (!parsed.success) {
+    throw new TruceError(
+      'USAGE',
+      'TRUCE_NOTICE_RULES does not follow the notices rules of docs/AGREEMENT-FORMAT.md#notices',
+      parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+    );
+  }
+  return parsed.data;
 }
