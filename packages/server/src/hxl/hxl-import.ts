@@ -1,4 +1,4 @@
-import type { KeyObject } from 'node:crypto';
+import { type KeyObject, sign } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { type Agreement, ledger as core, type ErrorDetail, hxl, TruceError } from '@truce/core';
 import type { Ledger } from '../ledger/index.js';
@@ -117,10 +117,11 @@ export class HxlImporter {
     let repeated = 0;
     let firstSeq: number | undefined;
     let lastSeq: number | undefined;
-    let chunk: core.SignedEnvelope[] = [];
+    let chunk: Promise<core.SignedEnvelope>[] = [];
     let storing: Promise<void> = Promise.resolve();
     const keys = new Map<string, { key: KeyObject; keyId: string }>();
-    const store = (envelopes: core.SignedEnvelope[]) => async () => {
+    const store = (signing: Promise<core.SignedEnvelope>[]) => async () => {
+      const envelopes = await Promise.all(signing);
       for (const receipt of await this.#ledger.submit(envelopes)) {
         if (receipt.idempotent) repeated++;
         else appended++;
@@ -142,8 +143,9 @@ export class HxlImporter {
           signer = await this.#keyFor(event.source);
           keys.set(event.source, signer);
         }
+        // Signed on libuv's thread pool: the next rows are read and mapped meanwhile.
         chunk.push(
-          core.signEnvelope(
+          signOffThread(
             {
               v: 1,
               id: event.id,
@@ -189,6 +191,20 @@ function located(fileName: string | undefined, error: unknown): unknown {
     `${fileName}: ${error.message}; nothing was imported`,
     error.details.map((detail) => ({ file: fileName, ...detail })),
   );
+}
+
+/** `core.signEnvelope`, with the Ed25519 signature made on the thread pool. */
+function signOffThread(
+  unsigned: core.UnsignedEnvelope,
+  key: KeyObject,
+): Promise<core.SignedEnvelope> {
+  const bytes = core.envelopeSigningBytes(unsigned);
+  return new Promise((resolve, reject) => {
+    sign(null, bytes, key, (error, signature) => {
+      if (error) reject(error);
+      else resolve({ ...unsigned, sig: core.toBase64Url(signature) });
+    });
+  });
 }
 
 function where(fileName: string | undefined): { file?: string } {
