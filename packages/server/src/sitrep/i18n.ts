@@ -68,6 +68,8 @@ export interface Dictionary {
   living: string;
   deceased: string;
   pseudonymousIds: string;
+  fewerThanFive: string;
+  smallCellsNote: string;
   more: (n: string) => string;
   withheld: string;
   persons: string;
@@ -176,6 +178,9 @@ const en: Dictionary = {
   living: 'living',
   deceased: 'deceased',
   pseudonymousIds: 'Pseudonymous ids (that day)',
+  fewerThanFive: 'fewer than 5',
+  smallCellsNote:
+    'Counts from 1 to 4 are shown as “fewer than 5”, and no person is listed: this report leaves the cell. The events name each release by pseudonymous id for those who may read them.',
   more: (n) => `and ${n} more`,
   withheld: 'Releases withheld that day',
   persons: 'Persons',
@@ -312,6 +317,9 @@ const ar: Dictionary = {
   living: 'أحياء',
   deceased: 'متوفّون',
   pseudonymousIds: 'المعرّفات المستعارة (ذلك اليوم)',
+  fewerThanFive: 'أقل من 5',
+  smallCellsNote:
+    'تظهر الأعداد من 1 إلى 4 على أنها «أقل من 5» ولا يُذكر أي شخص: هذا التقرير يخرج من الخلية. تذكر الأحداث كل إفراج بمعرّف مستعار لمن يحق له الاطلاع عليها.',
   more: (n) => `و${n} آخرون`,
   withheld: 'إفراجات حُجبت في ذلك اليوم',
   persons: 'الأشخاص',
@@ -448,6 +456,9 @@ const he: Dictionary = {
   living: 'בחיים',
   deceased: 'חללים',
   pseudonymousIds: 'מזהים בדויים (באותו יום)',
+  fewerThanFive: 'פחות מ-5',
+  smallCellsNote:
+    'מספרים מ-1 עד 4 מוצגים כ״פחות מ-5״ ואף אדם אינו נמנה: הדוח יוצא מהתא. האירועים מציינים כל שחרור במזהה בדוי למי שרשאי לקרוא אותם.',
   more: (n) => `ועוד ${n}`,
   withheld: 'שחרורים שעוכבו באותו יום',
   persons: 'אנשים',

@@ -105,3 +105,25 @@ describe('the HTML of the daily report', () => {
     }
   });
 });
+
+describe('persons in the daily report', () => {
+  it('lists nobody by id and shows counts from 1 to 4 as "fewer than 5", any day, any language', () => {
+    for (const date of ['2025-01-19', '2025-01-25', '2025-02-01', '2025-02-22']) {
+      const model = sampleSitrep(date);
+      for (const language of languages) {
+        const html = renderSitrepHtml(model, language);
+        // The releases (the exchanges section) name nobody; the parties' own words in a dispute
+        // may cite a pseudonymous id, and are quoted as they wrote them.
+        const exchanges = /<section id="exchanges">[\s\S]*?<\/section>/.exec(html)?.[0] ?? '';
+        expect(exchanges.length).toBeGreaterThan(100);
+        expect(exchanges, `${date} ${language}`).not.toMatch(/\b[A-Z]{1,3}-[0-9A-Z]*\d[0-9A-Z]*\b/);
+        if (language === 'en') expect(exchanges).not.toMatch(/<td class="n">[1-4]<\/td>/);
+        for (const row of model.exchanges.releases) {
+          for (const n of [row.today, row.total]) {
+            if (n > 0 && n < 5) expect(html).toContain(dictionaries[language].fewerThanFive);
+          }
+        }
+      }
+    }
+  });
+});

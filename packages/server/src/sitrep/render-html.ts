@@ -1,4 +1,5 @@
 import type { Status } from '@truce/core';
+import { isSmallCell } from '../presenters/small-cells.js';
 import { html, Markup } from './html.js';
 import { type Dictionary, dictionaries, type Formatter, formatter, type Language } from './i18n.js';
 import {
@@ -11,8 +12,14 @@ import {
   type SitrepModel,
 } from './model.js';
 
-/** Ids of persons listed per row before "and N more": the full list is in the events. */
-const maxIdsShown = 40;
+/**
+ * A count of persons as the report shows it: 1 to 4 as "fewer than 5" (presenters/small-cells),
+ * since the report leaves the server and a small cell can single someone out; the persons'
+ * pseudonymous ids are not listed either (they are in the events, for those who may read them).
+ */
+function personCount(n: number, f: { number(n: number): string }, t: { fewerThanFive: string }) {
+  return isSmallCell(n) ? t.fewerThanFive : f.number(n);
+}
 
 /**
  * The page's only style sheet, inline so that the file stands alone (mail, print, archive).
@@ -258,17 +265,12 @@ ${
   releases.length === 0
     ? nothing(t)
     : html`<table>
-<thead><tr><th>${t.releasesByCategory}</th><th>${t.owedBy}</th><th>${t.category}</th><th class="n">${t.today}</th><th class="n">${t.total}</th><th>${t.pseudonymousIds}</th></tr></thead>
+<thead><tr><th>${t.releasesByCategory}</th><th>${t.owedBy}</th><th>${t.category}</th><th class="n">${t.today}</th><th class="n">${t.total}</th></tr></thead>
 <tbody>${releases.map(
         (r) =>
-          html`<tr><td>${t.releaseTypes[r.type]}</td><td>${parties(model, r.by)}</td><td>${id(r.category)} <span class="muted">(${r.living ? t.living : t.deceased})</span></td><td class="n">${f.number(r.today)}</td><td class="n">${f.number(r.total)}</td><td class="ids" dir="ltr">${r.ids
-            .slice(0, maxIdsShown)
-            .join(' ')}${
-            r.ids.length > maxIdsShown
-              ? html` <span dir="auto">${t.more(f.number(r.ids.length - maxIdsShown))}</span>`
-              : ''
-          }</td></tr>`,
+          html`<tr><td>${t.releaseTypes[r.type]}</td><td>${parties(model, r.by)}</td><td>${id(r.category)} <span class="muted">(${r.living ? t.living : t.deceased})</span></td><td class="n">${personCount(r.today, f, t)}</td><td class="n">${personCount(r.total, f, t)}</td></tr>`,
       )}</tbody>
+<tfoot><tr><td colspan="5" class="muted" dir="auto">${t.smallCellsNote}</td></tr></tfoot>
 </table>`
 }
 ${
@@ -279,7 +281,7 @@ ${
 <thead><tr><th>${t.time}</th><th>${t.source}</th><th>${t.obligation}</th><th class="n">${t.persons}</th><th>${t.reason}</th></tr></thead>
 <tbody>${withheld.map(
         (w) =>
-          html`<tr><td>${f.time(w.at)}<br>${id(w.eventId)}</td><td>${org(model, w.source)}</td><td>${id(w.obligation)}</td><td class="n">${f.number(w.persons)}</td><td dir="auto">${w.reason}</td></tr>`,
+          html`<tr><td>${f.time(w.at)}<br>${id(w.eventId)}</td><td>${org(model, w.source)}</td><td>${id(w.obligation)}</td><td class="n">${personCount(w.persons, f, t)}</td><td dir="auto">${w.reason}</td></tr>`,
       )}</tbody>
 </table>`
 }`,
