@@ -10,6 +10,8 @@ export const languages = ['en', 'ar', 'he'] as const;
 export type Language = (typeof languages)[number];
 
 const en = {
+  'notices.forStaff':
+    "Notices between the parties are for the cell's staff; your alerts are below.",
   'alerts.subscriptions': 'Your alert subscriptions',
   'alerts.subscribe': 'Subscribe',
   'alerts.unsubscribe': 'Unsubscribe',
@@ -353,6 +355,7 @@ const en = {
 type Dictionary = Record<keyof typeof en, string>;
 
 const ar: Dictionary = {
+  'notices.forStaff': 'الإخطارات بين الأطراف مخصصة لطاقم الخلية؛ تنبيهاتك أدناه.',
   'alerts.subscriptions': 'اشتراكاتك في التنبيهات',
   'alerts.subscribe': 'اشتراك',
   'alerts.unsubscribe': 'إلغاء الاشتراك',
@@ -691,6 +694,7 @@ const ar: Dictionary = {
 };
 
 const he: Dictionary = {
+  'notices.forStaff': 'הודעות בין הצדדים מיועדות לצוות התא; ההתראות שלך מופיעות למטה.',
   'alerts.subscriptions': 'המינויים שלך להתראות',
   'alerts.subscribe': 'הרשמה',
   'alerts.unsubscribe': 'ביטול מינוי',

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { api } from '../api.ts';
+import { ApiError, api } from '../api.ts';
 import { type MessageKey, useI18n } from '../i18n.tsx';
 import { useData } from '../live.ts';
 
@@ -281,7 +281,9 @@ export function NoticesPage({
           {error}
         </p>
       ) : null}
-      {notices.error ? (
+      {notices.error instanceof ApiError && notices.error.status === 403 ? (
+        <p className="muted">{t('notices.forStaff')}</p>
+      ) : notices.error ? (
         <p role="alert" className="error">
           {notices.error.message}
         </p>
