@@ -573,6 +573,27 @@ export const agreementSchema = z
       ),
     parties: z.array(party).min(1),
     places: z.array(place).default([]),
+    incidents: z
+      .object({
+        deadlines: z
+          .object({
+            report: z.number().min(0).optional(),
+            triage: z.number().min(0).optional(),
+            assign: z.number().min(0).optional(),
+            investigate: z.number().min(0).optional(),
+            finding: z.number().min(0).optional(),
+            review: z.number().min(0).optional(),
+            publish: z.number().min(0).optional(),
+          })
+          .strict()
+          .optional()
+          .describe(
+            'hours allowed for each step of the incident workflow (defaults: report 48 after the occurrence, triage 24, assign 24, investigate 48, finding 168 after the report, review 72, publish 48)',
+          ),
+      })
+      .strict()
+      .optional()
+      .describe('how the cell handles incident reports (docs/EVENTS.md, the verification workflow)'),
     geometry: z
       .object({
         file: z.string().min(1).describe('the GeoJSON zone layer, relative to this file'),

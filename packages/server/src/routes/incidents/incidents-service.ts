@@ -133,7 +133,12 @@ export class IncidentsService {
     return {
       events,
       verifiers,
-      files: incidentFiles(events, { asOf, ...(verifiers ? { verifiers } : {}), places }),
+      files: incidentFiles(events, {
+        asOf,
+        ...(verifiers ? { verifiers } : {}),
+        places,
+        ...(agreement?.incidents?.deadlines ? { deadlines: agreement.incidents.deadlines } : {}),
+      }),
     };
   }
 

@@ -522,3 +522,51 @@ describe('the zone layer of the agreement', () => {
     });
   });
 });
+
+describe('deadlines the agreement sets for the workflow', () => {
+  it('tracks each step against the hours the agreement gives, else the defaults', async () => {
+    const cell = await startTestServer({ start: new Date('2025-01-25T10:00:00Z') });
+    try {
+      // The sample, with triage due within 2 hours of a report instead of 24.
+      const yaml = exampleAgreement().replace(
+        /^places:/m,
+        'incidents:\n  deadlines: { triage: 2 }\n\nplaces:',
+      );
+      const uploaded = await cell.app.inject({
+        method: 'POST',
+        url: '/api/v1/agreements',
+        headers: { ...cell.headers('mediator'), 'content-type': 'application/yaml' },
+        payload: yaml,
+      });
+      expect(uploaded.statusCode, uploaded.body).toBe(201);
+      const reported = await cell.app.inject({
+        method: 'POST',
+        url: '/api/v1/incidents',
+        headers: cell.headers('agency'),
+        payload: {
+          occurredAt: '2025-01-25T11:30:00+02:00',
+          payload: { incident: 'inc-d-1', category: 'other', description: 'Synthetic.' },
+        },
+      });
+      expect(reported.statusCode, reported.body).toBe(201);
+      const queue = (
+        await cell.app.inject({
+          method: 'GET',
+          url: `/api/v1/incidents?asOf=${encodeURIComponent('2025-01-25T15:00:00+02:00')}`,
+          headers: cell.headers('mediator'),
+        })
+      ).json();
+      expect(queue.incidents[0].deadlines).toEqual([
+        expect.objectContaining({ step: 'report', status: 'done' }),
+        {
+          step: 'triage',
+          dueAt: '2025-01-25T12:00:00.000Z',
+          doneAt: null,
+          status: 'overdue',
+        },
+      ]);
+    } finally {
+      await cell.close();
+    }
+  }, 60_000);
+});
