@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { agreement, day, event } from '../../../test/engine-fixtures.js';
 import { agreementSchema } from '../../agreement/schema.js';
@@ -350,5 +351,68 @@ describe('quota fed by consignments, with the sources reconciled', () => {
     const status = only(evaluate(trucks(), events, day(3, '01:00')));
     expect(status.periods.find((p) => p.day === 2)?.reconciliation).toBeUndefined();
     expect(status.why).not.toContain('Reconciled');
+  });
+});
+
+describe('consignments counted exactly once (property)', () => {
+  it('a day’s figure is the unlinked counts plus each crossed consignment’s trucks once, whatever else reports them', () => {
+    const consignment = fc.record({
+      trucks: fc.integer({ min: 1, max: 40 }),
+      crossings: fc.integer({ min: 0, max: 3 }), // 0: not crossed; 2–3: reported again
+      linked: fc.boolean(), // also reported as aid_trucks_crossed naming it
+    });
+    fc.assert(
+      fc.property(
+        fc.array(consignment, { maxLength: 8 }),
+        fc.array(fc.integer({ min: 0, max: 300 }), { maxLength: 3 }),
+        (consignments, counts) => {
+          const events = [
+            ...consignments.flatMap((c, i) => {
+              const id = `C-${i}`;
+              const list = [
+                event('consignment_registered', day(2, '06:00'), 'un', {
+                  consignment: id,
+                  crossing: 'kerem-shalom',
+                  cargo: 'food',
+                  trucks: c.trucks,
+                  destination: 'south',
+                  sender: 'un',
+                  receiver: 'un',
+                }),
+              ];
+              for (let k = 0; k < c.crossings; k++) {
+                list.push(
+                  event('consignment_crossed', day(2, `1${k}:00`), 'un', {
+                    consignment: id,
+                    crossing: 'kerem-shalom',
+                  }),
+                );
+              }
+              if (c.linked) {
+                list.push(
+                  event('aid_trucks_crossed', day(2, '18:00'), 'un', {
+                    crossing: 'kerem-shalom',
+                    cargo: 'food',
+                    count: c.trucks,
+                    consignment: id,
+                  }),
+                );
+              }
+              return list;
+            }),
+            ...counts.map((count) => crossed(2, count, 'un', '19:00')),
+          ];
+          const expected =
+            counts.reduce((a, b) => a + b, 0) +
+            consignments.filter((c) => c.crossings > 0).reduce((a, c) => a + c.trucks, 0);
+          const status = only(evaluate(trucks(), events, day(3, '01:00')));
+          const figure = status.periods
+            .find((p) => p.day === 2)
+            ?.sources.find((s) => s.source === 'un');
+          expect(figure?.done ?? 0).toBe(expected);
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });
