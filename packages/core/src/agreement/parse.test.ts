@@ -783,6 +783,7 @@ describe('the examples in docs/AGREEMENT-FORMAT.md', () => {
         'deadline',
         'prohibition',
         'permission',
+        'notice',
       ]),
     );
   });
@@ -793,7 +794,7 @@ describe('the examples in docs/AGREEMENT-FORMAT.md', () => {
       const agreement = parseYaml(base.text) as Record<string, unknown>;
       if (block.text.startsWith('truce:')) {
         parseExample(block.text, block.line);
-      } else if (block.text.startsWith('phases:')) {
+      } else if (block.text.startsWith('phases:') || block.text.startsWith('notices:')) {
         parseExample(stringify({ ...agreement, ...parseYaml(block.text) }), block.line);
       } else if (block.text.startsWith('- id:')) {
         const obligations = parseYaml(block.text) as unknown[];
