@@ -52,10 +52,9 @@ export async function exportHxlCommand(argv: string[], io: CliIo): Promise<numbe
     }
     const filter = exportFilterOf(agreement, values.from, values.to);
     const out = values.out === undefined ? undefined : createWriteStream(values.out);
-    let lines = 0;
+    let rows = 0;
     try {
-      for await (const text of hxlExportLines(store, filter)) {
-        lines += text.split('\n').length - 1;
+      for await (const text of hxlExportLines(store, filter, () => rows++)) {
         if (out) {
           if (!out.write(text)) await once(out, 'drain');
         } else {
@@ -68,7 +67,7 @@ export async function exportHxlCommand(argv: string[], io: CliIo): Promise<numbe
         await once(out, 'close');
       }
     }
-    return lines - 2;
+    return rows;
   });
   if (values.out !== undefined) io.stderr.write(`wrote ${count} aid events to ${values.out}\n`);
   return 0;

@@ -52,6 +52,7 @@ async function* aidEvents(store: Store, filter: HxlExportFilter): AsyncGenerator
 export async function* hxlExportLines(
   store: Store,
   filter: HxlExportFilter = {},
+  onRow?: () => void,
 ): AsyncGenerator<string> {
   const kept: string[] = [];
   for await (const event of aidEvents(store, filter)) hxl.keptHashtagsOf([event], kept);
@@ -61,6 +62,7 @@ export async function* hxlExportLines(
   let lines: string[] = [];
   for await (const event of aidEvents(store, filter)) {
     lines.push(hxl.csvLine(hxl.hxlRowOf(event, kept)));
+    onRow?.();
     if (lines.length >= 200) {
       yield lines.join('');
       lines = [];
