@@ -247,6 +247,30 @@ describe('truce import hxl', () => {
   });
 });
 
+describe('usage', () => {
+  it('helps, and refuses other formats and missing files with exit 2', async () => {
+    const help = await truce(['import', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: truce import hxl FILE.csv');
+    expect((await truce(['help', 'export'])).stdout).toContain('Usage: truce export hxl');
+    const json = await truce(['import', 'json', 'x.json']);
+    expect(json).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('imports hxl files, not "json"'),
+    });
+    const missing = await truce(['import', 'hxl', join(scratch, 'nothing.csv')]);
+    expect(missing).toMatchObject({ code: 2, stderr: expect.stringContaining('no file') });
+    const encoding = await truce([
+      'import',
+      'hxl',
+      sample('un2720-daily.csv'),
+      '--encoding',
+      'latin1',
+    ]);
+    expect(encoding).toMatchObject({ code: 2, stderr: expect.stringContaining('not latin1') });
+  });
+});
+
 describe('the samples', () => {
   it('are what their seeded generator gives (npx tsx scripts/generate-aid-examples.ts)', () => {
     for (const [name, text] of Object.entries(hxl.aidSampleFiles())) {
