@@ -188,6 +188,36 @@ function checkGeometry(
 }
 
 /**
+ * Where an incident report says it happened, checked against the area of the agreement's zone
+ * layer: a point, line or polygon (GeoJSON) or a lat/lon pair outside it, or swapped, or a
+ * polygon that crosses itself. Problems with their path in the payload (`geometry.coordinates[1]`).
+ */
+export function incidentPlaceProblems(
+  payload: { lat?: number | undefined; lon?: number | undefined; geometry?: unknown },
+  bbox: readonly [number, number, number, number],
+): { path: string; message: string }[] {
+  const problems: Problem[] = [];
+  if (payload.lat !== undefined && payload.lon !== undefined) {
+    const [west, south, east, north] = bbox;
+    const { lat, lon } = payload;
+    const inside = (x: number, y: number) => x >= west && x <= east && y >= south && y <= north;
+    if (!inside(lon, lat)) {
+      problems.push({
+        path: ['lat'],
+        message: inside(lat, lon)
+          ? `lat ${lat}, lon ${lon} look swapped: swap them (lat ${lon}, lon ${lat} is inside the area)`
+          : `lat ${lat}, lon ${lon} is outside the area of the agreement (longitude ${west} to ${east}, latitude ${south} to ${north})`,
+      });
+    }
+  }
+  const geometry = payload.geometry as ZoneGeometry | undefined;
+  if (geometry && typeof geometry === 'object' && 'type' in geometry) {
+    checkGeometry(geometry, ['geometry'], bbox, problems);
+  }
+  return problems.map((p) => ({ path: formatPath(p.path), message: p.message }));
+}
+
+/**
  * Parses and checks a zone layer. `agreement`, when given, is the version the layer belongs
  * to: every feature must name one of its places.
  */

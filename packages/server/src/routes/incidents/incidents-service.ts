@@ -5,8 +5,10 @@ import {
   duplicateSuggestions,
   type IncidentFile,
   incidentFiles,
+  incidentPlaceProblems,
   orphanSteps,
   parseEvent,
+  parseZones,
   requireTransition,
   type StepInput,
   stepOfEventType,
@@ -63,6 +65,8 @@ export class IncidentsService {
   readonly #clock: () => Date;
   /** Workflow events read so far, in log order, and the next position to read from. */
   #cache: { events: TruceEvent[]; nextSeq: number } = { events: [], nextSeq: 0 };
+  /** The area of the zone layer last read, by its digest. */
+  #bbox: { sha256: string; bbox: [number, number, number, number] } | undefined;
 
   constructor(
     store: Store,
@@ -185,6 +189,35 @@ export class IncidentsService {
     }
   }
 
+  /** The area of the current agreement's zone layer, when it pins one and it was uploaded. */
+  async #area(): Promise<[number, number, number, number] | undefined> {
+    const pinned = (await this.#agreement())?.geometry;
+    if (!pinned) return undefined;
+    if (this.#bbox?.sha256 === pinned.sha256) return this.#bbox.bbox;
+    const bytes = await this.#blobs.bytes(pinned.sha256);
+    if (!bytes) return undefined;
+    const layer = parseZones(new TextDecoder().decode(bytes), pinned.file);
+    this.#bbox = { sha256: pinned.sha256, bbox: layer.bbox };
+    return layer.bbox;
+  }
+
+  /** A report placed outside the agreement's area, or with latitude and longitude swapped. */
+  async #requirePlaceInArea(payload: Record<string, unknown>): Promise<void> {
+    const bbox = await this.#area();
+    if (!bbox) return;
+    const problems = incidentPlaceProblems(
+      payload as { lat?: number; lon?: number; geometry?: unknown },
+      bbox,
+    );
+    if (problems.length > 0) {
+      throw new TruceError(
+        'VALIDATION_FAILED',
+        'where the incident happened is not inside the area of the agreement; check the coordinates ([longitude, latitude] in GeoJSON)',
+        problems.map((p) => ({ path: `payload.${p.path}`, message: p.message })),
+      );
+    }
+  }
+
   /** A new allegation, reported for the user's organisation. */
   async report(
     origin: RequestOrigin,
@@ -203,6 +236,7 @@ export class IncidentsService {
       );
     }
     await this.#requireEvidence(input.payload.evidence);
+    await this.#requirePlaceInArea(input.payload);
     const receipt = await this.#events.submitOnBehalf(
       origin,
       { ...input, id: eventId, type: 'incident_reported' },

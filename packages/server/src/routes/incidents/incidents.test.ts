@@ -570,3 +570,49 @@ describe('deadlines the agreement sets for the workflow', () => {
     }
   }, 60_000);
 });
+
+describe('where an incident happened, against the area of the agreement', () => {
+  // The zone layer was kept for this server by the zone tests above (seedZoneLayer).
+  const report = (incident: string, place: Record<string, unknown>) =>
+    server.app.inject({
+      method: 'POST',
+      url: '/api/v1/incidents',
+      headers: server.headers('agency'),
+      payload: {
+        occurredAt: '2025-01-25T11:00:00+02:00',
+        payload: { incident, category: 'fire', description: 'Synthetic.', ...place },
+      },
+    });
+
+  it('refuses swapped coordinates and a polygon that crosses itself, saying where', async () => {
+    const swapped = await report('inc-place-1', { lat: 34.37, lon: 31.45 });
+    expect(swapped.statusCode).toBe(400);
+    expect(swapped.json().error.details).toEqual([
+      {
+        path: 'payload.lat',
+        message:
+          'lat 34.37, lon 31.45 look swapped: swap them (lat 31.45, lon 34.37 is inside the area)',
+      },
+    ]);
+    const bowTie = await report('inc-place-2', {
+      geometry: {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [34.3, 31.3],
+            [34.35, 31.3],
+            [34.3, 31.35],
+            [34.35, 31.35],
+            [34.3, 31.3],
+          ],
+        ],
+      },
+    });
+    expect(bowTie.statusCode).toBe(400);
+    expect(bowTie.json().error.details[0]).toMatchObject({
+      path: 'payload.geometry.coordinates[0][3]',
+      message: expect.stringContaining('the polygon crosses itself'),
+    });
+    expect((await report('inc-place-3', { lat: 31.45, lon: 34.37 })).statusCode).toBe(201);
+  });
+});
