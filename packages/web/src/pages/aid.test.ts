@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pipelineRows, reconciliationRows, trucksByCrossing } from './aid.tsx';
+import { dwellByDay, pipelineRows, reconciliationRows, trucksByCrossing } from './aid.tsx';
 
 const trucks = (id: string, source: string, crossing: string, count: number, at: string) => ({
   id,
@@ -118,5 +118,35 @@ describe('consignment pipeline and reconciliation tables', () => {
       [23, 20, 0, 80],
       [22, 160, 36, 0],
     ]);
+  });
+});
+
+describe('dwell by day', () => {
+  it('gives each recent day of a crossing the median of each step, null where none ended', () => {
+    const row = (day: number | null, state: string, medianHours: number | null, count: number) => ({
+      crossing: 'zikim',
+      state,
+      day,
+      count,
+      medianHours,
+      p90Hours: null,
+      open: 0,
+      stuck: [],
+      stuckAfterHours: 24,
+    });
+    const days = dwellByDay(
+      [
+        row(null, 'registered', 5, 9),
+        row(3, 'registered', 4, 2),
+        row(5, 'registered', 6, 1),
+        row(5, 'cleared', null, 0),
+        { ...row(5, 'crossed', 2, 1), crossing: 'erez' },
+      ],
+      'zikim',
+    );
+    expect(days.map((d) => d.day)).toEqual([5, 3]);
+    expect(days[0]?.cells.registered).toEqual({ median: 6, count: 1 });
+    expect(days[0]?.cells.cleared).toEqual({ median: null, count: 0 });
+    expect(days[0]?.cells.crossed).toBeNull();
   });
 });

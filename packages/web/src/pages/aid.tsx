@@ -291,6 +291,7 @@ export interface PipelineResponse {
   states: { crossing: string; counts: Record<string, number> }[];
   flagged: number;
   byCrossing: DwellRow[];
+  byDay: DwellRow[];
 }
 
 export interface DwellRow {
@@ -349,6 +350,28 @@ export interface ReconciliationRow {
   outOfScope: number;
   unexplained: number;
   comparable: boolean;
+}
+
+/**
+ * A crossing's median hours per step for each day the stays began, newest first (the last
+ * `days` days that have any): `cells[state]` is null where no stay of that step ended.
+ */
+export function dwellByDay(
+  stats: readonly DwellRow[],
+  crossing: string,
+  days = 7,
+): { day: number; cells: Record<string, { median: number | null; count: number } | null> }[] {
+  const rows = stats.filter((s) => s.crossing === crossing && s.day !== null);
+  const dayList = [...new Set(rows.map((s) => s.day as number))].sort((a, b) => b - a);
+  return dayList.slice(0, days).map((day) => ({
+    day,
+    cells: Object.fromEntries(
+      pipelineStates.map((state) => {
+        const row = rows.find((s) => s.day === day && s.state === state);
+        return [state, row ? { median: row.medianHours, count: row.count } : null];
+      }),
+    ),
+  }));
 }
 
 /** Each day's pairs of sources, newest day first, with the amount each rule explains. */
@@ -470,6 +493,34 @@ function Pipeline({ version }: { version: number }) {
                 ))}
               </tbody>
             </table>
+            <details className="small" data-testid="aid-dwell-by-day">
+              <summary>{t('aid.byDay')}</summary>
+              <table className="period-table small">
+                <thead>
+                  <tr>
+                    <th>{t('day')}</th>
+                    {pipelineStates.map((state) => (
+                      <th key={state}>{t(`consignmentState.${state}` as never)}</th>
+                    ))}
+                  </tr>
+                </thead>
+                <tbody>
+                  {dwellByDay(data.byDay, crossing).map((row) => (
+                    <tr key={row.day} data-day={row.day}>
+                      <td>{row.day}</td>
+                      {pipelineStates.map((state) => {
+                        const cell = row.cells[state];
+                        return (
+                          <td key={state}>
+                            {cell ? `${hours(cell.median)} (${number(cell.count)})` : '—'}
+                          </td>
+                        );
+                      })}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </details>
             {stuck.length > 0 ? (
               <p className="small" data-testid="aid-stuck">
                 {t('aid.stuck')}:{' '}
