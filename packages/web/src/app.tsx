@@ -328,6 +328,7 @@ function Dashboard({ user, onLogout }: { user: User; onLogout: () => void }) {
             status={data}
             agreement={agreement.data}
             canReport={canReport}
+            org={user.orgId}
             canReadEvents={staff}
             canVerify={staff && user.permissions.includes('verify')}
             version={version}

@@ -3,6 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { ApiError, api, type StatusResponse } from '../api.ts';
 import { type MessageKey, useI18n } from '../i18n.tsx';
 import { useData } from '../live.ts';
+import { AddClaim, OpenDispute } from './dispute-forms.tsx';
 import { ReportIncident } from './incident-report.tsx';
 
 /** An incident as `GET /api/v1/incidents` gives it (core `IncidentFile` plus the next steps). */
@@ -358,6 +359,7 @@ export function IncidentsPage({
   agreement,
   canReadEvents,
   canReport = false,
+  org = '',
   version,
   onChange = () => undefined,
 }: {
@@ -365,6 +367,8 @@ export function IncidentsPage({
   agreement?: Agreement | undefined;
   canReadEvents: boolean;
   canReport?: boolean;
+  /** The user's organisation, whose claims the dispute forms send. */
+  org?: string;
   /** Kept for the shell; the steps a user may take come from the server, per incident. */
   canVerify?: boolean;
   version: number;
@@ -388,6 +392,9 @@ export function IncidentsPage({
       {canReport ? (
         <ReportIncident agreement={agreement} now={status.asOf} onDone={onChange} />
       ) : null}
+      {canReport ? (
+        <OpenDispute agreement={agreement} org={org} now={status.asOf} onDone={onChange} />
+      ) : null}
       <section className="card">
         <h2>{t('disputes')}</h2>
         {disputes.length === 0 ? <p className="muted">{t('noDisputes')}</p> : null}
@@ -407,6 +414,9 @@ export function IncidentsPage({
                 </li>
               ))}
             </ul>
+            {canReport && !d.claims.some((c) => c.by === org) ? (
+              <AddClaim dispute={d.id} now={status.asOf} onDone={onChange} />
+            ) : null}
           </article>
         ))}
       </section>
