@@ -329,6 +329,7 @@ function Dashboard({ user, onLogout }: { user: User; onLogout: () => void }) {
             agreement={agreement.data}
             canReport={canReport}
             org={user.orgId}
+            canResolve={user.role === 'mediator' && user.permissions.includes('verify')}
             canReadEvents={staff}
             canVerify={staff && user.permissions.includes('verify')}
             version={version}

@@ -191,3 +191,166 @@ export function OpenDispute({
     </details>
   );
 }
+
+type MeasureKind = 'delay' | 'addItem' | 'moveItem' | 'waive' | 'suspend';
+interface MeasureDraft {
+  kind: MeasureKind;
+  obligation: string;
+  days: string;
+  day: string;
+  count: string;
+  fromDay: string;
+  toDay: string;
+}
+const blankMeasure = (obligation: string): MeasureDraft => ({
+  kind: 'delay',
+  obligation,
+  days: '1',
+  day: '',
+  count: '1',
+  fromDay: '',
+  toDay: '',
+});
+
+/** The measure as the event carries it (docs/EVENTS.md, dispute_resolved). */
+export function measureOf(m: MeasureDraft): Record<string, unknown> {
+  const n = (text: string) => Number.parseInt(text, 10);
+  switch (m.kind) {
+    case 'delay':
+      return { kind: 'delay', obligation: m.obligation, days: n(m.days) };
+    case 'addItem':
+      return { kind: 'addItem', obligation: m.obligation, day: n(m.day), count: n(m.count) };
+    case 'moveItem':
+      return {
+        kind: 'moveItem',
+        obligation: m.obligation,
+        fromDay: n(m.fromDay),
+        toDay: n(m.toDay),
+      };
+    case 'waive':
+      return { kind: 'waive', obligation: m.obligation };
+    case 'suspend':
+      return {
+        kind: 'suspend',
+        obligation: m.obligation,
+        fromDay: n(m.fromDay),
+        untilDay: n(m.toDay),
+      };
+  }
+}
+
+/** The mediators' decision on a dispute, with the measures that change what is owed. */
+export function ResolveDispute({
+  dispute,
+  obligations,
+  now,
+  onDone,
+}: {
+  dispute: string;
+  obligations: string[];
+  now: string;
+  onDone: () => void;
+}) {
+  const { t } = useI18n();
+  const [decision, setDecision] = useState('');
+  const [measures, setMeasures] = useState<MeasureDraft[]>([]);
+  const { message, show } = useOutcome();
+  const update = (index: number, change: Partial<MeasureDraft>) =>
+    setMeasures(measures.map((m, i) => (i === index ? { ...m, ...change } : m)));
+  const number = (index: number, field: keyof MeasureDraft, label: string) => (
+    <label>
+      {label}
+      <input
+        type="number"
+        required
+        value={measures[index]?.[field] ?? ''}
+        onChange={(e) => update(index, { [field]: e.target.value })}
+      />
+    </label>
+  );
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const result = await submitReport({
+      type: 'dispute_resolved',
+      occurredAt: now,
+      payload: { dispute, decision, measures: measures.map(measureOf) },
+    });
+    show(result);
+    if (result.kind === 'recorded') onDone();
+  };
+  return (
+    <details className="small">
+      <summary>{t('dispute.resolve')}</summary>
+      <form className="resolve-form" onSubmit={submit} data-dispute={dispute}>
+        <label>
+          {t('dispute.decision')}
+          <textarea
+            name="decision"
+            required
+            minLength={10}
+            value={decision}
+            onChange={(e) => setDecision(e.target.value)}
+          />
+        </label>
+        {measures.map((m, i) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: rows have no identity but their place
+          <fieldset key={i} className="measure">
+            <label>
+              {t('dispute.measure')}
+              <select
+                value={m.kind}
+                onChange={(e) => update(i, { kind: e.target.value as MeasureKind })}
+              >
+                {(['delay', 'addItem', 'moveItem', 'waive', 'suspend'] as const).map((k) => (
+                  <option key={k} value={k}>
+                    {t(`dispute.measure.${k}`)}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              {t('dispute.obligations')}
+              <select
+                value={m.obligation}
+                onChange={(e) => update(i, { obligation: e.target.value })}
+              >
+                {obligations.map((o) => (
+                  <option key={o}>{o}</option>
+                ))}
+              </select>
+            </label>
+            {m.kind === 'delay' ? number(i, 'days', t('dispute.days')) : null}
+            {m.kind === 'addItem' ? (
+              <>
+                {number(i, 'day', t('dispute.day'))}
+                {number(i, 'count', t('dispute.count'))}
+              </>
+            ) : null}
+            {m.kind === 'moveItem' || m.kind === 'suspend' ? (
+              <>
+                {number(i, 'fromDay', t('dispute.fromDay'))}
+                {number(i, 'toDay', t('dispute.toDay'))}
+              </>
+            ) : null}
+            <button
+              type="button"
+              className="link"
+              onClick={() => setMeasures(measures.filter((_, j) => j !== i))}
+            >
+              {t('dispute.removeMeasure')}
+            </button>
+          </fieldset>
+        ))}
+        <button
+          type="button"
+          className="link"
+          onClick={() => setMeasures([...measures, blankMeasure(obligations[0] ?? '')])}
+        >
+          {t('dispute.addMeasure')}
+        </button>
+        <button type="submit">{t('submit')}</button>
+        {message ? <p role="status">{message}</p> : null}
+      </form>
+    </details>
+  );
+}

@@ -3,7 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { ApiError, api, type StatusResponse } from '../api.ts';
 import { type MessageKey, useI18n } from '../i18n.tsx';
 import { useData } from '../live.ts';
-import { AddClaim, OpenDispute } from './dispute-forms.tsx';
+import { AddClaim, OpenDispute, ResolveDispute } from './dispute-forms.tsx';
 import { ReportIncident } from './incident-report.tsx';
 
 /** An incident as `GET /api/v1/incidents` gives it (core `IncidentFile` plus the next steps). */
@@ -359,6 +359,7 @@ export function IncidentsPage({
   agreement,
   canReadEvents,
   canReport = false,
+  canResolve = false,
   org = '',
   version,
   onChange = () => undefined,
@@ -367,6 +368,8 @@ export function IncidentsPage({
   agreement?: Agreement | undefined;
   canReadEvents: boolean;
   canReport?: boolean;
+  /** A mediator with the verify permission: decides disputes, with measures. */
+  canResolve?: boolean;
   /** The user's organisation, whose claims the dispute forms send. */
   org?: string;
   /** Kept for the shell; the steps a user may take come from the server, per incident. */
@@ -416,6 +419,14 @@ export function IncidentsPage({
             </ul>
             {canReport && !d.claims.some((c) => c.by === org) ? (
               <AddClaim dispute={d.id} now={status.asOf} onDone={onChange} />
+            ) : null}
+            {canResolve ? (
+              <ResolveDispute
+                dispute={d.id}
+                obligations={d.obligations}
+                now={status.asOf}
+                onDone={onChange}
+              />
             ) : null}
           </article>
         ))}

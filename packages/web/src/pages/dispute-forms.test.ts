@@ -1,0 +1,37 @@
+import { parseEvent } from '@truce/core';
+import { describe, expect, it } from 'vitest';
+import { measureOf } from './dispute-forms.tsx';
+
+const draft = {
+  obligation: 'returns-north-rashid-street',
+  days: '2',
+  day: '12',
+  count: '1',
+  fromDay: '43',
+  toDay: '50',
+};
+
+describe('the decision form', () => {
+  it('sends measures a dispute_resolved event accepts, as the Jan-2025 decision had them', () => {
+    const measures = (['delay', 'addItem', 'moveItem', 'waive', 'suspend'] as const).map((kind) =>
+      measureOf({ ...draft, kind }),
+    );
+    const event = parseEvent({
+      id: 'qatar-d1',
+      type: 'dispute_resolved',
+      source: 'qatar',
+      occurredAt: '2025-01-26T23:00:00+02:00',
+      reportedAt: '2025-01-26T23:00:00+02:00',
+      payload: { dispute: 'release-order-day-7', decision: 'Returns from Day 9.', measures },
+    });
+    expect(event.payload).toMatchObject({
+      measures: [
+        { kind: 'delay', obligation: 'returns-north-rashid-street', days: 2 },
+        { kind: 'addItem', day: 12, count: 1 },
+        { kind: 'moveItem', fromDay: 43, toDay: 50 },
+        { kind: 'waive' },
+        { kind: 'suspend', fromDay: 43, untilDay: 50 },
+      ],
+    });
+  });
+});
