@@ -94,7 +94,8 @@ export async function forgeryCampaign(options: ForgeryOptions): Promise<ForgeryR
     const logKey = identity.verifierKey;
     const lines = splitLines(files.get('entries.jsonl')!);
     const checkpointNames = [...files.keys()].filter((p) => p.startsWith('checkpoints/'));
-    const latestName = `checkpoints/${Math.max(...checkpointNames.map((p) => Number(p.slice(12))))}`;
+    const latestSize = Math.max(...checkpointNames.map((p) => Number(p.slice(12))));
+    const latestName = `checkpoints/${latestSize}`;
 
     /** One byte changed to another: mostly one of the same kind, so that parsers pass it on. */
     const mutateByte = (bytes: Buffer, start: number, end: number): Buffer => {
@@ -227,7 +228,14 @@ export async function forgeryCampaign(options: ForgeryOptions): Promise<ForgeryR
           const next = new Map(files);
           const bytes = files.get('cosignatures.jsonl')!;
           const cosLines = splitLines(bytes);
-          const index = Math.floor(rand() * cosLines.length);
+          // Half the tries on the latest checkpoint's lines, the browser verifier's input.
+          const latest = cosLines
+            .map((line, i) => ({ line, i }))
+            .filter(({ line }) => line.includes(`"checkpointSize":${latestSize},`));
+          const index =
+            rand() < 0.5 && latest.length > 0
+              ? pick(latest).i
+              : Math.floor(rand() * cosLines.length);
           const line = cosLines[index]!;
           // Mostly the signature line itself, where a forger would work.
           const [start, end] =
@@ -355,8 +363,8 @@ export async function forgeryCampaign(options: ForgeryOptions): Promise<ForgeryR
           const ownInput =
             !sameBytes(written.get(latestName)!, files.get(latestName)!) ||
             !sameBytes(written.get('entries.jsonl')!, files.get('entries.jsonl')!) ||
-            cosignaturesOf(written.get('cosignatures.jsonl')!, Number(latestName.slice(12))) !==
-              cosignaturesOf(files.get('cosignatures.jsonl')!, Number(latestName.slice(12)));
+            latestCosignatureLines(written.get('cosignatures.jsonl')!, latestSize).join('\n') !==
+              latestCosignatureLines(files.get('cosignatures.jsonl')!, latestSize).join('\n');
           if (ownInput) {
             browser.tried += 1;
             const rejected = !report.ok || report.cosigners.length < built.latestCosigners;
@@ -633,6 +641,23 @@ function flipProofByte(proof: readonly Uint8Array[], rand: () => number): Uint8A
 /** cosignatures.jsonl as the browser verifier takes it (it keeps the lines of its checkpoint). */
 function cosignaturesOf(bytes: Buffer, _size: number): string {
   return bytes.toString('utf8');
+}
+
+/**
+ * The lines of cosignatures.jsonl that are the browser verifier's input: those of the latest
+ * checkpoint (it ignores the others). A line no longer JSON, or now naming the latest
+ * checkpoint, is input too.
+ */
+function latestCosignatureLines(bytes: Buffer, size: number): string[] {
+  return splitLines(bytes)
+    .map((line) => line.toString('latin1'))
+    .filter((line) => {
+      try {
+        return (JSON.parse(line) as { checkpointSize?: unknown }).checkpointSize === size;
+      } catch {
+        return true;
+      }
+    });
 }
 
 /** The forger's manifest: every file's size and SHA-256 recomputed. */
