@@ -332,7 +332,7 @@ if (wanted('access')) {
   const rows = report.testResults.flatMap((file) =>
     file.assertionResults.map(
       (a) =>
-        `| \`${file.name.replace(/^.*\/packages\//, 'packages/')}\` | ${a.title} | ${a.status} |`,
+        `| \`${file.name.replace(/^.*?\/(packages|test)\//, '$1/')}\` | ${a.title} | ${a.status} |`,
     ),
   );
   const matrixSource = readFileSync(
