@@ -381,7 +381,9 @@ export function IncidentsPage({
   const queue = useData(
     async () =>
       canReadEvents
-        ? api<IncidentQueueView>(`/api/v1/incidents?asOf=${encodeURIComponent(status.asOf)}`)
+        ? // The queue as of now on the server, not the status's asOf: that is rounded down to
+          // the second, so a step just taken (dated now) would not show until the next event.
+          api<IncidentQueueView>('/api/v1/incidents')
         : undefined,
     version,
   );
