@@ -284,6 +284,93 @@ CREATE INDEX blobs_uploaded_at ON blobs (uploaded_at DESC);
 `,
   },
   {
+    version: 7,
+    name: 'alerts',
+    sql: `
+-- Alerts (packages/server/src/alerts): rules users and organisations subscribe to, the alerts
+-- raised, and their deliveries. The worker follows the ledger by sequence number from
+-- alert_cursor, under a row lock, so several processes share the work and a restart resumes
+-- where the last committed tick ended, without raising an alert twice.
+CREATE TABLE alert_subscriptions (
+  id                   uuid        PRIMARY KEY,
+  owner_user           text        NOT NULL,
+  owner_org            text        NOT NULL,
+  -- An organisation's subscription pages on behalf of the whole organisation (made by a user).
+  scope                text        NOT NULL CHECK (scope IN ('user', 'org')),
+  name                 text        NOT NULL,
+  rule                 jsonb       NOT NULL,
+  webhook_url          text,
+  webhook_secret       text,
+  email                text,
+  quiet_hours          jsonb,
+  created_at           timestamptz NOT NULL,
+  deleted_at           timestamptz,
+  webhook_failures     integer     NOT NULL DEFAULT 0,
+  webhook_disabled_at  timestamptz,
+  webhook_disabled_why text
+);
+CREATE INDEX alert_subscriptions_owner ON alert_subscriptions (owner_org, owner_user);
+
+-- Where the worker is in the ledger; one row, locked for the length of a tick.
+CREATE TABLE alert_cursor (
+  name     text        PRIMARY KEY,
+  next_seq bigint      NOT NULL,
+  ticked_at timestamptz
+);
+INSERT INTO alert_cursor (name, next_seq) VALUES ('alerts', -1);
+
+-- Conditions that hold now (an obligation at_risk, a deadline near): one alert when a condition
+-- starts to hold, none again until it has cleared (the row is deleted when it stops holding).
+CREATE TABLE alert_conditions (
+  subscription_id uuid        NOT NULL REFERENCES alert_subscriptions (id),
+  condition_key   text        NOT NULL,
+  since           timestamptz NOT NULL,
+  PRIMARY KEY (subscription_id, condition_key)
+);
+
+CREATE TABLE alerts (
+  id              bigserial   PRIMARY KEY,
+  subscription_id uuid        NOT NULL REFERENCES alert_subscriptions (id),
+  condition_key   text        NOT NULL,
+  -- The occurrence of the condition: the ledger position or the instant it started to hold.
+  occurrence      text        NOT NULL,
+  title           text        NOT NULL,
+  body            jsonb       NOT NULL,
+  raised_at       timestamptz NOT NULL,
+  read_at         timestamptz,
+  UNIQUE (subscription_id, condition_key, occurrence)
+);
+CREATE INDEX alerts_by_subscription ON alerts (subscription_id, id DESC);
+
+-- One row per alert and channel (webhook, email); attempts are logged below.
+CREATE TABLE alert_deliveries (
+  id              bigserial   PRIMARY KEY,
+  alert_id        bigint      NOT NULL REFERENCES alerts (id),
+  subscription_id uuid        NOT NULL REFERENCES alert_subscriptions (id),
+  channel         text        NOT NULL CHECK (channel IN ('webhook', 'email')),
+  target          text        NOT NULL,
+  state           text        NOT NULL CHECK (state IN ('pending', 'delivered', 'failed', 'cancelled')),
+  attempts        integer     NOT NULL DEFAULT 0,
+  next_attempt_at timestamptz NOT NULL,
+  created_at      timestamptz NOT NULL,
+  delivered_at    timestamptz,
+  last_error      text,
+  UNIQUE (alert_id, channel)
+);
+CREATE INDEX alert_deliveries_due ON alert_deliveries (state, next_attempt_at);
+
+CREATE TABLE alert_delivery_attempts (
+  id           bigserial   PRIMARY KEY,
+  delivery_id  bigint      NOT NULL REFERENCES alert_deliveries (id),
+  at           timestamptz NOT NULL,
+  status_code  integer,
+  error        text,
+  duration_ms  integer     NOT NULL
+);
+CREATE INDEX alert_delivery_attempts_by_delivery ON alert_delivery_attempts (delivery_id, id);
+`,
+  },
+  {
     version: 8,
     name: 'imports',
     sql: `
@@ -411,93 +498,6 @@ CREATE TABLE mfa_recovery_codes (
   used_at   timestamptz,
   PRIMARY KEY (user_id, code_hash)
 );
-`,
-  },
-  {
-    version: 7,
-    name: 'alerts',
-    sql: `
--- Alerts (packages/server/src/alerts): rules users and organisations subscribe to, the alerts
--- raised, and their deliveries. The worker follows the ledger by sequence number from
--- alert_cursor, under a row lock, so several processes share the work and a restart resumes
--- where the last committed tick ended, without raising an alert twice.
-CREATE TABLE alert_subscriptions (
-  id                   uuid        PRIMARY KEY,
-  owner_user           text        NOT NULL,
-  owner_org            text        NOT NULL,
-  -- An organisation's subscription pages on behalf of the whole organisation (made by a user).
-  scope                text        NOT NULL CHECK (scope IN ('user', 'org')),
-  name                 text        NOT NULL,
-  rule                 jsonb       NOT NULL,
-  webhook_url          text,
-  webhook_secret       text,
-  email                text,
-  quiet_hours          jsonb,
-  created_at           timestamptz NOT NULL,
-  deleted_at           timestamptz,
-  webhook_failures     integer     NOT NULL DEFAULT 0,
-  webhook_disabled_at  timestamptz,
-  webhook_disabled_why text
-);
-CREATE INDEX alert_subscriptions_owner ON alert_subscriptions (owner_org, owner_user);
-
--- Where the worker is in the ledger; one row, locked for the length of a tick.
-CREATE TABLE alert_cursor (
-  name     text        PRIMARY KEY,
-  next_seq bigint      NOT NULL,
-  ticked_at timestamptz
-);
-INSERT INTO alert_cursor (name, next_seq) VALUES ('alerts', -1);
-
--- Conditions that hold now (an obligation at_risk, a deadline near): one alert when a condition
--- starts to hold, none again until it has cleared (the row is deleted when it stops holding).
-CREATE TABLE alert_conditions (
-  subscription_id uuid        NOT NULL REFERENCES alert_subscriptions (id),
-  condition_key   text        NOT NULL,
-  since           timestamptz NOT NULL,
-  PRIMARY KEY (subscription_id, condition_key)
-);
-
-CREATE TABLE alerts (
-  id              bigserial   PRIMARY KEY,
-  subscription_id uuid        NOT NULL REFERENCES alert_subscriptions (id),
-  condition_key   text        NOT NULL,
-  -- The occurrence of the condition: the ledger position or the instant it started to hold.
-  occurrence      text        NOT NULL,
-  title           text        NOT NULL,
-  body            jsonb       NOT NULL,
-  raised_at       timestamptz NOT NULL,
-  read_at         timestamptz,
-  UNIQUE (subscription_id, condition_key, occurrence)
-);
-CREATE INDEX alerts_by_subscription ON alerts (subscription_id, id DESC);
-
--- One row per alert and channel (webhook, email); attempts are logged below.
-CREATE TABLE alert_deliveries (
-  id              bigserial   PRIMARY KEY,
-  alert_id        bigint      NOT NULL REFERENCES alerts (id),
-  subscription_id uuid        NOT NULL REFERENCES alert_subscriptions (id),
-  channel         text        NOT NULL CHECK (channel IN ('webhook', 'email')),
-  target          text        NOT NULL,
-  state           text        NOT NULL CHECK (state IN ('pending', 'delivered', 'failed', 'cancelled')),
-  attempts        integer     NOT NULL DEFAULT 0,
-  next_attempt_at timestamptz NOT NULL,
-  created_at      timestamptz NOT NULL,
-  delivered_at    timestamptz,
-  last_error      text,
-  UNIQUE (alert_id, channel)
-);
-CREATE INDEX alert_deliveries_due ON alert_deliveries (state, next_attempt_at);
-
-CREATE TABLE alert_delivery_attempts (
-  id           bigserial   PRIMARY KEY,
-  delivery_id  bigint      NOT NULL REFERENCES alert_deliveries (id),
-  at           timestamptz NOT NULL,
-  status_code  integer,
-  error        text,
-  duration_ms  integer     NOT NULL
-);
-CREATE INDEX alert_delivery_attempts_by_delivery ON alert_delivery_attempts (delivery_id, id);
 `,
   },
 ];
