@@ -25,6 +25,7 @@ Environment:
                             (default: none, CORS off)
   TRUCE_TRUST_PROXY=1       behind a load balancer: client address from X-Forwarded-For
   TRUCE_SESSION_IDLE_MINUTES  end sessions unused this long (default 60; 0: never)
+  TRUCE_LOGIN_PER_MINUTE    login attempts a minute per client address (default 10)
   TRUCE_LOG_LEVEL           pino level (default info)
 
 Create the first mediator before the first start: \`truce users create --help\`.
@@ -72,7 +73,7 @@ export async function serve(argv: string[], io: CliIo, stop?: AbortSignal): Prom
     config: {
       corsOrigins,
       trustProxy: io.env.TRUCE_TRUST_PROXY === '1',
-      ...idleMinutesOf(io.env.TRUCE_SESSION_IDLE_MINUTES),
+      ...configFromEnv(io.env),
     },
     logger: { level: io.env.TRUCE_LOG_LEVEL ?? 'info' },
   });
@@ -93,6 +94,31 @@ export async function serve(argv: string[], io: CliIo, stop?: AbortSignal): Prom
   io.stderr.write('truce: shutting down\n');
   await server.close();
   return 0;
+}
+
+/**
+ * The server settings read from the environment: `TRUCE_SESSION_IDLE_MINUTES` (0: none) and
+ * `TRUCE_LOGIN_PER_MINUTE` (login attempts a minute per client address). Unset: the defaults.
+ */
+export function configFromEnv(env: Record<string, string | undefined>): {
+  sessionIdleMinutes?: number;
+  loginPerMinute?: number;
+} {
+  const perMinute = env.TRUCE_LOGIN_PER_MINUTE;
+  let loginPerMinute: number | undefined;
+  if (perMinute !== undefined && perMinute.trim() !== '') {
+    loginPerMinute = Number(perMinute);
+    if (!Number.isSafeInteger(loginPerMinute) || loginPerMinute < 1) {
+      throw new TruceError(
+        'USAGE',
+        `TRUCE_LOGIN_PER_MINUTE must be a whole number of login attempts a minute, not "${perMinute}"`,
+      );
+    }
+  }
+  return {
+    ...idleMinutesOf(env.TRUCE_SESSION_IDLE_MINUTES),
+    ...(loginPerMinute !== undefined ? { loginPerMinute } : {}),
+  };
 }
 
 /** `TRUCE_SESSION_IDLE_MINUTES`: a whole number of minutes, 0 for none; unset: the default. */

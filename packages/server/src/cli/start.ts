@@ -15,7 +15,7 @@ import { hasLogIdentity } from '../ledger/index.js';
 import { seedZoneLayer } from '../routes/zones/seed.js';
 import { commonOptions, parseCommandArgs, requirePositionals } from './arguments.js';
 import type { CliIo } from './io.js';
-import { parsePort } from './serve.js';
+import { configFromEnv, parsePort } from './serve.js';
 
 const examples = fileURLToPath(new URL('../../../../examples/', import.meta.url));
 const sampleAgreement = `${examples}agreements/gaza-2025.yaml`;
@@ -149,6 +149,7 @@ export async function start(argv: string[], io: CliIo, stop?: AbortSignal): Prom
     operator: 'cell',
     domainClock: () => clock.now(),
     logger: { level: io.env.TRUCE_LOG_LEVEL ?? 'warn' },
+    config: configFromEnv(io.env),
   });
   let timer: NodeJS.Timeout | undefined;
   try {

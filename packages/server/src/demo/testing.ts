@@ -12,8 +12,11 @@ export interface RunningDemoCell {
  * `truce start` in this process (what `npm start` runs), for tests and benchmarks: resolves
  * with the URL from its banner once it listens. Pass `--port 0` for a free port.
  */
-export async function runDemoCell(args: readonly string[]): Promise<RunningDemoCell> {
-  const io = memoryIo({ env: {} });
+export async function runDemoCell(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<RunningDemoCell> {
+  const io = memoryIo({ env });
   const stop = new AbortController();
   const done = start([...args], io, stop.signal);
   let failed: unknown;

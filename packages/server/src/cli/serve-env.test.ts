@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { configFromEnv } from './serve.js';
+
+describe('server settings from the environment', () => {
+  it('reads the idle timeout and the login limit, and leaves the defaults when unset', () => {
+    expect(configFromEnv({})).toEqual({});
+    expect(
+      configFromEnv({ TRUCE_SESSION_IDLE_MINUTES: '0', TRUCE_LOGIN_PER_MINUTE: '600' }),
+    ).toEqual({ sessionIdleMinutes: 0, loginPerMinute: 600 });
+  });
+
+  it('refuses what is not a whole number, naming the variable', () => {
+    expect(() => configFromEnv({ TRUCE_SESSION_IDLE_MINUTES: 'an hour' })).toThrow(
+      /TRUCE_SESSION_IDLE_MINUTES/,
+    );
+    expect(() => configFromEnv({ TRUCE_LOGIN_PER_MINUTE: '0' })).toThrow(/TRUCE_LOGIN_PER_MINUTE/);
+    expect(() => configFromEnv({ TRUCE_LOGIN_PER_MINUTE: '2.5' })).toThrow(/whole number/);
+  });
+});
