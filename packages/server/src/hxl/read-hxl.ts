@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Agreement, hxl, isTruceError, TruceError } from '@truce/core';
-import { parse } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse';
 import { HxlDecoder, type HxlEncoding } from './decode.js';
 
 export interface HxlFileOptions {
@@ -167,7 +167,18 @@ export async function readHxlFile(
   } catch (error) {
     // Stopped early on purpose (`break` above): the pipeline reports a premature close.
     const stoppedEarly = (error as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE';
-    if (!stoppedEarly) throw asHxlError(error, lastLine);
+    if (!stoppedEarly) {
+      // When a stage before the parser failed first, the parser ends with an AbortError: the
+      // cause is the pipeline's own failure.
+      const cause =
+        (error as { name?: string }).name === 'AbortError'
+          ? await flowing.then(
+              () => error,
+              (failure: unknown) => failure,
+            )
+          : error;
+      throw asHxlError(cause, lastLine);
+    }
   }
   if (summary.problemCount === 0) addProblems(reader.finish(lastLine));
   summary.sha256 = tap.hash.copy().digest('hex');
@@ -183,7 +194,8 @@ export async function readHxlFile(
 function asHxlError(error: unknown, lastLine: number): unknown {
   if (isTruceError(error)) return error;
   const csv = error as { code?: string; lines?: number; message?: string };
-  if (typeof csv.code === 'string' && csv.code.startsWith('CSV_')) {
+  // csv-parse's codes: most start with CSV_, some (INVALID_OPENING_QUOTE…) do not.
+  if (error instanceof CsvError || (typeof csv.code === 'string' && csv.code.startsWith('CSV_'))) {
     // An unclosed quote is found at the end of the file; the row it opened is the next one.
     const line =
       csv.code === 'CSV_QUOTE_NOT_CLOSED' || typeof csv.lines !== 'number'
@@ -194,7 +206,7 @@ function asHxlError(error: unknown, lastLine: number): unknown {
         ? 'a quote (") opens a value that never closes'
         : csv.code === 'CSV_MAX_RECORD_SIZE'
           ? 'a row longer than 1 MB: is this a CSV file?'
-          : (csv.message ?? csv.code);
+          : (csv.message ?? csv.code ?? 'not CSV');
     return new TruceError('HXL_INVALID', `the file is not valid CSV at line ${line}: ${hint}`, [
       { line, message: hint },
     ]);
