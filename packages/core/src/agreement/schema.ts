@@ -209,7 +209,7 @@ export const crossingDetails = z
       .object({ opens: clockTime, closes: clockTime })
       .strict()
       .optional()
-      .describe('daily opening hours in the agreement\'s zone; absent: open round the clock'),
+      .describe("daily opening hours in the agreement's zone; absent: open round the clock"),
     closedOn: z
       .array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']))
       .optional()
@@ -593,7 +593,9 @@ export const agreementSchema = z
       })
       .strict()
       .optional()
-      .describe('how the cell handles incident reports (docs/EVENTS.md, the verification workflow)'),
+      .describe(
+        'how the cell handles incident reports (docs/EVENTS.md, the verification workflow)',
+      ),
     geometry: z
       .object({
         file: z.string().min(1).describe('the GeoJSON zone layer, relative to this file'),

@@ -1,5 +1,5 @@
-import type { PairReconciliation } from '../aid/reconcile.js';
 import type { ObligationKind } from '../agreement/schema.js';
+import type { PairReconciliation } from '../aid/reconcile.js';
 
 export const statuses = [
   'not_started',

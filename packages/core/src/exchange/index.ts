@@ -1,3 +1,3 @@
+export { handoverSteps, identificationOutcomes, personFields } from '../events/exchange.js';
 export * from './order.js';
 export * from './register.js';
-export { handoverSteps, identificationOutcomes, personFields } from '../events/exchange.js';

@@ -11,7 +11,7 @@ export {
 export * from './gaza-2023.js';
 export * from './gaza-2025.js';
 export * from './gaza-2025-aid.js';
-export * from './load.js';
 export * from './gaza-2025-exchange.js';
-export * from './gaza-2025-notices.js';
 export * from './gaza-2025-incidents.js';
+export * from './gaza-2025-notices.js';
+export * from './load.js';

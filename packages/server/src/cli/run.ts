@@ -77,9 +77,9 @@ const commands: Record<string, { run: Command; help: string }> = {
   serve: { run: serve, help: serveHelp },
   start: { run: start, help: startHelp },
   users: { run: usersCommand, help: usersHelp },
+  audit: { run: auditCommand, help: auditHelp },
   persons: { run: personsCommand, help: personsHelp },
   exchanges: { run: exchangesCommand, help: exchangesHelp },
-  audit: { run: auditCommand, help: auditHelp },
 };
 
 /** Exit statuses: scripts and CI branch on these, so they are part of the interface. */

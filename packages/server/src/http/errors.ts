@@ -84,7 +84,8 @@ export function toApiError(error: unknown): { status: number; body: ApiErrorBody
     // An INTERNAL message may name tables or files: the log has it, the client does not.
     if (error.code === 'INTERNAL') return { status, body: internal() };
     // A full disk says so and what to do; its details (the database's message) stay in the log.
-    if (error.code === 'STORAGE_FULL') return { status, body: errorBody(error.code, error.message) };
+    if (error.code === 'STORAGE_FULL')
+      return { status, body: errorBody(error.code, error.message) };
     return { status, body: errorBody(error.code, error.message, error.details) };
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
