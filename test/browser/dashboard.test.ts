@@ -1,17 +1,9 @@
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { base32Decode, hotp, totpStep } from '../../packages/server/src/accounts/totp.js';
-import { type DemoCell, launch, runBrowserTests, startDemoCell } from './harness.js';
+import { type DemoCell, demoPassword, logIn, runBrowserTests, withDemoCell } from './harness.js';
 
-const password = 'truce-demo-only';
-
-async function logIn(page: Page, url: string, email: string): Promise<void> {
-  await page.goto(url);
-  await page.fill('input[name=email]', email);
-  await page.fill('input[name=password]', password);
-  await page.click('button[type=submit]');
-  await page.waitForSelector('[data-testid=obligations]', { timeout: 60_000 });
-}
+const password = demoPassword;
 
 /** The aid quota's "today so far" as the overview's why sentence states it. */
 async function todaySoFar(page: Page): Promise<string> {
@@ -25,15 +17,10 @@ describe.skipIf(!runBrowserTests)('the dashboard in Chromium', () => {
   let cell: DemoCell;
   let browser: Browser;
 
-  beforeAll(async () => {
-    cell = await startDemoCell();
-    browser = await launch();
-  }, 180_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await cell?.stop();
-  }, 60_000);
+  withDemoCell((started, launched) => {
+    cell = started;
+    browser = launched;
+  });
 
   it('shows a mediator the Day-23 status of the sample, each status with its why', async () => {
     const page = await browser.newPage();
@@ -309,15 +296,10 @@ describe.skipIf(!runBrowserTests)('login with a second factor in Chromium', () =
   let cell: DemoCell;
   let browser: Browser;
 
-  beforeAll(async () => {
-    cell = await startDemoCell();
-    browser = await launch();
-  }, 180_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await cell?.stop();
-  }, 60_000);
+  withDemoCell((started, launched) => {
+    cell = started;
+    browser = launched;
+  });
 
   it('asks for the code once the account has a second factor, and lets the user in with it', async () => {
     const email = 'observer@example.org';

@@ -1,30 +1,17 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DemoCell, launch, runBrowserTests, startDemoCell } from './harness.js';
+import type { Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { type DemoCell, demoPassword, logIn, runBrowserTests, withDemoCell } from './harness.js';
 
-const password = 'truce-demo-only';
-
-async function logIn(page: Page, url: string, email: string): Promise<void> {
-  await page.goto(url);
-  await page.fill('input[name=email]', email);
-  await page.fill('input[name=password]', password);
-  await page.click('button[type=submit]');
-  await page.waitForSelector('[data-testid=obligations]', { timeout: 60_000 });
-}
+const _password = demoPassword;
 
 describe.skipIf(!runBrowserTests)('exchanges in Chromium', () => {
   let cell: DemoCell;
   let browser: Browser;
 
-  beforeAll(async () => {
-    cell = await startDemoCell();
-    browser = await launch();
-  }, 180_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await cell?.stop();
-  }, 60_000);
+  withDemoCell((started, launched) => {
+    cell = started;
+    browser = launched;
+  });
 
   it('a mediator sees the releases owed and made, a hostage’s chain, and must give a reason', async () => {
     const page = await browser.newPage();

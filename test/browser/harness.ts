@@ -1,7 +1,8 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { runDemoCell } from '../../packages/server/src/demo/testing.js';
 
 /**
@@ -46,4 +47,34 @@ export async function startDemoCell(args: string[] = []): Promise<DemoCell> {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The password every demo login shares (`truce start`). */
+export const demoPassword = 'truce-demo-only';
+
+/** Logs in through the login page and waits for the overview. */
+export async function logIn(page: Page, url: string, email: string): Promise<void> {
+  await page.goto(url);
+  await page.fill('input[name=email]', email);
+  await page.fill('input[name=password]', demoPassword);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('[data-testid=obligations]', { timeout: 60_000 });
+}
+
+/**
+ * A demo cell and a browser for the tests of one describe block: started before the first test,
+ * stopped after the last; `ready` receives them.
+ */
+export function withDemoCell(ready: (cell: DemoCell, browser: Browser) => void): void {
+  let cell: DemoCell | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    cell = await startDemoCell();
+    browser = await launch();
+    ready(cell, browser);
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await cell?.stop();
+  }, 60_000);
 }

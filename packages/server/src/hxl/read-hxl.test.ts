@@ -17,6 +17,7 @@ async function outcome(text: string): Promise<unknown> {
       agreement,
       reportedAt: '2025-02-10T12:00:00+02:00',
       idPrefix: 'hxl-test',
+      encoding: 'auto',
     });
   } catch (error) {
     return error;
