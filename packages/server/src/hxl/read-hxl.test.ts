@@ -27,11 +27,18 @@ async function outcome(text: string): Promise<unknown> {
 describe('reading an HXL file that is not valid CSV', () => {
   // Found by the reliability campaign: a stray control character before an opening quote, with
   // CRLF or CR line ends, ended in an AbortError (500) instead of a located HXL_INVALID.
+  it('with control and replacement characters before the header, and a hashtag misspelt', async () => {
+    const text = `\u0001\udc00 ${sample.replace('#indicator+num+trucks', '#ndicator+num+trucks').replace(/\r?\n/g, '\r\n')}`;
+    const result = await outcome(text);
+    expect(isTruceError(result) ? result.code : result).toBe('HXL_INVALID');
+  });
+
   it.each([
     ['\u000e"', '\r\n'],
     ['\u000e"', '\r'],
     ['"', '\r\n'],
     ['x"', '\n'],
+    ['\u0001\udc00 ', '\r\n'],
   ])(
     '%j before the header, lines ended by %j: a located HXL_INVALID, never a crash',
     async (prefix, end) => {

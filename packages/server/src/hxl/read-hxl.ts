@@ -211,5 +211,16 @@ function asHxlError(error: unknown, lastLine: number): unknown {
       { line, message: hint },
     ]);
   }
+  // The reading stopped without a CSV error of its own (a stage of the pipeline aborted it: seen
+  // with control characters and replacement characters before the header). The file is refused
+  // whole, as for any other unreadable file; the cause is not further known.
+  if ((error as { code?: string; name?: string }).code === 'ABORT_ERR') {
+    const line = lastLine + 1;
+    const hint =
+      'the file could not be read as CSV text from here; is it a CSV file in UTF-8 or Windows-1256?';
+    return new TruceError('HXL_INVALID', `the file is not valid CSV at line ${line}: ${hint}`, [
+      { line, message: hint },
+    ]);
+  }
   return error;
 }

@@ -190,3 +190,13 @@ describe('GET /api/v1/export/hxl', () => {
     expect(lines[2]).toContain(',2025-01-21T15:30:00+02:00,');
   });
 });
+
+describe('a file the reliability campaign found', () => {
+  it('with control characters and a lone surrogate before the header: an answer, never a 500', async () => {
+    const sample = readFileSync(`${root}examples/aid/un2720-daily.csv`, 'utf8');
+    const text = `\u0001\udc00 ${sample.replace('#indicator+num+trucks', '#ndicator+num+trucks').replace(/\r?\n/g, '\r\n')}`;
+    const response = await post(text);
+    expect(response.statusCode).toBe(422);
+    expect(response.json().error.code).toBe('HXL_INVALID');
+  });
+});
