@@ -248,16 +248,18 @@ export class AccountsService {
     }
     const good = await verifyPassword(passwordHash, password);
     if (!good || user.disabled) {
-      const until = new Date(now.getTime() + this.#options.lockoutMinutes * minute).toISOString();
-      const counted = good
-        ? { failedLogins: user.failedLogins, locked: false }
-        : await this.#repo.recordFailedLogin(user.id, this.#options.lockoutAttempts, until);
-      await this.#record(origin, 'auth.login', user.id, 'failure', {
-        reason: good ? 'disabled' : 'wrong password',
-        failedLogins: counted.failedLogins,
-      });
-      if (counted.locked && counted.failedLogins === this.#options.lockoutAttempts) {
-        await this.#record(origin, 'auth.lockout', user.id, 'success', { until });
+      if (good) {
+        await this.#record(origin, 'auth.login', user.id, 'failure', {
+          reason: 'disabled',
+          failedLogins: user.failedLogins,
+        });
+      } else {
+        await this.#countFailure(
+          origin,
+          user,
+          'wrong password',
+          until(now, this.#options.lockoutMinutes),
+        );
       }
       throw refused;
     }
@@ -344,19 +346,32 @@ export class AccountsService {
         return;
       }
     }
+    await this.#countFailure(origin, user, 'wrong second factor', lockUntil);
+    throw refused;
+  }
+
+  /**
+   * A failed login counted toward the lockout (a wrong password or second factor): audited,
+   * and the lockout audited once, when this failure is the one that locks the account.
+   */
+  async #countFailure(
+    origin: RequestOrigin,
+    user: User,
+    reason: string,
+    lockUntil: string,
+  ): Promise<void> {
     const counted = await this.#repo.recordFailedLogin(
       user.id,
       this.#options.lockoutAttempts,
       lockUntil,
     );
     await this.#record(origin, 'auth.login', user.id, 'failure', {
-      reason: 'wrong second factor',
+      reason,
       failedLogins: counted.failedLogins,
     });
     if (counted.locked && counted.failedLogins === this.#options.lockoutAttempts) {
       await this.#record(origin, 'auth.lockout', user.id, 'success', { until: lockUntil });
     }
-    throw refused;
   }
 
   #mfaKey(): Buffer {
