@@ -5,6 +5,7 @@ export * from './agreement/schema.js';
 export * as aid from './aid/index.js';
 export * from './engine/index.js';
 export * from './errors.js';
+export * from './events/domains.js';
 export * from './events/parse.js';
 export * from './events/schema.js';
 export * from './exchange/index.js';

@@ -1,5 +1,5 @@
 import { type KeyObject, verify } from 'node:crypto';
-import { ledger, TruceError } from '@truce/core';
+import { domainOfEventType, ledger, TruceError } from '@truce/core';
 import {
   type AppendRequest,
   type CosignatureRecord,
@@ -515,9 +515,19 @@ export function prepareEntry(
       org,
       idempotencyKey,
       contentHash: sha256Hex(entry),
-      ...(kind !== undefined ? { kind } : {}),
+      ...labelOf(kind, event),
     },
   };
+}
+
+/**
+ * The entry's label: the one asked for, else its event's domain (`domainOfEventType`), which the
+ * domain views read by (`Store.entriesOfKind`) instead of scanning the log. Key events get `key`.
+ */
+function labelOf(kind: string | undefined, event: unknown): { kind?: string } {
+  const type = (event as { type?: unknown } | null)?.type;
+  const label = kind ?? (typeof type === 'string' ? domainOfEventType(type) : undefined);
+  return label !== undefined ? { kind: label } : {};
 }
 
 function at<T>(index: number, work: () => T): T {

@@ -500,6 +500,45 @@ CREATE TABLE mfa_recovery_codes (
 );
 `,
   },
+  {
+    version: 13,
+    name: 'entry domains',
+    sql: `
+-- Every entry labelled with its event's domain (core domainOfEventType: aid, crossings, exchange,
+-- incidents, notices, returns, security, talks, revisions; key events keep 'key'), so that a
+-- domain's views read their events by index instead of scanning the log with a JSON filter. The
+-- ledger labels new entries as it appends them; this labels the logs written before, once.
+-- The mapping is written out, not generated, so that this migration's text never changes.
+INSERT INTO entry_kinds (kind, seq)
+SELECT d.kind, e.seq
+  FROM events e
+  JOIN (VALUES
+    ('aid_trucks_crossed', 'aid'), ('aid_items_delivered', 'aid'),
+    ('consignment_registered', 'aid'), ('consignment_inspected', 'aid'),
+    ('consignment_crossed', 'aid'), ('consignment_collected', 'aid'),
+    ('consignment_warehoused', 'aid'), ('consignment_distributed', 'aid'),
+    ('hostage_released', 'exchange'), ('prisoner_released', 'exchange'),
+    ('remains_returned', 'exchange'), ('release_withheld', 'exchange'),
+    ('names_list_delivered', 'exchange'), ('person_registered', 'exchange'),
+    ('handover_step', 'exchange'), ('remains_identified', 'exchange'),
+    ('person_record_committed', 'exchange'),
+    ('incident_reported', 'incidents'), ('incident_triaged', 'incidents'),
+    ('incident_assigned', 'incidents'), ('investigation_started', 'incidents'),
+    ('finding_recorded', 'incidents'), ('finding_reviewed', 'incidents'),
+    ('finding_published', 'incidents'), ('dispute_opened', 'incidents'),
+    ('dispute_claim_added', 'incidents'), ('dispute_resolved', 'incidents'),
+    ('notice_sent', 'notices'), ('notice_delivered', 'notices'), ('notice_read', 'notices'),
+    ('notice_acknowledged', 'notices'), ('notice_answered', 'notices'),
+    ('crossing_opened', 'crossings'), ('crossing_closed', 'crossings'),
+    ('returns_counted', 'returns'),
+    ('withdrawal_completed', 'security'), ('flight_observed', 'security'),
+    ('talks_started', 'talks'), ('talks_ended', 'talks'),
+    ('correction', 'revisions'), ('retraction', 'revisions'),
+    ('key_registered', 'key'), ('key_revoked', 'key')
+  ) AS d (type, kind) ON d.type = convert_from(e.entry, 'UTF8')::jsonb #>> '{event,type}'
+ON CONFLICT (kind, seq) DO NOTHING;
+`,
+  },
 ];
 
 const checksum = (migration: Migration): string =>

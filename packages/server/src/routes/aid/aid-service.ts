@@ -2,14 +2,13 @@ import {
   type Agreement,
   aid,
   Calendar,
-  parseEvent,
   parseInstant,
   TruceError,
   type TruceEvent,
 } from '@truce/core';
+import { readDomainEvents } from '../../ledger/domain-events.js';
 import type { SqlDriver, Store } from '../../store/index.js';
 import type { AgreementsService } from '../agreements/agreements-service.js';
-import { decodeEntry } from '../status/status-service.js';
 
 /** The event types the aid views read: counts, consignments and what revises them. */
 const aidTypes = [
@@ -65,18 +64,14 @@ export class AidService {
     const size = await this.#store.size();
     if (size > this.#cache.nextSeq) {
       const from = this.#cache.nextSeq;
-      const rows = await this.#db.query<{ seq: unknown }>(
-        `SELECT seq FROM events
-          WHERE seq >= $1 AND seq < $2
-            AND convert_from(entry, 'UTF8')::jsonb #>> '{event,type}' = ANY($3::text[])
-          ORDER BY seq`,
-        [from, size, aidTypes],
+      // Index reads of the aid, crossing and revision entries, never a scan of the log.
+      const events = await readDomainEvents(
+        this.#store,
+        ['aid', 'crossings', 'revisions'],
+        from,
+        size,
+        aidTypes,
       );
-      const events: TruceEvent[] = [];
-      for (const row of rows) {
-        const entry = await this.#store.entry(Number(row.seq));
-        if (entry) events.push(parseEvent(decodeEntry(entry).event));
-      }
       // Concurrent readers may both catch up; only the first to reach a position appends.
       if (this.#cache.nextSeq === from) {
         this.#cache = { events: [...this.#cache.events, ...events], nextSeq: size };

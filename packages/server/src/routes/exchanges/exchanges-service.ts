@@ -5,13 +5,13 @@ import {
   checkList,
   type KnownPerson,
   type ListProblem,
-  parseEvent,
   type Register,
   type RegisterIssue,
   type TruceEvent,
 } from '@truce/core';
 import type { RequestOrigin } from '../../accounts/accounts-service.js';
 import type { AppContext } from '../../http/context.js';
+import { readDomainEvents } from '../../ledger/domain-events.js';
 import type { LedgerReceipt } from '../../ledger/index.js';
 import {
   dayWindow,
@@ -33,8 +33,6 @@ const registerTypes = [
   'retraction',
 ];
 
-const decoder = new TextDecoder();
-
 /** The cell's "now" for the domain: the server's domain clock when it has one (the demo's). */
 export function domainNow(ctx: AppContext): Date {
   return ((ctx as Partial<{ domainClock: () => Date }>).domainClock ?? ctx.clock)();
@@ -47,6 +45,7 @@ export function domainNow(ctx: AppContext): Date {
  */
 export class ExchangesService {
   readonly #ctx: AppContext;
+  #cache: { events: TruceEvent[]; nextSeq: number } = { events: [], nextSeq: 0 };
 
   constructor(ctx: AppContext) {
     this.#ctx = ctx;
@@ -58,18 +57,28 @@ export class ExchangesService {
     return (await this.#ctx.agreements.versions(currentId)).at(-1);
   }
 
-  /** The exchange events of the ledger, in log order (a JSON read of those types only). */
+  /**
+   * The exchange events of the ledger and the revisions among them, in log order: index reads of
+   * the entries labelled `exchange` and `revisions`, kept by position (a disposable cache).
+   */
   async events(): Promise<TruceEvent[]> {
-    const rows = await this.#ctx.db.query<{ entry: Uint8Array }>(
-      `SELECT entry FROM events
-        WHERE convert_from(entry, 'UTF8')::jsonb #>> '{event,type}' = ANY($1::text[])
-        ORDER BY seq`,
-      [registerTypes],
-    );
-    return rows.map((row) => {
-      const envelope = JSON.parse(decoder.decode(row.entry)) as { event: unknown };
-      return parseEvent(envelope.event);
-    });
+    const size = await this.#ctx.store.size();
+    const from = this.#cache.nextSeq;
+    if (size > from) {
+      const events = await readDomainEvents(
+        this.#ctx.store,
+        ['exchange', 'revisions'],
+        from,
+        size,
+        registerTypes,
+      );
+      // Concurrent readers may both catch up: only one that read on from where the cache still
+      // stands appends, so no event is added twice.
+      if (this.#cache.nextSeq === from) {
+        this.#cache = { events: [...this.#cache.events, ...events], nextSeq: size };
+      }
+    }
+    return this.#cache.events;
   }
 
   async register(asOf?: string): Promise<{ register: Register; agreement: Agreement | undefined }> {

@@ -7,7 +7,6 @@ import {
   incidentFiles,
   incidentPlaceProblems,
   orphanSteps,
-  parseEvent,
   parseZones,
   requireTransition,
   type StepInput,
@@ -20,11 +19,11 @@ import {
 import type { RequestOrigin } from '../../accounts/accounts-service.js';
 import type { User } from '../../accounts/model.js';
 import type { BlobRegistry } from '../../blobs/blob-registry.js';
+import { readDomainEvents } from '../../ledger/domain-events.js';
 import type { LedgerReceipt } from '../../ledger/index.js';
 import type { SqlDriver, Store } from '../../store/index.js';
 import type { AgreementsService } from '../agreements/agreements-service.js';
 import type { EventsService } from '../events/events-service.js';
-import { decodeEntry } from '../status/status-service.js';
 
 const workflowTypes = [...stepOfEventType.keys()];
 
@@ -89,18 +88,8 @@ export class IncidentsService {
     const size = await this.#store.size();
     const from = this.#cache.nextSeq;
     if (size > from) {
-      const rows = await this.#db.query<{ seq: unknown }>(
-        `SELECT seq FROM events
-          WHERE seq >= $1 AND seq < $2
-            AND convert_from(entry, 'UTF8')::jsonb #>> '{event,type}' = ANY($3::text[])
-          ORDER BY seq`,
-        [from, size, workflowTypes],
-      );
-      const events: TruceEvent[] = [];
-      for (const row of rows) {
-        const entry = await this.#store.entry(Number(row.seq));
-        if (entry) events.push(parseEvent(decodeEntry(entry).event));
-      }
+      // An index read of the incident entries, never a scan of the log.
+      const events = await readDomainEvents(this.#store, ['incidents'], from, size, workflowTypes);
       // Concurrent readers may both catch up: only one that read on from where the cache still
       // stands appends, so no event is added twice.
       if (this.#cache.nextSeq === from) {
