@@ -23,6 +23,12 @@ export interface AppliedMeasure {
   dispute: string;
 }
 
+/** A count the mediators corrected in a decision: `count` replaces the event's figure. */
+export interface CorrectedCount extends AppliedMeasure {
+  event: string;
+  count: number;
+}
+
 export interface Finding {
   event: Effective;
   obligation: string;
@@ -544,6 +550,27 @@ export class Context {
     return obligationId === undefined
       ? this.measureList
       : this.measureList.filter((m) => m.measure.obligation === obligationId);
+  }
+
+  /**
+   * The mediators' corrected counts for an obligation: per contested event, the figure of the
+   * latest decision (by time, then id) known at `asOf`. The kind replaces the reported figure.
+   */
+  correctedCounts(obligationId: string): CorrectedCount[] {
+    const latest = new Map<string, CorrectedCount>();
+    for (const applied of this.measures(obligationId)) {
+      const { measure } = applied;
+      if (measure.kind !== 'correctCount') continue;
+      const before = latest.get(measure.event);
+      if (
+        before === undefined ||
+        applied.at > before.at ||
+        (applied.at === before.at && applied.eventId > before.eventId)
+      ) {
+        latest.set(measure.event, { ...applied, event: measure.event, count: measure.count });
+      }
+    }
+    return [...latest.values()];
   }
 
   findings(obligationId: string): Finding[] {

@@ -1,6 +1,6 @@
 import type { Agreement, Obligation } from '../agreement/schema.js';
 import { TruceError } from '../errors.js';
-import type { TruceEvent } from '../events/schema.js';
+import { rowEventsOf, type TruceEvent } from '../events/schema.js';
 import { Calendar, parseInstant } from './calendar.js';
 import { CompactEvents } from './compact-events.js';
 import { Context, compiledMatch, matchesIn } from './context.js';
@@ -119,7 +119,10 @@ export function createEvaluator(agreement: Agreement | readonly Agreement[]): Ev
   };
   return {
     append(event) {
-      index.append(event);
+      // A batch of imported rows counts as its rows, each appended as it would be on its own.
+      const rows = rowEventsOf(event);
+      if (rows === undefined) index.append(event);
+      else for (const row of rows) index.append(row);
     },
     get size() {
       return index.count;
@@ -231,6 +234,14 @@ function present(obligation: Obligation, context: Context): ObligationStatus {
       asOf >= calendar.dayStart(m.measure.fromDay) &&
       asOf < calendar.dayEnd(m.measure.untilDay),
   );
+  if (obligation.kind !== 'quota') {
+    for (const corrected of context.correctedCounts(obligation.id)) {
+      context.warnings.push({
+        eventId: corrected.eventId,
+        message: `corrected count of ${corrected.event} not applied: ${obligation.id} is a ${obligation.kind} obligation, and a corrected count replaces a figure counted toward a quota (for a schedule, add or move items instead)`,
+      });
+    }
+  }
   const disputes = context.openDisputes(obligation.id);
   let status = outcome.status;
   let why = outcome.why;

@@ -349,6 +349,61 @@ export class Slot {
     return out;
   }
 
+  /**
+   * What one event adds to a quantity at `asOf`, as it stands (after corrections and
+   * retractions), with its day and source; null when it is not counted here then. Read-only: a
+   * compact event is not promoted. For the mediators' corrected counts (a dispute's measure).
+   */
+  figureOf(
+    id: string,
+    quantityKey: string,
+    asOf: number,
+  ): { day: number; source: string; value: number } | null {
+    const q = this.quantityIndex.get(quantityKey);
+    const quantity = this.quantities.get(quantityKey);
+    if (q === undefined || quantity === undefined) return null;
+    const found = this.index.locate(id);
+    if (found === undefined) return null;
+    if (typeof found === 'number') {
+      const { columns } = this.index;
+      if (
+        !known(
+          { occurredAt: columns.occurredAt[found]!, reportedAt: columns.reportedAt[found]! },
+          asOf,
+        )
+      )
+        return null;
+      const values = this.compactContribution(columns, found);
+      if (values === null) return null;
+      return {
+        day: columns.day[found]!,
+        source: this.index.sourceName(columns.source[found]!),
+        value: values[q] ?? 0,
+      };
+    }
+    const record = found;
+    const bucket = this.buckets.get(record.day);
+    if (!bucket || !known(record, asOf)) return null;
+    const plainAt = bucket.plain.indexOf(record);
+    if (plainAt >= 0) {
+      return {
+        day: record.day,
+        source: record.source,
+        value: bucket.plainQuantities[q]?.[plainAt] ?? 0,
+      };
+    }
+    const revisedAt = bucket.revised.indexOf(record);
+    const effective = revisedAt < 0 ? null : this.index.effective(record, asOf);
+    if (!effective) return null;
+    if (effective.correctedBy === null) {
+      const original = bucket.revisedOriginal[revisedAt];
+      return original ? { day: record.day, source: record.source, value: original[q] ?? 0 } : null;
+    }
+    return this.match.test(effective.event)
+      ? { day: record.day, source: effective.event.source, value: quantity(effective.event) }
+      : null;
+  }
+
   /** The day's matching events known at `asOf`, as they stand after corrections, in time order. */
   dayRecords(day: number, asOf: number): Effective[] {
     const bucket = this.buckets.get(day);
@@ -482,6 +537,14 @@ export class EventIndex {
   /** The full record of an event by id (not promoting a compact one). */
   private heldRecord(id: string, hash = CompactEvents.hash(id)): EventRecord | undefined {
     return this.columns.findHeld(id, hash, isRecord);
+  }
+
+  /** Where an event is kept, without promoting it: its compact index, or its full record. */
+  locate(id: string): number | EventRecord | undefined {
+    const hash = CompactEvents.hash(id);
+    const index = this.columns.find(id, hash);
+    if (index >= 0) return index;
+    return index === ID_HELD_ELSEWHERE ? this.heldRecord(id, hash) : undefined;
   }
 
   /** The record of an event by id, promoting a compact one. */

@@ -26,6 +26,15 @@ const measureAction = z.discriminatedUnion('kind', [
       untilDay: z.number().int(),
     })
     .strict(),
+  z
+    .object({
+      kind: z.literal('correctCount'),
+      obligation: slug.describe("a quota: the contested event's figure counts toward it"),
+      event: eventId.describe('the count event contested'),
+      count: count.describe('the figure the mediators decided, in place of the reported one'),
+    })
+    .strict()
+    .describe("a corrected count: the figure replaces the event's in the obligation's evaluation"),
 ]);
 
 /** A position in GeoJSON order: longitude first, then latitude (WGS84). */

@@ -14,7 +14,7 @@ import {
   reconcileSources,
   type SourceCount,
 } from '../../aid/reconcile.js';
-import type { Context } from '../context.js';
+import type { Context, CorrectedCount } from '../context.js';
 import { compiledMatch, fieldQuantity, formatNumber, quantityKey } from '../context.js';
 import type { EventView, Slot } from '../event-index.js';
 import { primary } from '../reported.js';
@@ -121,22 +121,88 @@ function consignmentsOn(context: Context, day: number): ConsignmentCount[] {
   return byDay.get(day) ?? [];
 }
 
+/** A corrected count placed on the day and source of the event it corrects. */
+interface PlacedCorrection {
+  day: number;
+  source: string;
+  /** The event's figure as reported (after its own corrections), and the decided one. */
+  from: number;
+  to: number;
+  decided: CorrectedCount;
+}
+
+/**
+ * The mediators' corrected counts of this quota (dispute measures known at `asOf`), each on the
+ * day and source of the event it corrects; a count that is not one of the quota's is a warning.
+ */
+function placedCorrections(obligation: QuotaObligation, context: Context): PlacedCorrection[] {
+  const decided = context.correctedCounts(obligation.id);
+  if (decided.length === 0) return [];
+  const slot = context.sumsSlot(obligation.measure);
+  const key = countsTrucks(obligation) ? OWN_COUNT : quantityKey(obligation.field ?? 'count');
+  const placed: PlacedCorrection[] = [];
+  for (const correction of decided) {
+    const figure = slot.figureOf(correction.event, key, context.asOf);
+    if (figure === null) {
+      context.warnings.push({
+        eventId: correction.eventId,
+        message: `corrected count of ${correction.event} not applied to ${obligation.id}: that event is not a count of ${compiledMatch(obligation.measure).describe()} known at this time`,
+      });
+      continue;
+    }
+    placed.push({
+      day: figure.day,
+      source: figure.source,
+      from: figure.value,
+      to: correction.count,
+      decided: correction,
+    });
+  }
+  return placed;
+}
+
+function correctionsText(placed: readonly PlacedCorrection[]): string {
+  if (placed.length === 0) return '';
+  const list = placed
+    .map(
+      (c) =>
+        `Day ${c.day}, ${c.decided.event} by ${c.source}: ${formatNumber(c.from)} corrected to ${formatNumber(c.to)} by the mediators' decision on ${c.decided.dispute} (${c.decided.eventId})`,
+    )
+    .join('; ');
+  return ` Corrected counts: ${list}.`;
+}
+
+function correctionIds(placed: readonly PlacedCorrection[]): string[] {
+  return [...new Set(placed.flatMap((c) => [c.decided.eventId, c.decided.event]))];
+}
+
 interface DayFigures {
   bySource: Map<string, number>;
   reconciliation: PairReconciliation[] | null;
 }
 
 /** Each source's figure for a day, and, when the sources have profiles, how they reconcile. */
-function dayFigures(obligation: QuotaObligation, context: Context, day: number): DayFigures {
+function dayFigures(
+  obligation: QuotaObligation,
+  context: Context,
+  day: number,
+  corrections: readonly PlacedCorrection[],
+): DayFigures {
   const slot = context.sumsSlot(obligation.measure);
   const asOf = context.asOf;
+  const correct = (bySource: Map<string, number>) => {
+    for (const c of corrections) {
+      if (c.day === day) bySource.set(c.source, (bySource.get(c.source) ?? 0) - c.from + c.to);
+    }
+    return bySource;
+  };
   if (!countsTrucks(obligation)) {
     return {
-      bySource: slot.daySums(day, quantityKey(obligation.field ?? 'count'), asOf),
+      bySource: correct(slot.daySums(day, quantityKey(obligation.field ?? 'count'), asOf)),
       reconciliation: null,
     };
   }
-  const bySource = slot.daySums(day, OWN_COUNT, asOf);
+  const bySource = correct(slot.daySums(day, OWN_COUNT, asOf));
   const consignments = consignmentsOn(context, day);
   const match = consignments.length > 0 ? compiledMatch(obligation.measure) : null;
   const counted = match ? consignments.filter((c) => match.test(asTrucksCrossed(c))) : [];
@@ -263,8 +329,10 @@ export function evaluateQuota(obligation: QuotaObligation, context: Context): Ki
   const lastDay = calendar.dayOf(Math.max(start, until - 1));
   const whole = 'whole' in obligation.period;
   let wholeSums = new Map<string, number>();
+  const corrections = placedCorrections(obligation, context);
+  const correctedText = correctionsText(corrections);
   for (let day = firstDay; day <= lastDay; day++) {
-    const figures = dayFigures(obligation, context, day);
+    const figures = dayFigures(obligation, context, day, corrections);
     const sums = figures.bySource;
     for (const [source, amount] of sums) totals.set(source, (totals.get(source) ?? 0) + amount);
     if (whole) {
@@ -327,7 +395,8 @@ export function evaluateQuota(obligation: QuotaObligation, context: Context): Ki
             : 'breached'
           : status,
       progress: { done, required: target, unit },
-      why: `${clause}: ${formatNumber(done)} of ${formatNumber(target)} ${unit} ${ended ? 'over the period' : `so far (${ruleText})`}${met ? '' : end !== null ? `; the period ends ${calendar.describe(end)}` : ''}.${sourceText}`,
+      why: `${clause}: ${formatNumber(done)} of ${formatNumber(target)} ${unit} ${ended ? 'over the period' : `so far (${ruleText})`}${met ? '' : end !== null ? `; the period ends ${calendar.describe(end)}` : ''}.${sourceText}${correctedText}`,
+      eventIds: correctionIds(corrections),
       forecast:
         obligation.comparison === 'atLeast' && !met
           ? {
@@ -435,7 +504,8 @@ export function evaluateQuota(obligation: QuotaObligation, context: Context): Ki
   return result({
     status,
     progress: { done: totalDone, required: totalRequired, unit },
-    why: `${clause}: ${headline}.${shortText}${unreportedText} Figures: ${ruleText}.${sourceText}${reconciledText}`,
+    why: `${clause}: ${headline}.${shortText}${unreportedText} Figures: ${ruleText}.${sourceText}${reconciledText}${correctedText}`,
+    eventIds: correctionIds(corrections),
     forecast,
     sources,
     periods,
@@ -450,10 +520,23 @@ function rolling(obligation: QuotaObligation, context: Context, hours: number): 
   const slot = context.slot(obligation.measure);
   const field = obligation.field ?? 'count';
   const bySource = new Map<string, number>();
+  const decided = new Map(context.correctedCounts(obligation.id).map((c) => [c.event, c]));
+  const applied: PlacedCorrection[] = [];
   for (let day = calendar.dayOf(from); day <= calendar.dayOf(asOf); day++) {
     for (const record of slot.dayRecords(day, asOf)) {
       if (record.record.occurredAt <= from) continue;
-      const value = (record.event.payload as Record<string, unknown>)[field];
+      const reported = (record.event.payload as Record<string, unknown>)[field];
+      const correction = decided.get(record.record.id);
+      if (correction && typeof reported === 'number') {
+        applied.push({
+          day,
+          source: record.event.source,
+          from: reported,
+          to: correction.count,
+          decided: correction,
+        });
+      }
+      const value = correction ? correction.count : reported;
       if (typeof value === 'number')
         bySource.set(record.event.source, (bySource.get(record.event.source) ?? 0) + value);
     }
@@ -463,7 +546,8 @@ function rolling(obligation: QuotaObligation, context: Context, hours: number): 
   return result({
     status: met ? 'on_track' : 'breached',
     progress: { done: combined.done, required: target, unit: obligation.unit },
-    why: `"${obligation.title}" (${obligation.clause.trim()}): ${formatNumber(combined.done)} ${obligation.unit} in the ${hours} h to ${calendar.describe(asOf)} against ${obligation.comparison === 'atLeast' ? 'at least' : 'at most'} ${formatNumber(target)} (${combined.basis}).`,
+    why: `"${obligation.title}" (${obligation.clause.trim()}): ${formatNumber(combined.done)} ${obligation.unit} in the ${hours} h to ${calendar.describe(asOf)} against ${obligation.comparison === 'atLeast' ? 'at least' : 'at most'} ${formatNumber(target)} (${combined.basis}).${correctionsText(applied)}`,
+    eventIds: correctionIds(applied),
     sources: combined.sources,
   });
 }
