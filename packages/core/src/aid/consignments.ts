@@ -1,4 +1,4 @@
-import type { EventOf, TruceEvent } from '../events/schema.js';
+import { type EventOf, rowEventsOf, type TruceEvent } from '../events/schema.js';
 
 /**
  * A consignment's life as its events tell it: registered → inspected (cleared or rejected) →
@@ -124,20 +124,38 @@ export interface Timed {
   reportedMs: number;
 }
 
+const normalOf = ({ event, occurredMs, reportedMs }: Timed): string =>
+  JSON.stringify([event.type, event.source, occurredMs, reportedMs, event.payload]);
+
 /**
  * Applies corrections and retractions as the engine does: the reporter or a reviser may revise,
  * the latest revision (by reportedAt, then id) wins, a retracted correction no longer applies.
  */
 export function effectiveAidEvents(events: readonly TruceEvent[], options: FoldOptions): Timed[] {
   const asOf = options.asOf ?? Number.POSITIVE_INFINITY;
+  const all = new Map<string, Timed>();
+  const add = (event: TruceEvent) => {
+    const timed = {
+      event,
+      occurredMs: Date.parse(event.occurredAt),
+      reportedMs: Date.parse(event.reportedAt),
+    };
+    const earlier = all.get(event.id);
+    // One id, one event, as in the engine: the same report again (a row of a file imported
+    // under another name, whose rows keep their ids) is ignored; of two different ones, the
+    // one whose JSON sorts first is kept, whatever the order they came in.
+    if (earlier === undefined || normalOf(timed) < normalOf(earlier)) all.set(event.id, timed);
+  };
+  for (const event of events) {
+    const rows = rowEventsOf(event);
+    if (rows === undefined) add(event);
+    else for (const row of rows) add(row);
+  }
   const known: Timed[] = [];
   const byId = new Map<string, Timed>();
-  for (const event of events) {
-    const occurredMs = Date.parse(event.occurredAt);
-    const reportedMs = Date.parse(event.reportedAt);
-    if (occurredMs > asOf || reportedMs > asOf) continue;
-    const timed = { event, occurredMs, reportedMs };
-    byId.set(event.id, timed);
+  for (const timed of all.values()) {
+    if (timed.occurredMs > asOf || timed.reportedMs > asOf) continue;
+    byId.set(timed.event.id, timed);
     known.push(timed);
   }
   const revisions = new Map<string, Timed[]>();

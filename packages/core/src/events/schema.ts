@@ -6,6 +6,12 @@ import { incidentPayloads } from './incidents.js';
 import { noticePayloads } from './notices.js';
 import { count, eventId, keyIdPattern } from './primitives.js';
 
+export {
+  type BatchRowEvent,
+  importedRowId,
+  maxBatchRows,
+  rowEventsOf,
+} from './aid.js';
 export type { EvidenceFile, IncidentGeometry, MeasureAction } from './incidents.js';
 export { eventId, type Person, personId } from './primitives.js';
 
@@ -100,10 +106,18 @@ export type EventType = keyof typeof payloadSchemas;
 /** The event types that only the ledger reads; agreements cannot match them. */
 export const keyEventTypes = ['key_registered', 'key_revoked'] as const;
 export type KeyEventType = (typeof keyEventTypes)[number];
+/**
+ * Event types that carry other events (an imported file's rows, `rowEventsOf`): what they carry
+ * is matched and counted, never the batch itself.
+ */
+export const batchEventTypes = ['aid_batch'] as const;
+export type BatchEventType = (typeof batchEventTypes)[number];
 // Obligations match reports about the agreement, never the ledger's own key events.
-export type AgreementEventType = Exclude<EventType, KeyEventType>;
+export type AgreementEventType = Exclude<EventType, KeyEventType | BatchEventType>;
 export const eventTypes = (Object.keys(payloadSchemas) as EventType[]).filter(
-  (type): type is AgreementEventType => !(keyEventTypes as readonly string[]).includes(type),
+  (type): type is AgreementEventType =>
+    !(keyEventTypes as readonly string[]).includes(type) &&
+    !(batchEventTypes as readonly string[]).includes(type),
 );
 
 const envelope = {

@@ -1,3 +1,11 @@
+export {
+  type BatchDraft,
+  batchEnvelopeText,
+  batchId,
+  batchReaderMarkers,
+  canonicalRow,
+  HxlBatcher,
+} from './batch.js';
 export { exportColumns, fieldOf, type HxlField } from './columns.js';
 export { type Hashtag, hashtagRowSearchLimit, isHashtagRow, parseHashtag } from './hashtag.js';
 export {

@@ -209,7 +209,9 @@ describe('truce schema', () => {
   it('prints the event schema, one branch per event type', async () => {
     const result = await truce(['schema', 'event']);
     const schema = JSON.parse(result.stdout) as { oneOf: unknown[] };
-    expect(schema.oneOf).toHaveLength(core.eventTypes.length + core.keyEventTypes.length);
+    expect(schema.oneOf).toHaveLength(
+      core.eventTypes.length + core.keyEventTypes.length + core.batchEventTypes.length,
+    );
   });
 
   it('refuses an unknown schema name', async () => {

@@ -13,6 +13,8 @@ import type { AgreementsService } from '../agreements/agreements-service.js';
 /** The event types the aid views read: counts, consignments and what revises them. */
 const aidTypes = [
   'aid_trucks_crossed',
+  // An imported file's rows: the core's aid folds open the batches (rowEventsOf).
+  'aid_batch',
   ...aid.consignmentEventTypes,
   'crossing_opened',
   'crossing_closed',
