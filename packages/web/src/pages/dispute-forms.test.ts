@@ -4,6 +4,7 @@ import { measureOf } from './dispute-forms.tsx';
 
 const draft = {
   obligation: 'returns-north-rashid-street',
+  event: 'e-000063',
   days: '2',
   day: '12',
   count: '1',
@@ -13,9 +14,9 @@ const draft = {
 
 describe('the decision form', () => {
   it('sends measures a dispute_resolved event accepts, as the Jan-2025 decision had them', () => {
-    const measures = (['delay', 'addItem', 'moveItem', 'waive', 'suspend'] as const).map((kind) =>
-      measureOf({ ...draft, kind }),
-    );
+    const measures = (
+      ['delay', 'addItem', 'moveItem', 'waive', 'suspend', 'correctCount'] as const
+    ).map((kind) => measureOf({ ...draft, kind }));
     const event = parseEvent({
       id: 'qatar-d1',
       type: 'dispute_resolved',
@@ -31,6 +32,7 @@ describe('the decision form', () => {
         { kind: 'moveItem', fromDay: 43, toDay: 50 },
         { kind: 'waive' },
         { kind: 'suspend', fromDay: 43, untilDay: 50 },
+        { kind: 'correctCount', event: 'e-000063', count: 1 },
       ],
     });
   });

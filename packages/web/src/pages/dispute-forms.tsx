@@ -192,10 +192,13 @@ export function OpenDispute({
   );
 }
 
-type MeasureKind = 'delay' | 'addItem' | 'moveItem' | 'waive' | 'suspend';
+const measureKinds = ['delay', 'addItem', 'moveItem', 'waive', 'suspend', 'correctCount'] as const;
+type MeasureKind = (typeof measureKinds)[number];
 interface MeasureDraft {
   kind: MeasureKind;
   obligation: string;
+  /** For a corrected count: the count event contested. */
+  event: string;
   days: string;
   day: string;
   count: string;
@@ -205,6 +208,7 @@ interface MeasureDraft {
 const blankMeasure = (obligation: string): MeasureDraft => ({
   kind: 'delay',
   obligation,
+  event: '',
   days: '1',
   day: '',
   count: '1',
@@ -235,6 +239,13 @@ export function measureOf(m: MeasureDraft): Record<string, unknown> {
         obligation: m.obligation,
         fromDay: n(m.fromDay),
         untilDay: n(m.toDay),
+      };
+    case 'correctCount':
+      return {
+        kind: 'correctCount',
+        obligation: m.obligation,
+        event: m.event.trim(),
+        count: n(m.count),
       };
   }
 }
@@ -301,7 +312,7 @@ export function ResolveDispute({
                 value={m.kind}
                 onChange={(e) => update(i, { kind: e.target.value as MeasureKind })}
               >
-                {(['delay', 'addItem', 'moveItem', 'waive', 'suspend'] as const).map((k) => (
+                {measureKinds.map((k) => (
                   <option key={k} value={k}>
                     {t(`dispute.measure.${k}`)}
                   </option>
@@ -324,6 +335,21 @@ export function ResolveDispute({
               <>
                 {number(i, 'day', t('dispute.day'))}
                 {number(i, 'count', t('dispute.count'))}
+              </>
+            ) : null}
+            {m.kind === 'correctCount' ? (
+              <>
+                <label>
+                  {t('dispute.countEvent')}
+                  <input
+                    name="event"
+                    required
+                    pattern="[A-Za-z0-9][A-Za-z0-9._:\-]*"
+                    value={m.event}
+                    onChange={(e) => update(i, { event: e.target.value })}
+                  />
+                </label>
+                {number(i, 'count', t('dispute.correctedCount'))}
               </>
             ) : null}
             {m.kind === 'moveItem' || m.kind === 'suspend' ? (

@@ -457,6 +457,107 @@ describe('the Jan-2025 ordering dispute, end to end', () => {
   }, 120_000);
 });
 
+describe('a count contested and decided with a corrected count', () => {
+  it('is disputed while open, then counts the figure the mediators decided', async () => {
+    const system = { actor: { kind: 'anonymous' } as const, ip: 'test' };
+    await server.app.truce.accounts.createOrganisation(system, {
+      id: 'un',
+      name: 'United Nations',
+      kind: 'agency',
+    });
+    await server.app.truce.accounts.createUser(system, {
+      email: 'un@example.org',
+      orgId: 'un',
+      role: 'agency',
+      permissions: ['report'],
+      password: testPassword,
+    });
+    const login = await server.login('un@example.org', testPassword);
+    const un = { cookie: cookieHeader(login), 'x-csrf-token': login.json().csrfToken };
+    const submit = (headers: Record<string, string>, event: Record<string, unknown>) =>
+      server.app.inject({ method: 'POST', url: '/api/v1/events', headers, payload: { event } });
+    const trucks = async () => {
+      const status = (
+        await server.app.inject({ method: 'GET', url: '/api/v1/status', headers: as('mediator') })
+      ).json() as {
+        obligations: {
+          id: string;
+          status: string;
+          underlying: string | null;
+          why: string;
+          eventIds: string[];
+          periods: { day: number; done: number; met: boolean }[];
+        }[];
+      };
+      const found = status.obligations.find((o) => o.id === 'aid-trucks-daily')!;
+      return { ...found, daySix: found.periods.find((p) => p.day === 6) };
+    };
+
+    const counted = await submit(un, {
+      id: 'un-count-day-6',
+      type: 'aid_trucks_crossed',
+      occurredAt: '2025-01-24T16:00:00+02:00',
+      payload: { crossing: 'kerem-shalom', cargo: 'food', count: 560 },
+    });
+    expect(counted.statusCode, counted.body).toBe(201);
+    expect((await trucks()).daySix).toMatchObject({ done: 560, met: false });
+
+    const opened = await submit(as('party_liaison'), {
+      type: 'dispute_opened',
+      occurredAt: '2025-01-25T11:00:00+02:00',
+      payload: {
+        dispute: 'count-day-6',
+        obligations: ['aid-trucks-daily'],
+        subject: 'The Day-6 count at Kerem Shalom.',
+        contests: { kind: 'count', ref: 'un-count-day-6' },
+        claims: [{ by: 'israel', claim: 'Sixty trucks that crossed late were not counted.' }],
+      },
+    });
+    expect(opened.statusCode, opened.body).toBe(201);
+    const during = await trucks();
+    expect(during).toMatchObject({ status: 'disputed', underlying: 'breached' });
+    expect(during.why).toContain('Sixty trucks');
+
+    // The corrected count is one of the measures of the mediators' decision.
+    const decision = {
+      id: 'qatar-count-day-6',
+      type: 'dispute_resolved',
+      occurredAt: '2025-01-25T11:30:00+02:00',
+      payload: {
+        dispute: 'count-day-6',
+        decision: 'The crossing log shows 620 trucks crossed on Day 6.',
+        measures: [
+          {
+            kind: 'correctCount',
+            obligation: 'aid-trucks-daily',
+            event: 'un-count-day-6',
+            count: 620,
+          },
+        ],
+      },
+    };
+    // A decision from a party is recorded but decides nothing: only a mediator's does.
+    const unilateral = await submit(as('party_liaison'), { ...decision, id: 'israel-count-day-6' });
+    expect(unilateral.statusCode, unilateral.body).toBe(201);
+    expect(await trucks()).toMatchObject({ status: 'disputed', daySix: { done: 560 } });
+    const malformed = await submit(as('mediator'), {
+      ...decision,
+      id: 'qatar-count-day-6-bad',
+      payload: { ...decision.payload, measures: [{ kind: 'correctCount', count: 620 }] },
+    });
+    expect(malformed.statusCode).toBe(422);
+    const resolved = await submit(as('mediator'), decision);
+    expect(resolved.statusCode, resolved.body).toBe(201);
+    const after = await trucks();
+    expect(after.status).not.toBe('disputed');
+    expect(after.daySix).toMatchObject({ done: 620, met: true });
+    expect(after.why).toContain(
+      "Day 6, un-count-day-6 by un: 560 corrected to 620 by the mediators' decision on count-day-6 (qatar-count-day-6)",
+    );
+    expect(after.eventIds).toContain('qatar-count-day-6');
+  });
+});
+
 describe('the zone layer of the agreement', () => {
   const agreementFile = new URL(
     '../../../../../examples/agreements/gaza-2025.yaml',
