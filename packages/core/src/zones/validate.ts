@@ -265,6 +265,13 @@ export function parseZones(text: string, file?: string, agreement?: Agreement): 
         message: `no place "${feature.properties.place}" in ${agreement?.id} v${agreement?.version}; add it to places or fix the id`,
       });
     }
+    const phase = feature.properties.phase;
+    if (agreement && phase !== undefined && !agreement.phases.some((p) => p.id === phase)) {
+      found.push({
+        path: ['features', index, 'properties', 'phase'],
+        message: `no phase "${phase}" in ${agreement.id} v${agreement.version}; use one of ${agreement.phases.map((p) => p.id).join(', ') || '(none defined)'}`,
+      });
+    }
     const { validFrom, validUntil, fromDay, untilDay } = feature.properties;
     if (validFrom && validUntil && Date.parse(validUntil) <= Date.parse(validFrom)) {
       found.push({
@@ -292,4 +299,72 @@ export function parseZones(text: string, file?: string, agreement?: Agreement): 
     );
   }
   return layer;
+}
+
+/** The zone layer file an agreement pins, as read: its text, its name and the SHA-256 of its bytes. */
+export interface PinnedLayerFile {
+  text: string;
+  file: string;
+  sha256: string;
+}
+
+/**
+ * Checks the zone layer an agreement pins together with the agreement (for `truce lint`): the
+ * layer's own problems as `parseZones` finds them (located in the layer), the layer's digest
+ * against the pin, and every zone an obligation names drawn by some feature (both located in the
+ * agreement). Every problem at once, as ZONES_INVALID; returns the layer when there is none.
+ */
+export function checkPinnedLayer(
+  agreement: Agreement,
+  agreementText: string,
+  agreementFile: string | undefined,
+  layerFile: PinnedLayerFile,
+): ZoneLayer {
+  const pinned = agreement.geometry;
+  if (!pinned) throw new TruceError('USAGE', `${agreement.id} pins no zone layer (geometry)`);
+  const lines = new LineCounter();
+  const doc = parseDocument(agreementText, { lineCounter: lines, prettyErrors: false });
+  const inAgreement = (path: Path, message: string): ErrorDetail => ({
+    ...(agreementFile === undefined ? {} : { file: agreementFile }),
+    ...locate(doc.contents as Node | null, lines, path),
+    path: formatPath(path),
+    message,
+  });
+  const details: ErrorDetail[] = [];
+  if (layerFile.sha256 !== pinned.sha256) {
+    details.push(
+      inAgreement(
+        ['geometry', 'sha256'],
+        `${layerFile.file} has SHA-256 ${layerFile.sha256}, not the one pinned: the drawing changed after this version pinned it; restore it, or pin the new digest in a new version`,
+      ),
+    );
+  }
+  let layer: ZoneLayer | undefined;
+  try {
+    layer = parseZones(layerFile.text, layerFile.file, agreement);
+  } catch (error) {
+    if (!(error instanceof TruceError) || error.code !== 'ZONES_INVALID') throw error;
+    details.push(...error.details);
+  }
+  if (layer) {
+    const drawn = new Set(layer.features.map((f) => f.properties.place));
+    agreement.obligations.forEach((obligation, index) => {
+      const zone = 'zone' in obligation ? obligation.zone : undefined;
+      if (zone === undefined || drawn.has(zone)) return;
+      details.push(
+        inAgreement(
+          ['obligations', index, 'zone'],
+          `zone "${zone}" is not drawn in ${layerFile.file}: add a feature with "place": "${zone}", or name a zone the layer draws`,
+        ),
+      );
+    });
+  }
+  if (details.length > 0) {
+    throw new TruceError(
+      'ZONES_INVALID',
+      `${details.length} problem${details.length === 1 ? '' : 's'} with the zone layer of ${agreement.id} v${agreement.version}`,
+      details,
+    );
+  }
+  return layer!;
 }
