@@ -148,4 +148,18 @@ describe('bad input is flagged with a code, never silently accepted', () => {
       ['EXCHANGE_STEP_WRONG_ORG', 'H-0001'],
     ]);
   });
+
+  it('a registered person handed to the ICRC before any list named them is flagged at that step', () => {
+    const register = buildRegister([
+      registered('H-0001'),
+      registered('H-0002'),
+      event('names_list_delivered', '08:00', 'mediator', { forDay: 2, persons: ['H-0001'] }),
+      step('10:00', 'side-b', 'handed_to_icrc', ['H-0001', 'H-0002']),
+    ]);
+    expect(register.issues.map((i) => [i.code, i.person, i.severity])).toEqual([
+      ['EXCHANGE_NOT_ON_LIST', 'H-0002', 'warning'],
+    ]);
+    // Recorded all the same: the step happened, and the register says so.
+    expect(register.persons.map((p) => p.status)).toEqual(['handed_to_icrc', 'handed_to_icrc']);
+  });
 });

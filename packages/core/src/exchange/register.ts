@@ -325,6 +325,17 @@ export function buildRegister(
         for (const id of ids) {
           const person = lookup(id, event);
           if (!person) continue;
+          // A registered person handed over before any list named them: the release the
+          // lists exist to announce, found at its first step rather than at the release.
+          if (step === 'handed_to_icrc' && hasLists && person.heldBy !== null && !onList.has(id)) {
+            flag(
+              'EXCHANGE_NOT_ON_LIST',
+              'warning',
+              event,
+              id,
+              `${event.id} hands ${id} to the ICRC, who was on no names list delivered before it.`,
+            );
+          }
           const expected = step === 'handed_to_icrc' ? person.heldBy : person.releaseTo;
           if (expected && event.source !== expected && event.source !== icrc) {
             flag(

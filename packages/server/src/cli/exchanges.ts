@@ -1,10 +1,13 @@
 import { buildRegister, instant, parseAgreement, parseEventLines, TruceError } from '@truce/core';
 import { dayWindow, handoverSheetCsv, personsHandedOverOn } from '../presenters/handover-sheet.js';
 import { commonOptions, parseCommandArgs, requirePositionals } from './arguments.js';
+import { listCommand, reportHelp, reportOptions, stepCommand } from './exchanges-report.js';
 import type { CliIo } from './io.js';
 import { readInput } from './read-input.js';
 
 export const exchangesHelp = `Usage: truce exchanges register|sheet AGREEMENT EVENTS... [options]
+       truce exchanges list --day N --persons ID,ID… --user EMAIL [options]
+       truce exchanges step --persons ID,ID… --step STEP --place PLACE --user EMAIL [options]
 
 The exchange register from events files (JSON Lines; several files are read as one feed, e.g.
 the base scenario and its register supplement): each person's status and chain of custody,
@@ -21,14 +24,15 @@ Options:
   -h, --help       show this help
 
 Exit status: 0, or 3 when the register has an issue of severity error (for scripts).
-
 Example:
   truce exchanges sheet examples/agreements/gaza-2025.yaml \\
     examples/scenarios/gaza-2025-synthetic.jsonl examples/scenarios/gaza-2025-exchange-synthetic.jsonl --day 7
-`;
+
+${reportHelp}`;
 
 const options = {
   ...commonOptions,
+  ...reportOptions,
   'as-of': { type: 'string' },
   day: { type: 'string' },
   json: { type: 'boolean' },
@@ -41,10 +45,14 @@ export async function exchangesCommand(argv: string[], io: CliIo): Promise<numbe
     return 0;
   }
   const [sub, agreementPath, ...eventPaths] = positionals;
+  if (sub === 'list' || sub === 'step') {
+    requirePositionals(`exchanges ${sub}`, positionals.slice(1), []);
+    return sub === 'list' ? listCommand(values, io) : stepCommand(values, io);
+  }
   if (sub !== 'register' && sub !== 'sheet') {
     throw new TruceError(
       'USAGE',
-      `truce exchanges knows register and sheet${sub ? `, not "${sub}"` : ''}; run \`truce exchanges --help\``,
+      `truce exchanges knows register, sheet, list and step${sub ? `, not "${sub}"` : ''}; run \`truce exchanges --help\``,
     );
   }
   requirePositionals(

@@ -12,8 +12,10 @@ import { sqlDriverOf } from '../store/index.js';
 import { commonOptions, parseCommandArgs, requirePositionals } from './arguments.js';
 import type { CliIo } from './io.js';
 import { dataHelp, dataOption, withStore } from './ledger-options.js';
+import { historyCommand, historyHelp, historyOptions } from './persons-history.js';
 
 export const personsHelp = `Usage: truce persons rotate-key|reencrypt [options]
+       truce persons history ID --user EMAIL --reason TEXT [--fields F,F…] [options]
 
 Keys of the personal data of persons in exchanges (names, dates of birth, photos, identity
 numbers), stored encrypted per field. The key-encryption key is ${dataKeyEnv} when set, else the
@@ -31,9 +33,10 @@ ${dataHelp}
   -h, --help       show this help
 
 Run it while the server is stopped when the data folder is PGlite (one process at a time).
-`;
 
-const options = { ...commonOptions, ...dataOption } as const;
+${historyHelp}`;
+
+const options = { ...commonOptions, ...dataOption, ...historyOptions } as const;
 
 export async function personsCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs('persons', argv, options);
@@ -42,10 +45,14 @@ export async function personsCommand(argv: string[], io: CliIo): Promise<number>
     return 0;
   }
   const [sub, ...rest] = positionals;
+  if (sub === 'history') {
+    requirePositionals('persons history', rest, ['ID']);
+    return historyCommand(rest[0]!, values, io);
+  }
   if (sub !== 'rotate-key' && sub !== 'reencrypt') {
     throw new TruceError(
       'USAGE',
-      `truce persons knows rotate-key and reencrypt${sub ? `, not "${sub}"` : ''}; run \`truce persons --help\``,
+      `truce persons knows history, rotate-key and reencrypt${sub ? `, not "${sub}"` : ''}; run \`truce persons --help\``,
     );
   }
   requirePositionals(`persons ${sub}`, rest, []);

@@ -42,9 +42,12 @@ Commands:
   start [--reset]          the demo cell: sample agreement, scenario, dashboard (npm start)
   users create …           create a user (the first mediator, for one)
   audit verify FILE        check the hash chain of an audit log export
-  exchanges register|sheet the register of persons, the handover sheet of a day (CSV)
-  persons rotate-key|reencrypt
-                           rotate the key of the encrypted person data, or re-encrypt it
+  exchanges register|sheet|list|step
+                           the register of persons, the handover sheet of a day (CSV);
+                           record a names list or a handover step
+  persons history|rotate-key|reencrypt
+                           a person's history (with a reason, audited); rotate the key of
+                           the encrypted person data, or re-encrypt it
   help [COMMAND]           show help for truce or for one command
 
 Options:

@@ -5,6 +5,7 @@ import {
   checkList,
   type KnownPerson,
   type ListProblem,
+  parseEvent,
   type Register,
   type RegisterIssue,
   type TruceEvent,
@@ -33,9 +34,17 @@ const registerTypes = [
   'retraction',
 ];
 
+/**
+ * What the register needs of the cell: the ledger's store, the agreements, the events service
+ * that signs reports for an organisation, and the clocks. The HTTP API passes its context; the
+ * CLI builds these over the data folder.
+ */
+export type ExchangesContext = Pick<AppContext, 'store' | 'agreements' | 'events' | 'clock'> &
+  Partial<Pick<AppContext, 'domainClock'>>;
+
 /** The cell's "now" for the domain: the server's domain clock when it has one (the demo's). */
-export function domainNow(ctx: AppContext): Date {
-  return ((ctx as Partial<{ domainClock: () => Date }>).domainClock ?? ctx.clock)();
+export function domainNow(ctx: ExchangesContext): Date {
+  return (ctx.domainClock ?? ctx.clock)();
 }
 
 /**
@@ -44,10 +53,10 @@ export function domainNow(ctx: AppContext): Date {
  * signed-in user's organisation (signed by its key, like any report), and the handover sheet.
  */
 export class ExchangesService {
-  readonly #ctx: AppContext;
+  readonly #ctx: ExchangesContext;
   #cache: { events: TruceEvent[]; nextSeq: number } = { events: [], nextSeq: 0 };
 
-  constructor(ctx: AppContext) {
+  constructor(ctx: ExchangesContext) {
     this.#ctx = ctx;
   }
 
@@ -81,16 +90,25 @@ export class ExchangesService {
     return this.#cache.events;
   }
 
-  async register(asOf?: string): Promise<{ register: Register; agreement: Agreement | undefined }> {
+  async register(
+    asOf?: string,
+    candidate?: TruceEvent,
+  ): Promise<{ register: Register; agreement: Agreement | undefined }> {
     const agreement = await this.#agreement();
     const mediators = (agreement?.parties ?? [])
       .filter((p) => p.roles.includes('mediator'))
       .map((p) => p.id);
-    const register = buildRegister(await this.events(), {
+    const events = await this.events();
+    const register = buildRegister(candidate ? [...events, candidate] : events, {
       mediators,
       asOf: asOf ?? domainNow(this.#ctx).toISOString(),
     });
     return { register, agreement };
+  }
+
+  /** The register as of a report: when it happened, or now if it is reported late. */
+  #asOfReport(occurredAt: string): string {
+    return new Date(Math.max(Date.parse(occurredAt), domainNow(this.#ctx).getTime())).toISOString();
   }
 
   async #submit(
@@ -105,6 +123,47 @@ export class ExchangesService {
       undefined,
     );
     return { receipt, eventId };
+  }
+
+  /**
+   * What the register and the order rules would say of a report before it is signed: the same
+   * checks the answer to a submission carries, for a caller that wants to refuse a typo rather
+   * than record it (the CLI). Nothing is written.
+   */
+  async preview(
+    org: string,
+    input:
+      | { type: 'names_list_delivered'; forDay: number; persons: string[]; occurredAt?: string }
+      | {
+          type: 'handover_step';
+          persons: string[];
+          step: string;
+          place: string;
+          occurredAt?: string | undefined;
+          note?: string | undefined;
+        },
+  ): Promise<{ problems: ListProblem[]; issues: RegisterIssue[] }> {
+    const { type, occurredAt: at, ...payload } = input;
+    const occurredAt = at ?? domainNow(this.#ctx).toISOString();
+    const id = `${org}-preview`;
+    const candidate = parseEvent({
+      id,
+      type,
+      occurredAt,
+      reportedAt: domainNow(this.#ctx).toISOString(),
+      source: org,
+      payload: Object.fromEntries(Object.entries(payload).filter(([, v]) => v !== undefined)),
+    });
+    const { register, agreement } = await this.register(this.#asOfReport(occurredAt), candidate);
+    const what = type === 'handover_step' ? 'this step' : 'this list';
+    const issues = register.issues
+      .filter((i) => i.eventId === id)
+      .map((i) => ({ ...i, message: i.message.replaceAll(id, what) }));
+    if (input.type !== 'names_list_delivered') return { problems: [], issues };
+    return {
+      problems: listProblems(register, agreement, { ...input, occurredAt }, id),
+      issues,
+    };
   }
 
   /**
@@ -126,43 +185,8 @@ export class ExchangesService {
       occurredAt,
       payload: { forDay: input.forDay, persons: input.persons },
     });
-    const { register, agreement } = await this.register(
-      new Date(Math.max(Date.parse(occurredAt), domainNow(this.#ctx).getTime())).toISOString(),
-    );
-    const known = new Map<string, KnownPerson>();
-    let registered = false;
-    for (const person of register.persons) {
-      if (person.history.some((h) => h.status === 'held')) registered = true;
-      if (person.category === null) continue;
-      const released = person.history.find(
-        (h) =>
-          (h.status === 'received' || h.status === 'returned') &&
-          Date.parse(h.at) <= Date.parse(occurredAt),
-      );
-      known.set(person.id, {
-        category: person.category,
-        living: person.living ?? true,
-        releasedAt: released ? Date.parse(released.at) : null,
-      });
-    }
-    const problems: ListProblem[] = [];
-    for (const obligation of agreement?.obligations ?? []) {
-      if (obligation.kind !== 'schedule' || !obligation.lists) continue;
-      problems.push(
-        ...checkList(
-          {
-            id: eventId,
-            forDay: input.forDay,
-            persons: input.persons,
-            at: Date.parse(occurredAt),
-          },
-          known,
-          obligation.lists.order,
-          null,
-          registered,
-        ),
-      );
-    }
+    const { register, agreement } = await this.register(this.#asOfReport(occurredAt));
+    const problems = listProblems(register, agreement, { ...input, occurredAt }, eventId);
     const issues = register.issues.filter((i) => i.eventId === eventId);
     return { receipt, eventId, problems, issues };
   }
@@ -189,9 +213,7 @@ export class ExchangesService {
         ...(input.note ? { note: input.note } : {}),
       },
     });
-    const { register } = await this.register(
-      new Date(Math.max(Date.parse(occurredAt), domainNow(this.#ctx).getTime())).toISOString(),
-    );
+    const { register } = await this.register(this.#asOfReport(occurredAt));
     return { receipt, eventId, issues: register.issues.filter((i) => i.eventId === eventId) };
   }
 
@@ -231,4 +253,51 @@ export class ExchangesService {
       ),
     };
   }
+}
+
+/**
+ * A names list checked against the agreement's order rules, with what the register knows of
+ * each person named (category, living, released when) at the time the list was delivered.
+ */
+function listProblems(
+  register: Register,
+  agreement: Agreement | undefined,
+  list: { forDay: number; persons: string[]; occurredAt: string },
+  eventId: string,
+): ListProblem[] {
+  const known = new Map<string, KnownPerson>();
+  let registered = false;
+  for (const person of register.persons) {
+    if (person.history.some((h) => h.status === 'held')) registered = true;
+    if (person.category === null) continue;
+    const released = person.history.find(
+      (h) =>
+        (h.status === 'received' || h.status === 'returned') &&
+        Date.parse(h.at) <= Date.parse(list.occurredAt),
+    );
+    known.set(person.id, {
+      category: person.category,
+      living: person.living ?? true,
+      releasedAt: released ? Date.parse(released.at) : null,
+    });
+  }
+  const problems: ListProblem[] = [];
+  for (const obligation of agreement?.obligations ?? []) {
+    if (obligation.kind !== 'schedule' || !obligation.lists) continue;
+    problems.push(
+      ...checkList(
+        {
+          id: eventId,
+          forDay: list.forDay,
+          persons: list.persons,
+          at: Date.parse(list.occurredAt),
+        },
+        known,
+        obligation.lists.order,
+        null,
+        registered,
+      ),
+    );
+  }
+  return problems;
 }
