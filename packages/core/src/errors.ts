@@ -33,6 +33,7 @@ export const errorCodes = [
   // The incident workflow, its evidence and the zones of an agreement (issue 8).
   'INCIDENT_STEP_INVALID',
   'EVIDENCE_HASH_MISMATCH',
+  'EVIDENCE_NOT_FOUND',
   'ZONES_INVALID',
   // HXL imports (issue 6): a file that cannot be imported whole, every bad cell listed.
   'HXL_INVALID',

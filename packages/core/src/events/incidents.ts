@@ -219,3 +219,45 @@ export const incidentPayloads = {
 export type MeasureAction = z.output<typeof measureAction>;
 export type IncidentGeometry = z.output<typeof incidentGeometry>;
 export type EvidenceFile = z.output<typeof evidenceFile>;
+
+/** A file an event cites from the evidence store, and where in the event it is cited. */
+export interface CitedFile {
+  /** `payload.claims[0].files[1]`: the path in the event. */
+  path: string;
+  sha256: string;
+}
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/**
+ * Every evidence-store file an event cites (`evidence` or `files` lists of `{ sha256 }`: an
+ * incident report, a finding, a dispute's claims, a correction of any of them), so that the
+ * server admits the event only once each file is in the store. Reads unparsed input defensively:
+ * a payload of the wrong shape cites nothing here and is refused by the event schema instead.
+ */
+export function citedEvidence(event: unknown): CitedFile[] {
+  const found: CitedFile[] = [];
+  const walk = (value: unknown, path: string, depth: number): void => {
+    if (depth > 8 || value === null || typeof value !== 'object') return;
+    if (Array.isArray(value)) {
+      value.forEach((item, index) => {
+        walk(item, `${path}[${index}]`, depth + 1);
+      });
+      return;
+    }
+    for (const [key, inner] of Object.entries(value)) {
+      const at = `${path}.${key}`;
+      if ((key === 'evidence' || key === 'files') && Array.isArray(inner)) {
+        inner.forEach((item, index) => {
+          const sha256 = (item as { sha256?: unknown } | null)?.sha256;
+          if (typeof sha256 === 'string' && SHA256.test(sha256))
+            found.push({ path: `${at}[${index}]`, sha256 });
+        });
+      } else {
+        walk(inner, at, depth + 1);
+      }
+    }
+  };
+  walk((event as { payload?: unknown } | null)?.payload, 'payload', 0);
+  return found;
+}

@@ -1,6 +1,7 @@
 import { type AppContext, originOf, type TruceApp } from '../../http/context.js';
 import { presentEntry, presentEntryWithProof, presentReceipt } from '../../presenters/ledger.js';
 import type { StoredEntry } from '../../store/index.js';
+import { requireCitedEvidence } from './cited-evidence.js';
 import { entriesByEventIds } from './events-service.js';
 import {
   getEventSchema,
@@ -35,6 +36,13 @@ export function eventRoutes(app: TruceApp, ctx: AppContext): void {
     '/api/v1/events/signed',
     { config: { action: 'events.submit' }, schema: submitSignedSchema },
     async (request, reply) => {
+      await requireCitedEvidence(
+        ctx.blobs,
+        request.body.envelopes.map((envelope, index) => ({
+          event: envelope.event,
+          at: `envelopes[${index}].event.`,
+        })),
+      );
       const receipts = await ctx.events.submitSigned(originOf(request), request.body.envelopes);
       return reply.status(201).send({ receipts: receipts.map(presentReceipt) });
     },
@@ -44,6 +52,7 @@ export function eventRoutes(app: TruceApp, ctx: AppContext): void {
     '/api/v1/events',
     { config: { action: 'events.submit' }, schema: submitEventSchema },
     async (request, reply) => {
+      await requireCitedEvidence(ctx.blobs, [{ event: request.body.event, at: 'event.' }]);
       const receipt = await ctx.events.submitOnBehalf(
         originOf(request),
         request.body.event,

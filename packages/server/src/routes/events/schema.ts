@@ -11,7 +11,7 @@ export const submitSignedSchema = {
   tags: ['events'],
   summary: 'Append envelopes signed by their organisations (all or none)',
   description:
-    'Each envelope is {v, id, org, keyId, idempotencyKey, event, sig} as in packages/core/src/ledger/README.md. Findings and dispute decisions need the verify permission, other events the report permission. A retry with the same idempotency key and content returns the original receipt.',
+    'Each envelope is {v, id, org, keyId, idempotencyKey, event, sig} as in packages/core/src/ledger/README.md. Findings and dispute decisions need the verify permission, other events the report permission. A retry with the same idempotency key and content returns the original receipt. Evidence files an event cites (by SHA-256, in `evidence` or `files`) must be uploaded first with PUT /api/v1/evidence/{sha256}: otherwise the batch is refused with EVIDENCE_NOT_FOUND (422), each missing file with its path.',
   body: z.object({
     envelopes: z.array(z.record(z.string(), z.unknown())).min(1).max(500),
   }),
@@ -22,7 +22,7 @@ export const submitEventSchema = {
   tags: ['events'],
   summary: "Report an event for the signed-in user's organisation; the server signs it",
   description:
-    "The event as in docs/EVENTS.md; `source` is the user's organisation (leave it out), `id` and `reportedAt` are filled in when absent. The server signs with the key it holds for the organisation (registered in the log by the operator on first use). With an Idempotency-Key header the id defaults to `<org>-<key>`, so a retry never makes a second event; send your own `id` and `reportedAt` to get the original receipt back on a retry (otherwise a retry is CONFLICT).",
+    "The event as in docs/EVENTS.md; `source` is the user's organisation (leave it out), `id` and `reportedAt` are filled in when absent. The server signs with the key it holds for the organisation (registered in the log by the operator on first use). With an Idempotency-Key header the id defaults to `<org>-<key>`, so a retry never makes a second event; send your own `id` and `reportedAt` to get the original receipt back on a retry (otherwise a retry is CONFLICT). Evidence files the event cites must be uploaded first (PUT /api/v1/evidence/{sha256}), else EVIDENCE_NOT_FOUND (422).",
   headers: z.object({
     'idempotency-key': z
       .string()

@@ -23,6 +23,7 @@ import { readDomainEvents } from '../../ledger/domain-events.js';
 import type { LedgerReceipt } from '../../ledger/index.js';
 import type { SqlDriver, Store } from '../../store/index.js';
 import type { AgreementsService } from '../agreements/agreements-service.js';
+import { requireCitedEvidence } from '../events/cited-evidence.js';
 import type { EventsService } from '../events/events-service.js';
 
 const workflowTypes = [...stepOfEventType.keys()];
@@ -164,18 +165,9 @@ export class IncidentsService {
     };
   }
 
+  /** The same check as every route that admits events (EVIDENCE_NOT_FOUND). */
   async #requireEvidence(evidence: readonly { sha256: string }[] | undefined): Promise<void> {
-    const missing = await this.#blobs.missing(
-      (evidence ?? []).map((e) => e.sha256),
-      'evidence',
-    );
-    if (missing.length > 0) {
-      throw new TruceError(
-        'VALIDATION_FAILED',
-        'cite only evidence already uploaded: PUT /api/v1/evidence/<sha256> with the file first',
-        missing.map((sha) => ({ path: 'evidence', message: `no evidence file ${sha}` })),
-      );
-    }
+    await requireCitedEvidence(this.#blobs, [{ event: { payload: { evidence } }, at: '' }]);
   }
 
   /** The area of the current agreement's zone layer, when it pins one and it was uploaded. */

@@ -143,8 +143,11 @@ describe('the incident workflow through the API', () => {
     };
     // Evidence is cited only once uploaded.
     const early = await report(allegation);
-    expect(early.statusCode).toBe(400);
-    expect(early.json().error.details[0].message).toBe(`no evidence file ${digest}`);
+    expect(early.statusCode).toBe(422);
+    expect(early.json().error).toMatchObject({
+      code: 'EVIDENCE_NOT_FOUND',
+      details: [{ path: 'payload.evidence[0]', message: `no evidence file ${digest}` }],
+    });
     await server.app.inject({
       method: 'PUT',
       url: `/api/v1/evidence/${digest}`,
