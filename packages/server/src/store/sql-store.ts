@@ -115,13 +115,18 @@ async function readNodes(
 ): Promise<Map<string, Uint8Array>> {
   const leaves = ids.filter((id) => id.level === 0).map((id) => id.index);
   const inner = ids.filter((id) => id.level > 0);
+  // One primary-key probe per node asked (LIMIT 1 keeps the planner from turning each lateral
+  // into a join): with `(level, index) IN (unnest …)` it chose, at some table sizes, a hash join
+  // over a scan of the whole tree_nodes table, so every proof and checkpoint read O(n) rows.
   const rows = await db.query<{ level: unknown; index: unknown; hash: string }>(
-    `SELECT 0 AS level, seq AS index, encode(leaf_hash, 'hex') AS hash
-       FROM events WHERE seq = ANY($1::bigint[])
+    `SELECT 0 AS level, s.seq AS index, encode(e.leaf_hash, 'hex') AS hash
+       FROM unnest($1::bigint[]) AS s (seq)
+      CROSS JOIN LATERAL (SELECT leaf_hash FROM events WHERE seq = s.seq LIMIT 1) AS e
      UNION ALL
-     SELECT level, index, encode(hash, 'hex') AS hash
-       FROM tree_nodes
-      WHERE (level, index) IN (SELECT * FROM unnest($2::smallint[], $3::bigint[]))`,
+     SELECT t.level, t.index, encode(n.hash, 'hex') AS hash
+       FROM unnest($2::smallint[], $3::bigint[]) AS t (level, index)
+      CROSS JOIN LATERAL (SELECT hash FROM tree_nodes
+                           WHERE level = t.level AND index = t.index LIMIT 1) AS n`,
     [leaves, inner.map((id) => id.level), inner.map((id) => id.index)],
   );
   const nodes = new Map<string, Uint8Array>();
