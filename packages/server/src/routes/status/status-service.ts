@@ -37,6 +37,12 @@ interface Cached {
 export const statusGranularityMs = 1000;
 /** Evaluations kept per evaluator: a few asOf values asked at once by dashboards and scripts. */
 const keptEvaluations = 16;
+/**
+ * Evaluators kept, one per agreement: the current one and a few others asked by id. With one
+ * only, requests alternating between two agreements rebuilt it from the first entry each time,
+ * a cost that grew with the ledger.
+ */
+const keptEvaluators = 4;
 
 /**
  * An incremental evaluator of the current agreement, fed by the log in sequence order. Each
@@ -51,7 +57,8 @@ export class StatusService {
   readonly #store: Store;
   readonly #agreements: AgreementsService;
   readonly #clock: () => Date;
-  #cached: Cached | undefined;
+  /** By agreement id, the least recently used first. */
+  readonly #cached = new Map<string, Cached>();
   #queue: Promise<unknown> = Promise.resolve();
   /** Evaluations queued but not started yet, by asOf and agreement: later callers join them. */
   readonly #waiting = new Map<string, Promise<{ evaluation: Evaluation; ledgerSize: number }>>();
@@ -101,8 +108,8 @@ export class StatusService {
         'no agreement has been uploaded yet; a mediator uploads one with POST /api/v1/agreements',
       );
     }
-    let cached = this.#cached;
-    if (!cached || cached.agreementId !== id || cached.fingerprint !== fingerprint) {
+    let cached = this.#cached.get(id);
+    if (!cached || cached.fingerprint !== fingerprint) {
       const versions = await this.#agreements.versions(id);
       if (versions.length === 0) throw new TruceError('NOT_FOUND', `no agreement ${id}`);
       cached = {
@@ -112,7 +119,11 @@ export class StatusService {
         nextSeq: 0,
         evaluations: new Map(),
       };
-      this.#cached = cached;
+    }
+    this.#cached.delete(id);
+    this.#cached.set(id, cached);
+    if (this.#cached.size > keptEvaluators) {
+      this.#cached.delete(this.#cached.keys().next().value!);
     }
     const page = 2000;
     for (;;) {
