@@ -29,10 +29,13 @@ export let mainScript = fileURLToPath(
  * has no dashboard build, so the children serve the API alone.
  */
 export function useBuildSnapshot(): string {
+  // One per run (its process id), removed when it exits: runs side by side must not delete
+  // each other's copy.
   const root = fileURLToPath(
-    new URL('../node_modules/.truce-reliability-snapshot/', import.meta.url),
+    new URL(`../node_modules/.truce-reliability-snapshot-${process.pid}/`, import.meta.url),
   );
   rmSync(root, { recursive: true, force: true });
+  process.once('exit', () => rmSync(root, { recursive: true, force: true }));
   const copy = (from: string, to: string) =>
     cpSync(fileURLToPath(new URL(from, import.meta.url)), join(root, to), { recursive: true });
   copy('../packages/server/dist', 'server/dist');

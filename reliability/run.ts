@@ -115,7 +115,10 @@ const seed = Number(value('--seed') ?? Date.now() % 1_000_000);
 const started = new Date();
 const machineLines = machine();
 const log = (line: string) => process.stderr.write(`${line}\n`);
-log(`reliability: children run the build copied to ${useBuildSnapshot()}`);
+// Only the parts that start `truce serve` as a child need the copy of the build.
+if (['crash', 'disk', 'soak'].some(wanted)) {
+  log(`reliability: children run the build copied to ${useBuildSnapshot()}`);
+}
 const failures: string[] = [];
 const sections: string[] = [];
 const pct = (a: number, b: number) =>
