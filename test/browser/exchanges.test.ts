@@ -41,12 +41,57 @@ describe.skipIf(!runBrowserTests)('exchanges in Chromium', () => {
     await page.close();
   }, 120_000);
 
+  it('a party liaison enters a person with sealed data, then looks the person up with a reason', async () => {
+    const page = await browser.newPage();
+    await logIn(page, cell.url, 'liaison-hamas@example.org');
+    await page.click('nav a[href="/exchanges"]');
+    const form = page.getByTestId('person-record');
+    await form.waitFor({ timeout: 30_000 });
+    await form.locator('input[name=person]').fill('H-0901');
+    await form.locator('select[name=category]').selectOption('civilian_woman');
+    await form.locator('input[name=heldBy]').fill('hamas');
+    await form.locator('input[name=releaseTo]').fill('israel');
+    await form.locator('input[name=name]').fill('Test Person 0901');
+    await form.locator('input[name=dateOfBirth]').fill('1990-01-01');
+    await form.locator('input[name=identityNumber]').fill('TEST-ID-0901');
+    await form.getByRole('button', { name: 'Submit' }).click();
+    await form.getByText('stored encrypted (version 1)').waitFor({ timeout: 30_000 });
+    expect(await form.getByRole('status').first().textContent()).toContain(
+      'H-0901 is in the register',
+    );
+    // Nothing personal stays on the screen once stored.
+    expect(await form.locator('input[name=name]').inputValue()).toBe('');
+
+    const lookup = page.getByTestId('person-lookup');
+    await lookup.locator('input[name=person]').fill('H-0901');
+    const show = lookup.getByRole('button', { name: 'Show the history' });
+    expect(await show.isDisabled()).toBe(true);
+    await lookup.locator('input[name=reason]').fill('confirm the record just entered');
+    await show.click();
+    const history = lookup.locator('.person-history');
+    await history.waitFor({ timeout: 30_000 });
+    expect(await history.textContent()).toContain('held');
+    expect(await lookup.getByTestId('fields-on-record').textContent()).toContain(
+      'Name (v1, hamas)',
+    );
+    // The liaison's own record: its fields decrypt, behind a reason of their own.
+    await history
+      .getByPlaceholder('Why you need it')
+      .last()
+      .fill('confirm the record just entered');
+    await history.getByRole('button', { name: 'Show' }).click();
+    await history.getByText('Test Person 0901').waitFor({ timeout: 30_000 });
+    await page.close();
+  }, 120_000);
+
   it('an observer sees the ratios but neither the register nor any person data', async () => {
     const page = await browser.newPage();
     await logIn(page, cell.url, 'observer@example.org');
     await page.click('nav a[href="/exchanges"]');
     await page.getByTestId('ratios').waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('register').count()).toBe(0);
+    expect(await page.getByTestId('person-lookup').count()).toBe(0);
+    expect(await page.getByTestId('person-record').count()).toBe(0);
     expect(await page.locator('body').textContent()).not.toMatch(/H-\d{4}/);
     await page.close();
   }, 120_000);

@@ -276,8 +276,17 @@ describe('lists and handover steps over HTTP', () => {
     expect(lines[0]).toContain('person,category');
     expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(['H-0004']);
     expect(lines[1]).toContain('kerem-shalom');
-    const history = await inject('monitor', 'GET', '/api/v1/persons/H-0004/history');
+    const history = await inject(
+      'monitor',
+      'GET',
+      `/api/v1/persons/H-0004/history?reason=${encodeURIComponent('checking the Day 7 sheet')}`,
+    );
     expect(history.json().person.status).toBe('handed_to_icrc');
+    // The reason the dashboard asks for is kept with the read.
+    const reads = await server.app.truce.audit.list({ limit: 1000, action: 'persons.read' });
+    expect(
+      reads.find((r) => r.target === 'H-0004' && r.details.route === 'persons/history')?.details,
+    ).toMatchObject({ reason: 'checking the Day 7 sheet' });
     expect((await inject('observer', 'GET', '/api/v1/persons/H-0004/history')).statusCode).toBe(
       403,
     );

@@ -5,6 +5,7 @@ import { StatusBadge } from '../components/status-badge.tsx';
 import { agreementDay } from '../days.ts';
 import { type MessageKey, useI18n } from '../i18n.tsx';
 import { useData } from '../live.ts';
+import { mayRecordPersons, PersonLookup, PersonRecordForm } from './exchanges-persons.tsx';
 
 interface Person {
   id: string;
@@ -343,6 +344,14 @@ export function ExchangesPage({
           ) : null}
         </section>
       ) : null}
+      {canReadEvents ? (
+        <PersonLookup>
+          {(id) =>
+            readable.length > 0 ? <PersonData key={id} person={id} fields={readable} /> : null
+          }
+        </PersonLookup>
+      ) : null}
+      {canReadEvents && mayRecordPersons(user.data) ? <PersonRecordForm onDone={() => {}} /> : null}
     </>
   );
 }

@@ -18,6 +18,7 @@ export function exchangeRoutes(app: TruceApp, ctx: AppContext): void {
     request: Parameters<typeof originOf>[0],
     target: string,
     route: string,
+    reason?: string,
   ) => {
     const { actor } = originOf(request);
     await ctx.audit.append({
@@ -28,7 +29,7 @@ export function exchangeRoutes(app: TruceApp, ctx: AppContext): void {
       target,
       outcome: 'success',
       ip: request.ip,
-      details: { route },
+      details: { route, ...(reason ? { reason } : {}) },
     });
   };
 
@@ -100,7 +101,7 @@ export function exchangeRoutes(app: TruceApp, ctx: AppContext): void {
       const { register } = await exchanges.register();
       const person = register.persons.find((p) => p.id === request.params.id) ?? null;
       const fields = await ctx.persons.fieldsOnRecord(request.params.id);
-      await auditRead(request, request.params.id, 'persons/history');
+      await auditRead(request, request.params.id, 'persons/history', request.query.reason);
       return {
         person,
         issues: register.issues.filter((i) => i.person === request.params.id),

@@ -80,8 +80,15 @@ export const personHistorySchema = {
   tags: ['persons'],
   summary: "A person's history in the register, and which personal-data fields are on record",
   description:
-    'The fields on record are listed with their ledger commitments, never their values; POST …/decrypt reads a value. Audited.',
+    'The fields on record are listed with their ledger commitments, never their values; POST …/decrypt reads a value. Audited, with the reason when one is given (the dashboard and the CLI ask for one).',
   params: z.object({ id: personId }),
+  querystring: z.object({
+    reason: z
+      .string()
+      .max(1000)
+      .optional()
+      .describe('why you look this person up; kept in the audit log'),
+  }),
 };
 
 export const recordFieldsSchema = {
