@@ -50,33 +50,133 @@ const aidItemsDelivered = z
 export const maxBatchRows = 1000;
 
 /**
- * One row of an imported file inside its batch: an `aid_trucks_crossed` or `aid_items_delivered`
- * event without its `source` (the batch's). `id` is absent when the file gave none: the row's id
- * is then `hxl-<first 16 hex digits of the file's SHA-256>-<line>`, as for any imported row.
- * `reportedAt` is absent when the row did not give one: it is the batch's `payload.reportedAt`.
+ * The fields a column of an `aid_batch` can hold (besides kept HXL hashtags), and what each
+ * cell of it is: a number (`line`, `count`, `halfLoaded`) or the position of a text in `values`.
  */
-const batchRow = z.discriminatedUnion('type', [
-  z
-    .object({
-      id: eventId.optional(),
-      line: z.number().int().min(1).describe('the line of the file the row is on'),
-      type: z.literal('aid_trucks_crossed'),
-      occurredAt: instant,
-      reportedAt: instant.optional(),
-      payload: aidTrucksCrossed,
-    })
-    .strict(),
-  z
-    .object({
-      id: eventId.optional(),
-      line: z.number().int().min(1).describe('the line of the file the row is on'),
-      type: z.literal('aid_items_delivered'),
-      occurredAt: instant,
-      reportedAt: instant.optional(),
-      payload: aidItemsDelivered,
-    })
-    .strict(),
-]);
+export const batchFields = [
+  'line',
+  'type',
+  'id',
+  'occurredAt',
+  'reportedAt',
+  'crossing',
+  'cargo',
+  'item',
+  'destination',
+  'count',
+  'halfLoaded',
+  'consignment',
+] as const;
+export type BatchField = (typeof batchFields)[number];
+const numberFields: ReadonlySet<string> = new Set(['line', 'count', 'halfLoaded']);
+const rowTypes = ['aid_trucks_crossed', 'aid_items_delivered'] as const;
+
+/** What a text in a column must be, checked once per distinct text of the batch. */
+const textOf: Record<Exclude<BatchField, 'line' | 'count' | 'halfLoaded'>, z.ZodType> = {
+  type: z.enum(rowTypes),
+  id: eventId,
+  occurredAt: instant,
+  reportedAt: instant,
+  crossing: slug,
+  cargo: slug,
+  item: slug,
+  destination: slug,
+  consignment: z.string().max(128),
+};
+const keptText = z.string().max(2000);
+const hashtagPattern = /^#[a-z][a-z0-9_]*(\+[a-z][a-z0-9_]*)*$/;
+
+/**
+ * The rows of a batch as a table: `columns` names each cell of a row, `values` holds every text
+ * once (the same day, crossing and cargo repeat on most rows), and each row is an array of
+ * numbers: a count, a line, or the position of its text in `values`; null where the row has no
+ * value. Checked cell by cell here, each distinct text once.
+ */
+function checkBatchTable(
+  payload: { columns: string[]; values: string[]; rows: (number | null)[][] },
+  ctx: z.RefinementCtx,
+): void {
+  const { columns, values, rows } = payload;
+  const issue = (path: (string | number)[], message: string) =>
+    ctx.addIssue({ code: 'custom', path, message });
+  const at = new Map<string, number>();
+  columns.forEach((name, index) => {
+    if (at.has(name)) issue(['columns', index], `${name} is also column ${at.get(name)}`);
+    else if (!(batchFields as readonly string[]).includes(name) && !hashtagPattern.test(name)) {
+      issue(['columns', index], `${name} is neither a field of a row nor an HXL hashtag`);
+    }
+    at.set(name, index);
+  });
+  for (const required of ['line', 'type', 'occurredAt', 'count'] as const) {
+    if (!at.has(required)) issue(['columns'], `no ${required} column`);
+  }
+  if (at.size !== columns.length || !at.has('line') || !at.has('type')) return;
+  const checked = new Map<string, boolean>();
+  const textOk = (column: number, index: number): boolean => {
+    const key = `${column}:${index}`;
+    let ok = checked.get(key);
+    if (ok === undefined) {
+      const name = columns[column]!;
+      const schema = name in textOf ? textOf[name as keyof typeof textOf] : keptText;
+      ok = index < values.length && schema.safeParse(values[index]).success;
+      checked.set(key, ok);
+    }
+    return ok;
+  };
+  const col = (name: BatchField) => at.get(name) ?? -1;
+  const [type, crossing, cargo, item, half, consignment] = [
+    col('type'),
+    col('crossing'),
+    col('cargo'),
+    col('item'),
+    col('halfLoaded'),
+    col('consignment'),
+  ];
+  rows.forEach((row, r) => {
+    if (row.length !== columns.length) {
+      issue(['rows', r], `a row has ${columns.length} cells, one per column`);
+      return;
+    }
+    for (let c = 0; c < row.length; c++) {
+      const cell = row[c];
+      if (cell === null || cell === undefined) continue;
+      const name = columns[c]!;
+      const bad = numberFields.has(name)
+        ? !Number.isInteger(cell) ||
+          cell < (name === 'line' ? 1 : 0) ||
+          cell > (name === 'line' ? Number.MAX_SAFE_INTEGER : 1_000_000)
+        : !Number.isInteger(cell) || cell < 0 || !textOk(c, cell);
+      if (bad) issue(['rows', r, c], `not a valid ${name}`);
+    }
+    const typeName = values[row[type] ?? -1];
+    // What a row must have depends on its type: without a valid one, that is all there is to say.
+    if (typeName !== 'aid_trucks_crossed' && typeName !== 'aid_items_delivered') return;
+    const isTrucks = typeName === 'aid_trucks_crossed';
+    const has = (column: number) => column !== -1 && row[column] !== null;
+    const what = isTrucks ? 'trucks' : 'items';
+    const must = (column: number, name: string) => {
+      if (!has(column)) issue(['rows', r], `no ${name} on a ${what} row`);
+    };
+    const mustNot = (column: number, name: string) => {
+      if (has(column)) issue(['rows', r], `a ${name} on a ${what} row`);
+    };
+    for (const required of ['line', 'occurredAt', 'count'] as const) must(col(required), required);
+    if (isTrucks) {
+      must(crossing, 'crossing');
+      must(cargo, 'cargo');
+      mustNot(item, 'item');
+    } else {
+      must(item, 'item');
+      for (const [column, name] of [
+        [cargo, 'cargo'],
+        [half, 'halfLoaded'],
+        [consignment, 'consignment'],
+      ] as const) {
+        mustNot(column, name);
+      }
+    }
+  });
+}
 
 /** Humanitarian aid: trucks and items through the crossings. */
 export const aidPayloads = {
@@ -95,10 +195,28 @@ export const aidPayloads = {
         .object({ first: z.number().int().min(1), last: z.number().int().min(1) })
         .strict()
         .describe('the first and the last line of the rows'),
-      reportedAt: instant.describe('when the rows that do not say otherwise were reported'),
-      rows: z.array(batchRow).min(1).max(maxBatchRows),
+      reportedAt: instant.describe('when the rows without a reportedAt cell were reported'),
+      columns: z
+        .array(z.string().max(200))
+        .min(1)
+        .max(64)
+        .describe(
+          `what each cell of a row is: ${batchFields.join(', ')}, or a kept HXL hashtag (#sector+cluster)`,
+        ),
+      values: z
+        .array(z.string().max(2000))
+        .max(64 * maxBatchRows)
+        .describe('the texts of the rows, each once'),
+      rows: z
+        .array(z.array(z.number().nullable()).max(64))
+        .min(1)
+        .max(maxBatchRows)
+        .describe(
+          "one array per row, a cell per column: line, count and halfLoaded are numbers, any other cell the position of its text in values; null: none (a row without id has hxl-<first 16 hex digits of sha256>-<line>, without reportedAt the batch payload's)",
+        ),
     })
-    .strict(),
+    .strict()
+    .superRefine(checkBatchTable),
   // A consignment's steps (docs/EVENTS.md): registered → inspected → crossed → collected →
   // warehoused → distributed. Each step names the consignment; `packages/core/src/aid` folds them.
   consignment_registered: z
@@ -178,27 +296,56 @@ export function importedRowId(sha256Hex: string, line: number): string {
  */
 export function rowEventsOf(event: TruceEvent): BatchRowEvent[] | undefined {
   if (event.type !== 'aid_batch') return undefined;
-  const { sha256, reportedAt, rows } = event.payload;
+  const { sha256, reportedAt, columns, values, rows } = event.payload;
   const source = event.source;
+  const index = (name: BatchField) => columns.indexOf(name);
+  const [line, type, id, occurred, reported, count] = [
+    index('line'),
+    index('type'),
+    index('id'),
+    index('occurredAt'),
+    index('reportedAt'),
+    index('count'),
+  ];
+  const fields = (['crossing', 'cargo', 'item', 'destination', 'consignment'] as const)
+    .map((name) => [name, index(name)] as const)
+    .filter(([, at]) => at !== -1);
+  const half = index('halfLoaded');
+  // In the order of their names, as in any event read back from its canonical JSON.
+  const kept = columns
+    .flatMap((name, at) => (name.startsWith('#') ? [[name, at] as const] : []))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const text = (row: (number | null)[], at: number) => {
+    const cell = at === -1 ? null : row[at];
+    return cell === null || cell === undefined ? undefined : values[cell];
+  };
   return rows.map((row) => {
-    const id = row.id ?? importedRowId(sha256, row.line);
-    const at = row.reportedAt ?? reportedAt;
-    return row.type === 'aid_trucks_crossed'
-      ? {
-          id,
-          type: row.type,
-          occurredAt: row.occurredAt,
-          reportedAt: at,
-          source,
-          payload: row.payload,
+    const payload: Record<string, unknown> = {};
+    for (const [name, at] of fields) {
+      const value = text(row, at);
+      if (value !== undefined) payload[name] = value;
+    }
+    payload.count = row[count];
+    if (half !== -1 && row[half] !== null) payload.halfLoaded = row[half];
+    if (kept.length > 0) {
+      const hxl: Record<string, string> = {};
+      let any = false;
+      for (const [name, at] of kept) {
+        const value = text(row, at);
+        if (value !== undefined) {
+          hxl[name] = value;
+          any = true;
         }
-      : {
-          id,
-          type: row.type,
-          occurredAt: row.occurredAt,
-          reportedAt: at,
-          source,
-          payload: row.payload,
-        };
+      }
+      if (any) payload.hxl = hxl;
+    }
+    return {
+      id: text(row, id) ?? importedRowId(sha256, row[line]!),
+      type: text(row, type),
+      occurredAt: text(row, occurred),
+      reportedAt: text(row, reported) ?? reportedAt,
+      source,
+      payload,
+    } as BatchRowEvent;
   });
 }

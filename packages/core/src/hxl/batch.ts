@@ -1,11 +1,16 @@
-import { maxBatchRows } from '../events/aid.js';
+import { batchFields, maxBatchRows } from '../events/aid.js';
 import { canonicalize } from '../ledger/canonical-json.js';
 import type { AidEvent } from './reader.js';
 
 /**
- * The rows of an imported file grouped into `aid_batch` events, up to 1,000 rows each and one
- * organisation per batch, held as their canonical JSON text (RFC 8785) rather than as objects:
- * memory is the file's size in JSON, with no object per row for the garbage collector to walk.
+ * The rows of an imported file grouped into `aid_batch` events, up to 1,000 rows of one
+ * organisation each, held as their canonical JSON text (RFC 8785) once a batch is full: memory
+ * is the file's rows as compact JSON, with no object per row for the garbage collector to walk.
+ *
+ * A batch is a table (docs/HXL.md): `columns` name the cells of a row, `values` hold each text
+ * once (the same day, crossing and cargo are on most rows), and a row is an array of numbers —
+ * its line, counts, and the positions of its texts. Against one object per row this is a tenth
+ * of the bytes that the ledger canonicalises, validates, hashes and stores.
  *
  * A batch is built while the file is read, before its hash is known: rows without an id of their
  * own (`#meta+id`) carry none (their id is derived from the file's hash and their line, as
@@ -22,8 +27,10 @@ export interface BatchDraft {
   occurredAt: string;
   /** The earliest `reportedAt` a row gave itself, if any did. */
   ownReportedAt: string | undefined;
-  /** The rows' canonical JSON, comma-separated (the inside of the `rows` array). */
-  text: string;
+  /** Canonical JSON of the `columns`, `values` and `rows` arrays. */
+  columnsText: string;
+  valuesText: string;
+  rowsText: string;
 }
 
 /** What the reader is told for a batched import: markers of "not given". */
@@ -34,21 +41,32 @@ export const batchReaderMarkers = {
   defaultReportedAt: '',
 } as const;
 
+type Cell = number | null;
+
 interface OpenBatch {
   org: string;
   firstLine: number;
   lastLine: number;
-  rows: string[];
+  rows: Cell[][];
+  values: Map<string, number>;
   occurredAt: string;
   occurredMs: number;
   ownReportedAt: string | undefined;
   ownReportedMs: number;
 }
 
+const [lineAt, typeAt, idAt, occurredAt, reportedAt, crossingAt, cargoAt, itemAt] = [
+  0, 1, 2, 3, 4, 5, 6, 7,
+];
+const [destinationAt, countAt, halfAt, consignmentAt] = [8, 9, 10, 11];
+
 export class HxlBatcher {
   readonly #maxRows: number;
   readonly #open = new Map<string, OpenBatch>();
   readonly #closed: BatchDraft[] = [];
+  /** The columns of the file: the fields, then kept hashtags as they are first met. */
+  readonly #columns: string[] = [...batchFields];
+  readonly #columnOf = new Map<string, number>(batchFields.map((name, index) => [name, index]));
   /** Rows of one day follow each other: parse an instant only when it changes. */
   #lastInstant = '';
   #lastMs = 0;
@@ -60,34 +78,72 @@ export class HxlBatcher {
   /** Adds a row (an event the reader made with `batchReaderMarkers`) from line `line`. */
   add(event: AidEvent, line: number): void {
     let batch = this.#open.get(event.source);
+    const occurredMs = this.#ms(event.occurredAt);
     if (batch === undefined) {
       batch = {
         org: event.source,
         firstLine: line,
         lastLine: line,
         rows: [],
+        values: new Map(),
         occurredAt: event.occurredAt,
-        occurredMs: this.#ms(event.occurredAt),
+        occurredMs,
         ownReportedAt: undefined,
         ownReportedMs: Number.POSITIVE_INFINITY,
       };
       this.#open.set(event.source, batch);
-    } else {
-      const occurredMs = this.#ms(event.occurredAt);
-      if (occurredMs < batch.occurredMs) {
-        batch.occurredMs = occurredMs;
-        batch.occurredAt = event.occurredAt;
-      }
+    } else if (occurredMs < batch.occurredMs) {
+      batch.occurredMs = occurredMs;
+      batch.occurredAt = event.occurredAt;
     }
     batch.lastLine = line;
+    const values = batch.values;
+    const text = (value: string): number => {
+      let index = values.get(value);
+      if (index === undefined) {
+        index = values.size;
+        values.set(value, index);
+      }
+      return index;
+    };
+    const row: Cell[] = new Array(this.#columns.length).fill(null);
+    row[lineAt] = line;
+    row[typeAt] = text(event.type);
+    if (event.id !== `${batchReaderMarkers.implicitIdPrefix}-${line}`) row[idAt] = text(event.id);
+    row[occurredAt] = text(event.occurredAt);
     if (event.reportedAt !== batchReaderMarkers.defaultReportedAt) {
+      row[reportedAt] = text(event.reportedAt);
       const reportedMs = Date.parse(event.reportedAt);
       if (reportedMs < batch.ownReportedMs) {
         batch.ownReportedMs = reportedMs;
         batch.ownReportedAt = event.reportedAt;
       }
     }
-    batch.rows.push(canonicalRow(event, line));
+    const p = event.payload;
+    if (p.crossing !== undefined) row[crossingAt] = text(p.crossing);
+    if (p.destination !== undefined) row[destinationAt] = text(p.destination);
+    row[countAt] = p.count;
+    if (event.type === 'aid_trucks_crossed') {
+      row[cargoAt] = text(event.payload.cargo);
+      if (event.payload.halfLoaded !== undefined) row[halfAt] = event.payload.halfLoaded;
+      if (event.payload.consignment !== undefined) {
+        row[consignmentAt] = text(event.payload.consignment);
+      }
+    } else {
+      row[itemAt] = text(event.payload.item);
+    }
+    if (p.hxl !== undefined) {
+      for (const hashtag in p.hxl) {
+        let column = this.#columnOf.get(hashtag);
+        if (column === undefined) {
+          column = this.#columns.length;
+          this.#columns.push(hashtag);
+          this.#columnOf.set(hashtag, column);
+        }
+        row[column] = text(p.hxl[hashtag]!);
+      }
+    }
+    batch.rows.push(row);
     if (batch.rows.length >= this.#maxRows) this.#close(batch);
   }
 
@@ -99,6 +155,20 @@ export class HxlBatcher {
 
   #close(batch: OpenBatch): void {
     this.#open.delete(batch.org);
+    // Only the columns some row of this batch has a value in.
+    const used: number[] = [];
+    for (let column = 0; column < this.#columns.length; column++) {
+      if (batch.rows.some((row) => (row[column] ?? null) !== null)) used.push(column);
+    }
+    let rowsText = '';
+    for (const row of batch.rows) {
+      let cells = '';
+      for (const column of used) {
+        const cell = row[column] ?? null;
+        cells += cells === '' ? `[${cell}` : `,${cell}`;
+      }
+      rowsText += rowsText === '' ? `${cells}]` : `,${cells}]`;
+    }
     this.#closed.push({
       org: batch.org,
       firstLine: batch.firstLine,
@@ -106,7 +176,9 @@ export class HxlBatcher {
       rows: batch.rows.length,
       occurredAt: batch.occurredAt,
       ownReportedAt: batch.ownReportedAt,
-      text: batch.rows.join(','),
+      columnsText: canonicalStrings(used.map((column) => this.#columns[column]!)),
+      valuesText: canonicalStrings([...batch.values.keys()]),
+      rowsText,
     });
   }
 
@@ -119,6 +191,16 @@ export class HxlBatcher {
   }
 }
 
+/**
+ * An array of strings in RFC 8785 form: what `JSON.stringify` writes for well-formed strings (a
+ * tenth of the general canonicaliser's cost); a lone surrogate, which RFC 8785 refuses and
+ * `JSON.stringify` escapes, goes through the general one, which says so.
+ */
+function canonicalStrings(strings: readonly string[]): string {
+  const text = JSON.stringify(strings);
+  return text.includes('\\ud') ? canonicalize(strings) : text;
+}
+
 /** The id of a batch: from the file's hash and its first row's line (a row is in one batch). */
 export function batchId(sha256Hex: string, firstLine: number): string {
   return `hxl-${sha256Hex.slice(0, 16)}-batch-${firstLine}`;
@@ -126,7 +208,8 @@ export function batchId(sha256Hex: string, firstLine: number): string {
 
 /**
  * The canonical JSON (RFC 8785) of the unsigned envelope of a batch, the bytes its organisation
- * signs: `ledger.canonicalize` of the envelope, with the rows' canonical text spliced into it.
+ * signs: `ledger.canonicalize` of the envelope, with the table's canonical text spliced into it
+ * (a member `"rows":[]` can only be the member itself: a quote inside a string is escaped).
  */
 export function batchEnvelopeText(
   draft: BatchDraft,
@@ -138,7 +221,7 @@ export function batchEnvelopeText(
     Date.parse(draft.ownReportedAt) < Date.parse(file.reportedAt)
       ? draft.ownReportedAt
       : file.reportedAt;
-  const envelope = canonicalize({
+  let text = canonicalize({
     v: 1,
     id,
     org: draft.org,
@@ -156,59 +239,20 @@ export function batchEnvelopeText(
         sha256: file.sha256,
         lines: { first: draft.firstLine, last: draft.lastLine },
         reportedAt: file.reportedAt,
+        columns: [],
+        values: [],
         rows: [],
       },
     },
   });
-  const empty = '"rows":[]';
-  const at = envelope.indexOf(empty);
-  return `${envelope.slice(0, at)}"rows":[${draft.text}]${envelope.slice(at + empty.length)}`;
-}
-
-/**
- * One row's canonical JSON. Built with its members already in RFC 8785's order and written by
- * `JSON.stringify`, which for this data (strings and whole numbers) is RFC 8785: a tenth of the
- * cost of the general canonicaliser. A string with a lone surrogate (which RFC 8785 refuses, and
- * `JSON.stringify` escapes) goes through the general one, which says so.
- */
-export function canonicalRow(event: AidEvent, line: number): string {
-  const implicit =
-    event.id.startsWith(batchReaderMarkers.implicitIdPrefix) &&
-    event.id === `${batchReaderMarkers.implicitIdPrefix}-${line}`;
-  const own = event.reportedAt !== batchReaderMarkers.defaultReportedAt;
-  let payload: Record<string, unknown>;
-  if (event.type === 'aid_trucks_crossed') {
-    const p = event.payload;
-    payload = { cargo: p.cargo };
-    if (p.consignment !== undefined) payload.consignment = p.consignment;
-    payload.count = p.count;
-    payload.crossing = p.crossing;
-    if (p.destination !== undefined) payload.destination = p.destination;
-    if (p.halfLoaded !== undefined) payload.halfLoaded = p.halfLoaded;
-    if (p.hxl !== undefined) payload.hxl = sortedRecord(p.hxl);
-  } else {
-    const p = event.payload;
-    payload = { count: p.count };
-    if (p.crossing !== undefined) payload.crossing = p.crossing;
-    if (p.destination !== undefined) payload.destination = p.destination;
-    if (p.hxl !== undefined) payload.hxl = sortedRecord(p.hxl);
-    payload.item = p.item;
+  for (const [member, array] of [
+    ['columns', draft.columnsText],
+    ['values', draft.valuesText],
+    ['rows', `[${draft.rowsText}]`],
+  ] as const) {
+    const empty = `"${member}":[]`;
+    const at = text.indexOf(empty);
+    text = `${text.slice(0, at)}"${member}":${array}${text.slice(at + empty.length)}`;
   }
-  const row: Record<string, unknown> = implicit ? {} : { id: event.id };
-  row.line = line;
-  row.occurredAt = event.occurredAt;
-  row.payload = payload;
-  if (own) row.reportedAt = event.reportedAt;
-  row.type = event.type;
-  const text = JSON.stringify(row);
-  return text.includes('\\ud') ? canonicalize(row) : text;
-}
-
-function sortedRecord(record: Record<string, string>): Record<string, string> {
-  const keys = Object.keys(record);
-  if (keys.length < 2) return record;
-  keys.sort();
-  const sorted: Record<string, string> = {};
-  for (const key of keys) sorted[key] = record[key]!;
-  return sorted;
+  return text;
 }

@@ -3,7 +3,6 @@ export {
   batchEnvelopeText,
   batchId,
   batchReaderMarkers,
-  canonicalRow,
   HxlBatcher,
 } from './batch.js';
 export { exportColumns, fieldOf, type HxlField } from './columns.js';
