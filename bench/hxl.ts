@@ -59,7 +59,12 @@ async function checkPass(path: string): Promise<number> {
   return summary.events;
 }
 
-function probe(args: string[]): { maxRssMiB: number; heapUsedMiB: number; ms: number } {
+function probe(args: string[]): {
+  maxRssMiB: number;
+  heapUsedMiB: number;
+  ms: number;
+  plainMs?: number;
+} {
   return JSON.parse(
     execFileSync(
       process.execPath,
@@ -94,18 +99,18 @@ export async function hxlBenchmarks(quick: boolean): Promise<Section> {
       ratios.push(plain / check);
     }
 
-    // The full import (signed, verified, appended to a fresh PGlite log), smaller: each row is
-    // an Ed25519 signature and a verification, so it is measured on fewer rows.
+    // The full import (grouped into batches, signed, verified, appended to a fresh PGlite log),
+    // each run in a fresh process beside a plain csv-parse of the same file in that process: a
+    // user imports a file once, with nothing warmed up, and so is the baseline measured.
     const importRows = quick ? 2_000 : 20_000;
     const importFile = join(dir, 'import.csv');
     await writeFile(importFile, importRows);
-    const plainSmall: number[] = [];
-    for (let run = 0; run < 3; run++) {
-      const start = performance.now();
-      await plainParse(importFile);
-      plainSmall.push(performance.now() - start);
-    }
-    const imported = probe(['import', importFile, agreementPath, join(dir, 'data-import')]);
+    const importRuns = Array.from({ length: quick ? 1 : 3 }, (_, run) =>
+      probe(['import', importFile, agreementPath, join(dir, `data-import-${run}`)]),
+    );
+    const importMs = importRuns.map((r) => r.ms);
+    const plainSmall = importRuns.map((r) => r.plainMs ?? Number.NaN);
+    const importRatios = importRuns.map((r) => (r.plainMs ?? Number.NaN) / r.ms);
 
     // Memory at two sizes, each in a fresh process.
     const small = quick ? 10_000 : 50_000;
@@ -125,7 +130,7 @@ export async function hxlBenchmarks(quick: boolean): Promise<Section> {
     const memImportLarge = probe(['import', importLarge, agreementPath, join(dir, 'data-l')]);
 
     const ratio = median(ratios);
-    const importRatio = median(plainSmall) / imported.ms;
+    const importRatio = median(importRatios);
     const x = (n: number) => `${n.toFixed(2)}×`;
     const ms = (n: number) => `${n.toFixed(0)} ms`;
     const rate = (n: number, milliseconds: number) =>
@@ -134,7 +139,7 @@ export async function hxlBenchmarks(quick: boolean): Promise<Section> {
     const importGrowth = memImportLarge.maxRssMiB / memImportSmall.maxRssMiB;
     return {
       title: 'HXL import',
-      intro: `A COGAT-shaped HXL file (examples/aid/cogat-daily.csv's columns: a day, a crossing, a destination, the organisation, a cargo, trucks, half-loaded trucks and a kept tag) of ${rows.toLocaleString('en-US')} rows (${(bytes / 2 ** 20).toFixed(1)} MiB). The baseline is csv-parse alone over the same file (records counted); the import's checking pass reads the file as \`truce import hxl\` does before it appends anything: SHA-256 of the bytes, decoding, csv-parse, the hashtag row, mapping and validating every row into an event. The two loops alternate in one process. The full import adds, per row, an Ed25519 signature by the organisation, the ledger's verification and the append to the Merkle log (PGlite, in a fresh process).`,
+      intro: `A COGAT-shaped HXL file (examples/aid/cogat-daily.csv's columns: a day, a crossing, a destination, the organisation, a cargo, trucks, half-loaded trucks and a kept tag) of ${rows.toLocaleString('en-US')} rows (${(bytes / 2 ** 20).toFixed(1)} MiB). The baseline is csv-parse alone over the same file (records counted); the import's checking pass reads the file as \`truce import hxl\` does before it appends anything: SHA-256 of the bytes, decoding, csv-parse, the hashtag row, mapping and validating every row into an event. The two loops alternate in one process. The full import reads the file once as the checking pass does, groups its rows into \`aid_batch\` events of 1,000 rows (one signed ledger entry each), and appends them all in one ledger submission (one PGlite transaction), in a fresh process, after a plain csv-parse of the same file in that process (csv-parse warmed up once for both; the import's own code runs cold, as in a user's one import).`,
       rows: [
         {
           name: 'checking pass vs plain csv-parse of the same file (rate ratio)',
@@ -148,7 +153,7 @@ export async function hxlBenchmarks(quick: boolean): Promise<Section> {
           value: x(importRatio),
           goal: '≥ 0.5×',
           pass: importRatio >= 0.5,
-          detail: `${importRows.toLocaleString('en-US')} rows in ${ms(imported.ms)} (${rate(importRows, imported.ms)}); plain parse ${ms(median(plainSmall))}`,
+          detail: `${importRows.toLocaleString('en-US')} rows: import ${spread(importMs, ms)} (${rate(importRows, median(importMs))}), plain parse ${spread(plainSmall, ms)}, each pair in a fresh process`,
         },
         {
           name: `peak memory of the checking pass, ${small.toLocaleString('en-US')} then ${large.toLocaleString('en-US')} rows (RSS)`,
@@ -164,7 +169,7 @@ export async function hxlBenchmarks(quick: boolean): Promise<Section> {
         },
       ],
       notes: [
-        'The file is read twice by an import (checked whole, then appended in chunks of 1,000 signed events), so that a file with any bad row imports nothing while memory stays flat; the second pass costs another checking pass on top of the signing and storing.',
+        'An import reads the file once: it checks every row and builds the batches (held as canonical JSON, about the size of the file) in the same pass; a file with any bad row appends nothing, and a good one is appended whole in one transaction. Opening the database is not timed.',
         'Peak RSS includes Node.js itself and, for the full import, PGlite (its WebAssembly heap and buffers).',
       ],
     };

@@ -18,10 +18,11 @@ export const importHelp = `Usage: truce import hxl FILE.csv [--as ORG] [--dry-ru
 Imports an HXL-tagged CSV file of aid figures (trucks through crossings, items delivered) into
 the ledger: columns are read by their hashtags (#date, #loc+name, #org+code,
 #indicator+num+trucks… — docs/HXL.md), not by their header text, and tags truce does not map
-are kept with each event. The whole file is checked first and every bad cell is listed with
-its line, column and hashtag: a file with any is not imported at all. Importing the same file
-again changes nothing. Each row becomes an event reported by its organisation (#org+code, or
---as), signed with the key the server holds for it.
+are kept with each event. The file is read once: every bad cell is listed with its line,
+column and hashtag, and a file with any is not imported at all; a good file is appended whole,
+in one transaction. Importing the same file again changes nothing. Each row becomes an event
+reported by its organisation (#org+code, or --as); rows travel in batches of up to 1,000, each
+signed with the key the server holds for the organisation (docs/HXL.md).
 
 Options:
   --as ORG            every row is ORG's report (rows naming another organisation are refused)

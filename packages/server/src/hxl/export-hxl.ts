@@ -1,4 +1,11 @@
-import { type Agreement, hxl, parseEvent, TruceError, type TruceEvent } from '@truce/core';
+import {
+  type Agreement,
+  hxl,
+  parseEvent,
+  rowEventsOf,
+  TruceError,
+  type TruceEvent,
+} from '@truce/core';
 import { decodeEntry } from '../routes/status/status-service.js';
 import type { Store } from '../store/index.js';
 
@@ -34,11 +41,14 @@ async function* aidEvents(store: Store, filter: HxlExportFilter): AsyncGenerator
       } catch {
         continue;
       }
-      if (!hxl.isAidEvent(event)) continue;
-      const at = Date.parse(event.occurredAt);
-      if (from !== undefined && at < from) continue;
-      if (to !== undefined && at >= to) continue;
-      yield event;
+      // An imported file's batch is written as its rows, one event each, as it was read.
+      for (const row of rowEventsOf(event) ?? [event]) {
+        if (!hxl.isAidEvent(row)) continue;
+        const at = Date.parse(row.occurredAt);
+        if (from !== undefined && at < from) continue;
+        if (to !== undefined && at >= to) continue;
+        yield row;
+      }
     }
   }
 }

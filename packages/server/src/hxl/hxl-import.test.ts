@@ -9,7 +9,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hxl } from '@truce/core';
+import { hxl, parseEvent, rowEventsOf } from '@truce/core';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { memoryIo } from '../cli/io.js';
 import { run } from '../cli/run.js';
@@ -56,9 +56,11 @@ async function eventsIn(data: string) {
   const store = await openPgliteStore({ dataDir: data });
   try {
     const entries = await store.entries(0, 1_000_000);
+    // An imported file's batches, as the engine and the export see them: their rows.
     return entries
       .map((entry) => decodeEntry(entry).event)
-      .filter((event) => !event.type.startsWith('key_'));
+      .filter((event) => !event.type.startsWith('key_'))
+      .flatMap((event) => rowEventsOf(parseEvent(event)) ?? [event]);
   } finally {
     await store.close();
   }
@@ -302,10 +304,17 @@ describe('a large file', () => {
     expect(result.stdout).toContain('100,000 events: 100,000 truck rows');
     const store = await openPgliteStore({ dataDir: data });
     try {
-      // The genesis entry, the key of cogat, then the file's rows in order.
-      expect(await store.size()).toBe(2 + 100_000);
-      const [last] = await store.entries(100_001, 1);
-      expect(decodeEntry(last!).event).toMatchObject({
+      // The genesis entry, the key of cogat, then the file's rows in order, 1,000 an entry.
+      expect(await store.size()).toBe(2 + 100);
+      const [last] = await store.entries(101, 1);
+      const batch = parseEvent(decodeEntry(last!).event);
+      expect(batch).toMatchObject({
+        type: 'aid_batch',
+        source: 'cogat',
+        payload: { lines: { first: 99_003, last: 100_002 } },
+      });
+      expect(rowEventsOf(batch)?.at(-1)).toMatchObject({
+        id: expect.stringMatching(/^hxl-[0-9a-f]{16}-100002$/),
         payload: {
           count: 10 + (99_999 % 90),
           halfLoaded: 99_999 % 7,

@@ -7,7 +7,7 @@ import type { ImportRecord, ImportsRepository } from './imports-repository.js';
 import { type HxlFileSummary, maxListedProblems, readHxlFile } from './read-hxl.js';
 
 export interface HxlImportRequest {
-  /** Opens the file from its start; called once per pass (the file is read twice, never held). */
+  /** Opens the file from its start; called once (the file is read once, never held). */
   open: () => Readable;
   fileName?: string | undefined;
   agreement: Agreement;
@@ -32,27 +32,24 @@ export interface HxlImportReport {
   file: HxlFileSummary;
   /** The imports row (none for a dry run). */
   import: ImportRecord | undefined;
-  /** Events appended now, and events the log already held (an interrupted import resumed). */
+  /** Rows appended now, and rows the log already held (an import whose end was not recorded). */
   appended: number;
   repeated: number;
 }
 
-/** Events per ledger submission: one store transaction each, signed while the last is stored. */
-export const importChunk = 1000;
-
 type KeyFor = (org: string) => Promise<{ key: KeyObject; keyId: string }>;
 
 /**
- * Imports an HXL CSV file into the ledger, whole or not at all:
+ * Imports an HXL CSV file into the ledger, whole or not at all, in one pass:
  *
- * 1. a first pass reads the whole file (streaming) and lists every bad cell; with any, nothing
- *    is imported and the error lists them (HXL_INVALID);
+ * 1. the file is read once (streaming), every bad cell listed, and its rows grouped as they come
+ *    into `aid_batch` events of up to 1,000 rows of one organisation, held as canonical JSON
+ *    text; with any problem nothing is imported and the error lists them all (HXL_INVALID);
  * 2. a file whose SHA-256 was imported before is not imported again (`already_imported`);
- * 3. a second pass reads it again and appends its events, signed by their organisations, in
- *    chunks. Their ids come from the file's hash and line, so if the process dies half-way the
- *    same file imported again appends only what is missing and completes the imports row.
+ * 3. the batches are signed by their organisations and appended in one ledger submission: one
+ *    store transaction, so the log holds the whole file or none of it.
  *
- * Memory stays flat in the file's size: rows are never held, only one chunk of envelopes.
+ * Memory is the file's rows as JSON text (about twice the file), never an object per row.
  */
 export class HxlImporter {
   readonly #ledger: Ledger;
@@ -66,19 +63,22 @@ export class HxlImporter {
   }
 
   async import(request: HxlImportRequest): Promise<HxlImportReport> {
-    const options = {
-      agreement: request.agreement,
-      reportingOrg: request.reportingOrg,
-      assumeZone: request.assumeZone,
-      encoding: request.encoding,
-      delimiter: request.delimiter,
-    };
-    const checked = await readHxlFile(request.open(), {
-      ...options,
-      reportedAt: request.now.toISOString(),
-      idPrefix: 'hxl-check',
-      onProgress: (bytes) => request.onProgress?.('checking', bytes),
-    }).catch((error: unknown) => {
+    const batcher = new hxl.HxlBatcher();
+    const checked = await readHxlFile(
+      request.open(),
+      {
+        agreement: request.agreement,
+        reportingOrg: request.reportingOrg,
+        assumeZone: request.assumeZone,
+        encoding: request.encoding,
+        delimiter: request.delimiter,
+        // Ids and the default reportedAt are decided once the file's hash is known.
+        reportedAt: hxl.batchReaderMarkers.defaultReportedAt,
+        idPrefix: hxl.batchReaderMarkers.implicitIdPrefix,
+        onProgress: (bytes) => request.onProgress?.('checking', bytes),
+      },
+      request.dryRun ? undefined : (event, line) => batcher.add(event, line),
+    ).catch((error: unknown) => {
       throw located(request.fileName, error);
     });
     if (checked.problemCount > 0) throw invalidFile(request.fileName, checked);
@@ -108,75 +108,42 @@ export class HxlImporter {
       fileName: request.fileName,
       importedBy: request.importedBy,
       org: request.reportingOrg,
-      // A resumed import keeps the first attempt's time: its events must be the same bytes.
+      // An import whose end was not recorded keeps its first time: its batches are then the same
+      // bytes, which the log answers with their original receipts.
       reportedAt: earlier?.reportedAt ?? request.now.toISOString(),
       rows: checked.events,
     });
 
+    const drafts = batcher.finish();
+    const signers = new Map<string, { key: KeyObject; keyId: string }>();
+    for (const draft of drafts) {
+      if (!signers.has(draft.org)) signers.set(draft.org, await this.#keyFor(draft.org));
+    }
+    request.onProgress?.('importing', 0);
+    // Signed on libuv's thread pool, all at once; each batch's text is parsed back to the object
+    // the ledger takes only here, and let go of as it is signed.
+    const envelopes = await Promise.all(
+      drafts.map((draft) => {
+        const signer = signers.get(draft.org)!;
+        const text = hxl.batchEnvelopeText(draft, {
+          sha256: checked.sha256,
+          reportedAt: started.reportedAt,
+          keyId: signer.keyId,
+        });
+        draft.rowsText = '';
+        draft.valuesText = '';
+        return signText(text, signer.key);
+      }),
+    );
+    const receipts = await this.#ledger.submit(envelopes);
     let appended = 0;
     let repeated = 0;
-    let firstSeq: number | undefined;
-    let lastSeq: number | undefined;
-    let chunk: Promise<core.SignedEnvelope>[] = [];
-    let storing: Promise<void> = Promise.resolve();
-    const keys = new Map<string, { key: KeyObject; keyId: string }>();
-    const store = (signing: Promise<core.SignedEnvelope>[]) => async () => {
-      const envelopes = await Promise.all(signing);
-      for (const receipt of await this.#ledger.submit(envelopes)) {
-        if (receipt.idempotent) repeated++;
-        else appended++;
-        firstSeq = Math.min(firstSeq ?? receipt.seq, receipt.seq);
-        lastSeq = Math.max(lastSeq ?? receipt.seq, receipt.seq);
-      }
-    };
-    const imported = await readHxlFile(
-      request.open(),
-      {
-        ...options,
-        reportedAt: started.reportedAt,
-        idPrefix: hxl.hxlIdPrefix(checked.sha256),
-        onProgress: (bytes) => request.onProgress?.('importing', bytes),
-      },
-      async (event) => {
-        let signer = keys.get(event.source);
-        if (!signer) {
-          signer = await this.#keyFor(event.source);
-          keys.set(event.source, signer);
-        }
-        // Signed on libuv's thread pool: the next rows are read and mapped meanwhile.
-        chunk.push(
-          signOffThread(
-            {
-              v: 1,
-              id: event.id,
-              org: event.source,
-              keyId: signer.keyId,
-              idempotencyKey: event.id,
-              event: event as unknown as core.JsonValue,
-            },
-            signer.key,
-          ),
-        );
-        if (chunk.length >= importChunk) {
-          // Sign the next chunk while this one is verified and stored; never more than one
-          // chunk waits, so memory stays bounded.
-          await storing;
-          storing = store(chunk)();
-          // Awaited at the next chunk or the end; until then a failure must not go unhandled.
-          storing.catch(() => {});
-          chunk = [];
-        }
-      },
-    );
-    await storing;
-    if (chunk.length > 0) await store(chunk)();
-    if (imported.sha256 !== checked.sha256 || imported.problemCount > 0) {
-      throw new TruceError(
-        'CONFLICT',
-        `${request.fileName ?? 'the file'} changed while it was being imported; import it again (the events already appended are kept, and the next import of the same file completes them)`,
-      );
-    }
-    const record = await this.#imports.complete(started.id, firstSeq, lastSeq);
+    receipts.forEach((receipt, index) => {
+      if (receipt.idempotent) repeated += drafts[index]!.rows;
+      else appended += drafts[index]!.rows;
+    });
+    request.onProgress?.('importing', checked.bytes);
+    const record = await this.#imports.complete(started.id, receipts[0]?.seq, receipts.at(-1)?.seq);
     return { outcome: 'imported', file: checked, import: record, appended, repeated };
   }
 }
@@ -193,16 +160,20 @@ function located(fileName: string | undefined, error: unknown): unknown {
   );
 }
 
-/** `core.signEnvelope`, with the Ed25519 signature made on the thread pool. */
-function signOffThread(
-  unsigned: core.UnsignedEnvelope,
-  key: KeyObject,
-): Promise<core.SignedEnvelope> {
-  const bytes = core.envelopeSigningBytes(unsigned);
+/**
+ * A signed envelope from the canonical text of its unsigned part: the Ed25519 signature is made
+ * on the thread pool over exactly these bytes (no second canonicalisation).
+ */
+function signText(text: string, key: KeyObject): Promise<core.SignedEnvelope> {
+  const bytes = Buffer.from(text, 'utf8');
   return new Promise((resolve, reject) => {
     sign(null, bytes, key, (error, signature) => {
       if (error) reject(error);
-      else resolve({ ...unsigned, sig: core.toBase64Url(signature) });
+      else
+        resolve({
+          ...(JSON.parse(text) as core.UnsignedEnvelope),
+          sig: core.toBase64Url(signature),
+        });
     });
   });
 }

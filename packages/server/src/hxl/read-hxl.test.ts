@@ -27,11 +27,20 @@ async function outcome(text: string): Promise<unknown> {
 describe('reading an HXL file that is not valid CSV', () => {
   // Found by the reliability campaign: a stray control character before an opening quote, with
   // CRLF or CR line ends, ended in an AbortError (500) instead of a located HXL_INVALID.
-  it('with control and replacement characters before the header, and a hashtag misspelt', async () => {
-    const text = `\u0001\udc00 ${sample.replace('#indicator+num+trucks', '#ndicator+num+trucks').replace(/\r?\n/g, '\r\n')}`;
-    const result = await outcome(text);
-    expect(isTruceError(result) ? result.code : result).toBe('HXL_INVALID');
-  });
+  // Its cause: the misspelt hashtag refuses the file at its hashtag row, the reader stops there,
+  // and leaving the loop destroys the parser, which Node 20 reports as an AbortError. That stop
+  // is the reader's own: the user gets the problem at the hashtag row, with or without the
+  // characters before the header.
+  it.each(['\u0001\udc00 ', ''])(
+    '%j before the header, and a hashtag misspelt: the problem at the hashtag row',
+    async (prefix) => {
+      const text = `${prefix}${sample.replace('#indicator+num+trucks', '#ndicator+num+trucks').replace(/\r?\n/g, '\r\n')}`;
+      expect(await outcome(text)).toMatchObject({
+        problemCount: 1,
+        problems: [{ line: 2, message: expect.stringContaining('no count column') }],
+      });
+    },
+  );
 
   it.each([
     ['\u000e"', '\r\n'],

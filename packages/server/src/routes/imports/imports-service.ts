@@ -43,9 +43,9 @@ export interface ApiImportOptions {
 }
 
 /**
- * Imports through the API: the request body is written to a temporary file as it arrives (a
- * file is read twice, checked then appended, and a request body can be read only once), then
- * imported for the user's organisation.
+ * Imports through the API: the request body is written to a temporary file as it arrives (so
+ * that the upload is bounded and complete before the import reads it, once), then imported for
+ * the user's organisation.
  */
 export class ImportsService {
   readonly #importer: HxlImporter;

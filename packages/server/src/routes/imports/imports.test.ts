@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parseEvent, rowEventsOf } from '@truce/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleAgreement, startTestServer, type TestServer } from '../../http/testing.js';
 
@@ -81,16 +82,18 @@ describe('POST /api/v1/imports', () => {
       },
     });
     expect(report.import.completedAt).not.toBeNull();
-    // The organisation's key registration, then the three events.
-    expect(await logSize()).toBe(before + 4);
-    expect(report.import.lastSeq - report.import.firstSeq).toBe(2);
+    // The organisation's key registration, then the three rows in one signed batch.
+    expect(await logSize()).toBe(before + 2);
+    expect(report.import.lastSeq).toBe(report.import.firstSeq);
 
     const events = await server.app.inject({
       method: 'GET',
-      url: `/api/v1/events?type=aid_trucks_crossed&source=un-ocha`,
+      url: `/api/v1/events?type=aid_batch&source=un-ocha`,
       headers: server.headers('agency'),
     });
-    expect(events.json().events.map((e: { event: unknown }) => e.event)).toMatchObject([
+    const batches = events.json().events.map((e: { event: unknown }) => parseEvent(e.event));
+    expect(batches).toHaveLength(1);
+    expect(rowEventsOf(batches[0])).toMatchObject([
       {
         source: 'un-ocha',
         occurredAt: '2025-01-20T12:00:00+02:00',
@@ -113,7 +116,7 @@ describe('POST /api/v1/imports', () => {
       appended: 0,
       import: { id: report.import.id },
     });
-    expect(await logSize()).toBe(before + 4);
+    expect(await logSize()).toBe(before + 2);
 
     const list = await server.app.inject({
       method: 'GET',
