@@ -1,6 +1,9 @@
 import { parseEvent } from '@truce/core';
+import { createElement, type ReactNode } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import { measureOf } from './dispute-forms.tsx';
+import { I18nProvider } from '../i18n.tsx';
+import { AddClaim, measureOf, OpenDispute, ResolveDispute } from './dispute-forms.tsx';
 
 const draft = {
   obligation: 'returns-north-rashid-street',
@@ -35,5 +38,29 @@ describe('the decision form', () => {
         { kind: 'correctCount', event: 'e-000063', count: 1 },
       ],
     });
+  });
+});
+
+const rendered = (form: ReactNode) => renderToStaticMarkup(createElement(I18nProvider, null, form));
+const names = (html: string) => [...html.matchAll(/ name="([^"]+)"/g)].map((m) => m[1]);
+
+describe('the dispute forms', () => {
+  it('keep the fields people and the browser tests fill in', () => {
+    const now = '2025-01-25T12:00:00+02:00';
+    const onDone = () => {};
+    expect(names(rendered(createElement(AddClaim, { dispute: 'd-1', now, onDone })))).toEqual([
+      'claim',
+      'evidence',
+    ]);
+    expect(
+      names(
+        rendered(createElement(OpenDispute, { agreement: undefined, org: 'israel', now, onDone })),
+      ),
+    ).toEqual(['subject', 'contests', 'ref', 'obligations', 'claim', 'evidence']);
+    const decide = rendered(
+      createElement(ResolveDispute, { dispute: 'd-1', obligations: ['trucks'], now, onDone }),
+    );
+    expect(names(decide)).toEqual(['decision']);
+    expect(decide).toContain('data-dispute="d-1"');
   });
 });

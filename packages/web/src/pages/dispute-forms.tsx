@@ -1,5 +1,12 @@
 import type { Agreement } from '@truce/core';
 import { type FormEvent, useState } from 'react';
+import {
+  FormStatus,
+  InputField,
+  idsOf,
+  SelectField,
+  TextAreaField,
+} from '../components/form-fields.tsx';
 import { useI18n } from '../i18n.tsx';
 import { submitReport } from '../outbox.ts';
 
@@ -16,6 +23,39 @@ function useOutcome() {
           : `${t('error')}: ${result.message}`,
     );
   return { message, show };
+}
+
+/** A side's claim and the events it relies on: the same two fields wherever a claim is made. */
+function ClaimFields({
+  claim,
+  setClaim,
+  evidence,
+  setEvidence,
+}: {
+  claim: string;
+  setClaim: (claim: string) => void;
+  evidence: string;
+  setEvidence: (evidence: string) => void;
+}) {
+  const { t } = useI18n();
+  return (
+    <>
+      <TextAreaField
+        label={t('dispute.yourClaim')}
+        name="claim"
+        required
+        minLength={10}
+        value={claim}
+        onValue={setClaim}
+      />
+      <InputField
+        label={t('dispute.evidenceIds')}
+        name="evidence"
+        value={evidence}
+        onValue={setEvidence}
+      />
+    </>
+  );
 }
 
 /**
@@ -43,10 +83,7 @@ export function AddClaim({
       payload: {
         dispute,
         claim,
-        evidence: evidence
-          .split(/[\s,]+/)
-          .map((id) => id.trim())
-          .filter(Boolean),
+        evidence: idsOf(evidence),
       },
     });
     show(result);
@@ -58,22 +95,14 @@ export function AddClaim({
   };
   return (
     <form className="claim-form small" onSubmit={submit} data-dispute={dispute}>
-      <label>
-        {t('dispute.yourClaim')}
-        <textarea
-          name="claim"
-          required
-          minLength={10}
-          value={claim}
-          onChange={(e) => setClaim(e.target.value)}
-        />
-      </label>
-      <label>
-        {t('dispute.evidenceIds')}
-        <input name="evidence" value={evidence} onChange={(e) => setEvidence(e.target.value)} />
-      </label>
+      <ClaimFields
+        claim={claim}
+        setClaim={setClaim}
+        evidence={evidence}
+        setEvidence={setEvidence}
+      />
       <button type="submit">{t('submit')}</button>
-      {message ? <p role="status">{message}</p> : null}
+      <FormStatus message={message} />
     </form>
   );
 }
@@ -114,10 +143,7 @@ export function OpenDispute({
             // The opener's own claim; the other side adds its own (AddClaim).
             by: org,
             claim,
-            evidence: evidence
-              .split(/[\s,]+/)
-              .map((id) => id.trim())
-              .filter(Boolean),
+            evidence: idsOf(evidence),
           },
         ],
       },
@@ -131,30 +157,25 @@ export function OpenDispute({
         <strong>{t('dispute.open')}</strong>
       </summary>
       <form className="dispute-form small" onSubmit={submit}>
-        <label>
-          {t('dispute.subject')}
-          <input
-            name="subject"
-            required
-            minLength={5}
-            value={subject}
-            onChange={(e) => setSubject(e.target.value)}
-          />
-        </label>
-        <label>
-          {t('dispute.contests')}
-          <select name="contests" value={kind} onChange={(e) => setKind(e.target.value)}>
-            {(['finding', 'status', 'count', 'list'] as const).map((k) => (
-              <option key={k} value={k}>
-                {t(`dispute.contests.${k}`)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t('dispute.ref')}
-          <input name="ref" value={ref} onChange={(e) => setRef(e.target.value)} />
-        </label>
+        <InputField
+          label={t('dispute.subject')}
+          name="subject"
+          required
+          minLength={5}
+          value={subject}
+          onValue={setSubject}
+        />
+        <SelectField
+          label={t('dispute.contests')}
+          name="contests"
+          value={kind}
+          onValue={setKind}
+          choices={(['finding', 'status', 'count', 'list'] as const).map((k) => ({
+            value: k,
+            label: t(`dispute.contests.${k}`),
+          }))}
+        />
+        <InputField label={t('dispute.ref')} name="ref" value={ref} onValue={setRef} />
         <label>
           {t('dispute.obligations')}
           <select
@@ -171,22 +192,14 @@ export function OpenDispute({
             ))}
           </select>
         </label>
-        <label>
-          {t('dispute.yourClaim')}
-          <textarea
-            name="claim"
-            required
-            minLength={10}
-            value={claim}
-            onChange={(e) => setClaim(e.target.value)}
-          />
-        </label>
-        <label>
-          {t('dispute.evidenceIds')}
-          <input name="evidence" value={evidence} onChange={(e) => setEvidence(e.target.value)} />
-        </label>
+        <ClaimFields
+          claim={claim}
+          setClaim={setClaim}
+          evidence={evidence}
+          setEvidence={setEvidence}
+        />
         <button type="submit">{t('submit')}</button>
-        {message ? <p role="status">{message}</p> : null}
+        <FormStatus message={message} />
       </form>
     </details>
   );
@@ -269,15 +282,13 @@ export function ResolveDispute({
   const update = (index: number, change: Partial<MeasureDraft>) =>
     setMeasures(measures.map((m, i) => (i === index ? { ...m, ...change } : m)));
   const number = (index: number, field: keyof MeasureDraft, label: string) => (
-    <label>
-      {label}
-      <input
-        type="number"
-        required
-        value={measures[index]?.[field] ?? ''}
-        onChange={(e) => update(index, { [field]: e.target.value })}
-      />
-    </label>
+    <InputField
+      label={label}
+      type="number"
+      required
+      value={measures[index]?.[field] ?? ''}
+      onValue={(value) => update(index, { [field]: value })}
+    />
   );
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -293,43 +304,29 @@ export function ResolveDispute({
     <details className="small">
       <summary>{t('dispute.resolve')}</summary>
       <form className="resolve-form" onSubmit={submit} data-dispute={dispute}>
-        <label>
-          {t('dispute.decision')}
-          <textarea
-            name="decision"
-            required
-            minLength={10}
-            value={decision}
-            onChange={(e) => setDecision(e.target.value)}
-          />
-        </label>
+        <TextAreaField
+          label={t('dispute.decision')}
+          name="decision"
+          required
+          minLength={10}
+          value={decision}
+          onValue={setDecision}
+        />
         {measures.map((m, i) => (
           // biome-ignore lint/suspicious/noArrayIndexKey: rows have no identity but their place
           <fieldset key={i} className="measure">
-            <label>
-              {t('dispute.measure')}
-              <select
-                value={m.kind}
-                onChange={(e) => update(i, { kind: e.target.value as MeasureKind })}
-              >
-                {measureKinds.map((k) => (
-                  <option key={k} value={k}>
-                    {t(`dispute.measure.${k}`)}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label>
-              {t('dispute.obligations')}
-              <select
-                value={m.obligation}
-                onChange={(e) => update(i, { obligation: e.target.value })}
-              >
-                {obligations.map((o) => (
-                  <option key={o}>{o}</option>
-                ))}
-              </select>
-            </label>
+            <SelectField
+              label={t('dispute.measure')}
+              value={m.kind}
+              onValue={(kind) => update(i, { kind: kind as MeasureKind })}
+              choices={measureKinds.map((k) => ({ value: k, label: t(`dispute.measure.${k}`) }))}
+            />
+            <SelectField
+              label={t('dispute.obligations')}
+              value={m.obligation}
+              onValue={(obligation) => update(i, { obligation })}
+              choices={obligations.map((o) => ({ value: o, label: o }))}
+            />
             {m.kind === 'delay' ? number(i, 'days', t('dispute.days')) : null}
             {m.kind === 'addItem' ? (
               <>
@@ -339,16 +336,14 @@ export function ResolveDispute({
             ) : null}
             {m.kind === 'correctCount' ? (
               <>
-                <label>
-                  {t('dispute.countEvent')}
-                  <input
-                    name="event"
-                    required
-                    pattern="[A-Za-z0-9][A-Za-z0-9._:\-]*"
-                    value={m.event}
-                    onChange={(e) => update(i, { event: e.target.value })}
-                  />
-                </label>
+                <InputField
+                  label={t('dispute.countEvent')}
+                  name="event"
+                  required
+                  pattern="[A-Za-z0-9][A-Za-z0-9._:\-]*"
+                  value={m.event}
+                  onValue={(event) => update(i, { event })}
+                />
                 {number(i, 'count', t('dispute.correctedCount'))}
               </>
             ) : null}
@@ -375,7 +370,7 @@ export function ResolveDispute({
           {t('dispute.addMeasure')}
         </button>
         <button type="submit">{t('submit')}</button>
-        {message ? <p role="status">{message}</p> : null}
+        <FormStatus message={message} />
       </form>
     </details>
   );

@@ -1,6 +1,7 @@
 import type { Agreement } from '@truce/core';
 import { type FormEvent, useState } from 'react';
 import { ApiError, api } from '../api.ts';
+import { FormStatus, InputField, SelectField, TextAreaField } from '../components/form-fields.tsx';
 import { type MessageKey, useI18n } from '../i18n.tsx';
 import { incidentCategories } from '../map/layers.ts';
 
@@ -139,114 +140,88 @@ export function ReportIncident({
         <strong>{t('wf.reportIncident')}</strong>
       </summary>
       <form className="report-incident small" onSubmit={submit}>
-        <label>
-          {t('wf.incidentId')}
-          <input
-            name="incident"
-            required
-            pattern="[A-Za-z0-9][A-Za-z0-9._:\-]*"
-            value={incident}
-            onChange={(e) => setIncident(e.target.value)}
-          />
-        </label>
-        <label>
-          {t('wf.category')}
-          <select name="category" value={category} onChange={(e) => setCategory(e.target.value)}>
-            {incidentCategories.map((c) => (
-              <option key={c} value={c}>
-                {t(`wf.category.${c}` as MessageKey)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t('wf.occurred')} ({timeZone})
-          <input
-            name="occurredAt"
-            type="datetime-local"
-            value={occurred}
-            onChange={(e) => setOccurred(e.target.value)}
-          />
-        </label>
-        <label>
-          {t('wf.place')}
-          <select name="place" value={place} onChange={(e) => setPlace(e.target.value)}>
-            <option value="">—</option>
-            {(agreement?.places ?? []).map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t('wf.latitude')}
-          <input
-            name="lat"
-            type="number"
-            step="any"
-            min={-90}
-            max={90}
-            value={lat}
-            onChange={(e) => setLat(e.target.value)}
-          />
-        </label>
-        <label>
-          {t('wf.longitude')}
-          <input
-            name="lon"
-            type="number"
-            step="any"
-            min={-180}
-            max={180}
-            value={lon}
-            onChange={(e) => setLon(e.target.value)}
-          />
-        </label>
-        <label>
-          {t('wf.against')}
-          <select name="against" value={against} onChange={(e) => setAgainst(e.target.value)}>
-            <option value="">—</option>
-            {parties.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t('wf.obligation')}
-          <select
-            name="obligation"
-            value={obligation}
-            onChange={(e) => {
-              setObligation(e.target.value);
-              const chosen = agreement?.obligations.find((o) => o.id === e.target.value);
-              if (chosen && !clause) setClause(chosen.clause.trim());
-            }}
-          >
-            <option value="">—</option>
-            {(agreement?.obligations ?? []).map((o) => (
-              <option key={o.id} value={o.id}>
-                {o.title}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t('wf.clause')}
-          <textarea name="clause" value={clause} onChange={(e) => setClause(e.target.value)} />
-        </label>
-        <label>
-          {t('wf.description')}
-          <textarea
-            name="description"
-            required
-            minLength={3}
-            value={description}
-            onChange={(e) => setDescription(e.target.value)}
-          />
-        </label>
+        <InputField
+          label={t('wf.incidentId')}
+          name="incident"
+          required
+          pattern="[A-Za-z0-9][A-Za-z0-9._:\-]*"
+          value={incident}
+          onValue={setIncident}
+        />
+        <SelectField
+          label={t('wf.category')}
+          name="category"
+          value={category}
+          onValue={setCategory}
+          choices={incidentCategories.map((c) => ({
+            value: c,
+            label: t(`wf.category.${c}` as MessageKey),
+          }))}
+        />
+        <InputField
+          label={`${t('wf.occurred')} (${timeZone})`}
+          name="occurredAt"
+          type="datetime-local"
+          value={occurred}
+          onValue={setOccurred}
+        />
+        <SelectField
+          label={t('wf.place')}
+          name="place"
+          value={place}
+          onValue={setPlace}
+          blank
+          choices={(agreement?.places ?? []).map((p) => ({ value: p.id, label: p.name }))}
+        />
+        <InputField
+          label={t('wf.latitude')}
+          name="lat"
+          type="number"
+          step="any"
+          min={-90}
+          max={90}
+          value={lat}
+          onValue={setLat}
+        />
+        <InputField
+          label={t('wf.longitude')}
+          name="lon"
+          type="number"
+          step="any"
+          min={-180}
+          max={180}
+          value={lon}
+          onValue={setLon}
+        />
+        <SelectField
+          label={t('wf.against')}
+          name="against"
+          value={against}
+          onValue={setAgainst}
+          blank
+          choices={parties.map((p) => ({ value: p.id, label: p.name }))}
+        />
+        <SelectField
+          label={t('wf.obligation')}
+          name="obligation"
+          value={obligation}
+          onValue={(id) => {
+            setObligation(id);
+            const chosen = agreement?.obligations.find((o) => o.id === id);
+            if (chosen && !clause) setClause(chosen.clause.trim());
+          }}
+          blank
+          choices={(agreement?.obligations ?? []).map((o) => ({ value: o.id, label: o.title }))}
+        />
+        <TextAreaField label={t('wf.clause')} name="clause" value={clause} onValue={setClause} />
+        <TextAreaField
+          label={t('wf.description')}
+          name="description"
+          required
+          minLength={3}
+          value={description}
+          onValue={setDescription}
+        />
         <label>
           {t('wf.evidence')}
           <input
@@ -259,7 +234,7 @@ export function ReportIncident({
         <button type="submit" disabled={busy}>
           {t('submit')}
         </button>
-        {message ? <p role="status">{message}</p> : null}
+        <FormStatus message={message} />
       </form>
     </details>
   );
