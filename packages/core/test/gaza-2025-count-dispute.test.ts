@@ -50,9 +50,11 @@ const answered = line('count-d3-hamas', 'dispute_claim_added', at(4, '13:00'), '
 });
 const decided = line('count-d3-decided', 'dispute_resolved', at(4, '20:00'), 'egypt', {
   dispute: 'count-day-3-kerem-shalom',
-  decision: "The crossing's log shows the late convoy crossed on Day 3: the count is 160.",
+  decision:
+    "The crossings' logs show the late convoy crossed at Kerem Shalom on Day 3 (170 trucks), and ten trucks at Erez were counted twice (40).",
   measures: [
-    { kind: 'correctCount', obligation: 'aid-trucks-daily', event: 'e-000063', count: 160 },
+    { kind: 'correctCount', obligation: 'aid-trucks-daily', event: 'e-000063', count: 170 },
+    { kind: 'correctCount', obligation: 'aid-trucks-daily', event: 'e-000059', count: 40 },
   ],
 });
 const events = [...sample, opened, answered, decided];
@@ -76,6 +78,8 @@ describe('Gaza 2025 sample: a count contested and corrected by the mediators', (
     expect(trucks.status).toBe('disputed');
     expect(trucks.underlying).toBe('breached');
     expect(trucks.disputes[0]?.claims.map((c) => c.by)).toEqual(['israel', 'hamas']);
+    expect(trucks.disputes[0]?.contests).toEqual({ kind: 'count', ref: 'e-000063' });
+    expect(trucks.why).toContain('contests the count e-000063');
     expect(trucks.why).toContain('A convoy of 46 trucks');
     expect(trucks.why).toContain('did not reach the distribution points');
     expect(dayThree(trucks).done).toBe(561);
@@ -88,8 +92,9 @@ describe('Gaza 2025 sample: a count contested and corrected by the mediators', (
     expect(dayThree(trucks)).toMatchObject({ done: 607, met: true });
     expect(dayThree(trucks).sources).toContainEqual({ source: 'cogat', done: 607 });
     expect(trucks.why).toContain(
-      "Day 3, e-000063 by cogat: 114 corrected to 160 by the mediators' decision on count-day-3-kerem-shalom (count-d3-decided)",
+      "Day 3, e-000063 by cogat: 114 corrected to 170 by the mediators' decision on count-day-3-kerem-shalom (count-d3-decided)",
     );
+    expect(trucks.why).toContain('e-000059 by cogat: 50 corrected to 40');
     expect(trucks.eventIds).toEqual(expect.arrayContaining(['count-d3-decided', 'e-000063']));
     // The decision named the daily total only: the shares keep the reported figure.
     expect(get(at(4, '21:00'), 'aid-north-daily').why).not.toContain('corrected');
@@ -99,6 +104,13 @@ describe('Gaza 2025 sample: a count contested and corrected by the mediators', (
     const result = evaluate(agreement, events, at(44, '12:00'));
     const trucks = result.obligations.find((o) => o.id === 'aid-trucks-daily')!;
     expect(dayThree(trucks)).toMatchObject({ done: 607, met: true });
+    // Once the UN has reported the day, the two sources' figures are reconciled on the corrected
+    // ones: Erez, which the UN does not cover, explains 71 trucks of the difference, not 81.
+    const reconciled = dayThree(trucks).reconciliation?.[0];
+    expect(reconciled).toMatchObject({ higher: { source: 'cogat', count: 607 } });
+    expect(reconciled?.explained).toContainEqual(
+      expect.objectContaining({ detail: 'cogat counts 71 at erez, which un does not cover' }),
+    );
     expect(result.warnings).toEqual([]);
   });
 });

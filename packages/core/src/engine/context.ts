@@ -496,6 +496,7 @@ export class Context {
         openedAt: this.calendar.format(record.record.occurredAt),
         openedBy: event.source,
         subject: event.payload.subject,
+        ...(event.payload.contests ? { contests: { ...event.payload.contests } } : {}),
         claims,
         eventId: event.id,
         obligations: event.payload.obligations,

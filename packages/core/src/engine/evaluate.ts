@@ -275,7 +275,7 @@ function present(obligation: Obligation, context: Context): ObligationStatus {
     const claims = disputes
       .map(
         (d) =>
-          `${d.id} (opened ${calendar.describe(Date.parse(d.openedAt))} by ${d.openedBy}: ${d.subject}) — ${d.claims
+          `${d.id} (opened ${calendar.describe(Date.parse(d.openedAt))} by ${d.openedBy}: ${d.subject}${d.contests ? `; contests the ${d.contests.kind}${d.contests.ref ? ` ${d.contests.ref}` : ''}` : ''}) — ${d.claims
             .map(
               (c) =>
                 `${c.by} claims "${c.claim}"${c.evidence.length ? ` [${c.evidence.join(', ')}]` : ''}`,

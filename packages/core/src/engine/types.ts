@@ -64,6 +64,8 @@ export interface DisputeView {
   openedAt: string;
   openedBy: string;
   subject: string;
+  /** What the dispute contests: a finding, a status, a count or a list, and which one. */
+  contests?: { kind: 'finding' | 'status' | 'count' | 'list'; ref?: string };
   claims: Claim[];
   eventId: string;
 }

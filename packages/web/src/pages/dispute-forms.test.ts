@@ -3,7 +3,13 @@ import { createElement, type ReactNode } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { I18nProvider } from '../i18n.tsx';
-import { AddClaim, measureOf, OpenDispute, ResolveDispute } from './dispute-forms.tsx';
+import {
+  AddClaim,
+  blankMeasure,
+  measureOf,
+  OpenDispute,
+  ResolveDispute,
+} from './dispute-forms.tsx';
 
 const draft = {
   obligation: 'returns-north-rashid-street',
@@ -45,6 +51,16 @@ const rendered = (form: ReactNode) => renderToStaticMarkup(createElement(I18nPro
 const names = (html: string) => [...html.matchAll(/ name="([^"]+)"/g)].map((m) => m[1]);
 
 describe('the dispute forms', () => {
+  it('offer a corrected count of the contested event first when a count is contested', () => {
+    expect(measureOf(blankMeasure('aid-trucks-daily', 'e-000063'))).toEqual({
+      kind: 'correctCount',
+      obligation: 'aid-trucks-daily',
+      event: 'e-000063',
+      count: 1,
+    });
+    expect(blankMeasure('aid-trucks-daily').kind).toBe('delay');
+  });
+
   it('keep the fields people and the browser tests fill in', () => {
     const now = '2025-01-25T12:00:00+02:00';
     const onDone = () => {};

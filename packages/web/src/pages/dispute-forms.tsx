@@ -218,10 +218,11 @@ interface MeasureDraft {
   fromDay: string;
   toDay: string;
 }
-const blankMeasure = (obligation: string): MeasureDraft => ({
-  kind: 'delay',
+export const blankMeasure = (obligation: string, contestedCount?: string): MeasureDraft => ({
+  // A dispute over a count is most often decided by correcting it.
+  kind: contestedCount ? 'correctCount' : 'delay',
   obligation,
-  event: '',
+  event: contestedCount ?? '',
   days: '1',
   day: '',
   count: '1',
@@ -267,11 +268,14 @@ export function measureOf(m: MeasureDraft): Record<string, unknown> {
 export function ResolveDispute({
   dispute,
   obligations,
+  contestedCount,
   now,
   onDone,
 }: {
   dispute: string;
   obligations: string[];
+  /** When the dispute contests a count: that count's event, offered for a corrected count. */
+  contestedCount?: string;
   now: string;
   onDone: () => void;
 }) {
@@ -365,7 +369,9 @@ export function ResolveDispute({
         <button
           type="button"
           className="link"
-          onClick={() => setMeasures([...measures, blankMeasure(obligations[0] ?? '')])}
+          onClick={() =>
+            setMeasures([...measures, blankMeasure(obligations[0] ?? '', contestedCount)])
+          }
         >
           {t('dispute.addMeasure')}
         </button>

@@ -409,6 +409,12 @@ export function IncidentsPage({
             <p className="muted small">
               {d.id} · {d.openedBy} · {dateTime(d.openedAt)} · {d.obligations.join(', ')}
             </p>
+            {d.contests ? (
+              <p className="small" data-contests={d.contests.kind}>
+                {t('dispute.contests')}: {t(`dispute.contests.${d.contests.kind}`)}
+                {d.contests.ref ? ` (${d.contests.ref})` : ''}
+              </p>
+            ) : null}
             <ul>
               {d.claims.map((c) => (
                 <li key={c.by}>
@@ -426,6 +432,9 @@ export function IncidentsPage({
               <ResolveDispute
                 dispute={d.id}
                 obligations={d.obligations}
+                {...(d.contests?.kind === 'count' && d.contests.ref
+                  ? { contestedCount: d.contests.ref }
+                  : {})}
                 now={status.asOf}
                 onDone={onChange}
               />

@@ -129,6 +129,8 @@ interface PlacedCorrection {
   from: number;
   to: number;
   decided: CorrectedCount;
+  /** For a reconciled trucks quota: the tracked crossing the event counted at, if any. */
+  crossing?: string;
 }
 
 /**
@@ -150,12 +152,21 @@ function placedCorrections(obligation: QuotaObligation, context: Context): Place
       });
       continue;
     }
+    // The reconciliation's per-crossing figures follow the correction too.
+    const crossing = reconciles(obligation, context.agreement)
+      ? trackedCrossings(context.agreement).find(
+          (c) =>
+            (slot.figureOf(correction.event, crossingKey(c, 'count'), context.asOf)?.value ?? 0) !==
+            0,
+        )
+      : undefined;
     placed.push({
       day: figure.day,
       source: figure.source,
       from: figure.value,
       to: correction.count,
       decided: correction,
+      ...(crossing === undefined ? {} : { crossing }),
     });
   }
   return placed;
@@ -213,11 +224,18 @@ function dayFigures(
   }
   const half = slot.daySums(day, OWN_HALF_LOADED, asOf);
   const tracked = trackedCrossings(agreement);
-  const perCrossing = tracked.map((crossing) => ({
-    crossing,
-    count: slot.daySums(day, crossingKey(crossing, 'count'), asOf),
-    halfLoaded: slot.daySums(day, crossingKey(crossing, 'halfLoaded'), asOf),
-  }));
+  const perCrossing = tracked.map((crossing) => {
+    const count = slot.daySums(day, crossingKey(crossing, 'count'), asOf);
+    for (const c of corrections) {
+      if (c.day === day && c.crossing === crossing)
+        count.set(c.source, (count.get(c.source) ?? 0) - c.from + c.to);
+    }
+    return {
+      crossing,
+      count,
+      halfLoaded: slot.daySums(day, crossingKey(crossing, 'halfLoaded'), asOf),
+    };
+  });
   const counts: SourceCount[] = [...bySource.entries()].map(([source, count]) => {
     const byCrossing = new Map<string, { count: number; halfLoaded: number }>();
     for (const figure of perCrossing) {
