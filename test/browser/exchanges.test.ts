@@ -89,6 +89,10 @@ describe.skipIf(!runBrowserTests)('exchanges in Chromium', () => {
     await logIn(page, cell.url, 'observer@example.org');
     await page.click('nav a[href="/exchanges"]');
     await page.getByTestId('ratios').waitFor({ timeout: 30_000 });
+    // Day 1's three hostages are a cell of fewer than 5 persons for an observer; 90 owed is not.
+    const first = await page.getByTestId('ratios').locator('tbody tr').first().textContent();
+    expect(first).toContain('<5');
+    expect(first).toContain('90');
     expect(await page.getByTestId('register').count()).toBe(0);
     expect(await page.getByTestId('person-lookup').count()).toBe(0);
     expect(await page.getByTestId('person-record').count()).toBe(0);

@@ -336,3 +336,41 @@ describe('no public response holds a name, a person id or a small cell', () => {
     }
   });
 });
+
+describe('counts of persons in the status, by who reads it', () => {
+  it('members read the small counts the engine quotes; observers and the public read "fewer than 5"', async () => {
+    const released = await inject(
+      'mediator',
+      'POST',
+      '/api/v1/events',
+      event('release-small', 'hostage_released', '2025-01-25T10:00:00+02:00', {
+        persons: [
+          { id: 'H-0001', category: 'civilian_woman', living: true },
+          { id: 'H-0002', category: 'civilian_woman', living: true },
+        ],
+      }),
+    );
+    expect(released.statusCode).toBe(201);
+    const asOf = encodeURIComponent('2025-01-25T12:30:00+02:00');
+    const whyFor = async (who: Who) => {
+      const response = await inject(who, 'GET', `/api/v1/status?asOf=${asOf}`);
+      expect(response.statusCode).toBe(200);
+      const body = response.json() as { obligations: { id: string; why: string }[] };
+      return body.obligations.find((o) => o.id === 'prisoner-releases-phase-1')!.why;
+    };
+    expect(await whyFor('monitor')).toContain('For 2 counterpart releases');
+    const observed = await whyFor('observer');
+    expect(observed).toContain('For fewer than 5 counterpart releases');
+    expect(observed).not.toMatch(/\b[HP]-\d{4}\b/);
+
+    const published = await inject('monitor', 'POST', '/api/v1/publications', {
+      asOf: '2025-01-25T12:30:00+02:00',
+    });
+    expect(published.statusCode).toBe(201);
+    const open = (await inject('anonymous', 'GET', '/api/v1/public/status')).json() as {
+      obligations: { id: string; why: string }[];
+    };
+    const publicWhy = open.obligations.find((o) => o.id === 'prisoner-releases-phase-1')!.why;
+    expect(publicWhy).toContain('For fewer than 5 counterpart releases');
+  });
+});

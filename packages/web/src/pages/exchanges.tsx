@@ -67,12 +67,30 @@ export function releasesByDay(
   return [...days.values()].sort((a, b) => a.day - b.day);
 }
 
-const categoryText = (
-  parts: { category: string; count: number }[],
-  number: (n: number) => string,
-) => parts.map((p) => `${number(p.count)} ${p.category.replace(/_/g, ' ')}`).join(' + ') || '—';
+/** A count as the server sent it: null is a cell of 1 to 4 persons, suppressed for observers. */
+const countText = (n: number | null, number: (n: number) => string) =>
+  n === null ? '<5' : number(n);
 
-function RatioTable({ figures }: { figures: ExchangeReleaseFigure[] }) {
+const categoryText = (
+  parts: { category: string; count: number | null }[],
+  number: (n: number) => string,
+) =>
+  parts.map((p) => `${countText(p.count, number)} ${p.category.replace(/_/g, ' ')}`).join(' + ') ||
+  '—';
+
+/** Figures of a release; for observers, the server sends counts from 1 to 4 as null. */
+type ReleaseFigure = Omit<
+  ExchangeReleaseFigure,
+  'counterparts' | 'owedTotal' | 'madeTotal' | 'owed' | 'made'
+> & {
+  counterparts: number | null;
+  owedTotal: number | null;
+  madeTotal: number | null;
+  owed: { category: string; count: number | null }[];
+  made: { category: string; count: number | null }[];
+};
+
+function RatioTable({ figures }: { figures: ReleaseFigure[] }) {
   const { t, number, dateTime } = useI18n();
   return (
     <table className="period-table" data-testid="ratios">
@@ -92,12 +110,12 @@ function RatioTable({ figures }: { figures: ExchangeReleaseFigure[] }) {
             <td>
               {dateTime(f.at)} <code>{f.eventId}</code>
             </td>
-            <td>{number(f.counterparts)}</td>
+            <td>{countText(f.counterparts, number)}</td>
             <td>
-              {number(f.owedTotal)} ({categoryText(f.owed, number)})
+              {countText(f.owedTotal, number)} ({categoryText(f.owed, number)})
             </td>
             <td>
-              {number(f.madeTotal)}
+              {countText(f.madeTotal, number)}
               {f.made.length ? ` (${categoryText(f.made, number)})` : ''}
             </td>
             <td>{dateTime(f.dueAt)}</td>

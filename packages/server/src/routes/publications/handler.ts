@@ -1,6 +1,7 @@
 import { incidentFiles, parseEvent, stepOfEventType, TruceError } from '@truce/core';
 import { isoOf, numberOf } from '../../accounts/rows.js';
 import type { AppContext, TruceApp } from '../../http/context.js';
+import { whyForAggregates } from '../../presenters/person-counts.js';
 import { publicStatusSchema, publishSchema } from './schema.js';
 
 interface PublicationRow {
@@ -61,11 +62,6 @@ async function incidentsByState(
 /** Counts from 1 to 4 are not shown on the public page: small cells can identify people. */
 export function smallCount(n: number): boolean {
   return n > 0 && n < 5;
-}
-
-/** Pseudonymous ids of persons (H-0001, P-0001) are person data: the public page names none. */
-export function redactPersons(text: string): string {
-  return text.replace(/\b[HP]-\d{3,}\b/g, '[person]');
 }
 
 export function publicationRoutes(app: TruceApp, ctx: AppContext): void {
@@ -133,7 +129,8 @@ export function publicationRoutes(app: TruceApp, ctx: AppContext): void {
         publicIncidents?: Record<string, number>;
       };
       // The public page gets statuses, their why and aggregate progress — not event ids,
-      // per-source figures or anyone's pseudonymous id — and no count from 1 to 4. And the
+      // per-source figures or anyone's pseudonymous id — and no count from 1 to 4 (in the why
+      // too: presenters/person-counts.ts). And the
       // latest checkpoint (hashes only), which anyone can check against the log's key.
       const checkpoint = await ctx.store.latestCheckpoint();
       return {
@@ -154,7 +151,7 @@ export function publicationRoutes(app: TruceApp, ctx: AppContext): void {
           id: o.id,
           title: o.title,
           status: o.status,
-          why: redactPersons(o.why),
+          why: whyForAggregates(o.why),
           ...(o.progress
             ? {
                 progress: {
