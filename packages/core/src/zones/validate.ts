@@ -348,15 +348,31 @@ export function checkPinnedLayer(
   }
   if (layer) {
     const drawn = new Set(layer.features.map((f) => f.properties.place));
-    agreement.obligations.forEach((obligation, index) => {
-      const zone = 'zone' in obligation ? obligation.zone : undefined;
-      if (zone === undefined || drawn.has(zone)) return;
+    const undrawn = (zone: unknown, path: Path) => {
+      if (typeof zone !== 'string' || drawn.has(zone)) return;
       details.push(
         inAgreement(
-          ['obligations', index, 'zone'],
+          path,
           `zone "${zone}" is not drawn in ${layerFile.file}: add a feature with "place": "${zone}", or name a zone the layer draws`,
         ),
       );
+    };
+    // The zone an obligation concerns, and the zones its event matches name (`where: { zone }`).
+    const matches = (value: unknown, path: Path, depth: number): void => {
+      if (depth > 8 || value === null || typeof value !== 'object') return;
+      for (const [key, inner] of Object.entries(value)) {
+        if (key === 'where' && inner !== null && typeof inner === 'object') {
+          const zone = (inner as { zone?: unknown }).zone;
+          if (Array.isArray(zone)) zone.forEach((z, i) => undrawn(z, [...path, key, 'zone', i]));
+          else undrawn(zone, [...path, key, 'zone']);
+        } else {
+          matches(inner, [...path, Array.isArray(value) ? Number(key) : key], depth + 1);
+        }
+      }
+    };
+    agreement.obligations.forEach((obligation, index) => {
+      if ('zone' in obligation) undrawn(obligation.zone, ['obligations', index, 'zone']);
+      matches(obligation, ['obligations', index], 0);
     });
   }
   if (details.length > 0) {

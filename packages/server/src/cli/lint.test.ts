@@ -159,6 +159,10 @@ describe('truce lint with a zone layer', () => {
     expect(result.stderr).toContain(
       `${agreementFile}:35:11 obligations[0].zone: zone "strip" is not drawn in ${layerFile}: add a feature with "place": "strip", or name a zone the layer draws`,
     );
+    // And where its act names the zone the event must report.
+    expect(result.stderr).toContain(
+      `${agreementFile}:36:55 obligations[0].act.where.zone: zone "strip" is not drawn`,
+    );
   });
 
   it('locates a layer changed since it was pinned, and a feature naming no place or phase', async () => {
