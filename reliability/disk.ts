@@ -1,14 +1,34 @@
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
 import { sampleEvent, signedEvent } from '../packages/server/src/ledger/testing.js';
-import { createCell, freePort, serveCell } from './cell.js';
+import { createCell, freePort, postgresAdminUrl, serveCell } from './cell.js';
 import { call, NoAnswer, newAgent } from './http.js';
 
 /**
- * Disk full: the cell's data folder on a small tmpfs mounted for the purpose; the server runs,
+ * Where the full disk is:
+ * - `pglite`: the cell's data folder (PGlite's database in it) on the tmpfs;
+ * - `postgres-data`: a database of the test PostgreSQL created in a tablespace on the tmpfs
+ *   (its tables and indexes; the cluster's WAL stays on its own disk);
+ * - `postgres-wal`: a scratch PostgreSQL cluster of its own (initdb, another port, 1 MiB WAL
+ *   segments) whose pg_wal is the tmpfs: the WAL itself runs out of space.
+ */
+export type DiskTarget = 'pglite' | 'postgres-data' | 'postgres-wal';
+
+/**
+ * Disk full: the cell's data on a small tmpfs mounted for the purpose; the server runs,
  * acknowledges appends, then the file system is filled to the last byte. Appends must then fail
  * cleanly (an answer with a stable error code, 507 or 503, no crash, no 500), nothing already
  * acknowledged may be lost, and once space returns the same server must accept appends again
@@ -17,6 +37,7 @@ import { call, NoAnswer, newAgent } from './http.js';
  */
 
 export interface DiskResult {
+  target: DiskTarget;
   skipped?: string;
   acknowledgedBefore: number;
   attemptsWhileFull: number;
@@ -28,15 +49,163 @@ export interface DiskResult {
   lost: number;
   duplicated: number;
   notes: string[];
+  /** postgres-wal: what the scratch cluster's log said while the WAL was full. */
+  postgresLog?: string[];
+  /** postgres-wal: whether the cluster had to be started again by hand once space returned. */
+  restartedByHand?: boolean;
+}
+
+const scratchDatabase = 'truce_reliability_disk';
+const scratchTablespace = 'truce_reliability_full';
+
+async function adminQuery(sql: string, url = postgresAdminUrl): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+const asPostgres = (command: string, args: string[]) =>
+  execFileSync('runuser', ['-u', 'postgres', '--', command, ...args], { encoding: 'utf8' });
+
+/** The binaries of the PostgreSQL on this machine (for the scratch cluster). */
+function postgresBin(): string {
+  return execFileSync('pg_config', ['--bindir'], { encoding: 'utf8' }).trim();
+}
+
+/**
+ * The database the cell runs on, on the full file system at `mount`, and how to drop it.
+ * `restart` starts the scratch cluster again when it stopped (postgres-wal only).
+ */
+async function postgresOn(
+  target: 'postgres-data' | 'postgres-wal',
+  mount: string,
+  scratch: string,
+  log: (line: string) => void,
+): Promise<{
+  url: string;
+  running: () => boolean;
+  restart: () => void;
+  /** Resolves once the database accepts connections (after a crash recovery). */
+  ready: () => Promise<void>;
+  logLines: () => string[];
+  drop: () => Promise<void>;
+}> {
+  const postgresUid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }));
+  const postgresGid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }));
+  if (target === 'postgres-data') {
+    const location = join(mount, 'tablespace');
+    mkdirSync(location);
+    execFileSync('chown', [`${postgresUid}:${postgresGid}`, location]);
+    chmodSync(location, 0o700);
+    await adminQuery(`DROP DATABASE IF EXISTS ${scratchDatabase} WITH (FORCE)`);
+    await adminQuery(`DROP TABLESPACE IF EXISTS ${scratchTablespace}`);
+    await adminQuery(`CREATE TABLESPACE ${scratchTablespace} LOCATION '${location}'`);
+    await adminQuery(`CREATE DATABASE ${scratchDatabase} TABLESPACE ${scratchTablespace}`);
+    const url = new URL(postgresAdminUrl);
+    url.pathname = `/${scratchDatabase}`;
+    return {
+      url: url.toString(),
+      running: () => true,
+      restart: () => undefined,
+      ready: async () => undefined,
+      logLines: () => [],
+      drop: async () => {
+        await adminQuery(`DROP DATABASE IF EXISTS ${scratchDatabase} WITH (FORCE)`);
+        await adminQuery(`DROP TABLESPACE IF EXISTS ${scratchTablespace}`);
+      },
+    };
+  }
+  // A cluster of its own: filling the WAL of the shared one would stop everyone's tests.
+  const bin = postgresBin();
+  const data = join(scratch, 'cluster');
+  const wal = join(mount, 'wal');
+  const socket = join(scratch, 'socket');
+  const logFile = join(scratch, 'postgres.log');
+  for (const folder of [data, socket]) mkdirSync(folder);
+  execFileSync('chown', ['-R', `${postgresUid}:${postgresGid}`, scratch, mount]);
+  chmodSync(scratch, 0o755);
+  asPostgres(join(bin, 'initdb'), [
+    '-D',
+    data,
+    `--waldir=${wal}`,
+    '--wal-segsize=1',
+    '-U',
+    'postgres',
+    '--auth=trust',
+    '--no-sync',
+  ]);
+  const port = await freePort();
+  const start = () =>
+    asPostgres(join(bin, 'pg_ctl'), [
+      '-D',
+      data,
+      '-l',
+      logFile,
+      '-w',
+      '-o',
+      `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${socket} -c min_wal_size=2MB -c max_wal_size=1GB -c checkpoint_timeout=1h`,
+      'start',
+    ]);
+  start();
+  // No checkpoint during the run (1 h, 1 GB): every WAL segment is a new file on the tmpfs,
+  // none is recycled, so the WAL does run out of space.
+  log(`  disk: scratch PostgreSQL cluster on port ${port}, its pg_wal on the tmpfs`);
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  await adminQuery(`CREATE DATABASE ${scratchDatabase}`, url);
+  const running = () => {
+    try {
+      asPostgres(join(bin, 'pg_ctl'), ['-D', data, 'status']);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/${scratchDatabase}`,
+    running,
+    restart: () => {
+      if (!running()) start();
+    },
+    ready: async () => {
+      for (let i = 0; i < 120; i++) {
+        try {
+          await adminQuery('SELECT 1', url);
+          return;
+        } catch {
+          await sleep(500);
+        }
+      }
+    },
+    logLines: () =>
+      readFileSync(logFile, 'utf8')
+        .split('\n')
+        .filter((line) =>
+          /PANIC|FATAL|No space|terminated|startup process|ready to accept/.test(line),
+        ),
+    drop: async () => {
+      try {
+        asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);
+      } catch {
+        // already stopped
+      }
+    },
+  };
 }
 
 export async function diskFullCampaign(options: {
+  target?: DiskTarget;
   sizeMb: number;
   attempts: number;
   log?: (line: string) => void;
 }): Promise<DiskResult> {
   const log = options.log ?? (() => undefined);
+  const target = options.target ?? 'pglite';
   const result: DiskResult = {
+    target,
     acknowledgedBefore: 0,
     attemptsWhileFull: 0,
     answersWhileFull: new Map(),
@@ -58,8 +227,14 @@ export async function diskFullCampaign(options: {
   }
   const agent = newAgent();
   let child: ReturnType<typeof serveCell> | undefined;
+  const scratch = mkdtempSync(join(tmpdir(), 'truce-reliability-disk-scratch-'));
+  let database: Awaited<ReturnType<typeof postgresOn>> | undefined;
   try {
-    const cell = await createCell(join(mount, 'data'));
+    if (target !== 'pglite') database = await postgresOn(target, mount, scratch, log);
+    const cell = await createCell(
+      target === 'pglite' ? join(mount, 'data') : join(scratch, 'data'),
+      database?.url,
+    );
     const port = await freePort();
     child = serveCell(cell, port);
     await child.ready;
@@ -131,9 +306,19 @@ export async function diskFullCampaign(options: {
       result.notes.push(`the server exited while the disk was full: ${child.stderr().slice(-600)}`);
     }
 
+    log(
+      `  disk: while full: ${[...result.answersWhileFull].map(([k, v]) => `${k} × ${v}`).join(', ')}`,
+    );
+    result.postgresLog = database?.logLines();
     // Space returns.
     rmSync(filler);
     const freed = performance.now();
+    if (database && !database.running()) {
+      // A PANIC on a WAL write stops the cluster when its crash recovery cannot write either:
+      // an operator (or systemd) starts it again once there is space.
+      result.restartedByHand = true;
+      database.restart();
+    }
     if (result.serverSurvived) {
       for (let i = 0; i < 600; i++) {
         try {
@@ -157,7 +342,17 @@ export async function diskFullCampaign(options: {
       result.notes.push('the server did not stop within 20 s of SIGTERM; killed');
     }
     child = serveCell(cell, port);
-    await child.ready;
+    try {
+      await child.ready;
+    } catch (error) {
+      // Recorded, then once more when the database is ready: what an operator would see.
+      result.notes.push(
+        `\`truce serve\` started again at once did not start: ${(error as Error).message.split('\n').slice(1, 3).join(' ').trim()}`,
+      );
+      if (database) await database.ready();
+      child = serveCell(cell, port);
+      await child.ready;
+    }
     const seen = new Map<string, { seq: number; leafHash: string }>();
     for (let cursor: number | null = 0; cursor !== null; ) {
       const answer = await call(
@@ -191,10 +386,16 @@ export async function diskFullCampaign(options: {
       if (child.process.exitCode === null) child.process.kill('SIGKILL');
     }
     try {
+      await database?.drop();
+    } catch (error) {
+      log(`  disk: dropping the scratch database failed: ${(error as Error).message}`);
+    }
+    try {
       execFileSync('umount', [mount]);
     } catch {
       execFileSync('umount', ['-l', mount]);
     }
     rmSync(mount, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
   }
 }

@@ -13,8 +13,9 @@ import {
 } from './bad-input.js';
 import { postgresAdminUrl, useBuildSnapshot } from './cell.js';
 import { type CrashResult, crashCampaign } from './crash.js';
-import { type DiskResult, diskFullCampaign } from './disk.js';
+import { type DiskResult, type DiskTarget, diskFullCampaign } from './disk.js';
 import { type ForgeryResult, forgeryCampaign } from './forgery.js';
+import { type SlowDiskResult, slowDiskCampaign } from './slow-disk.js';
 import { type SoakResult, soakCampaign } from './soak.js';
 
 /**
@@ -24,10 +25,12 @@ import { type SoakResult, soakCampaign } from './soak.js';
  *
  *   --quick          small sizes (a few minutes), for development; the report says so
  *   --ci             CI sizes (20 kills per store, …); writes nothing, exits 1 on any failure
- *   --only A,B       only these parts: crash, forgery, bad-input, access, disk, soak
+ *   --only A,B       only these parts: crash, forgery, bad-input, access, disk, slow-disk, soak
+ *                    (slow-disk is not run with --ci; --slow-disk-seconds N, --slow-disk-iops N)
  *   --cycles N       kills per store (full: 1,000)
  *   --fuzz N         cases per fuzz target (full: 100,000)
  *   --soak-minutes N soak length (full: 30)
+ *   --disk-targets A,B where the disk fills: pglite, postgres-data, postgres-wal (CI: pglite)
  *   --no-write       print, do not write docs/RELIABILITY.md
  */
 
@@ -116,7 +119,7 @@ const started = new Date();
 const machineLines = machine();
 const log = (line: string) => process.stderr.write(`${line}\n`);
 // Only the parts that start `truce serve` as a child need the copy of the build.
-if (['crash', 'disk', 'soak'].some(wanted)) {
+if (['crash', 'disk', 'slow-disk', 'soak'].some(wanted)) {
   log(`reliability: children run the build copied to ${useBuildSnapshot()}`);
 }
 const failures: string[] = [];
@@ -371,33 +374,101 @@ if (wanted('access')) {
 
 // ---------------------------------------------------------------- disk
 if (wanted('disk')) {
-  log('reliability: disk full…');
-  const result: DiskResult = await diskFullCampaign({
-    sizeMb: 128,
-    attempts: mode === 'full' ? 200 : 30,
-    log,
-  });
-  if (
-    !result.skipped &&
-    (result.lost ||
-      result.duplicated ||
-      !result.serverSurvived ||
-      result.recoveredAfterMs === undefined ||
-      [...result.answersWhileFull.keys()].some((k) => !/^(201|507 STORAGE_FULL|503)/.test(k)))
-  ) {
-    failures.push('disk full');
+  const targets = (
+    value('--disk-targets') ?? (mode === 'ci' ? 'pglite' : 'pglite,postgres-data,postgres-wal')
+  ).split(',') as DiskTarget[];
+  const results: DiskResult[] = [];
+  for (const target of targets) {
+    log(`reliability: disk full, ${target}…`);
+    const result = await diskFullCampaign({
+      target,
+      sizeMb: target === 'postgres-wal' ? 48 : 128,
+      attempts: mode === 'full' ? 200 : 30,
+      log,
+    });
+    results.push(result);
+    log(
+      `  ${target}: ${result.skipped ?? `answers while full ${[...result.answersWhileFull].map(([k, v]) => `${k} × ${v}`).join(', ')}; recovered after ${result.recoveredAfterMs?.toFixed(0)} ms; lost ${result.lost}, duplicated ${result.duplicated}`}`,
+    );
+    if (
+      !result.skipped &&
+      (result.lost ||
+        result.duplicated ||
+        !result.serverSurvived ||
+        result.recoveredAfterMs === undefined ||
+        [...result.answersWhileFull.keys()].some((k) => !/^(201|507 STORAGE_FULL|503)/.test(k)))
+    ) {
+      failures.push(`disk full (${target})`);
+    }
   }
+  const where: Record<DiskTarget, string> = {
+    pglite: "PGlite: the cell's data folder on a 128 MiB tmpfs",
+    'postgres-data':
+      "PostgreSQL: a database of its own in a tablespace on a 128 MiB tmpfs (tables and indexes; the WAL on the cluster's disk)",
+    'postgres-wal':
+      'PostgreSQL: a scratch cluster of its own (initdb, 1 MiB WAL segments, no checkpoint during the run) whose pg_wal is a 48 MiB tmpfs',
+  };
   sections.push(
     '## Disk full',
     '',
+    '`truce serve` acknowledges 200 events (40 requests of 5 signed envelopes), then a file fills the tmpfs to the last byte and more requests are sent; then the file is deleted and the same server must acknowledge again without a restart; finally it is stopped, started again, and every acknowledged event read back (seq and leaf hash as acknowledged, none twice). Mounts, tablespace, scratch database and cluster are made for the run and removed after it.',
+    '',
+    '| where the disk is full | acknowledged before | requests while full: answers | events acknowledged while full | server | acknowledging again after space returned | lost | duplicated |',
+    '|---|---|---|---|---|---|---|---|',
+    ...results.map((r) =>
+      r.skipped
+        ? `| ${where[r.target]} | skipped: ${r.skipped} | | | | | | |`
+        : `| ${where[r.target]} | ${n(r.acknowledgedBefore)} | ${r.attemptsWhileFull}: ${[...r.answersWhileFull].map(([k, v]) => `${k} × ${v}`).join(', ')} | ${n(r.acknowledgedWhileFull)} | ${r.serverSurvived ? 'stayed up' : '**exited**'} | ${r.recoveredAfterMs === undefined ? '**never**' : `${r.recoveredAfterMs.toFixed(0)} ms`}${r.restartedByHand ? ' (PostgreSQL had stopped; started again by hand)' : ''} | **${r.lost}** of ${n(r.acknowledgedAfter)} | **${r.duplicated}** |`,
+    ),
+    '',
+    ...results.flatMap((r) => [
+      ...(r.notes.length ? [`${r.target}: ${r.notes.join(' ')}`, ''] : []),
+      ...(r.postgresLog?.length
+        ? [
+            `What the scratch cluster logged while its WAL was full (${r.postgresLog.length} lines; the first and last):`,
+            '',
+            '```',
+            ...[...new Set([...r.postgresLog.slice(0, 6), ...r.postgresLog.slice(-4)])].map(
+              (line) => line.replace(/^\S+ \S+ \S+ \[\d+\] /, ''),
+            ),
+            '```',
+            '',
+          ]
+        : []),
+    ]),
+    'A full disk answers `STORAGE_FULL`, HTTP 507: the store turns SQLSTATE 53100 (disk_full, from PGlite and PostgreSQL alike) into it, with a message that says nothing of the request was stored and to send it again with the same idempotency keys (`packages/server/src/store/storage-errors.ts`, its test beside it). PostgreSQL rolls the statement back, so nothing is half-written.',
+    '',
+  );
+  partialReport();
+}
+
+// ---------------------------------------------------------------- slow disk
+if (wanted('slow-disk') && mode !== 'ci') {
+  const seconds = Number(value('--slow-disk-seconds') ?? (mode === 'full' ? 60 : 20));
+  log(`reliability: slow disk, ${seconds} s unthrottled and ${seconds} s throttled…`);
+  const writeIops = Number(value('--slow-disk-iops') ?? 5);
+  const result: SlowDiskResult = await slowDiskCampaign({ seconds, writeIops, log });
+  const bad = result.runs.filter((r) => r.lost || r.duplicated || r.errors.size);
+  if (!result.skipped && bad.length) failures.push('slow disk');
+  const ms = (x: number) => `${x.toFixed(0)} ms`;
+  sections.push(
+    '## Slow disk',
+    '',
     result.skipped
       ? `Skipped: ${result.skipped}.`
-      : `The data folder of a PGlite cell on a 128 MiB tmpfs mounted for the run; \`truce serve\` acknowledges ${n(result.acknowledgedBefore)} events, then a file fills the tmpfs to the last byte and ${result.attemptsWhileFull} more requests (5 envelopes each) are sent. Answers while full: ${[...result.answersWhileFull].map(([k, v]) => `${k} × ${v}`).join(', ')} (${n(result.acknowledgedWhileFull)} events still fitted and were acknowledged). The server ${result.serverSurvived ? 'stayed up' : '**exited**'}; once the file was deleted the same server acknowledged again after ${result.recoveredAfterMs === undefined ? '**never**' : `${result.recoveredAfterMs.toFixed(0)} ms`}. After a clean stop and a fresh start, of ${n(result.acknowledgedAfter)} acknowledged events **${result.lost} lost, ${result.duplicated} duplicated**.${result.notes.length ? ` ${result.notes.join(' ')}` : ''}`,
+      : `A PGlite cell's data folder on ext4 in a loop device; \`truce serve\` in a cgroup (v1 blkio) that allows it ${result.writeIops} writes a second on that device, so that each flush (the WAL's fdatasync at every commit) waits for the "disk" (no device-mapper \`dm-delay\` or FUSE on this machine; the cgroup throttles the flushes a process makes itself, which is what a commit waits for). The same bounded load for ${result.seconds} s on an unthrottled cell and on the throttled one: three clients submitting 5 signed envelopes a request (50 ms apart), one reading \`/api/v1/status\` every 100 ms, one listing events every 200 ms. Then each server is stopped, started again, and every acknowledged event read back.`,
     '',
-    'Before this campaign a full disk answered `500 INTERNAL` ("something went wrong"). Now the store turns SQLSTATE 53100 (disk_full, from PGlite and PostgreSQL alike) into `STORAGE_FULL`, HTTP 507, whose message says nothing of the request was stored and to send it again with the same idempotency keys (`packages/server/src/store/storage-errors.ts`, its test beside it). PostgreSQL rolls the statement back, so nothing is half-written.',
-    '',
-    "**Not covered:** a full disk on the PostgreSQL server (the shared test server's disk was not filled); the WAL itself running out of space (PostgreSQL PANICs then; here the pre-allocated WAL segment had room and the data files failed first); a slow disk (no dm-delay or FUSE layer on this machine; a tmpfs cannot be throttled).",
-    '',
+    ...(result.skipped
+      ? []
+      : [
+          '| disk | requests | events acknowledged | submit p50 / p99 | status p50 / p99 | events p50 / p99 | errors | lost | duplicated |',
+          '|---|---|---|---|---|---|---|---|---|',
+          ...result.runs.map(
+            (r) =>
+              `| ${r.throttled ? `throttled to ${result.writeIops} writes/s` : 'unthrottled'} | ${n(r.requests)} | ${n(r.acknowledged)} | ${ms(r.p50.submit)} / ${ms(r.p99.submit)} | ${ms(r.p50.status)} / ${ms(r.p99.status)} | ${ms(r.p50.events)} / ${ms(r.p99.events)} | ${r.errors.size ? [...r.errors].map(([k, v]) => `${k} × ${v}`).join(', ') : 'none'} | **${r.lost}** | **${r.duplicated}** |`,
+          ),
+          '',
+        ]),
   );
   partialReport();
 }
