@@ -75,6 +75,14 @@ describe('small counts of persons in the whys', () => {
     expect(first).toMatchObject({ counterparts: null, owedTotal: 90, madeTotal: 0 });
     expect(first?.owed).toEqual([{ category: 'any', count: 90 }]);
 
+    const day7 = evaluate(agreement, events, '2025-01-26T20:00:00+02:00');
+    const disputed = presentStatus(day7, 10, 'aggregates').obligations.find(
+      (o) => o.id === 'hostage-releases-phase-1',
+    )!;
+    expect(JSON.stringify(day7.obligations)).toMatch(/H-0008/);
+    expect(disputed.disputes[0]?.claims.length).toBeGreaterThan(0);
+    expect(JSON.stringify(disputed)).not.toMatch(/\b[HP]-\d{3,}\b/);
+
     const members = presentStatus(evaluation, 10, 'members');
     const observers = presentStatus(evaluation, 10, 'aggregates');
     const of = (s: typeof members) => s.obligations.find((o) => o.id === prisoners.id)!;

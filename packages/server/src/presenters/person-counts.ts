@@ -37,9 +37,26 @@ const observedCounts: RegExp[] = [
 const cellText = (digits: string) =>
   isSmallCell(Number(digits.replace(/,/g, ''))) ? fewerThanFive : digits;
 
+const personIds = /\b[HP]-\d{3,}\b/g;
+
+/**
+ * Every string inside `value` without pseudonymous person ids: what the parties wrote in a
+ * dispute (its subject, their claims) quotes them freely.
+ */
+export function withoutPersonIds<T>(value: T): T {
+  if (typeof value === 'string') return value.replace(personIds, '[person]') as T;
+  if (Array.isArray(value)) return value.map(withoutPersonIds) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, inner]) => [key, withoutPersonIds(inner)]),
+    ) as T;
+  }
+  return value;
+}
+
 /** A why as a role that sees aggregates only may read it: small observed counts, no person ids. */
 export function whyForAggregates(why: string): string {
-  let text = why.replace(/\b[HP]-\d{3,}\b/g, '[person]');
+  let text = withoutPersonIds(why);
   for (const pattern of observedCounts) {
     text = text.replace(pattern, (match: string, ...groups: unknown[]) => {
       const numbers = groups.filter((g): g is string => typeof g === 'string');
