@@ -47,6 +47,7 @@ const answered = line('count-d3-hamas', 'dispute_claim_added', at(4, '13:00'), '
   dispute: 'count-day-3-kerem-shalom',
   claim: 'The late convoy did not reach the distribution points that day.',
   evidence: ['e-000063'],
+  files: [{ sha256: 'ab'.repeat(32), name: 'distribution-log.csv', mediaType: 'text/csv' }],
 });
 const decided = line('count-d3-decided', 'dispute_resolved', at(4, '20:00'), 'egypt', {
   dispute: 'count-day-3-kerem-shalom',
@@ -82,6 +83,11 @@ describe('Gaza 2025 sample: a count contested and corrected by the mediators', (
     expect(trucks.why).toContain('contests the count e-000063');
     expect(trucks.why).toContain('A convoy of 46 trucks');
     expect(trucks.why).toContain('did not reach the distribution points');
+    // Each side's files from the evidence store, pinned by their digests.
+    expect(trucks.disputes[0]?.claims[1]?.files).toEqual([
+      { sha256: 'ab'.repeat(32), name: 'distribution-log.csv' },
+    ]);
+    expect(trucks.why).toContain('(files: distribution-log.csv sha256:abababababab…)');
     expect(dayThree(trucks).done).toBe(561);
   });
 

@@ -23,6 +23,18 @@ export interface AppliedMeasure {
   dispute: string;
 }
 
+/** A claim's evidence files as the dispute shows them (digest and name), when it cites any. */
+function filesOf(
+  files: readonly { sha256: string; name?: string | undefined }[] | undefined,
+): Pick<Claim, 'files'> {
+  if (!files || files.length === 0) return {};
+  return {
+    files: files.map((f) =>
+      f.name === undefined ? { sha256: f.sha256 } : { sha256: f.sha256, name: f.name },
+    ),
+  };
+}
+
 /** A count the mediators corrected in a decision: `count` replaces the event's figure. */
 export interface CorrectedCount extends AppliedMeasure {
   event: string;
@@ -490,6 +502,7 @@ export class Context {
         by: c.by,
         claim: c.claim,
         evidence: [...c.evidence],
+        ...filesOf(c.files),
       }));
       list.push({
         id: event.payload.dispute,
@@ -519,6 +532,7 @@ export class Context {
         by: event.source,
         claim: event.payload.claim,
         evidence: [...event.payload.evidence],
+        ...filesOf(event.payload.files),
       });
     }
     this.disputeList = list;

@@ -278,7 +278,7 @@ function present(obligation: Obligation, context: Context): ObligationStatus {
           `${d.id} (opened ${calendar.describe(Date.parse(d.openedAt))} by ${d.openedBy}: ${d.subject}${d.contests ? `; contests the ${d.contests.kind}${d.contests.ref ? ` ${d.contests.ref}` : ''}` : ''}) — ${d.claims
             .map(
               (c) =>
-                `${c.by} claims "${c.claim}"${c.evidence.length ? ` [${c.evidence.join(', ')}]` : ''}`,
+                `${c.by} claims "${c.claim}"${c.evidence.length ? ` [${c.evidence.join(', ')}]` : ''}${c.files?.length ? ` (files: ${c.files.map((f) => `${f.name ?? 'file'} sha256:${f.sha256.slice(0, 12)}…`).join(', ')})` : ''}`,
             )
             .join('; ')}`,
       )

@@ -56,6 +56,8 @@ export interface Claim {
   by: string;
   claim: string;
   evidence: string[];
+  /** Files in the evidence store the side cites, pinned by SHA-256. */
+  files?: { sha256: string; name?: string }[];
 }
 
 /** An open dispute about an obligation: what each side claims, with the events it relies on. */
