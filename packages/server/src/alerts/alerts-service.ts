@@ -11,7 +11,8 @@ import type { SqlExecutor } from '../store/index.js';
 import { actionOf, conditionsOf, type Found, type NewEvent, type World } from './conditions.js';
 import { type AlertRule, alertRule, type QuietHours, quietHours, quietUntil } from './rules.js';
 import type { Mailer } from './smtp.js';
-import { newWebhookSecret, postWebhook, webhookUrlProblem } from './webhook.js';
+import { newWebhookSecret, postWebhook } from './webhook.js';
+import { WebhookTargets } from './webhook-targets.js';
 
 export interface AlertsOptions {
   /** The first retry of a failed delivery waits this long; each further one twice as long. */
@@ -25,6 +26,8 @@ export interface AlertsOptions {
   /** How often the background worker ticks (ms) once the server listens; 0: never. */
   pollMs: number;
   mailer: Mailer | undefined;
+  /** Where webhooks may go (`TRUCE_WEBHOOK_ALLOW`); by default public https addresses only. */
+  webhookTargets: WebhookTargets;
 }
 
 export const defaultAlertsOptions: AlertsOptions = {
@@ -35,6 +38,7 @@ export const defaultAlertsOptions: AlertsOptions = {
   timeoutMs: 10_000,
   pollMs: 5_000,
   mailer: undefined,
+  webhookTargets: new WebhookTargets(),
 };
 
 export interface Subscription {
@@ -177,7 +181,7 @@ export class AlertsService {
       throw new TruceError('FORBIDDEN', 'only a mediator subscribes for a whole organisation');
     }
     if (input.webhookUrl) {
-      const problem = webhookUrlProblem(input.webhookUrl);
+      const problem = this.options.webhookTargets.urlProblem(input.webhookUrl);
       if (problem) {
         throw new TruceError('USAGE', `webhookUrl: ${problem}`, [
           { path: 'webhookUrl', message: problem },
@@ -621,6 +625,7 @@ export class AlertsService {
         deliveryId,
         now,
         this.options.timeoutMs,
+        this.options.webhookTargets,
       );
     } else {
       const started = performance.now();

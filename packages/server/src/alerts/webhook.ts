@@ -1,4 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { WebhookTargets } from './webhook-targets.js';
 
 /**
  * Webhook signatures, as a receiver checks them (docs/API.md, "Alerts"):
@@ -49,60 +52,65 @@ export interface WebhookResult {
   durationMs: number;
 }
 
-/** One POST of a signed JSON body; any 2xx is a delivery, anything else (or no answer) is not. */
-export async function postWebhook(
+/**
+ * One POST of a signed JSON body; any 2xx is a delivery, anything else (or no answer) is not.
+ * The connection goes only where `targets` allows (an address checked as the socket resolves it)
+ * and a redirect is not followed.
+ */
+export function postWebhook(
   url: string,
   secret: string,
   body: string,
   deliveryId: number,
   now: Date,
   timeoutMs: number,
+  targets: WebhookTargets,
 ): Promise<WebhookResult> {
   const started = performance.now();
-  try {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'truce-alerts/1',
-        [signatureHeader]: signWebhook(secret, body, Math.floor(now.getTime() / 1000)),
-        'truce-delivery': String(deliveryId),
+  const failed = (error: string): WebhookResult => ({
+    ok: false,
+    statusCode: null,
+    error,
+    durationMs: Math.round(performance.now() - started),
+  });
+  const problem = targets.urlProblem(url);
+  if (problem !== null) return Promise.resolve(failed(`refused: ${problem}`));
+  const target = new URL(url);
+  const client = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve) => {
+    const request = client(
+      target,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          'user-agent': 'truce-alerts/1',
+          [signatureHeader]: signWebhook(secret, body, Math.floor(now.getTime() / 1000)),
+          'truce-delivery': String(deliveryId),
+        },
+        lookup: targets.lookup as never,
+        signal: AbortSignal.timeout(timeoutMs),
       },
-      body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
+      (response) => {
+        // The body is not read: a receiver's answer is not trusted.
+        response.destroy();
+        const status = response.statusCode ?? 0;
+        const ok = status >= 200 && status < 300;
+        resolve({
+          ok,
+          statusCode: status,
+          error: ok ? null : `HTTP ${status}`,
+          durationMs: Math.round(performance.now() - started),
+        });
+      },
+    );
+    request.on('error', (error: Error & { code?: string }) => {
+      if (error.code === 'WEBHOOK_TARGET_REFUSED') resolve(failed(`refused: ${error.message}`));
+      else if (error.name === 'AbortError' || error.name === 'TimeoutError') {
+        resolve(failed('no answer within the timeout'));
+      } else resolve(failed(`${error.message}${error.code ? ` (${error.code})` : ''}`));
     });
-    // The body is not read beyond what closing needs: a receiver's answer is not trusted.
-    await response.body?.cancel();
-    const ok = response.status >= 200 && response.status < 300;
-    return {
-      ok,
-      statusCode: response.status,
-      error: ok ? null : `HTTP ${response.status}`,
-      durationMs: Math.round(performance.now() - started),
-    };
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code;
-    return {
-      ok: false,
-      statusCode: null,
-      error: `${(error as Error).name === 'TimeoutError' ? 'no answer within the timeout' : (error as Error).message}${cause ? ` (${cause})` : ''}`,
-      durationMs: Math.round(performance.now() - started),
-    };
-  }
-}
-
-/** Webhooks go to https; plain http only to this machine (a receiver under development). */
-export function webhookUrlProblem(text: string): string | null {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return 'not a URL';
-  }
-  if (url.username || url.password) return 'no credentials in the URL; the signature authenticates';
-  if (url.protocol === 'https:') return null;
-  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
-  if (url.protocol === 'http:' && loopback) return null;
-  return 'use https (plain http only to localhost)';
+    request.end(body);
+  });
 }

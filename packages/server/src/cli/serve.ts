@@ -27,6 +27,8 @@ Environment:
   TRUCE_SESSION_IDLE_MINUTES  end sessions unused this long (default 60; 0: never)
   TRUCE_LOGIN_PER_MINUTE    login attempts a minute per client address (default 10)
   TRUCE_LOG_LEVEL           pino level (default info)
+  TRUCE_WEBHOOK_ALLOW       internal webhook targets allowed (hosts, addresses, CIDR ranges,
+                            comma-separated); by default webhooks reach public https only
 
 Create the first mediator before the first start: \`truce users create --help\`.
 `;

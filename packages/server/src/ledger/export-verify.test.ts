@@ -164,7 +164,8 @@ describe('mutations of an export never verify', () => {
       }
     }
     expect(tried).toBeGreaterThan(500);
-  }, 120_000);
+    // ~30 s on a quiet machine; a CI machine shared with other work took 158 s once.
+  }, 300_000);
 
   it('reordering, dropping, duplicating or truncating lines fails', () => {
     for (const file of files.filter((f) => f.path.endsWith('.jsonl') && f.bytes.length > 0)) {

@@ -1,5 +1,6 @@
 import { alertsOf } from '../../alerts/alerts-service.js';
 import { SmtpMailer } from '../../alerts/smtp.js';
+import { WebhookTargets } from '../../alerts/webhook-targets.js';
 import type { AppContext, TruceApp } from '../../http/context.js';
 import { presentSubscription } from '../../presenters/alerts.js';
 import {
@@ -17,6 +18,7 @@ export function alertRoutes(app: TruceApp, ctx: AppContext): void {
   const alerts = alertsOf(ctx, {
     pollMs: Number.isFinite(pollMs) ? pollMs : 5000,
     mailer: SmtpMailer.fromEnvironment(),
+    webhookTargets: WebhookTargets.fromEnvironment(),
   });
   // The worker runs in every process that serves (each tick is safe to run concurrently);
   // servers built for tests that only inject requests never start it.
