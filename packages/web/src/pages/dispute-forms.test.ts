@@ -67,12 +67,13 @@ describe('the dispute forms', () => {
     expect(names(rendered(createElement(AddClaim, { dispute: 'd-1', now, onDone })))).toEqual([
       'claim',
       'evidence',
+      'files',
     ]);
     expect(
       names(
         rendered(createElement(OpenDispute, { agreement: undefined, org: 'israel', now, onDone })),
       ),
-    ).toEqual(['subject', 'contests', 'ref', 'obligations', 'claim', 'evidence']);
+    ).toEqual(['subject', 'contests', 'ref', 'obligations', 'claim', 'evidence', 'files']);
     const decide = rendered(
       createElement(ResolveDispute, { dispute: 'd-1', obligations: ['trucks'], now, onDone }),
     );

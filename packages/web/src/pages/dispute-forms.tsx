@@ -7,6 +7,7 @@ import {
   SelectField,
   TextAreaField,
 } from '../components/form-fields.tsx';
+import { uploadEvidence } from '../evidence.ts';
 import { useI18n } from '../i18n.tsx';
 import { submitReport } from '../outbox.ts';
 
@@ -22,23 +23,25 @@ function useOutcome() {
           ? t('queued')
           : `${t('error')}: ${result.message}`,
     );
-  return { message, show };
+  const fail = (error: unknown) =>
+    setMessage(`${t('error')}: ${error instanceof Error ? error.message : String(error)}`);
+  return { message, show, fail, progress: setMessage };
 }
 
-/** A side's claim and the events it relies on: the same two fields wherever a claim is made. */
-function ClaimFields({
-  claim,
-  setClaim,
-  evidence,
-  setEvidence,
-}: {
-  claim: string;
-  setClaim: (claim: string) => void;
-  evidence: string;
-  setEvidence: (evidence: string) => void;
-}) {
+/**
+ * A side's claim with what it relies on — events by id and files for the evidence store — the
+ * same fields wherever a claim is made. The files are uploaded (and so pinned by their SHA-256)
+ * before the claim that cites them is signed: they need the network even when the claim could
+ * wait in the outbox.
+ */
+function useClaimDraft() {
   const { t } = useI18n();
-  return (
+  const [claim, setClaim] = useState('');
+  const [evidence, setEvidence] = useState('');
+  const [files, setFiles] = useState<File[]>([]);
+  // A file input cannot be emptied by its value: a new one replaces it.
+  const [filesInput, setFilesInput] = useState(0);
+  const fields = (
     <>
       <TextAreaField
         label={t('dispute.yourClaim')}
@@ -54,8 +57,34 @@ function ClaimFields({
         value={evidence}
         onValue={setEvidence}
       />
+      <label>
+        {t('wf.evidence')}
+        <input
+          key={filesInput}
+          name="files"
+          type="file"
+          multiple
+          onChange={(e) => setFiles([...(e.target.files ?? [])])}
+        />
+      </label>
     </>
   );
+  /** Uploads the files, then gives the claim as the event carries it. */
+  const cite = async (onUploading: (name: string) => void) => {
+    const uploaded = await uploadEvidence(files, onUploading);
+    return {
+      claim,
+      evidence: idsOf(evidence),
+      ...(uploaded.length > 0 ? { files: uploaded } : {}),
+    };
+  };
+  const reset = () => {
+    setClaim('');
+    setEvidence('');
+    setFiles([]);
+    setFilesInput((n) => n + 1);
+  };
+  return { fields, cite, reset };
 }
 
 /**
@@ -72,35 +101,29 @@ export function AddClaim({
   onDone: () => void;
 }) {
   const { t } = useI18n();
-  const [claim, setClaim] = useState('');
-  const [evidence, setEvidence] = useState('');
-  const { message, show } = useOutcome();
+  const draft = useClaimDraft();
+  const { message, show, fail, progress } = useOutcome();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
+    let claimed: Awaited<ReturnType<typeof draft.cite>>;
+    try {
+      claimed = await draft.cite((name) => progress(t('wf.uploading', { name })));
+    } catch (error) {
+      fail(error);
+      return;
+    }
     const result = await submitReport({
       type: 'dispute_claim_added',
       occurredAt: now,
-      payload: {
-        dispute,
-        claim,
-        evidence: idsOf(evidence),
-      },
+      payload: { dispute, ...claimed },
     });
     show(result);
-    if (result.kind !== 'refused') {
-      setClaim('');
-      setEvidence('');
-    }
+    if (result.kind !== 'refused') draft.reset();
     if (result.kind === 'recorded') onDone();
   };
   return (
     <form className="claim-form small" onSubmit={submit} data-dispute={dispute}>
-      <ClaimFields
-        claim={claim}
-        setClaim={setClaim}
-        evidence={evidence}
-        setEvidence={setEvidence}
-      />
+      {draft.fields}
       <button type="submit">{t('submit')}</button>
       <FormStatus message={message} />
     </form>
@@ -125,11 +148,17 @@ export function OpenDispute({
   const [kind, setKind] = useState('status');
   const [ref, setRef] = useState('');
   const [obligations, setObligations] = useState<string[]>([]);
-  const [claim, setClaim] = useState('');
-  const [evidence, setEvidence] = useState('');
-  const { message, show } = useOutcome();
+  const draft = useClaimDraft();
+  const { message, show, fail, progress } = useOutcome();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
+    let claimed: Awaited<ReturnType<typeof draft.cite>>;
+    try {
+      claimed = await draft.cite((name) => progress(t('wf.uploading', { name })));
+    } catch (error) {
+      fail(error);
+      return;
+    }
     const result = await submitReport({
       type: 'dispute_opened',
       occurredAt: now,
@@ -139,12 +168,8 @@ export function OpenDispute({
         subject,
         contests: ref ? { kind, ref } : { kind },
         claims: [
-          {
-            // The opener's own claim; the other side adds its own (AddClaim).
-            by: org,
-            claim,
-            evidence: idsOf(evidence),
-          },
+          // The opener's own claim; the other side adds its own (AddClaim).
+          { by: org, ...claimed },
         ],
       },
     });
@@ -192,12 +217,7 @@ export function OpenDispute({
             ))}
           </select>
         </label>
-        <ClaimFields
-          claim={claim}
-          setClaim={setClaim}
-          evidence={evidence}
-          setEvidence={setEvidence}
-        />
+        {draft.fields}
         <button type="submit">{t('submit')}</button>
         <FormStatus message={message} />
       </form>

@@ -1,8 +1,9 @@
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
+import { sha256Hex } from '../evidence.ts';
 import { I18nProvider } from '../i18n.tsx';
-import { ReportIncident, sha256Hex, zonedInstant } from './incident-report.tsx';
+import { ReportIncident, zonedInstant } from './incident-report.tsx';
 
 describe('the incident report form', () => {
   it('reads the time a user types in the agreement’s zone, summer time included', () => {

@@ -2,24 +2,9 @@ import type { Agreement } from '@truce/core';
 import { type FormEvent, useState } from 'react';
 import { ApiError, api } from '../api.ts';
 import { FormStatus, InputField, SelectField, TextAreaField } from '../components/form-fields.tsx';
+import { uploadEvidence } from '../evidence.ts';
 import { type MessageKey, useI18n } from '../i18n.tsx';
 import { incidentCategories } from '../map/layers.ts';
-
-/** Media types the evidence store takes as they are; anything else goes as octet-stream. */
-const evidenceTypes = new Set([
-  'application/pdf',
-  'image/jpeg',
-  'image/png',
-  'image/webp',
-  'video/mp4',
-  'audio/mpeg',
-  'audio/ogg',
-]);
-
-export async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 /**
  * `2025-01-30T14:00` read as a wall-clock time in `timeZone`, as an instant with its offset: the
@@ -44,11 +29,7 @@ export function zonedInstant(local: string, timeZone: string): string {
   return `${local}:00${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
 
-/**
- * An allegation with its evidence. Each file is hashed here, uploaded under its SHA-256 (a retry
- * on a bad connection sends the same bytes to the same address: harmless), and the report then
- * cites the digests, so the files cannot be swapped after it is signed.
- */
+/** An allegation with its evidence files (uploaded first, then cited by SHA-256: evidence.ts). */
 export function ReportIncident({
   agreement,
   now,
@@ -78,32 +59,9 @@ export function ReportIncident({
     event.preventDefault();
     setBusy(true);
     try {
-      const evidence = [];
-      for (const file of files) {
-        const bytes = await file.arrayBuffer();
-        const sha256 = await sha256Hex(bytes);
-        const mediaType = evidenceTypes.has(file.type) ? file.type : 'application/octet-stream';
-        setMessage(t('wf.uploading', { name: file.name }));
-        const response = await fetch(
-          `/api/v1/evidence/${sha256}?name=${encodeURIComponent(file.name.slice(0, 200))}`,
-          {
-            method: 'PUT',
-            credentials: 'same-origin',
-            headers: {
-              'content-type': mediaType,
-              'x-csrf-token': globalThis.sessionStorage?.getItem('truce.csrf') ?? '',
-            },
-            body: bytes,
-          },
-        );
-        if (!response.ok) {
-          const body = (await response.json().catch(() => undefined)) as
-            | { error?: { message?: string } }
-            | undefined;
-          throw new Error(body?.error?.message ?? `${response.status} ${file.name}`);
-        }
-        evidence.push({ sha256, name: file.name.slice(0, 200), mediaType, size: bytes.byteLength });
-      }
+      const evidence = await uploadEvidence(files, (name) =>
+        setMessage(t('wf.uploading', { name })),
+      );
       const payload: Record<string, unknown> = { incident, category, description };
       if (place) payload.place = place;
       if (lat && lon) {

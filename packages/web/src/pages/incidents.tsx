@@ -422,6 +422,17 @@ export function IncidentsPage({
                   <span lang="en" dir="ltr">
                     {c.claim}
                   </span>
+                  {(c.files ?? []).map((f) => (
+                    <a
+                      key={f.sha256}
+                      className="evidence-file small"
+                      href={`/api/v1/evidence/${f.sha256}`}
+                      title={`SHA-256 ${f.sha256}`}
+                    >
+                      {' '}
+                      {f.name ?? `${f.sha256.slice(0, 12)}…`}
+                    </a>
+                  ))}
                 </li>
               ))}
             </ul>
