@@ -65,6 +65,16 @@ beforeAll(async () => {
       undefined,
     );
   }
+  // The ICRC holds H-0001's personal data (a synthetic placeholder), sealed on the server.
+  const icrc = await accounts.repository.userByEmail('icrc@example.org');
+  await app.truce.persons.record(
+    {
+      actor: { kind: 'session', user: icrc!.user, csrfToken: '', sessionHash: 'setup' },
+      ip: 'test',
+    },
+    'H-0001',
+    { name: 'Test Person 0001', identityNumber: 'TEST-ID-0001' },
+  );
   await app.close();
   await ledger.close();
   await store.close();
@@ -247,7 +257,52 @@ describe('truce persons history', () => {
     expect(shown.stdout).toContain('H-0001: civilian woman, living, held by hamas for israel');
     expect(shown.stdout).toMatch(/handed to icrc\s+by hamas at kerem-shalom/);
     expect(shown.stdout).toMatch(/received\s+by icrc at kerem-shalom/);
-    expect(shown.stdout).toContain('personal data on record: none');
+    expect(shown.stdout).toContain(
+      'personal data on record: identityNumber (v1, by icrc), name (v1, by icrc)',
+    );
+    expect(shown.stdout).not.toContain('Test Person 0001');
+
+    // Decryption on top: the agency reads the name; a party's liaison only its own records.
+    const named = await truce([
+      'persons',
+      'history',
+      'H-0001',
+      '--user',
+      'icrc@example.org',
+      '--reason',
+      reason,
+      '--fields',
+      'name',
+    ]);
+    expect(named.code).toBe(0);
+    expect(named.stdout).toContain('  name: Test Person 0001');
+    const other = await truce([
+      'persons',
+      'history',
+      'H-0001',
+      '--user',
+      'hamas@example.org',
+      '--reason',
+      reason,
+      '--fields',
+      'name',
+    ]);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain('may not read name of H-0001');
+    expect(other.stdout).not.toContain('Test Person 0001');
+    const badField = await truce([
+      'persons',
+      'history',
+      'H-0001',
+      '--user',
+      'icrc@example.org',
+      '--reason',
+      reason,
+      '--fields',
+      'address',
+    ]);
+    expect(badField.code).toBe(2);
+    expect(badField.stderr).toContain('address is not a field');
 
     const unknown = await truce([
       'persons',
@@ -277,8 +332,16 @@ describe('truce persons history', () => {
     const reads = audit.filter((a) => a.action === 'persons.read');
     expect(reads.map((a) => [a.target, a.outcome, JSON.parse(a.details).reason])).toEqual([
       ['H-0001', 'success', reason],
+      ['H-0001', 'success', reason],
+      ['H-0001', 'success', reason],
       ['H-0777', 'denied', reason],
     ]);
+    const decryptions = audit.filter((a) => a.action === 'persons.decrypt');
+    expect(decryptions.map((a) => [a.target, a.outcome, JSON.parse(a.details).reason])).toEqual([
+      ['H-0001', 'success', reason],
+      ['H-0001', 'denied', reason],
+    ]);
+    for (const row of audit) expect(row.details).not.toContain('Test Person 0001');
     expect(audit.filter((a) => a.action === 'access.denied').map((a) => a.target)).toEqual([
       'cli exchanges.submit',
       'cli exchanges.read',
