@@ -264,3 +264,25 @@ describe('the events as the engine applies them', () => {
     expect(earlier.find((e) => e.event.id === 'a')?.correctedBy).toBeNull();
   });
 });
+
+describe('a dispute resolved with a corrected count', () => {
+  it('lists the measure with the count event and the figure decided', () => {
+    const resolved: TruceEvent = {
+      id: 'count-decision',
+      type: 'dispute_resolved',
+      occurredAt: '2025-01-20T18:00:00+02:00',
+      reportedAt: '2025-01-20T18:05:00+02:00',
+      source: 'qatar',
+      payload: {
+        dispute: 'zikim-count-day-1',
+        decision: 'The mediators counted 87 full trucks at Zikim on Day 1.',
+        measures: [
+          { kind: 'correctCount', obligation: 'aid-trucks-daily', event: 'e-000006', count: 87 },
+        ],
+      },
+    };
+    const model = sampleSitrep('2025-01-20', later, [...sampleEvents, resolved]);
+    const line = model.disputes.resolved.find((r) => r.eventId === 'count-decision');
+    expect(line?.fields.measures).toBe('correctCount aid-trucks-daily e-000006: 87');
+  });
+});

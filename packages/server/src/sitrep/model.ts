@@ -600,7 +600,9 @@ function reported({ event, correctedBy }: EffectiveEvent): ReportedLine {
                     ? ` ${m.fromDay}→${m.toDay}`
                     : m.kind === 'suspend'
                       ? ` ${m.fromDay}–${m.untilDay}`
-                      : '';
+                      : m.kind === 'correctCount'
+                        ? ` ${m.event}: ${m.count}`
+                        : '';
             return `${m.kind} ${m.obligation}${detail}`;
           })
           .join('; ');
