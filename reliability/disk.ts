@@ -303,7 +303,15 @@ export async function diskFullCampaign(options: {
     if (process.env.TRUCE_RELIABILITY_DEBUG) console.error(child.stderr().slice(-3000));
     result.serverSurvived = child.process.exitCode === null && child.process.signalCode === null;
     if (!result.serverSurvived) {
-      result.notes.push(`the server exited while the disk was full: ${child.stderr().slice(-600)}`);
+      // The error and where it was thrown from, not the whole stack.
+      const lines = child.stderr().split('\n');
+      const at = lines.findIndex((line) => /Error|error' event/.test(line));
+      result.notes.push(
+        `the server exited while the disk was full: ${lines
+          .slice(Math.max(0, at), Math.max(0, at) + 2)
+          .map((line) => line.trim().replace(/\(\/.*?node_modules\//, '(node_modules/'))
+          .join(' ')}`,
+      );
     }
 
     log(
