@@ -23,7 +23,7 @@ export async function readDomainEntries(
       const page = await store.entriesOfKind(domain, from, pageSize);
       for (const entry of page) if (entry.seq < toSeq) found.push(entry);
       const last = page.at(-1);
-      if (page.length < pageSize || last === undefined) break;
+      if (page.length < pageSize || last === undefined || last.seq >= toSeq - 1) break;
       from = last.seq + 1;
     }
   }

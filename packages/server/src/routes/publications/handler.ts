@@ -1,6 +1,7 @@
-import { incidentFiles, parseEvent, stepOfEventType, TruceError } from '@truce/core';
+import { incidentFiles, stepOfEventType, TruceError } from '@truce/core';
 import { isoOf, numberOf } from '../../accounts/rows.js';
 import type { AppContext, TruceApp } from '../../http/context.js';
+import { readDomainEvents } from '../../ledger/domain-events.js';
 import { whyForAggregates } from '../../presenters/person-counts.js';
 import { publicStatusSchema, publishSchema } from './schema.js';
 
@@ -26,17 +27,9 @@ async function incidentsByState(
   ledgerSize: number,
   asOf: string,
 ): Promise<Record<string, number>> {
-  const types = [...stepOfEventType.keys()];
-  const rows = await ctx.db.query<{ entry: Uint8Array }>(
-    `SELECT entry FROM events
-      WHERE seq < $1 AND convert_from(entry, 'UTF8')::jsonb #>> '{event,type}' = ANY($2::text[])
-      ORDER BY seq`,
-    [ledgerSize, types],
-  );
-  const decoder = new TextDecoder();
-  const events = rows.map((row) =>
-    parseEvent((JSON.parse(decoder.decode(row.entry)) as { event: unknown }).event),
-  );
+  const events = await readDomainEvents(ctx.store, ['incidents'], 0, ledgerSize, [
+    ...stepOfEventType.keys(),
+  ]);
   const counts: Record<string, number> = {
     reported: 0,
     in_verification: 0,

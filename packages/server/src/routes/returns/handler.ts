@@ -1,6 +1,6 @@
-import { parseEvent, returnsSummary, TruceError, type TruceEvent } from '@truce/core';
+import { returnsSummary, TruceError } from '@truce/core';
 import type { AppContext, TruceApp } from '../../http/context.js';
-import { decodeEntry } from '../status/status-service.js';
+import { readDomainEvents } from '../../ledger/domain-events.js';
 import { returnsSchema } from './schema.js';
 
 const types = ['returns_counted', 'crossing_opened', 'crossing_closed'];
@@ -14,18 +14,14 @@ export function returnRoutes(app: TruceApp, ctx: AppContext): void {
       const versions = await ctx.agreements.versions(evaluation.agreement.id);
       const agreement = versions.find((v) => v.version === evaluation.agreement.version);
       if (!agreement) throw new TruceError('NOT_FOUND', 'no agreement has been uploaded yet');
-      // Only the events that bear on returns, as far as the evaluation read the log.
-      const rows = await ctx.db.query<{ seq: unknown }>(
-        `SELECT seq FROM events
-          WHERE seq < $1 AND convert_from(entry, 'UTF8')::jsonb #>> '{event,type}' = ANY($2::text[])
-          ORDER BY seq`,
-        [ledgerSize, types],
+      // Only the events that bear on returns (an index read), as far as the evaluation read the log.
+      const events = await readDomainEvents(
+        ctx.store,
+        ['returns', 'crossings'],
+        0,
+        ledgerSize,
+        types,
       );
-      const events: TruceEvent[] = [];
-      for (const row of rows) {
-        const entry = await ctx.store.entry(Number(row.seq));
-        if (entry) events.push(parseEvent(decodeEntry(entry).event));
-      }
       return returnsSummary(agreement, events, evaluation);
     },
   );
