@@ -359,6 +359,15 @@ describe('counts of persons in the status, by who reads it', () => {
       return body.obligations.find((o) => o.id === 'prisoner-releases-phase-1')!.why;
     };
     expect(await whyFor('monitor')).toContain('For 2 counterpart releases');
+    // The progress of an obligation counting persons: 2 released is a small cell for observers.
+    const doneFor = async (who: Who) => {
+      const body = (await inject(who, 'GET', `/api/v1/status?asOf=${asOf}`)).json() as {
+        obligations: { id: string; progress: { done: number | null; required: number | null } }[];
+      };
+      return body.obligations.find((o) => o.id === 'hostage-releases-phase-1')!.progress;
+    };
+    expect((await doneFor('monitor')).done).toBe(2);
+    expect(await doneFor('observer')).toMatchObject({ done: null, required: 33 });
     const observed = await whyFor('observer');
     expect(observed).toContain('For fewer than 5 counterpart releases');
     expect(observed).not.toMatch(/\b[HP]-\d{4}\b/);

@@ -257,7 +257,7 @@ export function ExchangesPage({
               {o.title} <StatusBadge status={o.status} />
             </h2>
             <p>
-              {number(o.progress.done)}
+              {(o.progress.done as number | null) === null ? '<5' : number(o.progress.done)}
               {o.progress.required !== null ? ` / ${number(o.progress.required)}` : ''}{' '}
               {o.progress.unit}
             </p>

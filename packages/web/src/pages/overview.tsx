@@ -132,8 +132,10 @@ export function Timeline({ status }: { status: StatusResponse }) {
 
 function Progress({ obligation }: { obligation: ObligationStatus }) {
   const { number } = useI18n();
-  const { done, required, unit } = obligation.progress;
-  const share = required ? Math.min(1, done / required) : undefined;
+  const { required, unit } = obligation.progress;
+  // Null for a role that sees aggregates only when fewer than 5 persons count (a small cell).
+  const done = obligation.progress.done as number | null;
+  const share = required && done !== null ? Math.min(1, done / required) : undefined;
   return (
     <div className="progress">
       {share !== undefined ? (
@@ -142,7 +144,7 @@ function Progress({ obligation }: { obligation: ObligationStatus }) {
         </div>
       ) : null}
       <bdi dir="ltr">
-        {number(done)}
+        {done === null ? '<5' : number(done)}
         {required !== null ? ` / ${number(required)}` : ''} {unit}
       </bdi>
     </div>
