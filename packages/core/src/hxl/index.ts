@@ -16,5 +16,10 @@ export {
   hxlIdPrefix,
   startOfLocalDay,
 } from './reader.js';
+export {
+  reconciliationColumns,
+  reconciliationHeaderRows,
+  reconciliationRowsOf,
+} from './reconciliation.js';
 export { type AidSampleFiles, aidSampleFiles } from './sample.js';
 export { csvLine, hxlHeaderRows, hxlRowOf, isAidEvent, keptHashtagsOf } from './writer.js';

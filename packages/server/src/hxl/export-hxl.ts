@@ -1,11 +1,14 @@
 import {
   type Agreement,
+  aid,
+  Calendar,
   hxl,
   parseEvent,
   rowEventsOf,
   TruceError,
   type TruceEvent,
 } from '@truce/core';
+import { readDomainEvents } from '../ledger/domain-events.js';
 import { decodeEntry } from '../routes/status/status-service.js';
 import type { Store } from '../store/index.js';
 
@@ -79,6 +82,44 @@ export async function* hxlExportLines(
     }
   }
   if (lines.length > 0) yield lines.join('');
+}
+
+/**
+ * The reconciliation of sources as HXL CSV (`truce export hxl --reconciliation`,
+ * `GET /api/v1/export/hxl?view=reconciliation`): each day with trucks, all crossings first, then
+ * each crossing and cargo, one row per pair of sources with both figures, what each rule explains
+ * and what none does (core `hxl.reconciliationRowsOf`), as known at `asOf`, corrections applied.
+ * `from`/`to` keep the days that start in the range.
+ */
+export async function* hxlReconciliationLines(
+  store: Store,
+  agreement: Agreement,
+  asOf: Date,
+  filter: HxlExportFilter = {},
+): AsyncGenerator<string> {
+  const calendar = new Calendar(agreement.timeZone, agreement.zeroHour, agreement.zeroHourDay);
+  const events = await readDomainEvents(store, ['aid', 'revisions'], 0, await store.size(), [
+    'aid_trucks_crossed',
+    'aid_batch',
+    ...aid.consignmentEventTypes,
+    'correction',
+    'retraction',
+  ]);
+  const days = aid.reconcileDaily(agreement, events, {
+    asOf: asOf.getTime(),
+    calendar,
+    revisers: new Set(
+      agreement.parties.filter((p) => p.roles.includes('mediator')).map((p) => p.id),
+    ),
+    fromDay: filter.from === undefined ? undefined : calendar.dayOf(Date.parse(filter.from)),
+    untilDay: filter.to === undefined ? undefined : calendar.dayOf(Date.parse(filter.to) - 1),
+  });
+  const [header, hashtags] = hxl.reconciliationHeaderRows();
+  yield hxl.csvLine(header);
+  yield hxl.csvLine(hashtags);
+  for (const day of days) {
+    yield hxl.reconciliationRowsOf(day, calendar).map(hxl.csvLine).join('');
+  }
 }
 
 /**

@@ -152,6 +152,48 @@ describe('truce import hxl', () => {
     expect(rows.every((row) => row.includes(',2025-01-19T12:00:00+02:00,'))).toBe(true);
   });
 
+  it('export --reconciliation gives each day’s figures by source and what explains their gap', async () => {
+    const data = await freshData();
+    await importHxl(sample('cogat-daily.csv'), data);
+    await importHxl(sample('un2720-daily.csv'), data);
+    const out = join(scratch, 'reconciliation.csv');
+    const result = await truce([
+      'export',
+      'hxl',
+      '--reconciliation',
+      '--data',
+      data,
+      '--agreement',
+      agreementFile,
+      '--from',
+      '2025-01-19',
+      '--to',
+      '2025-01-19',
+      '--out',
+      out,
+    ]);
+    expect(result.stderr).toBe(`wrote the reconciliation of sources to ${out}\n`);
+    const [, hashtags, ...rows] = readFileSync(out, 'utf8').trim().split('\r\n');
+    expect(hashtags).toBe(
+      '#date,#loc+code,#item+type,#org+code+higher,#indicator+num+trucks+higher,#indicator+num+halfloaded+higher,#org+code+lower,#indicator+num+trucks+lower,#indicator+num+halfloaded+lower,#indicator+num+difference,#indicator+num+explained+halfloads,#indicator+num+explained+scope,#indicator+num+unexplained,#description+reconciliation',
+    );
+    const cells = rows.map((row) => row.split(','));
+    expect(cells.every((row) => row[0] === '2025-01-19')).toBe(true);
+    // The day first (all crossings and cargo), then each crossing and cargo.
+    const [day, ...byCell] = cells;
+    expect(day?.slice(1, 4)).toEqual(['', '', 'cogat']);
+    expect(day?.[6]).toBe('un');
+    expect(byCell.some((row) => row[1] === 'kerem-shalom' && row[2] === 'food')).toBe(true);
+    for (const row of cells) {
+      const [higher, lower, difference, halfLoads, scope, unexplained] = [4, 7, 9, 10, 11, 12].map(
+        (at) => Number(row[at]),
+      );
+      expect(difference).toBe(higher! - lower!);
+      expect(halfLoads! + scope! + unexplained!).toBe(difference);
+    }
+    expect(rows[0]).toMatch(/"cogat [\d,]+, un [\d,]+: .*unexplained"$/);
+  });
+
   it('a dry run checks and reports, and imports nothing', async () => {
     const data = await freshData();
     const result = await importHxl(sample('un2720-daily.csv'), data, '--dry-run');

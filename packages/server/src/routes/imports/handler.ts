@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { TruceError } from '@truce/core';
 import { type AppContext, originOf, type TruceApp } from '../../http/context.js';
-import { exportFilterOf, hxlExportLines } from '../../hxl/export-hxl.js';
+import { exportFilterOf, hxlExportLines, hxlReconciliationLines } from '../../hxl/export-hxl.js';
 import { presentImport, presentImportReport } from '../../presenters/imports.js';
 import { ImportsService } from './imports-service.js';
 import { exportHxlSchema, listImportsSchema, postImportSchema } from './schema.js';
@@ -79,13 +79,25 @@ export function importRoutes(app: TruceApp, ctx: AppContext): void {
     '/api/v1/export/hxl',
     { config: { action: 'events.read' }, schema: exportHxlSchema },
     async (request, reply) => {
-      const { from, to } = request.query;
-      const needsAgreement = [from, to].some((v) => v !== undefined && v.length === 10);
-      const filter = exportFilterOf(needsAgreement ? await agreement() : undefined, from, to);
+      const { from, to, view } = request.query;
+      const reconciliation = view === 'reconciliation';
+      const needsAgreement =
+        reconciliation || [from, to].some((v) => v !== undefined && v.length === 10);
+      const current = needsAgreement ? await agreement() : undefined;
+      const filter = exportFilterOf(current, from, to);
       reply
         .type('text/csv; charset=utf-8')
-        .header('content-disposition', 'attachment; filename="aid.hxl.csv"');
-      return reply.send(Readable.from(hxlExportLines(ctx.store, filter)));
+        .header(
+          'content-disposition',
+          `attachment; filename="${reconciliation ? 'aid-reconciliation' : 'aid'}.hxl.csv"`,
+        );
+      return reply.send(
+        Readable.from(
+          reconciliation && current
+            ? hxlReconciliationLines(ctx.store, current, ctx.domainClock(), filter)
+            : hxlExportLines(ctx.store, filter),
+        ),
+      );
     },
   );
 }

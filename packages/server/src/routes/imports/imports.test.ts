@@ -192,6 +192,22 @@ describe('GET /api/v1/export/hxl', () => {
     expect(lines.slice(2)).toHaveLength(1);
     expect(lines[2]).toContain(',2025-01-21T15:30:00+02:00,');
   });
+
+  it('view=reconciliation: the sources of each day side by side, as a file', async () => {
+    const response = await server.app.inject({
+      method: 'GET',
+      url: '/api/v1/export/hxl?view=reconciliation&from=2025-01-20&to=2025-01-21',
+      headers: server.headers('agency'),
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-disposition']).toContain('aid-reconciliation.hxl.csv');
+    const lines = response.body.trim().split('\r\n');
+    expect(lines[1]).toMatch(/^#date,#loc\+code,#item\+type,#org\+code\+higher,/);
+    // The agency's own trucks, alone on those days (no other source reported them here).
+    expect(lines.slice(2).length).toBeGreaterThan(0);
+    expect(lines.slice(2).every((line) => /^2025-01-2[01],/.test(line))).toBe(true);
+    expect(lines[2]).toMatch(/^2025-01-20,,,un-ocha,\d+,/);
+  });
 });
 
 describe('a file the reliability campaign found', () => {

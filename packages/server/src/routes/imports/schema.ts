@@ -87,11 +87,12 @@ export const listImportsSchema = {
 
 export const exportHxlSchema = {
   tags: ['imports'],
-  summary: 'The aid events as HXL CSV (streamed), for HDX and other HXL tools',
+  summary: 'The aid events, or the reconciliation of sources, as HXL CSV (streamed)',
   description:
-    "One row per aid event as reported (corrections are not applied; the ledger export has them), with its id (#meta+id) and the tags it was imported with. Importing it into an empty database gives the same events. `from`/`to`: a day of the agreement's calendar (to: inclusive) or an instant with offset.",
+    "`view=events` (default): one row per aid event as reported (corrections are not applied; the ledger export has them), with its id (#meta+id) and the tags it was imported with; importing it into an empty database gives the same events. `view=reconciliation`: per day, all crossings then each crossing and cargo, one row per pair of sources with both figures, the difference, what half-loads and crossings out of scope explain and what nothing explains (docs/HXL.md). `from`/`to`: a day of the agreement's calendar (to: inclusive) or an instant with offset. For HDX and other HXL tools.",
   querystring: z.object({
     from: z.string().max(64).optional(),
     to: z.string().max(64).optional(),
+    view: z.enum(['events', 'reconciliation']).optional(),
   }),
 };
