@@ -5,11 +5,11 @@
 // csv-parse of the file and the import are timed one after the other, csv-parse warmed up once
 // for both, the import's own code run for the first time in the process, as a user's one import.
 // Prints JSON: { maxRssMiB, heapUsedMiB, events, ms, plainMs }.
+import { execFileSync } from 'node:child_process';
 import { createReadStream, readFileSync } from 'node:fs';
 import { parseAgreement } from '@truce/core';
 import { parse } from 'csv-parse';
 import { OrgKeys } from '../packages/server/dist/accounts/org-keys.js';
-import { run } from '../packages/server/dist/cli/run.js';
 import { HxlImporter } from '../packages/server/dist/hxl/hxl-import.js';
 import { ImportsRepository } from '../packages/server/dist/hxl/imports-repository.js';
 import { readHxlFile } from '../packages/server/dist/hxl/read-hxl.js';
@@ -31,15 +31,19 @@ if (mode === 'check') {
   if (summary.problemCount > 0) throw new Error(JSON.stringify(summary.problems.slice(0, 3)));
   events = summary.events;
 } else {
-  const errors = [];
-  const io = {
-    stdout: { write: () => {}, isTTY: false, columns: undefined },
-    stderr: { write: (text) => errors.push(text) },
-    readStdin: async () => '',
-    env: {},
-    now: () => new Date(),
-  };
-  if ((await run(['ledger', 'init', '--data', data], io)) !== 0) throw new Error(errors.join(''));
+  // The log is started by another process, as \`truce ledger init\` is run before an import: its
+  // creation (two PGlite starts) would otherwise be most of this process's peak memory.
+  execFileSync(
+    process.execPath,
+    [
+      new URL('../packages/server/dist/cli/main.js', import.meta.url).pathname,
+      'ledger',
+      'init',
+      '--data',
+      data,
+    ],
+    { stdio: 'ignore' },
+  );
   const agreement = parseAgreement(readFileSync(agreementPath, 'utf8'), agreementPath);
   const store = await openPgliteStore({ dataDir: data });
   const ledger = await Ledger.open(store, readLogIdentity(data));

@@ -99,12 +99,12 @@ export async function hxlBenchmarks(quick: boolean): Promise<Section> {
       ratios.push(plain / check);
     }
 
-    // The full import (grouped into batches, signed, verified, appended to a fresh PGlite log),
-    // each run in a fresh process beside a plain csv-parse of the same file in that process: a
-    // user imports a file once, with nothing warmed up, and so is the baseline measured.
-    const importRows = quick ? 2_000 : 20_000;
-    const importFile = join(dir, 'import.csv');
-    await writeFile(importFile, importRows);
+    // The full import (grouped into batches, signed, verified, appended to a fresh PGlite log) of
+    // the same file, each run in a fresh process beside a plain csv-parse of the file in that
+    // process (csv-parse warmed up once for both; the import's own code runs cold, as in a
+    // user's one import). The same large file: a rate is what the import keeps up over a file.
+    const importRows = rows;
+    const importFile = file;
     const importRuns = Array.from({ length: quick ? 1 : 3 }, (_, run) =>
       probe(['import', importFile, agreementPath, join(dir, `data-import-${run}`)]),
     );
@@ -153,7 +153,7 @@ export async function hxlBenchmarks(quick: boolean): Promise<Section> {
           value: x(importRatio),
           goal: '≥ 0.5×',
           pass: importRatio >= 0.5,
-          detail: `${importRows.toLocaleString('en-US')} rows: import ${spread(importMs, ms)} (${rate(importRows, median(importMs))}), plain parse ${spread(plainSmall, ms)}, each pair in a fresh process`,
+          detail: `${importRows.toLocaleString('en-US')} rows: import ${spread(importMs, ms)} (${rate(importRows, median(importMs))}), plain parse ${spread(plainSmall, ms)}; ratio per run ${importRatios.map((r) => r.toFixed(2)).join(', ')}, each pair in a fresh process`,
         },
         {
           name: `peak memory of the checking pass, ${small.toLocaleString('en-US')} then ${large.toLocaleString('en-US')} rows (RSS)`,

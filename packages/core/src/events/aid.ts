@@ -111,71 +111,77 @@ function checkBatchTable(
     if (!at.has(required)) issue(['columns'], `no ${required} column`);
   }
   if (at.size !== columns.length || !at.has('line') || !at.has('type')) return;
-  const checked = new Map<string, boolean>();
+  // Per column: the bounds of a number, or the texts of `values` checked so far (0: not yet,
+  // 1: valid, 2: not) — a batch's rows share a few texts, each checked once. Plain loops: this
+  // runs for every cell of every imported row.
+  const bounds = columns.map((name) =>
+    numberFields.has(name)
+      ? { min: name === 'line' ? 1 : 0, max: name === 'line' ? 2 ** 31 : 1_000_000 }
+      : undefined,
+  );
+  const checked = columns.map(() => new Uint8Array(values.length));
   const textOk = (column: number, index: number): boolean => {
-    const key = `${column}:${index}`;
-    let ok = checked.get(key);
-    if (ok === undefined) {
+    const seen = checked[column]!;
+    if (seen[index] === 0) {
       const name = columns[column]!;
       const schema = name in textOf ? textOf[name as keyof typeof textOf] : keptText;
-      ok = index < values.length && schema.safeParse(values[index]).success;
-      checked.set(key, ok);
+      seen[index] = schema.safeParse(values[index]).success ? 1 : 2;
     }
-    return ok;
+    return seen[index] === 1;
   };
   const col = (name: BatchField) => at.get(name) ?? -1;
-  const [type, crossing, cargo, item, half, consignment] = [
+  const [type, crossing, cargo, item, half, consignment, occurred, count] = [
     col('type'),
     col('crossing'),
     col('cargo'),
     col('item'),
     col('halfLoaded'),
     col('consignment'),
+    col('occurredAt'),
+    col('count'),
   ];
-  rows.forEach((row, r) => {
-    if (row.length !== columns.length) {
-      issue(['rows', r], `a row has ${columns.length} cells, one per column`);
-      return;
+  const width = columns.length;
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    if (row.length !== width) {
+      issue(['rows', r], `a row has ${width} cells, one per column`);
+      continue;
     }
-    for (let c = 0; c < row.length; c++) {
+    for (let c = 0; c < width; c++) {
       const cell = row[c];
       if (cell === null || cell === undefined) continue;
-      const name = columns[c]!;
-      const bad = numberFields.has(name)
-        ? !Number.isInteger(cell) ||
-          cell < (name === 'line' ? 1 : 0) ||
-          cell > (name === 'line' ? Number.MAX_SAFE_INTEGER : 1_000_000)
-        : !Number.isInteger(cell) || cell < 0 || !textOk(c, cell);
-      if (bad) issue(['rows', r, c], `not a valid ${name}`);
+      const bound = bounds[c];
+      const ok =
+        Number.isInteger(cell) &&
+        (bound === undefined
+          ? cell >= 0 && cell < values.length && textOk(c, cell)
+          : cell >= bound.min && cell <= bound.max);
+      if (!ok) issue(['rows', r, c], `not a valid ${columns[c]}`);
     }
     const typeName = values[row[type] ?? -1];
     // What a row must have depends on its type: without a valid one, that is all there is to say.
-    if (typeName !== 'aid_trucks_crossed' && typeName !== 'aid_items_delivered') return;
+    if (typeName !== 'aid_trucks_crossed' && typeName !== 'aid_items_delivered') continue;
     const isTrucks = typeName === 'aid_trucks_crossed';
     const has = (column: number) => column !== -1 && row[column] !== null;
-    const what = isTrucks ? 'trucks' : 'items';
-    const must = (column: number, name: string) => {
-      if (!has(column)) issue(['rows', r], `no ${name} on a ${what} row`);
-    };
-    const mustNot = (column: number, name: string) => {
-      if (has(column)) issue(['rows', r], `a ${name} on a ${what} row`);
-    };
-    for (const required of ['line', 'occurredAt', 'count'] as const) must(col(required), required);
+    const lacks: string[] = [];
+    const extra: string[] = [];
+    if (row[col('line')] === null) lacks.push('line');
+    if (!has(occurred)) lacks.push('occurredAt');
+    if (!has(count)) lacks.push('count');
     if (isTrucks) {
-      must(crossing, 'crossing');
-      must(cargo, 'cargo');
-      mustNot(item, 'item');
+      if (!has(crossing)) lacks.push('crossing');
+      if (!has(cargo)) lacks.push('cargo');
+      if (has(item)) extra.push('item');
     } else {
-      must(item, 'item');
-      for (const [column, name] of [
-        [cargo, 'cargo'],
-        [half, 'halfLoaded'],
-        [consignment, 'consignment'],
-      ] as const) {
-        mustNot(column, name);
-      }
+      if (!has(item)) lacks.push('item');
+      if (has(cargo)) extra.push('cargo');
+      if (has(half)) extra.push('halfLoaded');
+      if (has(consignment)) extra.push('consignment');
     }
-  });
+    const what = isTrucks ? 'trucks' : 'items';
+    for (const name of lacks) issue(['rows', r], `no ${name} on a ${what} row`);
+    for (const name of extra) issue(['rows', r], `a ${name} on a ${what} row`);
+  }
 }
 
 /** Humanitarian aid: trucks and items through the crossings. */

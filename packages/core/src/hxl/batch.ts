@@ -70,6 +70,7 @@ export class HxlBatcher {
   /** Rows of one day follow each other: parse an instant only when it changes. */
   #lastInstant = '';
   #lastMs = 0;
+  readonly #instants = new Map<string, number>();
 
   constructor(maxRows: number = maxBatchRows) {
     this.#maxRows = maxRows;
@@ -160,15 +161,10 @@ export class HxlBatcher {
     for (let column = 0; column < this.#columns.length; column++) {
       if (batch.rows.some((row) => (row[column] ?? null) !== null)) used.push(column);
     }
-    let rowsText = '';
-    for (const row of batch.rows) {
-      let cells = '';
-      for (const column of used) {
-        const cell = row[column] ?? null;
-        cells += cells === '' ? `[${cell}` : `,${cell}`;
-      }
-      rowsText += rowsText === '' ? `${cells}]` : `,${cells}]`;
-    }
+    // One flat string: built by concatenation it would be a rope of a piece per cell, which the
+    // garbage collector walks again and again while the rest of the file is read.
+    const table = batch.rows.map((row) => used.map((column) => row[column] ?? null));
+    const rowsText = JSON.stringify(table).slice(1, -1);
     this.#closed.push({
       org: batch.org,
       firstLine: batch.firstLine,
@@ -184,8 +180,15 @@ export class HxlBatcher {
 
   #ms(instant: string): number {
     if (instant !== this.#lastInstant) {
+      let ms = this.#instants.get(instant);
+      if (ms === undefined) {
+        ms = Date.parse(instant);
+        // Bounded, so that memory stays flat whatever the file.
+        if (this.#instants.size >= 4096) this.#instants.clear();
+        this.#instants.set(instant, ms);
+      }
       this.#lastInstant = instant;
-      this.#lastMs = Date.parse(instant);
+      this.#lastMs = ms;
     }
     return this.#lastMs;
   }
