@@ -1,6 +1,8 @@
+import type { KeyObject } from 'node:crypto';
 import { once } from 'node:events';
 import {
   cpSync,
+  createReadStream,
   createWriteStream,
   mkdtempSync,
   readFileSync,
@@ -9,12 +11,16 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hxl, parseEvent, rowEventsOf } from '@truce/core';
+import { hxl, parseAgreement, parseEvent, rowEventsOf } from '@truce/core';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { OrgKeys } from '../accounts/org-keys.js';
 import { memoryIo } from '../cli/io.js';
 import { run } from '../cli/run.js';
+import { Ledger, readLogIdentity } from '../ledger/index.js';
 import { decodeEntry } from '../routes/status/status-service.js';
-import { openPgliteStore } from '../store/index.js';
+import { openPgliteStore, sqlDriverOf } from '../store/index.js';
+import { HxlImporter } from './hxl-import.js';
+import { ImportsRepository } from './imports-repository.js';
 
 /**
  * The command line on fresh embedded databases: what a user of `truce import hxl` and
@@ -288,6 +294,49 @@ describe('truce import hxl', () => {
     expect(tty.stderr).toMatch(/importing +\[#+\] 100%/);
     const pipe = await importHxl(sample('cogat-daily.csv'), data);
     expect(pipe.stderr).toBe('');
+  });
+});
+
+describe('whole or not at all', () => {
+  it('a file of several batches and organisations: one batch refused by the ledger, none appended', async () => {
+    const file = join(scratch, 'two-orgs.csv');
+    const lines = ['#date,#loc+code,#org+code,#item+type,#indicator+num+trucks'];
+    for (let row = 0; row < 2_500; row++) {
+      lines.push(`2025-02-0${1 + (row % 9)},zikim,${row % 2 ? 'un' : 'cogat'},food,${row % 50}`);
+    }
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const data = await freshData();
+    const store = await openPgliteStore({ dataDir: data });
+    try {
+      const ledger = await Ledger.open(store, readLogIdentity(data));
+      const keys = new OrgKeys(data, ledger);
+      const now = new Date('2025-03-02T10:00:00+02:00');
+      const cogat = await keys.keyFor('cogat', now);
+      const un = await keys.keyFor('un', now);
+      const importer = (keyFor: (org: string) => Promise<{ key: KeyObject; keyId: string }>) =>
+        new HxlImporter(ledger, new ImportsRepository(sqlDriverOf(store)!), keyFor);
+      const request = {
+        open: () => createReadStream(file),
+        agreement: parseAgreement(readFileSync(agreementFile, 'utf8'), agreementFile),
+        importedBy: 'cli:rows',
+        encoding: 'auto' as const,
+        now,
+      };
+      const before = await store.size();
+      // un's batches signed with cogat's key under un's key id: they do not verify.
+      const forged = importer(async (org) => (org === 'un' ? { ...un, key: cogat.key } : cogat));
+      await expect(forged.import(request)).rejects.toMatchObject({
+        code: 'LEDGER_SIGNATURE_INVALID',
+      });
+      expect(await store.size()).toBe(before);
+      // The same file, signed right: imported whole, two batches of each organisation.
+      const report = await importer((org) => keys.keyFor(org, now)).import(request);
+      expect(report).toMatchObject({ outcome: 'imported', appended: 2_500, repeated: 0 });
+      expect(await store.size()).toBe(before + 4);
+      await ledger.close();
+    } finally {
+      await store.close();
+    }
   });
 });
 
