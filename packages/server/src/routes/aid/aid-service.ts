@@ -3,6 +3,7 @@ import {
   aid,
   Calendar,
   parseInstant,
+  rowEventsOf,
   TruceError,
   type TruceEvent,
 } from '@truce/core';
@@ -74,9 +75,12 @@ export class AidService {
         size,
         aidTypes,
       );
+      // An imported file's batches are opened once, here, into the rows the views fold (the
+      // core's folds would open them too, but on every request).
+      const rows = events.flatMap((event) => rowEventsOf(event) ?? [event]);
       // Concurrent readers may both catch up; only the first to reach a position appends.
       if (this.#cache.nextSeq === from) {
-        this.#cache = { events: [...this.#cache.events, ...events], nextSeq: size };
+        this.#cache = { events: [...this.#cache.events, ...rows], nextSeq: size };
       }
     }
     return this.#cache.events;

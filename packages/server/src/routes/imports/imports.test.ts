@@ -109,6 +109,17 @@ describe('POST /api/v1/imports', () => {
       { occurredAt: '2025-01-21T15:30:00+02:00', payload: { crossing: 'kissufim', halfLoaded: 1 } },
     ]);
 
+    // The aid views count the imported rows: un-ocha's trucks of 20 January.
+    const reconciliation = await server.app.inject({
+      method: 'GET',
+      url: '/api/v1/aid/reconciliation?asOf=2025-03-01T00:00:00%2B02:00',
+      headers: server.headers('agency'),
+    });
+    expect(reconciliation.statusCode).toBe(200);
+    const days = reconciliation.json().days as { sources: { source: string; count: number }[] }[];
+    const figures = days.flatMap((day) => day.sources).filter((s) => s.source === 'un-ocha');
+    expect(figures.reduce((sum, s) => sum + s.count, 0)).toBe(159);
+
     const again = await post(agencyFile);
     expect(again.statusCode).toBe(200);
     expect(again.json()).toMatchObject({
