@@ -344,9 +344,7 @@ export class Ledger {
    */
   async cosign(line: string, size?: number): Promise<CosignatureRecord> {
     const record =
-      size === undefined
-        ? await this.store.latestCheckpoint()
-        : (await this.store.checkpoints()).find((c) => c.size === size);
+      size === undefined ? await this.store.latestCheckpoint() : await this.store.checkpoint(size);
     if (!record) {
       throw new TruceError('NOT_FOUND', `no checkpoint of size ${size ?? '(latest)'} to cosign`);
     }
@@ -360,7 +358,7 @@ export class Ledger {
     const checkpointSize = size ?? (await this.store.latestCheckpoint())?.size;
     if (checkpointSize === undefined) return [];
     const records = await this.store.cosignatures(checkpointSize);
-    const checkpoint = (await this.store.checkpoints()).find((c) => c.size === checkpointSize);
+    const checkpoint = await this.store.checkpoint(checkpointSize);
     if (!checkpoint) return [];
     if (records.length > 0) await this.refreshRegistry();
     return records.map((record) => {

@@ -161,8 +161,16 @@ class MemoryStore implements Store {
     return latest && { ...latest };
   }
 
-  async checkpoints(): Promise<CheckpointRecord[]> {
-    return this.#checkpoints.map((checkpoint) => ({ ...checkpoint }));
+  async checkpoint(size: number): Promise<CheckpointRecord | undefined> {
+    const found = this.#checkpoints.find((checkpoint) => checkpoint.size === size);
+    return found && { ...found };
+  }
+
+  async checkpoints(fromSize = 0, limit = Number.POSITIVE_INFINITY): Promise<CheckpointRecord[]> {
+    return this.#checkpoints
+      .filter((checkpoint) => checkpoint.size >= fromSize)
+      .slice(0, limit)
+      .map((checkpoint) => ({ ...checkpoint }));
   }
 
   async saveCosignature(

@@ -342,9 +342,19 @@ class SqlStore implements Store {
     return latestCheckpoint(this.#db);
   }
 
-  async checkpoints(): Promise<CheckpointRecord[]> {
+  async checkpoint(size: number): Promise<CheckpointRecord | undefined> {
+    if (!Number.isSafeInteger(size) || size < 0) return undefined;
+    const [row] = await this.#db.query<CheckpointRow>(
+      `SELECT ${checkpointColumns} FROM checkpoints WHERE size = $1`,
+      [size],
+    );
+    return row && toCheckpoint(row);
+  }
+
+  async checkpoints(fromSize = 0, limit?: number): Promise<CheckpointRecord[]> {
     const rows = await this.#db.query<CheckpointRow>(
-      `SELECT ${checkpointColumns} FROM checkpoints ORDER BY size`,
+      `SELECT ${checkpointColumns} FROM checkpoints WHERE size >= $1 ORDER BY size${limit === undefined ? '' : ' LIMIT $2'}`,
+      limit === undefined ? [fromSize] : [fromSize, limit],
     );
     return rows.map(toCheckpoint);
   }

@@ -295,6 +295,14 @@ for (const kind of kinds) {
         size - 1,
         size,
       ]);
+      // One checkpoint by size, and pages of them.
+      expect(await store.checkpoint(size - 1)).toMatchObject({ size: size - 1 });
+      expect(await store.checkpoint(size + 1)).toBeUndefined();
+      expect((await store.checkpoints(size)).map((checkpoint) => checkpoint.size)).toEqual([size]);
+      expect((await store.checkpoints(0, 1)).map((checkpoint) => checkpoint.size)).toEqual([
+        size - 1,
+      ]);
+      expect(await store.checkpoints(size + 1)).toEqual([]);
 
       expect((await rejection(store.saveCosignature(size - 2, 'w', 'line'))).code).toBe(
         'NOT_FOUND',

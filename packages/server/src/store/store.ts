@@ -148,8 +148,10 @@ export interface Store {
    */
   saveCheckpoint(size: number, text: string): Promise<CheckpointRecord>;
   latestCheckpoint(): Promise<CheckpointRecord | undefined>;
-  /** All checkpoints, oldest first. */
-  checkpoints(): Promise<CheckpointRecord[]>;
+  /** The checkpoint of exactly `size` entries, if one was signed: one row read. */
+  checkpoint(size: number): Promise<CheckpointRecord | undefined>;
+  /** Checkpoints of `fromSize` entries or more (default: all), oldest first, at most `limit`. */
+  checkpoints(fromSize?: number, limit?: number): Promise<CheckpointRecord[]>;
   /**
    * Stores a witness's cosignature of the checkpoint of `checkpointSize`. The first line a
    * witness sends for a checkpoint is kept; later ones return that record unchanged.

@@ -22,16 +22,24 @@ export function checkpointRoutes(app: TruceApp, ctx: AppContext): void {
   app.get(
     '/api/v1/checkpoints',
     { config: { action: 'checkpoints.read' }, schema: listCheckpointsSchema },
-    async () => ({
-      checkpoints: (await ctx.store.checkpoints()).map((record) => presentCheckpoint(record)),
-    }),
+    async (request) => {
+      const { from, limit } = request.query;
+      // One more than asked tells whether a next page exists.
+      const records = await ctx.store.checkpoints(from, limit + 1);
+      const page = records.slice(0, limit);
+      const next = records[limit];
+      return {
+        checkpoints: page.map((record) => presentCheckpoint(record)),
+        ...(next ? { next: next.size } : {}),
+      };
+    },
   );
 
   app.get(
     '/api/v1/checkpoints/:size',
     { config: { action: 'checkpoints.read' }, schema: getCheckpointSchema },
     async (request) => {
-      const record = (await ctx.store.checkpoints()).find((c) => c.size === request.params.size);
+      const record = await ctx.store.checkpoint(request.params.size);
       if (!record)
         throw new TruceError('NOT_FOUND', `no checkpoint of size ${request.params.size}`);
       return presentCheckpoint(record, await ctx.ledger.cosigners(record.size));

@@ -8,7 +8,13 @@ export const latestCheckpointSchema = {
 
 export const listCheckpointsSchema = {
   tags: ['checkpoints'],
-  summary: 'Every checkpoint, oldest first',
+  summary: 'Checkpoints, oldest first, a page at a time',
+  description:
+    'Checkpoints of `from` entries or more (default 0), oldest first, at most `limit` (default 100, at most 1,000); `next`, when present, is the `from` of the next page. The checkpointer signs one every second or so under load, so a long-running log holds many: page through them, or read `/checkpoints/latest` or `/checkpoints/{size}`.',
+  querystring: z.object({
+    from: position.default(0),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  }),
 };
 
 export const getCheckpointSchema = {
