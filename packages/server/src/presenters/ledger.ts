@@ -1,5 +1,5 @@
 import type { Cosigner, LedgerReceipt } from '../ledger/index.js';
-import type { InclusionProof } from '../routes/events/events-service.js';
+import type { BatchRowEntry, InclusionProof } from '../routes/events/events-service.js';
 import { decodeEntry } from '../routes/status/status-service.js';
 import type { CheckpointRecord, StoredEntry } from '../store/index.js';
 
@@ -23,6 +23,23 @@ export function presentEntry(entry: StoredEntry) {
     org: envelope.org,
     keyId: envelope.keyId,
     event: envelope.event,
+  };
+}
+
+/**
+ * A row of an imported file as listed: the batch entry that carries it (position, leaf, signer)
+ * and the row as an event, with its place in the batch; the batch itself is `GET events/{seq}`.
+ */
+export function presentBatchRow(row: BatchRowEntry) {
+  const envelope = decodeEntry(row.entry);
+  return {
+    seq: row.entry.seq,
+    appendedAt: row.entry.appendedAt,
+    leafHash: row.entry.leafHash,
+    org: envelope.org,
+    keyId: envelope.keyId,
+    event: row.event,
+    batch: { event: envelope.event.id, row: row.index },
   };
 }
 

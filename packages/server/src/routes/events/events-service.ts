@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ledger as core, parseEvent, TruceError } from '@truce/core';
+import { ledger as core, parseEvent, rowEventsOf, TruceError, type TruceEvent } from '@truce/core';
 import type { RequestOrigin } from '../../accounts/accounts-service.js';
 import type { OrgKeys } from '../../accounts/org-keys.js';
 import type { AuditLog } from '../../audit/audit-log.js';
@@ -209,4 +209,55 @@ export async function entriesByEventIds(
   );
   const entries = await Promise.all(rows.map((row) => ctx.store.entry(Number(row.seq))));
   return entries.filter((entry): entry is StoredEntry => entry !== undefined);
+}
+
+/** A row of an imported file, found by its id inside the batch entry that carries it. */
+export interface BatchRowEntry {
+  entry: StoredEntry;
+  /** The row's position in its batch (0 for the first). */
+  index: number;
+  event: TruceEvent;
+}
+
+const importedRowId = /^hxl-([0-9a-f]{16})-\d+$/;
+
+/**
+ * The rows of imported HXL files with these ids: a file's rows are not entries of their own but
+ * rows of `aid_batch` entries (docs/HXL.md), so a status that cites a row by its id
+ * (`hxl-<first 16 hex digits of the file's SHA-256>-<line>`) is resolved through the imports
+ * table (the file's hash and its range of entries) and the batches of that range. Ids given in
+ * the file itself (`#meta+id`) are not resolved here: the aid routes list those rows.
+ */
+export async function batchRowsByIds(
+  ctx: { db: SqlDriver; store: Store },
+  ids: readonly string[],
+): Promise<BatchRowEntry[]> {
+  const wanted = new Set<string>();
+  const files = new Set<string>();
+  for (const id of ids) {
+    const match = importedRowId.exec(id);
+    if (match) {
+      wanted.add(id);
+      files.add(match[1]!);
+    }
+  }
+  if (wanted.size === 0) return [];
+  const imports = await ctx.db.query<{ first_seq: unknown; last_seq: unknown }>(
+    `SELECT first_seq, last_seq FROM imports
+      WHERE substr(sha256, 1, 16) = ANY($1::text[]) AND first_seq IS NOT NULL
+      ORDER BY first_seq`,
+    [[...files]],
+  );
+  const found: BatchRowEntry[] = [];
+  for (const range of imports) {
+    const first = Number(range.first_seq);
+    const last = Number(range.last_seq);
+    for (const entry of await ctx.store.entries(first, last - first + 1)) {
+      const rows = rowEventsOf(parseEvent(decodeEntry(entry).event));
+      rows?.forEach((row, index) => {
+        if (wanted.has(row.id)) found.push({ entry, index, event: row });
+      });
+    }
+  }
+  return found;
 }

@@ -1,8 +1,14 @@
 import { type AppContext, originOf, type TruceApp } from '../../http/context.js';
-import { presentEntry, presentEntryWithProof, presentReceipt } from '../../presenters/ledger.js';
+import {
+  presentBatchRow,
+  presentEntry,
+  presentEntryWithProof,
+  presentReceipt,
+} from '../../presenters/ledger.js';
 import type { StoredEntry } from '../../store/index.js';
+import { decodeEntry } from '../status/status-service.js';
 import { requireCitedEvidence } from './cited-evidence.js';
-import { entriesByEventIds } from './events-service.js';
+import { batchRowsByIds, entriesByEventIds } from './events-service.js';
 import {
   getEventSchema,
   listEventsSchema,
@@ -67,15 +73,29 @@ export function eventRoutes(app: TruceApp, ctx: AppContext): void {
     { config: { action: 'events.read' }, schema: listEventsSchema },
     async (request) => {
       const { type, source, since, cursor, limit, ids } = request.query;
-      const page = ids
-        ? { entries: await entriesByEventIds(ctx, ids.split(',')), nextCursor: undefined }
-        : await ctx.events.list({
-            ...(type !== undefined ? { type } : {}),
-            ...(source !== undefined ? { source } : {}),
-            ...(since !== undefined ? { since } : {}),
-            cursor: cursor ?? 0,
-            limit,
-          });
+      if (ids) {
+        const wanted = ids.split(',');
+        const entries = await entriesByEventIds(ctx, wanted);
+        const found = new Set(entries.map((entry) => decodeEntry(entry).event.id));
+        // Ids not in the log as entries may be rows of imported files (aid_batch entries).
+        const rows = await batchRowsByIds(
+          ctx,
+          wanted.filter((id) => !found.has(id)),
+        );
+        await auditPersonReads(request, personSeqs(entries));
+        const listed = [
+          ...entries.map((entry) => ({ at: [entry.seq, -1], shown: presentEntry(entry) })),
+          ...rows.map((row) => ({ at: [row.entry.seq, row.index], shown: presentBatchRow(row) })),
+        ].sort((a, b) => a.at[0]! - b.at[0]! || a.at[1]! - b.at[1]!);
+        return { events: listed.map((item) => item.shown), nextCursor: null };
+      }
+      const page = await ctx.events.list({
+        ...(type !== undefined ? { type } : {}),
+        ...(source !== undefined ? { source } : {}),
+        ...(since !== undefined ? { since } : {}),
+        cursor: cursor ?? 0,
+        limit,
+      });
       await auditPersonReads(request, personSeqs(page.entries));
       return { events: page.entries.map(presentEntry), nextCursor: page.nextCursor ?? null };
     },

@@ -55,7 +55,7 @@ export const listEventsSchema = {
       .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}(,[A-Za-z0-9][A-Za-z0-9._:-]{0,127}){0,99}$/)
       .optional()
       .describe(
-        'comma-separated event ids, at most 100 (the `eventIds` of a status): those events in log order, other filters ignored',
+        'comma-separated event ids, at most 100 (the `eventIds` of a status): those events in log order, other filters ignored. The id of a row of an imported HXL file (`hxl-…-<line>`) gives that row as an event, with the batch entry that carries it (`seq`, and `batch: {event, row}`)',
       ),
   }),
   response: {

@@ -109,6 +109,23 @@ describe('POST /api/v1/imports', () => {
       { occurredAt: '2025-01-21T15:30:00+02:00', payload: { crossing: 'kissufim', halfLoaded: 1 } },
     ]);
 
+    // A status cites a row by its id: the events route finds it inside its batch.
+    const rowIds = rowEventsOf(batches[0])!.map((row) => row.id);
+    const cited = await server.app.inject({
+      method: 'GET',
+      url: `/api/v1/events?ids=${[rowIds[2], 'no-such-event', rowIds[0]].join(',')}`,
+      headers: server.headers('monitor'),
+    });
+    expect(cited.statusCode).toBe(200);
+    expect(cited.json().events).toMatchObject([
+      { seq: report.import.firstSeq, org: 'un-ocha', event: { id: rowIds[0] }, batch: { row: 0 } },
+      {
+        seq: report.import.firstSeq,
+        event: { id: rowIds[2], payload: { crossing: 'kissufim' } },
+        batch: { row: 2 },
+      },
+    ]);
+
     // The aid views count the imported rows: un-ocha's trucks of 20 January.
     const reconciliation = await server.app.inject({
       method: 'GET',
