@@ -1,4 +1,4 @@
-import { payloadSchemas, type TruceEvent } from '@truce/core';
+import { payloadSchemas, rowEventsOf, type TruceEvent } from '@truce/core';
 
 /** An event as it stands at an instant: corrected payload, or gone when retracted. */
 export interface EffectiveEvent {
@@ -28,7 +28,11 @@ export function effectiveEvents(
 ): EffectiveEvent[] {
   const byId = new Map<string, TruceEvent>();
   const revisionsOf = new Map<string, Revision[]>();
-  for (const event of events) {
+  // An imported file's batch stands for its rows, each a report of its own (as the engine counts).
+  const opened = events.some((event) => event.type === 'aid_batch')
+    ? events.flatMap((event): TruceEvent[] => rowEventsOf(event) ?? [event])
+    : events;
+  for (const event of opened) {
     byId.set(event.id, event);
     if (event.type === 'correction' || event.type === 'retraction') {
       const list = revisionsOf.get(event.payload.target) ?? [];
@@ -42,7 +46,7 @@ export function effectiveEvents(
     revision.source === original.source || mediators.has(revision.source);
 
   const out: EffectiveEvent[] = [];
-  for (const event of events) {
+  for (const event of opened) {
     if (event.type === 'correction' || event.type === 'retraction') continue;
     if (!known(event)) continue;
     const applicable = (revisionsOf.get(event.id) ?? [])

@@ -1,4 +1,4 @@
-import { evaluate, type TruceEvent } from '@truce/core';
+import { evaluate, hxl, parseEvent, type TruceEvent } from '@truce/core';
 import { describe, expect, it } from 'vitest';
 import { effectiveEvents } from './effective-events.js';
 import { sitrepWindow } from './model.js';
@@ -284,5 +284,44 @@ describe('a dispute resolved with a corrected count', () => {
     const model = sampleSitrep('2025-01-20', later, [...sampleEvents, resolved]);
     const line = model.disputes.resolved.find((r) => r.eventId === 'count-decision');
     expect(line?.fields.measures).toBe('correctCount aid-trucks-daily e-000006: 87');
+  });
+});
+
+describe('an imported file in the sitrep', () => {
+  it('counts each row of a batch as a report of its organisation, of the row’s type', () => {
+    const batcher = new hxl.HxlBatcher();
+    const { implicitIdPrefix, defaultReportedAt } = hxl.batchReaderMarkers;
+    for (const [line, crossing, count] of [
+      [3, 'kerem-shalom', 120],
+      [4, 'zikim', 40],
+    ] as const) {
+      batcher.add(
+        {
+          id: `${implicitIdPrefix}-${line}`,
+          type: 'aid_trucks_crossed',
+          occurredAt: '2025-01-20T12:00:00+02:00',
+          reportedAt: defaultReportedAt,
+          source: 'un-ocha',
+          payload: { crossing, cargo: 'food', count },
+        },
+        line,
+      );
+    }
+    const [draft] = batcher.finish();
+    const envelope = JSON.parse(
+      hxl.batchEnvelopeText(draft!, {
+        sha256: 'ab'.repeat(32),
+        reportedAt: '2025-01-20T18:00:00+02:00',
+        keyId: 'k',
+      }),
+    ) as { event: unknown };
+    const batch = parseEvent(envelope.event);
+    expect(batch.type).toBe('aid_batch');
+    const model = sampleSitrep('2025-01-20', later, [...sampleEvents, batch]);
+    expect(model.sources.reporters.find((r) => r.org === 'un-ocha')).toEqual({
+      org: 'un-ocha',
+      reports: 2,
+      types: ['aid_trucks_crossed'],
+    });
   });
 });
