@@ -8,7 +8,7 @@ import {
   type TruceEvent,
 } from '@truce/core';
 import { readDomainEvents } from '../../ledger/domain-events.js';
-import type { SqlDriver, Store } from '../../store/index.js';
+import type { Store } from '../../store/index.js';
 import type { AgreementsService } from '../agreements/agreements-service.js';
 
 /** The event types the aid views read: counts, consignments and what revises them. */
@@ -51,14 +51,12 @@ interface View {
  */
 export class AidService {
   readonly #store: Store;
-  readonly #db: SqlDriver;
   readonly #agreements: AgreementsService;
   readonly #clock: () => Date;
   #cache: { events: TruceEvent[]; nextSeq: number } = { events: [], nextSeq: 0 };
 
-  constructor(store: Store, db: SqlDriver, agreements: AgreementsService, clock: () => Date) {
+  constructor(store: Store, agreements: AgreementsService, clock: () => Date) {
     this.#store = store;
-    this.#db = db;
     this.#agreements = agreements;
     this.#clock = clock;
   }

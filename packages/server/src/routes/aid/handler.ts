@@ -12,7 +12,7 @@ const flag = (text: 'true' | 'false' | undefined) =>
   text === undefined ? undefined : text === 'true';
 
 export function aidRoutes(app: TruceApp, ctx: AppContext): void {
-  const aid = new AidService(ctx.store, ctx.db, ctx.agreements, ctx.domainClock);
+  const aid = new AidService(ctx.store, ctx.agreements, ctx.domainClock);
 
   app.get(
     '/api/v1/aid/crossings',

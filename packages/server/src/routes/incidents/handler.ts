@@ -12,7 +12,6 @@ import {
 export function incidentRoutes(app: TruceApp, ctx: AppContext): void {
   const incidents = new IncidentsService(
     ctx.store,
-    ctx.db,
     ctx.agreements,
     ctx.events,
     ctx.blobs,

@@ -21,7 +21,7 @@ import type { User } from '../../accounts/model.js';
 import type { BlobRegistry } from '../../blobs/blob-registry.js';
 import { readDomainEvents } from '../../ledger/domain-events.js';
 import type { LedgerReceipt } from '../../ledger/index.js';
-import type { SqlDriver, Store } from '../../store/index.js';
+import type { Store } from '../../store/index.js';
 import type { AgreementsService } from '../agreements/agreements-service.js';
 import { requireCitedEvidence } from '../events/cited-evidence.js';
 import type { EventsService } from '../events/events-service.js';
@@ -58,7 +58,6 @@ export type StepRequest = StepInput & {
  */
 export class IncidentsService {
   readonly #store: Store;
-  readonly #db: SqlDriver;
   readonly #agreements: AgreementsService;
   readonly #events: EventsService;
   readonly #blobs: BlobRegistry;
@@ -70,14 +69,12 @@ export class IncidentsService {
 
   constructor(
     store: Store,
-    db: SqlDriver,
     agreements: AgreementsService,
     events: EventsService,
     blobs: BlobRegistry,
     clock: () => Date,
   ) {
     this.#store = store;
-    this.#db = db;
     this.#agreements = agreements;
     this.#events = events;
     this.#blobs = blobs;
