@@ -1,10 +1,7 @@
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { domainOfEventType, type EventDomain, eventDomains } from '@truce/core';
-import { afterEach, describe, expect, it } from 'vitest';
-import { migrations, openMemoryStore, openPgliteStore, type Store } from '../store/index.js';
-import { freshPgliteFolder } from '../store/testing/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { migrations, openMemoryStore, type Store } from '../store/index.js';
+import { pgliteKind, postgresKind, postgresUrl } from '../store/testing/fixtures.js';
 import { readDomainEntries, readDomainEvents } from './domain-events.js';
 import { Ledger, prepareEntry } from './ledger-service.js';
 import { newKey, registration, signedEvent, testIdentity } from './testing.js';
@@ -113,11 +110,6 @@ async function expectLabelledByDomain(store: Store) {
   return entries;
 }
 
-const folders: string[] = [];
-afterEach(() => {
-  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
-});
-
 describe('events read by domain', () => {
   it('labels every appended entry with its domain: a labelled read returns exactly that domain, in log order', async () => {
     const store = openMemoryStore();
@@ -156,47 +148,49 @@ describe('events read by domain', () => {
     await service.close();
   });
 
-  it('migration 13 labels the entries of a log written before it, and the store appends on after', async () => {
-    const dataDir = await freshPgliteFolder();
-    folders.push(dataDir);
-    const old = await openPgliteStore({ dataDir });
-    // Written as truce did before migration 13: only key events carried a label.
-    await fill(old, async (_ledger, envelopes) => {
-      const requests = envelopes.map((envelope) => {
-        const { kind, ...request } = prepareEntry(envelope).request;
-        return kind === 'key' ? { ...request, kind } : request;
-      });
-      await old.append(requests);
-    });
-    expect(await old.entriesOfKind('aid', 0, 100)).toEqual([]);
-    await old.close();
-
-    // The database as truce left it before this version: migration 13 not yet applied.
-    const raw = await PGlite.create(join(dataDir, 'pglite'));
-    await raw.query('DELETE FROM schema_migrations WHERE version = 13');
-    await raw.close();
-
-    const upgraded = await openPgliteStore({ dataDir });
-    try {
-      await expectLabelledByDomain(upgraded);
-      const size = await upgraded.size();
-      // New entries are labelled as they are appended, after the backfilled ones.
-      const talksEnded = {
-        ...at,
-        id: 'after',
-        type: 'talks_ended',
-        source: 'qatar',
-        payload: { phase: 'p', outcome: 'concluded' },
-      };
-      const [next] = await upgraded.append([
-        prepareEntry(signedEvent(talksEnded, newKey())).request,
-      ]);
-      expect(next?.seq).toBe(size);
-      expect((await readDomainEntries(upgraded, ['talks'], 0, size + 1)).at(-1)?.seq).toBe(size);
-    } finally {
-      await upgraded.close();
-    }
-  }, 90_000);
+  // On the SQL stores (PostgreSQL in .ci/run): labels written by appends, and the backfill.
+  for (const kind of [pgliteKind, ...(postgresUrl ? [postgresKind] : [])]) {
+    it(`on ${kind.name}: labelled reads, and migration 13 labelling a log written before it`, async () => {
+      const opened = await kind.open();
+      try {
+        await fill(opened.store, (ledger, envelopes) => ledger.submit(envelopes));
+        await expectLabelledByDomain(opened.store);
+        // Entries written as before migration 13 (unlabelled), then the migration again.
+        const key = newKey();
+        await opened.store.append(
+          domainSamples(7).map((event) => {
+            const { kind: _label, ...request } = prepareEntry(signedEvent(event, key)).request;
+            return request;
+          }),
+        );
+        expect(await opened.rawSql!(['DELETE FROM schema_migrations WHERE version = 13'])).toEqual([
+          undefined,
+        ]);
+        const upgraded = await opened.reopen!();
+        await expectLabelledByDomain(upgraded);
+        // New entries are labelled as they are appended, after the backfilled ones.
+        const size = await upgraded.size();
+        const [next] = await upgraded.append([
+          prepareEntry(
+            signedEvent(
+              {
+                ...at,
+                id: 'after',
+                type: 'talks_ended',
+                source: 'qatar',
+                payload: { phase: 'p', outcome: 'concluded' },
+              },
+              key,
+            ),
+          ).request,
+        ]);
+        expect(next?.seq).toBe(size);
+        expect((await readDomainEntries(upgraded, ['talks'], 0, size + 1)).at(-1)?.seq).toBe(size);
+      } finally {
+        await opened.dispose?.();
+      }
+    }, 120_000);
+  }
 
   it("migration 13's mapping is the core's domainOfEventType", () => {
     const sql = migrations.find((m) => m.version === 13)?.sql ?? '';
