@@ -39,6 +39,9 @@ export const errorCodes = [
   'HXL_INVALID',
   // The server's disk is full: nothing of the request was stored (HTTP 507).
   'STORAGE_FULL',
+  // The database cannot be reached now (down, restarting, recovering, the connection dropped):
+  // nothing of the request was stored, or it was stored whole; retry with the same keys (503).
+  'STORAGE_UNAVAILABLE',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

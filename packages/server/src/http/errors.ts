@@ -51,6 +51,7 @@ export const httpStatusOf = {
   ZONES_INVALID: 422,
   HXL_INVALID: 422,
   STORAGE_FULL: 507,
+  STORAGE_UNAVAILABLE: 503,
 } as const satisfies Record<ErrorCode, number>;
 
 export interface ApiErrorBody {
@@ -85,7 +86,7 @@ export function toApiError(error: unknown): { status: number; body: ApiErrorBody
     // An INTERNAL message may name tables or files: the log has it, the client does not.
     if (error.code === 'INTERNAL') return { status, body: internal() };
     // A full disk says so and what to do; its details (the database's message) stay in the log.
-    if (error.code === 'STORAGE_FULL')
+    if (error.code === 'STORAGE_FULL' || error.code === 'STORAGE_UNAVAILABLE')
       return { status, body: errorBody(error.code, error.message) };
     return { status, body: errorBody(error.code, error.message, error.details) };
   }

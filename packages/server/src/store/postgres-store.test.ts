@@ -1,7 +1,9 @@
 import { ledger } from '@truce/core';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrations as knownMigrations } from './migrations.js';
-import { openPostgresStore } from './postgres-store.js';
+import { openPostgresStore, PostgresDriver } from './postgres-store.js';
+import { withStorageErrors } from './storage-errors.js';
 import { freshSchemaName, postgresQuery, postgresUrl, spawnChild } from './testing/fixtures.js';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
@@ -61,4 +63,40 @@ describe.skipIf(!postgresUrl)('PostgreSQL store with two writer processes', () =
       await store.close();
     }
   }, 60_000);
+});
+
+describe.skipIf(!postgresUrl)('PostgreSQL dropping a connection in a transaction', () => {
+  it('fails that transaction, keeps the process alive and the pool serving', async () => {
+    const pool = new pg.Pool({ connectionString: postgresUrl, max: 2 });
+    pool.on('error', () => undefined);
+    const driver = new PostgresDriver(pool);
+    try {
+      // The server ends the connection mid-transaction (a restart, a failover, a WAL PANIC):
+      // without a listener on the checked-out client, pg's 'error' event ended the process.
+      await expect(
+        driver.transaction(async (tx) => {
+          const [row] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+          await postgresQuery(`SELECT pg_terminate_backend(${row!.pid})`);
+          await tx.query('SELECT 1');
+        }),
+      ).rejects.toThrow();
+      // Through the store's driver the same drop is a clear STORAGE_UNAVAILABLE (HTTP 503).
+      const wrapped = withStorageErrors(driver);
+      await expect(
+        wrapped.transaction(async (tx) => {
+          const [row] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+          await postgresQuery(`SELECT pg_terminate_backend(${row!.pid})`);
+          await tx.query('SELECT 1');
+        }),
+      ).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+      // Give the closed socket's late events time to arrive: none may be unheard.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await driver.query<{ one: number }>('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+      expect(
+        await driver.transaction((tx) => tx.query<{ two: number }>('SELECT 2 AS two')),
+      ).toEqual([{ two: 2 }]);
+    } finally {
+      await driver.close();
+    }
+  });
 });

@@ -26,7 +26,7 @@ function executor(client: pg.PoolClient | pg.Pool): SqlExecutor {
   };
 }
 
-class PostgresDriver implements SqlDriver {
+export class PostgresDriver implements SqlDriver {
   readonly #pool: pg.Pool;
   readonly query: SqlExecutor['query'];
   readonly exec: SqlExecutor['exec'];
@@ -40,21 +40,38 @@ class PostgresDriver implements SqlDriver {
 
   async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect();
+    // While checked out, a connection the server drops (a restart, a failover, a PANIC when the
+    // WAL's disk is full) emits 'error' on the client, which the pool does not listen to then:
+    // unheard, it would end the process. Heard, the transaction's pending query fails, the
+    // caller gets the error, and the broken connection is not returned to the pool.
+    let dropped: Error | undefined;
+    const onError = (error: Error) => {
+      dropped = error;
+    };
+    client.on('error', onError);
+    const release = (error?: Error) => {
+      client.removeListener('error', onError);
+      // After a drop, pg may still report the closed socket: heard and ignored.
+      if (dropped !== undefined) client.on('error', () => undefined);
+      client.release(error ?? dropped);
+    };
     try {
       await client.query('BEGIN');
       const result = await work(executor(client));
       await client.query('COMMIT');
-      client.release();
+      release();
       return result;
     } catch (error) {
       try {
+        if (dropped !== undefined) throw dropped;
         await client.query('ROLLBACK');
-        client.release();
+        release();
       } catch (rollbackError) {
         // A connection that cannot roll back is not returned to the pool.
-        client.release(rollbackError as Error);
+        release(rollbackError as Error);
       }
-      throw error;
+      // The drop is the cause (with its SQLSTATE), not the refused statement that followed it.
+      throw dropped ?? error;
     }
   }
 

@@ -53,3 +53,29 @@ describe('a full disk', () => {
     expect((error as { code: string }).code).toBe('23505');
   });
 });
+
+describe('a database that cannot be reached', () => {
+  it('is STORAGE_UNAVAILABLE, HTTP 503, for a refused, dropped or recovering connection', async () => {
+    const failures = [
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+      Object.assign(new Error('the database system is in recovery mode'), { code: '57P03' }),
+      Object.assign(new Error('terminating connection due to administrator command'), {
+        code: '57P01',
+      }),
+      Object.assign(new Error('connection failure'), { code: '08006' }),
+      new Error('Connection terminated unexpectedly'),
+    ];
+    for (const failure of failures) {
+      const refuse = async (): Promise<never> => {
+        throw failure;
+      };
+      const driver = withStorageErrors({ ...fullDisk(), query: refuse });
+      const error = await driver.query('SELECT 1').catch((e: unknown) => e);
+      expect(isTruceError(error) && error.code, failure.message).toBe('STORAGE_UNAVAILABLE');
+      const { status, body } = toApiError(error);
+      expect(status).toBe(503);
+      expect(body.error.message).toMatch(/cannot be reached now.*same idempotency keys/);
+      expect(JSON.stringify(body)).not.toMatch(/127\.0\.0\.1|administrator/);
+    }
+  });
+});

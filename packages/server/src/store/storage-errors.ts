@@ -19,12 +19,39 @@ export function storageFull(error: unknown): TruceError {
   );
 }
 
+/**
+ * Whether the database could not be reached or dropped the connection: refused or reset, a
+ * server shutting down, crashed or still recovering (SQLSTATE class 57P, class 08), or pg's own
+ * "Connection terminated".
+ */
+export function isUnavailable(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string') {
+    if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(code))
+      return true;
+    if (/^(57P0[1-4]|08[0-9A-Z]{3})$/.test(code)) return true;
+  }
+  return (
+    typeof message === 'string' &&
+    /^(Connection terminated|Client has encountered a connection error)/.test(message)
+  );
+}
+
+export function storageUnavailable(error: unknown): TruceError {
+  return new TruceError(
+    'STORAGE_UNAVAILABLE',
+    "the server's database cannot be reached now (down, restarting or recovering): a write was stored whole or not at all. Send it again shortly with the same idempotency keys",
+    [{ path: '', message: String((error as Error)?.message ?? error) }],
+  );
+}
+
 function translated<A extends unknown[], R>(call: (...args: A) => Promise<R>) {
   return async (...args: A): Promise<R> => {
     try {
       return await call(...args);
     } catch (error) {
-      throw isDiskFull(error) ? storageFull(error) : error;
+      if (isDiskFull(error)) throw storageFull(error);
+      throw isUnavailable(error) ? storageUnavailable(error) : error;
     }
   };
 }
