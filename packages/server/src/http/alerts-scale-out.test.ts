@@ -36,6 +36,8 @@ function truce(args: readonly string[], env: Record<string, string> = {}) {
       DATABASE_URL: databaseUrl,
       TRUCE_LOG_LEVEL: 'warn',
       TRUCE_ALERTS_POLL_MS: '50',
+      // The test's webhook receiver listens on this machine: allowed as an operator would.
+      TRUCE_WEBHOOK_ALLOW: '127.0.0.1',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
