@@ -220,6 +220,26 @@ export function fuzzEventSchemas(cases: number, seed: number): FuzzTarget {
 }
 
 /**
+ * A sample file still valid but with other truck counts (each data row's `#indicator+num+trucks`
+ * raised by 0–50), so that some cases are new files that must be imported whole, not only refused.
+ */
+function recounted(base: string): fc.Arbitrary<string> {
+  const lines = base.split('\n');
+  const column = (lines[1] ?? '').split(',').indexOf('#indicator+num+trucks');
+  return fc.array(fc.nat(50), { minLength: lines.length, maxLength: lines.length }).map((adds) =>
+    lines
+      .map((line, i) => {
+        const cells = line.split(',');
+        const cell = cells[column];
+        if (i < 2 || column < 0 || cell === undefined || !/^\d+$/.test(cell)) return line;
+        cells[column] = String(Number(cell) + (adds[i] ?? 0));
+        return cells.join(',');
+      })
+      .join('\n'),
+  );
+}
+
+/**
  * The HXL importer through its route, `POST /api/v1/imports`: the two sample files (their first
  * rows) edited at random — cells, delimiters, quotes, hashtags, encodings' bytes, cut lines —
  * posted as a reporting mediator with random options. Never a 5xx, errors with stable codes, and
@@ -241,17 +261,22 @@ export async function fuzzHxlImport(cases: number, seed: number): Promise<FuzzTa
         readFileSync(new URL('../examples/agreements/gaza-2025.yaml', import.meta.url), 'utf8'),
       )
       .catch(() => undefined);
+    // Each organisation imports its own figures: the samples' rows are made the posting
+    // mediator's (`#org+code`, the fourth column of both), or every case would be refused for
+    // that alone and the importer's accepting path never fuzzed.
     const samples = ['un2720-daily.csv', 'cogat-daily.csv'].map((name) =>
       readFileSync(new URL(`../examples/aid/${name}`, import.meta.url), 'utf8')
         .split('\n')
         .slice(0, 12)
+        .map((line, i) => (i < 2 ? line : line.replace(/^([^,]*,[^,]*,[^,]*,)[^,]*/, '$1qatar')))
         .join('\n'),
     );
     const known = new Set<string>(errorCodes);
     let accepted = 0;
     const property = fc.asyncProperty(
       fc.oneof(
-        { weight: 9, arbitrary: fc.constantFrom(...samples).chain(editedText) },
+        { weight: 8, arbitrary: fc.constantFrom(...samples).chain(editedText) },
+        { weight: 1, arbitrary: fc.constantFrom(...samples).chain(recounted) },
         { weight: 1, arbitrary: fc.string({ maxLength: 300 }) },
       ),
       fc.record(

@@ -28,6 +28,7 @@ import { type SoakResult, soakCampaign } from './soak.js';
  *   --only A,B       only these parts: crash, forgery, bad-input, access, disk, slow-disk, soak
  *                    (slow-disk is not run with --ci; --slow-disk-seconds N, --slow-disk-iops N)
  *   --cycles N       kills per store (full: 1,000)
+ *   --stores A,B     the stores the crash part runs on: pglite, postgres (default: both)
  *   --fuzz N         cases per fuzz target (full: 100,000)
  *   --soak-minutes N soak length (full: 30)
  *   --disk-targets A,B where the disk fills: pglite, postgres-data, postgres-wal (CI: pglite)
@@ -154,7 +155,10 @@ function versions(): string[] {
 // ---------------------------------------------------------------- crash
 if (wanted('crash')) {
   const results: CrashResult[] = [];
-  for (const store of ['pglite', 'postgres'] as const) {
+  const stores = (['pglite', 'postgres'] as const).filter(
+    (store) => value('--stores')?.split(',').includes(store) ?? true,
+  );
+  for (const store of stores) {
     log(`reliability: crash on ${store}, ${n(sizes.cycles)} kills…`);
     const result = await crashCampaign({
       store,
