@@ -1,30 +1,36 @@
 import { existsSync, renameSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import { TruceError } from '@truce/core';
-import { DurableNodeFS, fsyncPath, fsyncTree } from './durable-node-fs.js';
+import { type DurableNodeFS, fsyncPath, fsyncTree } from './durable-node-fs.js';
 import { lockFolder } from './folder-lock.js';
+import { type PgliteDurability, startPglite } from './pglite-start.js';
+import type { SerialisedError, ThreadReply, ThreadRequest } from './pglite-thread.js';
 import type { SqlDriver, SqlExecutor } from './sql-driver.js';
 import { openSqlStore } from './sql-store.js';
 import { withStorageErrors } from './storage-errors.js';
 import type { GroupCommitOptions, Store } from './store.js';
 
+export type { PgliteDurability };
+
 /**
- * What an acknowledged append survives.
- * - `power-loss` (default): Postgres runs with fsync on and every fsync reaches the disk;
- *   an acknowledged append survives a crash of the process and of the machine (as far as the
- *   disk honours flushes).
- * - `process-crash`: PGlite's own default, fsync off. Committed data is in the operating
- *   system's cache when an append is acknowledged, so it survives `kill -9` of the process but
- *   may be lost, and the folder corrupted, by a power cut or kernel crash. Faster; for tests
- *   and benchmarks that want to measure that difference.
+ * Where PGlite runs: on a worker thread of its own (default), so that the database's work and
+ * its flushes overlap with the checks, signatures and HTTP on the main thread, or on the main
+ * thread (one thread for everything: what PGlite does by itself; kept to compare and as a
+ * fallback, `TRUCE_PGLITE_THREAD=main`).
  */
-export type PgliteDurability = 'power-loss' | 'process-crash';
+export type PgliteThread = 'worker' | 'main';
 
 export interface PgliteStoreOptions extends GroupCommitOptions {
   /** The data folder; holds `store.lock` and the database in `pglite/`. Created if missing. */
   dataDir: string;
   durability?: PgliteDurability;
+  /** Default: `TRUCE_PGLITE_THREAD` from the environment, else `worker`. */
+  thread?: PgliteThread;
   /**
    * Bytes of appended entries after which the store runs CHECKPOINT (default 64 MiB), bounding
    * the WAL and the time crash recovery takes.
@@ -33,41 +39,6 @@ export interface PgliteStoreOptions extends GroupCommitOptions {
 }
 
 const defaultWalCheckpointBytes = 64 * 1024 * 1024;
-
-// PGlite's own start parameters minus `-F` (fsync off). Copied from PGlite 0.5.16 in case a
-// later version stops exposing them; what matters is that fsync ends up on.
-const fallbackStartParams = [
-  '--single',
-  '-O',
-  '-j',
-  '-c',
-  'search_path=public',
-  '-c',
-  'exit_on_error=false',
-  '-c',
-  'log_checkpoints=false',
-  '-c',
-  'max_worker_processes=0',
-  '-c',
-  'max_parallel_workers=0',
-  '-c',
-  'max_parallel_workers_per_gather=0',
-  '-c',
-  'io_method=sync',
-  '-c',
-  'max_parallel_maintenance_workers=0',
-];
-
-function durableStartParams(): string[] {
-  const defaults = (PGlite as unknown as { defaultStartParams?: unknown }).defaultStartParams;
-  const base =
-    Array.isArray(defaults) && defaults.every((value) => typeof value === 'string')
-      ? defaults.filter((value) => value !== '-F')
-      : fallbackStartParams;
-  // wal_sync_method=fsync because Emscripten's fdatasync() is a stub that DurableNodeFS cannot
-  // reach; fsync() is the call it makes real.
-  return [...base, '-c', 'fsync=on', '-c', 'wal_sync_method=fsync'];
-}
 
 class PgliteDriver implements SqlDriver {
   readonly #pg: PGlite;
@@ -108,19 +79,183 @@ class PgliteDriver implements SqlDriver {
   }
 }
 
-async function startPglite(
+type Pending = { resolve: (value: unknown) => void; reject: (error: unknown) => void };
+
+/** A SQL error from the database thread, with its fields (`code`…) as PGlite gave them. */
+function revived(serialised: SerialisedError): Error {
+  return Object.assign(new Error(serialised.message), serialised);
+}
+
+/**
+ * The database thread's worker: its compiled module, or — when this file runs as TypeScript
+ * (tests, benchmarks under tsx) — a bootstrap that registers tsx's loader in the worker (a
+ * worker does not inherit the main thread's loader hooks) and imports the TypeScript module.
+ */
+function threadWorker(): Worker {
+  if (!import.meta.url.endsWith('.ts'))
+    return new Worker(new URL('./pglite-thread.js', import.meta.url));
+  // tsx's ESM API (its package's `./esm/api` export for `import`), by path: an eval'd worker
+  // resolves bare names from the working directory, not from here.
+  const manifest = createRequire(import.meta.url).resolve('tsx/package.json');
+  const api = pathToFileURL(join(dirname(manifest), 'dist/esm/api/index.mjs')).href;
+  const source = new URL('./pglite-thread.ts', import.meta.url).href;
+  return new Worker(
+    `import(${JSON.stringify(api)}).then(({ register }) => { register(); return import(${JSON.stringify(source)}); });`,
+    { eval: true },
+  );
+}
+
+/** PGlite's type for its compiled module (this package's TypeScript has no DOM library). */
+type WasmModule = NonNullable<PGliteOptions['pgliteWasmModule']>;
+const compileWasm = (bytes: Uint8Array): Promise<WasmModule> =>
+  (
+    globalThis as unknown as { WebAssembly: { compile(b: Uint8Array): Promise<WasmModule> } }
+  ).WebAssembly.compile(bytes);
+
+let assets: Promise<{ wasmModule: WasmModule; fsBundle: Blob }> | undefined;
+
+/**
+ * PGlite's WebAssembly, compiled once per process, and its file-system bundle, read once: a
+ * worker would otherwise compile the module again for each store it opens (a second or more).
+ */
+function pgliteAssets(): Promise<{ wasmModule: WasmModule; fsBundle: Blob }> {
+  assets ??= (async () => {
+    const folder = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
+    const [wasm, bundle] = await Promise.all([
+      readFile(join(folder, 'pglite.wasm')),
+      readFile(join(folder, 'pglite.data')),
+    ]);
+    return { wasmModule: await compileWasm(wasm), fsBundle: new Blob([bundle]) };
+  })();
+  assets.catch(() => {
+    assets = undefined;
+  });
+  return assets;
+}
+
+/**
+ * PGlite on a worker thread: each call is a message to `pglite-thread.ts`, which runs it on
+ * PGlite there. A transaction stays open on that thread while `work` sends its statements, and
+ * the promise resolves only once its COMMIT returned (after the flush), as on the main thread.
+ */
+class PgliteThreadDriver implements SqlDriver {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #flushes = 0;
+  #stopped: Error | undefined;
+
+  private constructor(worker: Worker) {
+    this.#worker = worker;
+    worker.on('message', (reply: ThreadReply) => {
+      const pending = this.#pending.get(reply.id);
+      this.#pending.delete(reply.id);
+      // Idle, the thread does not keep the process alive (as PGlite on the main thread does
+      // not): a command that ends without closing its store still exits.
+      if (this.#pending.size === 0) worker.unref();
+      this.#flushes = reply.flushes;
+      if (!pending) return;
+      if (reply.ok) pending.resolve(reply.value);
+      else pending.reject(revived(reply.error));
+    });
+    const stop = (error: Error) => {
+      this.#stopped ??= error;
+      for (const { reject } of this.#pending.values()) reject(this.#stopped);
+      this.#pending.clear();
+    };
+    worker.on('error', (error) =>
+      stop(new Error(`the embedded database's thread failed: ${error.message}`)),
+    );
+    worker.on('exit', (code) =>
+      stop(new Error(`the embedded database's thread stopped (exit code ${code})`)),
+    );
+  }
+
+  static async start(pgdata: string, durability: PgliteDurability): Promise<PgliteThreadDriver> {
+    const assets = await pgliteAssets();
+    const driver = new PgliteThreadDriver(threadWorker());
+    try {
+      await driver.#call({ op: 'open', pgdata, durability, ...assets });
+    } catch (error) {
+      await driver.#worker.terminate();
+      throw error;
+    }
+    return driver;
+  }
+
+  #call(request: DistributiveOmit<ThreadRequest, 'id'>): Promise<unknown> {
+    if (this.#stopped) return Promise.reject(this.#stopped);
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      if (this.#pending.size === 0) this.#worker.ref();
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage({ ...request, id });
+    });
+  }
+
+  #executor(tx?: number): SqlExecutor {
+    return {
+      query: async <Row>(text: string, params: readonly unknown[] = []) =>
+        (await this.#call({
+          op: 'query',
+          text,
+          params: [...params],
+          ...(tx ? { tx } : {}),
+        })) as Row[],
+      exec: async (sql: string) => {
+        await this.#call({ op: 'exec', sql, ...(tx ? { tx } : {}) });
+      },
+    };
+  }
+
+  query<Row>(text: string, params: readonly unknown[] = []): Promise<Row[]> {
+    return this.#executor().query<Row>(text, params);
+  }
+
+  exec(sql: string): Promise<void> {
+    return this.#executor().exec(sql);
+  }
+
+  async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const tx = (await this.#call({ op: 'begin' })) as number;
+    let result: T;
+    try {
+      result = await work(this.#executor(tx));
+    } catch (error) {
+      await this.#call({ op: 'end', tx, commit: false }).catch(() => undefined);
+      throw error;
+    }
+    await this.#call({ op: 'end', tx, commit: true });
+    return result;
+  }
+
+  observedFlushes(): number {
+    return this.#flushes;
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.#call({ op: 'close' });
+    } finally {
+      await this.#worker.terminate();
+    }
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/**
+ * PGlite on an existing database folder, on its own thread (default: `TRUCE_PGLITE_THREAD`,
+ * else `worker`) or on this one. Exported for its tests; the store is what the rest uses.
+ */
+export async function openPgliteDriver(
   pgdata: string,
   durability: PgliteDurability,
-): Promise<{ pg: PGlite; fs: DurableNodeFS | undefined }> {
-  if (durability === 'process-crash') return { pg: await PGlite.create(pgdata), fs: undefined };
-  const fs = new DurableNodeFS(pgdata);
-  const pg = await PGlite.create({ fs, startParams: durableStartParams() });
-  const [fsync] = (await pg.query<{ fsync: string }>('SHOW fsync')).rows;
-  if (fsync?.fsync !== 'on') {
-    await pg.close();
-    throw new TruceError('INTERNAL', 'PGlite started with fsync off; refusing to run the ledger.');
-  }
-  return { pg, fs };
+  thread: PgliteThread = process.env.TRUCE_PGLITE_THREAD === 'main' ? 'main' : 'worker',
+): Promise<SqlDriver> {
+  if (thread === 'worker') return PgliteThreadDriver.start(pgdata, durability);
+  const { pg, fs } = await startPglite(pgdata, durability);
+  return new PgliteDriver(pg, fs);
 }
 
 /**
@@ -142,7 +277,7 @@ export async function openPgliteStore(options: PgliteStoreOptions): Promise<Stor
   const dataDir = resolve(options.dataDir);
   const durability = options.durability ?? 'power-loss';
   const lock = lockFolder(dataDir);
-  let driver: PgliteDriver | undefined;
+  let driver: SqlDriver | undefined;
   try {
     const pgdata = join(dataDir, 'pglite');
     if (!existsSync(join(pgdata, 'PG_VERSION'))) {
@@ -154,8 +289,7 @@ export async function openPgliteStore(options: PgliteStoreOptions): Promise<Stor
       }
       await createDatabase(dataDir, pgdata);
     }
-    const { pg, fs } = await startPglite(pgdata, durability);
-    driver = new PgliteDriver(pg, fs);
+    driver = await openPgliteDriver(pgdata, durability, options.thread);
     return await openSqlStore({
       ...options,
       kind: 'pglite',
