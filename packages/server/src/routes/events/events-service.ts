@@ -22,6 +22,12 @@ export interface EventFilter {
 /** Most entries one list request reads before returning a (possibly short) page. */
 const scanBudget = 5000;
 
+/** An entry of a listed page; for a batch of imported rows, the rows that matched. */
+export interface ListedEvent {
+  entry: StoredEntry;
+  rows?: { index: number; event: TruceEvent }[];
+}
+
 export interface InclusionProof {
   /** The checkpoint the proof is against; undefined until one covers the entry (≤ 1 s). */
   checkpoint: { size: number; text: string } | undefined;
@@ -142,39 +148,64 @@ export class EventsService {
    * One page of events in sequence order. Filters are applied while reading, so a page may be
    * shorter than `limit` (or empty) and still have a `nextCursor`: keep following it until it
    * is undefined.
+   *
+   * Filtered by a type other than `aid_batch`, the rows of imported files (each an event of its
+   * own, carried by an `aid_batch` entry: docs/HXL.md) are matched row by row and listed with
+   * their batch (`rows`); a page ends at an entry, so a batch's matching rows come together: a
+   * page stops before a batch that would take it past `limit`, and a batch that alone has more
+   * matching rows than `limit` comes whole.
    */
   async list(
     filter: EventFilter,
-  ): Promise<{ entries: StoredEntry[]; nextCursor: number | undefined }> {
+  ): Promise<{ items: ListedEvent[]; nextCursor: number | undefined }> {
     if (filter.type === undefined && filter.source === undefined && filter.since === undefined) {
       // Unfiltered, a page is the next `limit` entries: one read of one more than that says
       // whether others follow (sequence numbers have no gaps), without decoding any of them.
       const page = await this.#store.entries(filter.cursor, filter.limit + 1);
       return {
-        entries: page.slice(0, filter.limit),
+        items: page.slice(0, filter.limit).map((entry) => ({ entry })),
         nextCursor: page.length > filter.limit ? page[filter.limit]!.seq : undefined,
       };
     }
     const size = await this.#store.size();
     const since = filter.since === undefined ? undefined : Date.parse(filter.since);
-    const found: StoredEntry[] = [];
+    const matches = (event: { type: string; source: string; occurredAt: string }) =>
+      (filter.type === undefined || event.type === filter.type) &&
+      (filter.source === undefined || event.source === filter.source) &&
+      (since === undefined || Date.parse(event.occurredAt) >= since);
+    const expandBatches = filter.type !== undefined && filter.type !== 'aid_batch';
+    const found: ListedEvent[] = [];
+    let count = 0;
     let seq = filter.cursor;
     let scanned = 0;
-    while (seq < size && found.length < filter.limit && scanned < scanBudget) {
+    scan: while (seq < size && count < filter.limit && scanned < scanBudget) {
       const page = await this.#store.entries(seq, Math.min(500, scanBudget - scanned));
       if (page.length === 0) break;
       for (const entry of page) {
-        seq = entry.seq + 1;
-        scanned++;
         const { event } = decodeEntry(entry);
-        if (filter.type !== undefined && event.type !== filter.type) continue;
-        if (filter.source !== undefined && event.source !== filter.source) continue;
-        if (since !== undefined && !(Date.parse(event.occurredAt) >= since)) continue;
-        found.push(entry);
-        if (found.length >= filter.limit) break;
+        if (expandBatches && event.type === 'aid_batch') {
+          const rows = (rowEventsOf(parseEvent(event)) ?? []).flatMap((row, index) =>
+            matches(row) ? [{ index, event: row }] : [],
+          );
+          if (rows.length > 0 && count > 0 && count + rows.length > filter.limit) break scan;
+          seq = entry.seq + 1;
+          scanned++;
+          if (rows.length > 0) {
+            found.push({ entry, rows });
+            count += rows.length;
+          }
+        } else {
+          seq = entry.seq + 1;
+          scanned++;
+          if (matches(event)) {
+            found.push({ entry });
+            count += 1;
+          }
+        }
+        if (count >= filter.limit) break;
       }
     }
-    return { entries: found, nextCursor: seq < size ? seq : undefined };
+    return { items: found, nextCursor: seq < size ? seq : undefined };
   }
 
   async get(seq: number): Promise<{ entry: StoredEntry; proof: InclusionProof }> {

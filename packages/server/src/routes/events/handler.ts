@@ -96,8 +96,16 @@ export function eventRoutes(app: TruceApp, ctx: AppContext): void {
         cursor: cursor ?? 0,
         limit,
       });
-      await auditPersonReads(request, personSeqs(page.entries));
-      return { events: page.entries.map(presentEntry), nextCursor: page.nextCursor ?? null };
+      const entries = page.items.map((item) => item.entry);
+      await auditPersonReads(request, personSeqs(entries));
+      return {
+        events: page.items.flatMap(({ entry, rows }) =>
+          rows
+            ? rows.map(({ index, event }) => presentBatchRow({ entry, index, event }))
+            : [presentEntry(entry)],
+        ),
+        nextCursor: page.nextCursor ?? null,
+      };
     },
   );
 

@@ -37,7 +37,7 @@ export const listEventsSchema = {
   tags: ['events'],
   summary: 'Events in log order, filtered, a page at a time',
   description:
-    'Follow `nextCursor` until it is null. A page may hold fewer than `limit` events (filters are applied while reading, at most 5000 entries per request).',
+    'Follow `nextCursor` until it is null. A page may hold fewer than `limit` events (filters are applied while reading, at most 5000 entries per request). Filtered by a `type` other than `aid_batch`, the rows of imported files (carried by `aid_batch` entries) are matched one by one and listed as events of their own, each with its entry (`seq`) and `batch: {event, row}`; a page ends at an entry, so it stops before a batch that would take it past `limit`, and a batch with more matching rows than `limit` comes whole.',
   querystring: z.object({
     type: z
       .string()

@@ -126,6 +126,31 @@ describe('POST /api/v1/imports', () => {
       },
     ]);
 
+    // Listed by their own type, the rows come one by one with their batch, filters applied to
+    // each row (the third row occurred on 21 January), in pages that end at an entry.
+    const byType = async (query: string) =>
+      (
+        await server.app.inject({
+          method: 'GET',
+          url: `/api/v1/events?type=aid_trucks_crossed${query}`,
+          headers: server.headers('monitor'),
+        })
+      ).json() as {
+        events: { seq: number; event: { id: string }; batch?: { row: number } }[];
+        nextCursor: number | null;
+      };
+    const rows = await byType('&source=un-ocha');
+    expect(rows.events.map((e) => [e.event.id, e.batch?.row, e.seq])).toEqual(
+      rowIds.map((id, row) => [id, row, report.import.firstSeq]),
+    );
+    const later = await byType('&since=2025-01-21T00:00:00%2B02:00');
+    expect(later.events.map((e) => e.event.id)).toEqual([rowIds[2]]);
+    // A page of 2 stops before the batch of 3 (and says where to go on), unless the batch
+    // comes first in the page: then it comes whole.
+    const small = await byType(`&limit=2&cursor=${report.import.firstSeq}`);
+    expect(small.events.map((e) => e.event.id)).toEqual(rowIds);
+    expect(await byType('&source=nobody')).toMatchObject({ events: [] });
+
     // The aid views count the imported rows: un-ocha's trucks of 20 January.
     const reconciliation = await server.app.inject({
       method: 'GET',
@@ -153,6 +178,26 @@ describe('POST /api/v1/imports', () => {
     });
     expect(list.statusCode).toBe(200);
     expect(list.json().imports.map((i: { id: string }) => i.id)).toContain(report.import.id);
+
+    // A second file of three rows: a page of 4 holds the first batch's rows and stops before
+    // the second's (which would take it to 6); the next page holds those.
+    const second = await post(agencyFile.replaceAll('2025-01-2', '2025-02-2'), '?fileName=feb.csv');
+    expect(second.statusCode).toBe(201);
+    const secondSeq = second.json().import.firstSeq as number;
+    const first4 = await byType(`&source=un-ocha&limit=4&cursor=${report.import.firstSeq}`);
+    expect(first4.events.map((e) => e.seq)).toEqual([
+      report.import.firstSeq,
+      report.import.firstSeq,
+      report.import.firstSeq,
+    ]);
+    expect(first4.nextCursor).toBe(secondSeq);
+    const next4 = await byType(`&source=un-ocha&limit=4&cursor=${first4.nextCursor}`);
+    expect(next4.events.map((e) => [e.seq, e.batch?.row])).toEqual([
+      [secondSeq, 0],
+      [secondSeq, 1],
+      [secondSeq, 2],
+    ]);
+    expect(next4.nextCursor).toBeNull();
   });
 
   it('a bad file: 422 with every problem located, and nothing in the log', async () => {
