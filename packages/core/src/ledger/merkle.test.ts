@@ -17,6 +17,7 @@ import {
   nodesCompletedFrom,
   rootFrom,
   rootPlan,
+  treeWithProofs,
   verifyConsistency,
   verifyInclusion,
 } from './merkle.js';
@@ -363,6 +364,21 @@ describe('every tree up to 256 leaves', () => {
         );
         if (!verifyInclusion(tree.leafHash(i), i, n, proof, root)) problems.push(`${what} fails`);
       }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('treeWithProofs gives the root of every size and the inclusion proof of every leaf, as the tree does', () => {
+    const key = (proof: readonly Uint8Array[]) => proof.map(toHex).join();
+    const leaves = Array.from({ length: maxSize }, (_, i) => tree.leafHash(i));
+    const problems: string[] = [];
+    for (let n = 0; n <= maxSize; n++) {
+      const { root, proofs } = treeWithProofs(leaves.slice(0, n));
+      if (toHex(root) !== toHex(rootOf[n] as Uint8Array)) problems.push(`root ${n}`);
+      if (proofs.length !== n) problems.push(`${proofs.length} proofs for ${n} leaves`);
+      proofs.forEach((proof, i) => {
+        if (key(proof) !== key(tree.inclusionProof(i, n))) problems.push(`inclusion ${i} in ${n}`);
+      });
     }
     expect(problems).toEqual([]);
   });

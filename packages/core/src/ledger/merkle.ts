@@ -479,3 +479,36 @@ export class MemoryMerkleTree {
     }
   }
 }
+
+/**
+ * The root and every leaf's inclusion proof of a whole tree at once, from its leaf hashes: the
+ * RFC 9162 tree built bottom-up (a level's last node without a sibling moves up unchanged,
+ * which is the same tree as §2.1.1's split at the largest power of two). 2n hashes for all n
+ * proofs, where n calls of `inclusionProof` would walk the tree n times: for signing a batch of
+ * receipts, each with its path.
+ */
+export function treeWithProofs(leafHashes: readonly Uint8Array[]): {
+  root: Uint8Array;
+  proofs: Uint8Array[][];
+} {
+  if (leafHashes.length === 0) return { root: sha256(new Uint8Array()), proofs: [] };
+  const levels: (readonly Uint8Array[])[] = [leafHashes];
+  for (let level = leafHashes; level.length > 1; ) {
+    const up: Uint8Array[] = [];
+    for (let i = 0; i + 1 < level.length; i += 2) up.push(hashChildren(level[i]!, level[i + 1]!));
+    if (level.length % 2 === 1) up.push(level[level.length - 1]!);
+    levels.push(up);
+    level = up;
+  }
+  const proofs = leafHashes.map((_, leaf) => {
+    const path: Uint8Array[] = [];
+    let index = leaf;
+    for (let depth = 0; depth < levels.length - 1; depth++) {
+      const sibling = levels[depth]![index ^ 1];
+      if (sibling !== undefined) path.push(sibling);
+      index >>= 1;
+    }
+    return path;
+  });
+  return { root: levels[levels.length - 1]![0]!, proofs };
+}
