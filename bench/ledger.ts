@@ -280,7 +280,8 @@ export async function ledgerBenchmarks(quick: boolean): Promise<Section> {
     notes.push(
       `${n.toLocaleString('en')} envelopes, ${concurrency} concurrent callers, one envelope per call; PGlite with its default durability; insert-only and service appends alternate over ${rounds} round(s) on fresh stores, medians shown.`,
       "The service does per envelope: shape and schema checks, one JCS pass, Ed25519 verify (thread pool, the calls of one turn settled together so that their appends share a transaction), the append (with its key-event precondition and its domain label), and a receipt: a leaf of its turn's receipt tree, whose root gets one Ed25519 signature (thread pool). Insert-only appends the same prepared entries (same bytes, same label).",
-      'Checkpoint lag is measured in a pass of its own after the rates (its pollers read the store, which on PGlite shares the main thread with the appends).',
+      'Checkpoint lag is measured in a pass of its own after the rates (its pollers read the store, whose one PGlite connection the appends use too).',
+      "PGlite runs on a thread of its own (docs/STORAGE.md): insert-only keeps that thread busy, so its ceiling rose, and PGlite came nearer PostgreSQL; the service did not get faster with it, because its 64 callers move in step — each turn's envelopes are checked and verified, then appended in one transaction, then answered, and only then do the callers send the next ones — so the database's thread waits while the main thread checks a turn, and the main thread waits while the database writes it. Overlapping two turns (two cohorts of callers, each still a large transaction) is what would bring the service near its ceiling.",
     );
   } finally {
     rmSync(scratch, { recursive: true, force: true });
