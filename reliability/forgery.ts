@@ -58,6 +58,11 @@ export interface ForgeryOptions {
   /** Mutations per class and verifier. */
   trials: number;
   consistencyUpTo: number;
+  /**
+   * Only the mutation classes whose names start with one of these (all when undefined): to run
+   * the rest of an interrupted campaign. "proof node" is one of them.
+   */
+  classes?: readonly string[];
   seed?: number;
   log?: (line: string) => void;
 }
@@ -323,7 +328,9 @@ export async function forgeryCampaign(options: ForgeryOptions): Promise<ForgeryR
 
     const results: ClassResult[] = [];
     const dir = join(scratch, 'mutated');
-    for (const mutation of classes) {
+    const chosen = (name: string) =>
+      options.classes === undefined || options.classes.some((prefix) => name.startsWith(prefix));
+    for (const mutation of classes.filter((c) => chosen(c.name))) {
       const cli: ClassResult = {
         name: mutation.name,
         verifier: 'truce verify',
@@ -398,7 +405,7 @@ export async function forgeryCampaign(options: ForgeryOptions): Promise<ForgeryR
     const tree = ledger.MemoryMerkleTree.of(lines);
     const size = tree.size;
     const logPublic = identity.publicKey;
-    for (let trial = 0; trial < options.trials; trial++) {
+    for (let trial = 0; chosen(proofs.name) && trial < options.trials; trial++) {
       const kind = pick(['inclusion', 'consistency', 'receipt'] as const);
       if (kind === 'inclusion') {
         const n = 1 + Math.floor(rand() * size);

@@ -29,6 +29,7 @@ import { type SoakResult, soakCampaign } from './soak.js';
  *                    (slow-disk is not run with --ci; --slow-disk-seconds N, --slow-disk-iops N)
  *   --cycles N       kills per store (full: 1,000)
  *   --stores A,B     the stores the crash part runs on: pglite, postgres (default: both)
+ *   --forgery-classes A,B  only the forgery classes whose names start so (e.g. "truncation")
  *   --fuzz N         cases per fuzz target (full: 100,000)
  *   --soak-minutes N soak length (full: 30)
  *   --disk-targets A,B where the disk fills: pglite, postgres-data, postgres-wal (CI: pglite)
@@ -220,6 +221,7 @@ if (wanted('forgery')) {
     events: sizes.forgeryEvents,
     trials: sizes.forgeryTrials,
     consistencyUpTo: sizes.consistencyUpTo,
+    ...(value('--forgery-classes') ? { classes: value('--forgery-classes')!.split(',') } : {}),
     seed,
     log,
   });
