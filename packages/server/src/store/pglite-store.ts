@@ -4,12 +4,12 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
+import { PGlite } from '@electric-sql/pglite';
 import { TruceError } from '@truce/core';
 import { type DurableNodeFS, fsyncPath, fsyncTree } from './durable-node-fs.js';
 import { lockFolder } from './folder-lock.js';
 import { type PgliteDurability, startPglite } from './pglite-start.js';
-import type { SerialisedError, ThreadReply, ThreadRequest } from './pglite-thread.js';
+import type { SerialisedError, ThreadReply, ThreadRequest, WasmModule } from './pglite-thread.js';
 import type { SqlDriver, SqlExecutor } from './sql-driver.js';
 import { openSqlStore } from './sql-store.js';
 import { withStorageErrors } from './storage-errors.js';
@@ -105,8 +105,6 @@ function threadWorker(): Worker {
   );
 }
 
-/** PGlite's type for its compiled module (this package's TypeScript has no DOM library). */
-type WasmModule = NonNullable<PGliteOptions['pgliteWasmModule']>;
 const compileWasm = (bytes: Uint8Array): Promise<WasmModule> =>
   (
     globalThis as unknown as { WebAssembly: { compile(b: Uint8Array): Promise<WasmModule> } }
@@ -115,8 +113,8 @@ const compileWasm = (bytes: Uint8Array): Promise<WasmModule> =>
 let assets: Promise<{ wasmModule: WasmModule; fsBundle: Blob }> | undefined;
 
 /**
- * PGlite's WebAssembly, compiled once per process, and its file-system bundle, read once: a
- * worker would otherwise compile the module again for each store it opens (a second or more).
+ * PGlite's WebAssembly, compiled once per process, and its file-system bundle, read once, for
+ * every database thread the process starts (each would otherwise read and compile its own).
  */
 function pgliteAssets(): Promise<{ wasmModule: WasmModule; fsBundle: Blob }> {
   assets ??= (async () => {

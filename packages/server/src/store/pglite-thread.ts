@@ -11,7 +11,8 @@ import { type PgliteDurability, startPglite } from './pglite-start.js';
  * arrive (PGlite orders them itself, as on the main thread).
  */
 
-type WasmModule = NonNullable<PGliteOptions['pgliteWasmModule']>;
+/** PGlite's type for its compiled module (this package's TypeScript has no DOM library). */
+export type WasmModule = NonNullable<PGliteOptions['pgliteWasmModule']>;
 
 export type ThreadRequest =
   | {
