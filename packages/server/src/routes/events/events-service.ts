@@ -183,24 +183,18 @@ export class EventsService {
       if (page.length === 0) break;
       for (const entry of page) {
         const { event } = decodeEntry(entry);
-        if (expandBatches && event.type === 'aid_batch') {
-          const rows = (rowEventsOf(parseEvent(event)) ?? []).flatMap((row, index) =>
-            matches(row) ? [{ index, event: row }] : [],
-          );
-          if (rows.length > 0 && count > 0 && count + rows.length > filter.limit) break scan;
-          seq = entry.seq + 1;
-          scanned++;
-          if (rows.length > 0) {
-            found.push({ entry, rows });
-            count += rows.length;
-          }
-        } else {
-          seq = entry.seq + 1;
-          scanned++;
-          if (matches(event)) {
-            found.push({ entry });
-            count += 1;
-          }
+        const rows =
+          expandBatches && event.type === 'aid_batch'
+            ? (rowEventsOf(parseEvent(event)) ?? []).flatMap((row, index) =>
+                matches(row) ? [{ index, event: row }] : [],
+              )
+            : undefined;
+        if (rows && rows.length > 0 && count > 0 && count + rows.length > filter.limit) break scan;
+        seq = entry.seq + 1;
+        scanned++;
+        if (rows ? rows.length > 0 : matches(event)) {
+          found.push(rows ? { entry, rows } : { entry });
+          count += rows?.length ?? 1;
         }
         if (count >= filter.limit) break;
       }
