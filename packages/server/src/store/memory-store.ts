@@ -42,6 +42,7 @@ class MemoryStore implements Store {
     flushes: 0,
     largestBatch: 0,
     walCheckpoints: 0,
+    sequencerReads: 0,
   };
   readonly #queue: GroupCommitQueue;
   readonly #tree: TreeReads;

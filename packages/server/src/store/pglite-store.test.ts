@@ -56,6 +56,55 @@ describe('PGlite store', () => {
     expect(existsSync(join(dataDir, 'store.lock'))).toBe(false);
   }, 90_000);
 
+  it('sequences a batch without reading the log once it knows the tree, and reads when a write meets a stored key', async () => {
+    const dataDir = await fresh();
+    const store = await openPgliteStore({ dataDir, durability: 'process-crash' });
+    const reads = () => store.stats().sequencerReads;
+    try {
+      // The first batch reads (nothing is known yet); the next ones do not.
+      const [first] = await store.append([appendRequest('s', 0, { kind: 'label-s' })]);
+      expect(reads()).toBe(1);
+      await Promise.all([1, 2, 3].map((n) => store.append([appendRequest('s', n)])));
+      await store.append([appendRequest('s', 4)], { kind: 'label-s', noneAfter: 0 });
+      expect(reads()).toBe(1);
+      // The last entry of a kind is known from the writes: a stale precondition is refused unread.
+      const stale = await store
+        .append([appendRequest('s', 5)], { kind: 'label-s', noneAfter: -1 })
+        .catch((error: unknown) => error);
+      expect(stale).toMatchObject({ code: 'CONFLICT' });
+      expect(reads()).toBe(1);
+      // A retry meets the unique index: the write fails whole, the batch is read and answered
+      // with the original receipt; a reused event id the same way, with a CONFLICT.
+      const [retry] = await store.append([appendRequest('s', 0, { kind: 'label-s' })]);
+      expect(retry).toEqual({ ...first, idempotent: true });
+      expect(reads()).toBe(2);
+      const reused = await store
+        .append([appendRequest('s', 6), appendRequest('s', 1, { idempotencyKey: 'other' })])
+        .catch((error: unknown) => error);
+      expect(reused).toMatchObject({ code: 'CONFLICT' });
+      expect(reads()).toBe(3);
+      expect(await store.size()).toBe(5);
+      // Times never go back, whichever path stamped them.
+      const times = (await store.entries(0, 10)).map((entry) => entry.appendedAt);
+      expect([...times].sort()).toEqual(times);
+    } finally {
+      await store.close();
+    }
+    // Another process's store (here: after a reopen) knows nothing yet and reads first.
+    const reopened = await openPgliteStore({ dataDir, durability: 'process-crash' });
+    try {
+      const [next] = await reopened.append([appendRequest('s', 7)]);
+      expect(next?.seq).toBe(5);
+      expect(reopened.stats().sequencerReads).toBe(1);
+      const refused = await reopened
+        .append([appendRequest('s', 8)], { kind: 'label-s', noneAfter: -1 })
+        .catch((error: unknown) => error);
+      expect(refused).toMatchObject({ code: 'CONFLICT' });
+    } finally {
+      await reopened.close();
+    }
+  });
+
   it('records its migrations, refuses a database from a newer truce, runs without fsync and checkpoints the WAL', async () => {
     const dataDir = await fresh();
     // process-crash mode: nothing is flushed (the power-loss default is covered in store.test).

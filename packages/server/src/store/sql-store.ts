@@ -102,6 +102,9 @@ const toCosignature = (row: CosignatureRow): CosignatureRecord => ({
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
+/** SQLSTATE unique_violation. */
+const uniqueViolation = '23505';
+
 async function readSize(db: SqlExecutor): Promise<number> {
   const [row] = await db.query<{ size: unknown }>(
     'SELECT coalesce(max(seq) + 1, 0) AS size FROM events',
@@ -191,9 +194,17 @@ class SqlStore implements Store {
     flushes: 0,
     largestBatch: 0,
     walCheckpoints: 0,
+    sequencerReads: 0,
   };
   /** The right edge of the tree as this process last wrote it; checked against the database. */
   #range: CompactRange | undefined;
+  /**
+   * The single writer's knowledge of the last entry of each kind a precondition named: a seq,
+   * or undefined for none (a kind absent from the map is not known yet).
+   */
+  readonly #latestOfKind = new Map<string, number | undefined>();
+  /** The latest time this process stamped a batch with. */
+  #lastAppendedMs = 0;
   #closed = false;
   readonly #walCheckpointBytes: number | undefined;
   #bytesSinceWalCheckpoint = 0;
@@ -218,33 +229,13 @@ class SqlStore implements Store {
 
   async #commit(batch: PendingAppend[]): Promise<void> {
     const lookup = batchLookup(batch);
-    // Round trips, not rows, are what a batch costs (each statement is parsed, planned and, on
-    // PGlite, crosses into WASM): one statement reads what the batch must know, one writes it.
-    const sequence = async (db: SqlExecutor): Promise<BatchPlan> => {
-      const state = await readBatchState(db, lookup);
-      const range =
-        this.#range !== undefined && this.#range.size === state.size
-          ? this.#range
-          : await loadRange(db, state.size);
-      const plan = planBatch(batch, state.existing, range, state.appendedAt, state.latestOfKind);
-      if (plan.entries.length > 0) await writeBatch(db, plan, state.appendedAt);
-      return plan;
-    };
-    const plan = this.#singleWriter
-      ? // PGlite: this process alone holds the folder (the lock file) and this queue is its only
-        // writer of the ledger's tables, so nothing changes them between the read and the write,
-        // and no advisory lock is needed; the write is one statement, hence one transaction (all
-        // or nothing) and one flush.
-        await sequence(this.#db)
-      : await this.#db.transaction(async (tx) => {
-          // One sequencer per log, whatever the number of processes: the lock is held until
-          // commit. The reads are a separate statement on purpose: under READ COMMITTED it takes
-          // a new snapshot, taken after the lock was granted, so it sees the entries the
-          // previous holder committed.
-          await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [this.#sequencerLock]);
-          return sequence(tx);
-        });
+    const plan =
+      (await this.#commitUnread(batch, lookup)) ?? (await this.#commitRead(batch, lookup));
     this.#range = plan.range;
+    this.#lastAppendedMs = Math.max(this.#lastAppendedMs, Date.parse(plan.appendedAt));
+    for (const entry of plan.entries) {
+      if (entry.kind !== undefined) this.#latestOfKind.set(entry.kind, entry.seq);
+    }
     if (plan.entries.length > 0) {
       this.#stats.transactions += 1;
       this.#stats.entries += plan.entries.length;
@@ -261,6 +252,73 @@ class SqlStore implements Store {
       await this.#db.exec('CHECKPOINT');
       this.#stats.walCheckpoints += 1;
     }
+  }
+
+  /**
+   * The single writer's batch without its read (PGlite): this process alone writes the ledger's
+   * tables, so the tree size, the last entry of each kind and the clock are known from its own
+   * earlier batches, and an idempotency key or event id already stored is found by the table's
+   * unique indexes — the write fails whole (one statement) and the batch is sequenced again
+   * after reading, which is what a retry costs. Undefined when the batch needs the read: another
+   * writer is possible, nothing is known yet, or the write met a stored key.
+   */
+  async #commitUnread(
+    batch: PendingAppend[],
+    lookup: BatchLookup,
+  ): Promise<(BatchPlan & { appendedAt: string }) | undefined> {
+    const range = this.#range;
+    if (!this.#singleWriter || range === undefined) return undefined;
+    const latestOfKind = new Map<string, number>();
+    for (const kind of lookup.kinds) {
+      if (!this.#latestOfKind.has(kind)) return undefined;
+      const seq = this.#latestOfKind.get(kind);
+      if (seq !== undefined) latestOfKind.set(kind, seq);
+    }
+    // Never before an entry already stamped: the log's times do not go back.
+    const appendedAt = isoFromMilliseconds(Math.max(Date.now(), this.#lastAppendedMs));
+    const plan = planBatch(batch, [], range, appendedAt, latestOfKind);
+    if (plan.entries.length === 0) return { ...plan, appendedAt };
+    try {
+      await writeBatch(this.#db, plan, appendedAt);
+    } catch (error) {
+      if ((error as { code?: unknown }).code === uniqueViolation) return undefined;
+      throw error;
+    }
+    return { ...plan, appendedAt };
+  }
+
+  async #commitRead(
+    batch: PendingAppend[],
+    lookup: BatchLookup,
+  ): Promise<BatchPlan & { appendedAt: string }> {
+    // Round trips, not rows, are what a batch costs (each statement is parsed, planned and, on
+    // PGlite, crosses into WASM): one statement reads what the batch must know, one writes it.
+    const sequence = async (db: SqlExecutor): Promise<BatchPlan & { appendedAt: string }> => {
+      const state = await readBatchState(db, lookup);
+      this.#stats.sequencerReads += 1;
+      const range =
+        this.#range !== undefined && this.#range.size === state.size
+          ? this.#range
+          : await loadRange(db, state.size);
+      const plan = planBatch(batch, state.existing, range, state.appendedAt, state.latestOfKind);
+      if (plan.entries.length > 0) await writeBatch(db, plan, state.appendedAt);
+      for (const kind of lookup.kinds) this.#latestOfKind.set(kind, state.latestOfKind.get(kind));
+      return { ...plan, appendedAt: state.appendedAt };
+    };
+    return this.#singleWriter
+      ? // PGlite: this process alone holds the folder (the lock file) and this queue is its only
+        // writer of the ledger's tables, so nothing changes them between the read and the write,
+        // and no advisory lock is needed; the write is one statement, hence one transaction (all
+        // or nothing) and one flush.
+        await sequence(this.#db)
+      : await this.#db.transaction(async (tx) => {
+          // One sequencer per log, whatever the number of processes: the lock is held until
+          // commit. The reads are a separate statement on purpose: under READ COMMITTED it takes
+          // a new snapshot, taken after the lock was granted, so it sees the entries the
+          // previous holder committed.
+          await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [this.#sequencerLock]);
+          return sequence(tx);
+        });
   }
 
   async size(): Promise<number> {

@@ -98,6 +98,11 @@ export interface StoreStats {
   largestBatch: number;
   /** PostgreSQL CHECKPOINTs the store ran itself (PGlite only: it never runs one on its own). */
   walCheckpoints: number;
+  /**
+   * Batches sequenced after reading the log for their keys (always on PostgreSQL and the memory
+   * store's none; on PGlite, the first batch and those that met a stored key or event id).
+   */
+  sequencerReads: number;
 }
 
 /** Options shared by every implementation. */
