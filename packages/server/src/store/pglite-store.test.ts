@@ -5,7 +5,9 @@ import { PGlite } from '@electric-sql/pglite';
 import { TruceError } from '@truce/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrations } from './migrations.js';
-import { openPgliteStore } from './pglite-store.js';
+import { openPgliteDriver, openPgliteStore } from './pglite-store.js';
+import type { SqlDriver } from './sql-driver.js';
+import { openSqlStore } from './sql-store.js';
 import { appendRequest, freshPgliteFolder, spawnChild } from './testing/fixtures.js';
 
 const folders: string[] = [];
@@ -102,6 +104,58 @@ describe('PGlite store', () => {
       expect(refused).toMatchObject({ code: 'CONFLICT' });
     } finally {
       await reopened.close();
+    }
+  });
+
+  it('reads the log again after a write whose outcome it did not learn', async () => {
+    const dataDir = await fresh();
+    const driver = await openPgliteDriver(join(dataDir, 'pglite'), 'process-crash');
+    // The next write runs, then its answer is lost: committed, but the store hears an error.
+    let loseNextAnswer = false;
+    const flaky: SqlDriver = {
+      query: async <Row>(text: string, params?: readonly unknown[]) => {
+        const rows = await driver.query<Row>(text, params);
+        if (loseNextAnswer && text.includes('INSERT INTO events')) {
+          loseNextAnswer = false;
+          throw Object.assign(new Error('the connection went away'), { code: '08006' });
+        }
+        return rows;
+      },
+      exec: (sql) => driver.exec(sql),
+      transaction: (work) => driver.transaction(work),
+      observedFlushes: () => driver.observedFlushes(),
+      close: () => driver.close(),
+    };
+    const store = await openSqlStore({
+      kind: 'pglite',
+      driver: flaky,
+      lockName: 'pglite',
+      singleWriter: true,
+    });
+    try {
+      await store.append([appendRequest('u', 0, { kind: 'label-u' })]);
+      loseNextAnswer = true;
+      const lost = await store
+        .append([appendRequest('u', 1, { kind: 'label-u' })])
+        .catch((error: unknown) => error);
+      expect(lost).toMatchObject({ code: '08006' });
+      const reads = store.stats().sequencerReads;
+      // The entry the store did not hear about is in the log: the next batch reads, sees it,
+      // and goes on after it; its precondition is judged on what the log holds.
+      const stale = await store
+        .append([appendRequest('u', 2)], { kind: 'label-u', noneAfter: 0 })
+        .catch((error: unknown) => error);
+      expect(stale).toMatchObject({ code: 'CONFLICT' });
+      expect(store.stats().sequencerReads).toBe(reads + 1);
+      const [retry, next] = await store.append([
+        appendRequest('u', 1, { kind: 'label-u' }),
+        appendRequest('u', 2),
+      ]);
+      expect(retry).toMatchObject({ seq: 1, idempotent: true });
+      expect(next).toMatchObject({ seq: 2, idempotent: false });
+      expect(await store.size()).toBe(3);
+    } finally {
+      await store.close();
     }
   });
 

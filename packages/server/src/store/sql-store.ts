@@ -205,6 +205,8 @@ class SqlStore implements Store {
   readonly #latestOfKind = new Map<string, number | undefined>();
   /** The latest time this process stamped a batch with. */
   #lastAppendedMs = 0;
+  /** Set when a write failed otherwise than on a stored key: the next batch reads first. */
+  #mustRead = false;
   #closed = false;
   readonly #walCheckpointBytes: number | undefined;
   #bytesSinceWalCheckpoint = 0;
@@ -229,8 +231,15 @@ class SqlStore implements Store {
 
   async #commit(batch: PendingAppend[]): Promise<void> {
     const lookup = batchLookup(batch);
-    const plan =
-      (await this.#commitUnread(batch, lookup)) ?? (await this.#commitRead(batch, lookup));
+    let plan: BatchPlan & { appendedAt: string };
+    try {
+      plan = (await this.#commitUnread(batch, lookup)) ?? (await this.#commitRead(batch, lookup));
+    } catch (error) {
+      // A write whose outcome is not known (the disk filled, the database went away): what this
+      // process knows may be wrong, so the next batch reads the log again.
+      this.#mustRead = true;
+      throw error;
+    }
     this.#range = plan.range;
     this.#lastAppendedMs = Math.max(this.#lastAppendedMs, Date.parse(plan.appendedAt));
     for (const entry of plan.entries) {
@@ -267,7 +276,7 @@ class SqlStore implements Store {
     lookup: BatchLookup,
   ): Promise<(BatchPlan & { appendedAt: string }) | undefined> {
     const range = this.#range;
-    if (!this.#singleWriter || range === undefined) return undefined;
+    if (!this.#singleWriter || range === undefined || this.#mustRead) return undefined;
     const latestOfKind = new Map<string, number>();
     for (const kind of lookup.kinds) {
       if (!this.#latestOfKind.has(kind)) return undefined;
@@ -303,6 +312,7 @@ class SqlStore implements Store {
       const plan = planBatch(batch, state.existing, range, state.appendedAt, state.latestOfKind);
       if (plan.entries.length > 0) await writeBatch(db, plan, state.appendedAt);
       for (const kind of lookup.kinds) this.#latestOfKind.set(kind, state.latestOfKind.get(kind));
+      this.#mustRead = false;
       return { ...plan, appendedAt: state.appendedAt };
     };
     return this.#singleWriter
