@@ -48,6 +48,9 @@ describe('GET /api/v1/sitrep', () => {
       },
     });
     expect(report.statusCode).toBe(201);
+    // The checkpoint that covers the report, now, so the one the checkpointer would sign within
+    // the second cannot land between the report's rendering and the check below.
+    await server.app.truce.ledger.checkpoint();
 
     const response = await get('agency', '/api/v1/sitrep?date=2025-01-21');
     expect(response.statusCode).toBe(200);
