@@ -301,46 +301,44 @@ describe.skipIf(!runBrowserTests)('login with a second factor in Chromium', () =
     browser = launched;
   });
 
-  it('asks for the code once the account has a second factor, and lets the user in with it', async () => {
+  it('sets up a second factor on the account page, then asks for the code at login and lets the user in with it', async () => {
     const email = 'observer@example.org';
-    // Enrol through the API, as the user would from their settings.
-    const session = await fetch(`${cell.url}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password }),
-    });
-    const cookie = session.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; ');
-    const { csrfToken } = (await session.json()) as { csrfToken: string };
-    const headers = { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken };
-    const begun = await fetch(`${cell.url}/api/v1/auth/mfa`, {
-      method: 'POST',
-      headers,
-      body: '{}',
-    });
-    const secret = base32Decode(((await begun.json()) as { secret: string }).secret);
-    const step = totpStep(new Date());
-    const confirmed = await fetch(`${cell.url}/api/v1/auth/mfa/confirm`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ code: hotp(secret, step) }),
-    });
-    expect(confirmed.status).toBe(200);
-
     const page = await browser.newPage();
-    await page.goto(cell.url);
-    await page.fill('input[name=email]', email);
-    await page.fill('input[name=password]', password);
-    await page.click('button[type=submit]');
-    // The password was right: the page asks for the code instead of failing.
-    await page.waitForSelector('input[name=code]', { timeout: 20_000 });
-    expect(await page.locator('[role=alert]').count()).toBe(0);
-    // The step after the one used to confirm (one step of drift is allowed).
-    await page.fill('input[name=code]', hotp(secret, step + 1));
-    await page.click('button[type=submit]');
-    await page.waitForSelector('[data-testid=obligations]', { timeout: 60_000 });
+    await logIn(page, cell.url, email);
+    // The account page, from the user's name in the top bar.
+    await page.click('a[href="/account"]');
+    await page.waitForSelector('[data-testid=second-factor-state]', { timeout: 20_000 });
+    expect(await page.textContent('[data-testid=second-factor-state]')).toMatch(/^Off/);
+    await page.click('[data-testid=account] button');
+    // The key, shown once in groups of four, and a link for an authenticator app.
+    const shown = await page.textContent('[data-testid=mfa-secret]', { timeout: 20_000 });
+    const secret = base32Decode(shown!.replace(/\s+/g, ''));
+    expect(await page.getAttribute('[data-testid=account] a[href^="otpauth://"]', 'href')).toMatch(
+      /^otpauth:\/\/totp\/truce%3Aobserver%40example\.org\?secret=/,
+    );
+    const step = totpStep(new Date());
+    await page.fill('input[name=code]', hotp(secret, step));
+    await page.click('[data-testid=account] button[type=submit]');
+    await page.waitForSelector('[data-testid=recovery-codes]', { timeout: 20_000 });
+    expect(await page.locator('[data-testid=recovery-codes] li').count()).toBe(10);
+    expect(await page.textContent('[data-testid=second-factor-state]')).toMatch(/^On/);
     await page.close();
+
+    const next = await browser.newPage();
+    await next.goto(cell.url);
+    await next.fill('input[name=email]', email);
+    await next.fill('input[name=password]', password);
+    await next.click('button[type=submit]');
+    // The password was right: the page asks for the code instead of failing.
+    await next.waitForSelector('input[name=code]', { timeout: 20_000 });
+    expect(await next.locator('[role=alert]').count()).toBe(0);
+    // The step after the one used to confirm (one step of drift is allowed).
+    await next.fill('input[name=code]', hotp(secret, step + 1));
+    await next.click('button[type=submit]');
+    await next.waitForSelector('[data-testid=obligations]', { timeout: 60_000 });
+    await next.goto(`${cell.url}/account`);
+    await next.waitForSelector('[data-testid=second-factor-state]', { timeout: 20_000 });
+    expect(await next.textContent('[data-testid=second-factor-state]')).toMatch(/^On/);
+    await next.close();
   }, 120_000);
 });

@@ -14,6 +14,7 @@ import { type DeviceKey, ensureDeviceKey } from './device.ts';
 import { isRtl, type Language, languages, useI18n } from './i18n.tsx';
 import { useData, useLive } from './live.ts';
 import { flushOutbox, outboxChanged, pendingReports, refusedReports } from './outbox.ts';
+import { AccountPage } from './pages/account.tsx';
 import { AidPage } from './pages/aid.tsx';
 import { ExchangesPage } from './pages/exchanges.tsx';
 import { IncidentsPage } from './pages/incidents.tsx';
@@ -279,9 +280,18 @@ function Dashboard({ user, onLogout }: { user: User; onLogout: () => void }) {
             }}
           />
           <LanguagePicker />
-          <span className="muted small">
+          <a
+            className="muted small"
+            href="/account"
+            title={t('account.link')}
+            aria-current={path === '/account' ? 'page' : undefined}
+            onClick={(e) => {
+              e.preventDefault();
+              go('/account');
+            }}
+          >
             {user.email} ({user.role}, {user.orgId})
-          </span>
+          </a>
           <button type="button" className="link" onClick={onLogout}>
             {t('logout')}
           </button>
@@ -296,7 +306,9 @@ function Dashboard({ user, onLogout }: { user: User; onLogout: () => void }) {
             </button>
           </p>
         ) : null}
-        {!data ? (
+        {path === '/account' ? (
+          <AccountPage />
+        ) : !data ? (
           <p className="muted">{t('loading')}</p>
         ) : page === '/' ? (
           <OverviewPage status={data} canReadEvents={staff} />

@@ -10,6 +10,22 @@ export const languages = ['en', 'ar', 'he'] as const;
 export type Language = (typeof languages)[number];
 
 const en = {
+  'account.title': 'Your account',
+  'account.link': 'Account',
+  'account.secondFactor': 'Second factor (authenticator app)',
+  'account.off': 'Off: logging in asks for your password only.',
+  'account.on': 'On: every login asks for a code from your authenticator app.',
+  'account.setUp': 'Set up a second factor',
+  'account.addKey':
+    'Add this key to your authenticator app (time-based, 6 digits, 30 seconds). It is shown only now.',
+  'account.openApp': 'Open in an authenticator app on this device',
+  'account.confirmCode': 'The 6-digit code the app shows now',
+  'account.confirm': 'Confirm and turn on',
+  'account.recoveryCodes':
+    'Your other sessions have ended. Keep these recovery codes offline: each works once, in place of a code, if you lose the app. They are shown only now.',
+  'account.removeHelp':
+    'To turn it off, give your password and a code from the app (or a recovery code).',
+  'account.remove': 'Turn off the second factor',
   'notices.forStaff':
     "Notices between the parties are for the cell's staff; your alerts are below.",
   'alerts.subscriptions': 'Your alert subscriptions',
@@ -399,6 +415,21 @@ const en = {
 type Dictionary = Record<keyof typeof en, string>;
 
 const ar: Dictionary = {
+  'account.title': 'حسابك',
+  'account.link': 'الحساب',
+  'account.secondFactor': 'العامل الثاني (تطبيق المصادقة)',
+  'account.off': 'غير مفعّل: يطلب تسجيل الدخول كلمة المرور فقط.',
+  'account.on': 'مفعّل: يطلب كل تسجيل دخول رمزًا من تطبيق المصادقة.',
+  'account.setUp': 'إعداد عامل ثانٍ',
+  'account.addKey':
+    'أضف هذا المفتاح إلى تطبيق المصادقة (مبني على الوقت، 6 أرقام، 30 ثانية). لا يُعرض إلا الآن.',
+  'account.openApp': 'افتحه في تطبيق مصادقة على هذا الجهاز',
+  'account.confirmCode': 'الرمز المكوّن من 6 أرقام الذي يعرضه التطبيق الآن',
+  'account.confirm': 'تأكيد وتفعيل',
+  'account.recoveryCodes':
+    'انتهت جلساتك الأخرى. احفظ رموز الاسترداد هذه خارج الإنترنت: يصلح كل منها مرة واحدة بدل الرمز إذا فقدت التطبيق. لا تُعرض إلا الآن.',
+  'account.removeHelp': 'لإيقافه، أدخل كلمة المرور ورمزًا من التطبيق (أو رمز استرداد).',
+  'account.remove': 'إيقاف العامل الثاني',
   'notices.forStaff': 'الإخطارات بين الأطراف مخصصة لطاقم الخلية؛ تنبيهاتك أدناه.',
   'alerts.subscriptions': 'اشتراكاتك في التنبيهات',
   'alerts.subscribe': 'اشتراك',
@@ -780,6 +811,21 @@ const ar: Dictionary = {
 };
 
 const he: Dictionary = {
+  'account.title': 'החשבון שלך',
+  'account.link': 'חשבון',
+  'account.secondFactor': 'גורם שני (אפליקציית אימות)',
+  'account.off': 'כבוי: הכניסה מבקשת את הסיסמה בלבד.',
+  'account.on': 'פעיל: כל כניסה מבקשת קוד מאפליקציית האימות.',
+  'account.setUp': 'הגדרת גורם שני',
+  'account.addKey':
+    'הוסיפו מפתח זה לאפליקציית האימות (מבוסס זמן, 6 ספרות, 30 שניות). הוא מוצג רק עכשיו.',
+  'account.openApp': 'פתיחה באפליקציית אימות במכשיר זה',
+  'account.confirmCode': 'הקוד בן 6 הספרות שהאפליקציה מציגה עכשיו',
+  'account.confirm': 'אישור והפעלה',
+  'account.recoveryCodes':
+    'שאר החיבורים שלך הסתיימו. שמרו את קודי השחזור האלה מחוץ לרשת: כל אחד מהם תקף פעם אחת במקום קוד, אם האפליקציה אבדה. הם מוצגים רק עכשיו.',
+  'account.removeHelp': 'כדי לכבות, הזינו את הסיסמה וקוד מהאפליקציה (או קוד שחזור).',
+  'account.remove': 'כיבוי הגורם השני',
   'notices.forStaff': 'הודעות בין הצדדים מיועדות לצוות התא; ההתראות שלך מופיעות למטה.',
   'alerts.subscriptions': 'המינויים שלך להתראות',
   'alerts.subscribe': 'הרשמה',

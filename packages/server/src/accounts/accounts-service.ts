@@ -392,9 +392,15 @@ export class AccountsService {
     return origin.actor.user;
   }
 
+  /** Whether the user's second factor is on (enrolment confirmed). */
+  async secondFactorOn(userId: string): Promise<boolean> {
+    return (await this.#repo.mfaOf(userId))?.enabled === true;
+  }
+
   /**
-   * Step 1 of enrolment: a new secret, shown once as an otpauth:// URI (a QR code in the
-   * dashboard) and in base32; not in force until a code from it is confirmed.
+   * Step 1 of enrolment: a new secret, shown once as an otpauth:// URI (a link on the
+   * dashboard's account page, which authenticator apps on the same device open) and in base32;
+   * not in force until a code from it is confirmed.
    */
   async beginMfa(origin: RequestOrigin): Promise<{ secret: string; uri: string }> {
     const user = this.#sessionUser(origin);

@@ -48,8 +48,11 @@ describe('a second factor', () => {
   it('is enrolled with a secret shown once and confirmed with a code; other sessions end', async () => {
     const other = await session(email);
     const here = await session(email);
+    expect((await me(here)).json().secondFactor).toBe(false);
     const begun = await post('/api/v1/auth/mfa', here);
     expect(begun.statusCode).toBe(200);
+    // Begun is not on: /auth/me says so until a code confirms it.
+    expect((await me(here)).json().secondFactor).toBe(false);
     const { secret: text, uri } = begun.json() as { secret: string; uri: string };
     expect(uri).toMatch(/^otpauth:\/\/totp\/truce%3Amonitor%40example\.org\?secret=/);
     secret = base32Decode(text);
@@ -73,6 +76,7 @@ describe('a second factor', () => {
     expect(new Set(recoveryCodes).size).toBe(10);
     expect((await me(other)).statusCode).toBe(401);
     expect((await me(here)).statusCode).toBe(200);
+    expect((await me(here)).json().secondFactor).toBe(true);
     // Enrolling again while one is in force is refused.
     expect((await post('/api/v1/auth/mfa', here)).statusCode).toBe(409);
   });

@@ -63,6 +63,7 @@ export function authRoutes(app: TruceApp, ctx: AppContext): void {
         : {
             user: presentUser(request.actor.user),
             via: request.actor.kind,
+            secondFactor: await ctx.accounts.secondFactorOn(request.actor.user.id),
             ...(request.actor.kind === 'token' ? { scopes: request.actor.token.scopes } : {}),
           },
   );

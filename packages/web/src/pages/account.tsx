@@ -1,0 +1,166 @@
+import { type FormEvent, useEffect, useState } from 'react';
+import { ApiError, api } from '../api.ts';
+import { useI18n } from '../i18n.tsx';
+
+/** What the page shows: loading, the factor off or on, enrolment under way, its recovery codes. */
+type State =
+  | { kind: 'loading' }
+  | { kind: 'off' }
+  | { kind: 'enrolling'; secret: string; uri: string }
+  | { kind: 'enrolled'; recoveryCodes: string[] }
+  | { kind: 'on' };
+
+/** The key in groups of four, as authenticator apps print it: easier to type without a slip. */
+function grouped(secret: string): string {
+  return secret.replace(/(.{4})/g, '$1 ').trim();
+}
+
+/**
+ * The signed-in user's own security (docs/API.md, "Accounts"): the second factor (TOTP) —
+ * set up with a key shown once and confirmed with a code, after which every login asks for a code
+ * and the user's other sessions end; ten recovery codes shown once; removed with the password and
+ * a code.
+ */
+export function AccountPage() {
+  const { t } = useI18n();
+  const [state, setState] = useState<State>({ kind: 'loading' });
+  const [error, setError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    let live = true;
+    api<{ secondFactor?: boolean }>('/api/v1/auth/me').then(
+      (me) => live && setState({ kind: me.secondFactor ? 'on' : 'off' }),
+      (e: unknown) => live && setError((e as Error).message),
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+
+  /** Runs a request with the form locked; a refusal is shown with the server's message. */
+  const attempt = async (work: () => Promise<void>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await work();
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const begin = () =>
+    attempt(async () => {
+      const begun = await api<{ secret: string; uri: string }>('/api/v1/auth/mfa', {
+        method: 'POST',
+        body: {},
+      });
+      setState({ kind: 'enrolling', ...begun });
+    });
+
+  const confirm = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const code = String(new FormData(event.currentTarget).get('code') ?? '');
+    void attempt(async () => {
+      const { recoveryCodes } = await api<{ recoveryCodes: string[] }>('/api/v1/auth/mfa/confirm', {
+        method: 'POST',
+        body: { code },
+      });
+      setState({ kind: 'enrolled', recoveryCodes });
+    });
+  };
+
+  const remove = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    void attempt(async () => {
+      await api('/api/v1/auth/mfa/remove', {
+        method: 'POST',
+        body: {
+          password: String(form.get('password') ?? ''),
+          code: String(form.get('code') ?? ''),
+        },
+      });
+      setState({ kind: 'off' });
+    });
+  };
+
+  return (
+    <section className="account" data-testid="account">
+      <h1>{t('account.title')}</h1>
+      <h2>{t('account.secondFactor')}</h2>
+      {error ? (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      ) : null}
+      {state.kind === 'loading' ? <p className="muted">{t('loading')}</p> : null}
+      {state.kind === 'off' ? (
+        <>
+          <p data-testid="second-factor-state">{t('account.off')}</p>
+          <button type="button" onClick={begin} disabled={busy}>
+            {t('account.setUp')}
+          </button>
+        </>
+      ) : null}
+      {state.kind === 'enrolling' ? (
+        <form onSubmit={confirm}>
+          <p>{t('account.addKey')}</p>
+          <p>
+            <code data-testid="mfa-secret" dir="ltr">
+              {grouped(state.secret)}
+            </code>
+          </p>
+          <p>
+            <a href={state.uri}>{t('account.openApp')}</a>
+          </p>
+          <label>
+            {t('account.confirmCode')}
+            <input
+              name="code"
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              pattern="\s*\d{6}\s*"
+              required
+            />
+          </label>
+          <button type="submit" disabled={busy}>
+            {t('account.confirm')}
+          </button>
+        </form>
+      ) : null}
+      {state.kind === 'enrolled' ? (
+        <>
+          <p data-testid="second-factor-state">{t('account.on')}</p>
+          <p role="status">{t('account.recoveryCodes')}</p>
+          <ol className="recovery-codes" data-testid="recovery-codes" dir="ltr">
+            {state.recoveryCodes.map((code) => (
+              <li key={code}>
+                <code>{code}</code>
+              </li>
+            ))}
+          </ol>
+        </>
+      ) : null}
+      {state.kind === 'on' ? (
+        <form onSubmit={remove}>
+          <p data-testid="second-factor-state">{t('account.on')}</p>
+          <p className="muted">{t('account.removeHelp')}</p>
+          <label>
+            {t('password')}
+            <input name="password" type="password" autoComplete="current-password" required />
+          </label>
+          <label>
+            {t('mfaCode')}
+            <input name="code" autoComplete="one-time-code" required />
+          </label>
+          <button type="submit" disabled={busy}>
+            {t('account.remove')}
+          </button>
+        </form>
+      ) : null}
+    </section>
+  );
+}
