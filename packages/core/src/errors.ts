@@ -21,6 +21,8 @@ export const errorCodes = [
   'FORBIDDEN',
   'UNAUTHENTICATED',
   'MFA_REQUIRED',
+  // A session of a role that must have a second factor, before it set one up (HTTP 403).
+  'MFA_ENROLMENT_REQUIRED',
   'USAGE',
   'INTERNAL',
   'LEDGER_RANGE_INVALID',

@@ -212,7 +212,11 @@ function Dashboard({ user, onLogout }: { user: User; onLogout: () => void }) {
   }, []);
   useEffect(() => {
     if (status.error instanceof ApiError && status.error.status === 401) onLogout();
-  }, [status.error, onLogout]);
+    // A role this cell requires a second factor of: the account page, until it is set up.
+    if (status.error instanceof ApiError && status.error.code === 'MFA_ENROLMENT_REQUIRED') {
+      go('/account');
+    }
+  }, [status.error, onLogout, go]);
 
   const page = (pages as readonly string[]).includes(path) ? (path as Page) : '/';
   const data = status.data;
@@ -298,7 +302,7 @@ function Dashboard({ user, onLogout }: { user: User; onLogout: () => void }) {
         </div>
       </header>
       <main>
-        {status.error && !data ? (
+        {status.error && !data && path !== '/account' ? (
           <p role="alert" className="error">
             {t('error')}: {status.error.message}{' '}
             <button type="button" onClick={status.reload}>
@@ -307,7 +311,12 @@ function Dashboard({ user, onLogout }: { user: User; onLogout: () => void }) {
           </p>
         ) : null}
         {path === '/account' ? (
-          <AccountPage />
+          <AccountPage
+            onEnrolled={() => {
+              status.reload();
+              setVersion((v) => v + 1);
+            }}
+          />
         ) : !data ? (
           <p className="muted">{t('loading')}</p>
         ) : page === '/' ? (

@@ -26,6 +26,8 @@ const en = {
   'account.removeHelp':
     'To turn it off, give your password and a code from the app (or a recovery code).',
   'account.remove': 'Turn off the second factor',
+  'account.required':
+    'This cell requires a second factor of your role: set it up here before anything else.',
   'notices.forStaff':
     "Notices between the parties are for the cell's staff; your alerts are below.",
   'alerts.subscriptions': 'Your alert subscriptions',
@@ -430,6 +432,7 @@ const ar: Dictionary = {
     'انتهت جلساتك الأخرى. احفظ رموز الاسترداد هذه خارج الإنترنت: يصلح كل منها مرة واحدة بدل الرمز إذا فقدت التطبيق. لا تُعرض إلا الآن.',
   'account.removeHelp': 'لإيقافه، أدخل كلمة المرور ورمزًا من التطبيق (أو رمز استرداد).',
   'account.remove': 'إيقاف العامل الثاني',
+  'account.required': 'تشترط هذه الخلية عاملًا ثانيًا لدورك: أعدّه هنا قبل أي شيء آخر.',
   'notices.forStaff': 'الإخطارات بين الأطراف مخصصة لطاقم الخلية؛ تنبيهاتك أدناه.',
   'alerts.subscriptions': 'اشتراكاتك في التنبيهات',
   'alerts.subscribe': 'اشتراك',
@@ -826,6 +829,7 @@ const he: Dictionary = {
     'שאר החיבורים שלך הסתיימו. שמרו את קודי השחזור האלה מחוץ לרשת: כל אחד מהם תקף פעם אחת במקום קוד, אם האפליקציה אבדה. הם מוצגים רק עכשיו.',
   'account.removeHelp': 'כדי לכבות, הזינו את הסיסמה וקוד מהאפליקציה (או קוד שחזור).',
   'account.remove': 'כיבוי הגורם השני',
+  'account.required': 'התא הזה מחייב גורם שני לתפקיד שלך: הגדירו אותו כאן לפני כל דבר אחר.',
   'notices.forStaff': 'הודעות בין הצדדים מיועדות לצוות התא; ההתראות שלך מופיעות למטה.',
   'alerts.subscriptions': 'המינויים שלך להתראות',
   'alerts.subscribe': 'הרשמה',

@@ -233,14 +233,30 @@ export class AccountsRepository {
     tokenHash: string,
     now: string,
     idleSince?: string,
-  ): Promise<{ user: User; csrfToken: string; expiresAt: string; lastSeenAt: string } | undefined> {
+  ): Promise<
+    | {
+        user: User;
+        csrfToken: string;
+        expiresAt: string;
+        lastSeenAt: string;
+        secondFactor: boolean;
+      }
+    | undefined
+  > {
     const [row] = await this.#db.query<
-      UserRow & { csrf_token: string; expires_at: unknown; last_seen_at: unknown }
+      UserRow & {
+        csrf_token: string;
+        expires_at: unknown;
+        last_seen_at: unknown;
+        second_factor: boolean;
+      }
     >(
       `SELECT ${userColumns
         .split(', ')
         .map((column) => `u.${column}`)
-        .join(', ')}, s.csrf_token, s.expires_at, s.last_seen_at
+        .join(', ')}, s.csrf_token, s.expires_at, s.last_seen_at,
+              EXISTS (SELECT 1 FROM user_mfa m
+                       WHERE m.user_id = u.id AND m.enabled_at IS NOT NULL) AS second_factor
          FROM sessions s JOIN users u ON u.id = s.user_id
         WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2::timestamptz
           AND ($3::timestamptz IS NULL OR s.last_seen_at > $3::timestamptz)`,
@@ -252,6 +268,7 @@ export class AccountsRepository {
         csrfToken: row.csrf_token,
         expiresAt: isoOf(row.expires_at),
         lastSeenAt: isoOf(row.last_seen_at),
+        secondFactor: row.second_factor === true,
       }
     );
   }

@@ -299,7 +299,13 @@ export class AccountsService {
       }
       return (
         found && {
-          actor: { kind: 'session', user: found.user, csrfToken: found.csrfToken, sessionHash },
+          actor: {
+            kind: 'session',
+            user: found.user,
+            csrfToken: found.csrfToken,
+            sessionHash,
+            secondFactor: found.secondFactor,
+          },
           expiresAt: found.expiresAt,
         }
       );
@@ -446,6 +452,8 @@ export class AccountsService {
       this.#now(),
     );
     await this.#endOtherSessions(origin, user.id);
+    // This session's actor, held in memory, now has a second factor.
+    this.#repo.credentials.invalidate();
     await this.#record(origin, 'auth.mfa.enable', user.id, 'success');
     return { recoveryCodes };
   }
@@ -469,6 +477,7 @@ export class AccountsService {
       refused,
     );
     await this.#repo.removeMfa(user.id);
+    this.#repo.credentials.invalidate();
     await this.#record(origin, 'auth.mfa.remove', user.id, 'success');
   }
 

@@ -17,6 +17,7 @@ const actor: Actor = {
   },
   csrfToken: 'csrf',
   sessionHash: 'hash',
+  secondFactor: false,
 };
 const now = Date.parse('2025-01-21T09:00:00Z');
 const inAnHour = new Date(now + 3_600_000).toISOString();

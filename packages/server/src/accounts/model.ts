@@ -70,5 +70,12 @@ export interface ApiToken {
 /** Who is making a request, once authenticated. */
 export type Actor =
   | { kind: 'anonymous' }
-  | { kind: 'session'; user: User; csrfToken: string; sessionHash: string }
+  | {
+      kind: 'session';
+      user: User;
+      csrfToken: string;
+      sessionHash: string;
+      /** Whether the user's second factor is on (a session of a role that needs one). */
+      secondFactor: boolean;
+    }
   | { kind: 'token'; user: User; token: ApiToken };

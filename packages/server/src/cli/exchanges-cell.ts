@@ -61,7 +61,14 @@ export async function withCellAs<T>(
     const audit = new AuditLog(db);
     // A session-like actor: the CLI is used interactively, by a person, never as an API token.
     const origin: RequestOrigin = {
-      actor: { kind: 'session', user: found.user, csrfToken: '', sessionHash: 'cli' },
+      // secondFactor: read only by the HTTP layer's rule, which the command line never meets.
+      actor: {
+        kind: 'session',
+        user: found.user,
+        csrfToken: '',
+        sessionHash: 'cli',
+        secondFactor: false,
+      },
       ip: 'cli',
     };
     const actions: readonly Action[] = typeof action === 'string' ? [action] : action;

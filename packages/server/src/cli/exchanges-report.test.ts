@@ -44,7 +44,13 @@ beforeAll(async () => {
   }
   const mediator = await accounts.repository.userByEmail('mediator@example.org');
   const origin = {
-    actor: { kind: 'session', user: mediator!.user, csrfToken: '', sessionHash: 'setup' },
+    actor: {
+      kind: 'session',
+      user: mediator!.user,
+      csrfToken: '',
+      sessionHash: 'setup',
+      secondFactor: false,
+    },
     ip: 'test',
   } as const;
   await agreements.upload(origin, exampleAgreement());
@@ -69,7 +75,13 @@ beforeAll(async () => {
   const icrc = await accounts.repository.userByEmail('icrc@example.org');
   await app.truce.persons.record(
     {
-      actor: { kind: 'session', user: icrc!.user, csrfToken: '', sessionHash: 'setup' },
+      actor: {
+        kind: 'session',
+        user: icrc!.user,
+        csrfToken: '',
+        sessionHash: 'setup',
+        secondFactor: false,
+      },
       ip: 'test',
     },
     'H-0001',

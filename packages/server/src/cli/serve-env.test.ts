@@ -7,6 +7,10 @@ describe('server settings from the environment', () => {
     expect(
       configFromEnv({ TRUCE_SESSION_IDLE_MINUTES: '0', TRUCE_LOGIN_PER_MINUTE: '600' }),
     ).toEqual({ sessionIdleMinutes: 0, loginPerMinute: 600 });
+    expect(configFromEnv({ TRUCE_MFA_REQUIRED_ROLES: ' mediator, monitor,mediator ' })).toEqual({
+      mfaRequiredRoles: ['mediator', 'monitor'],
+    });
+    expect(configFromEnv({ TRUCE_MFA_REQUIRED_ROLES: '' })).toEqual({});
   });
 
   it('refuses what is not a whole number, naming the variable', () => {
@@ -15,5 +19,8 @@ describe('server settings from the environment', () => {
     );
     expect(() => configFromEnv({ TRUCE_LOGIN_PER_MINUTE: '0' })).toThrow(/TRUCE_LOGIN_PER_MINUTE/);
     expect(() => configFromEnv({ TRUCE_LOGIN_PER_MINUTE: '2.5' })).toThrow(/whole number/);
+    expect(() => configFromEnv({ TRUCE_MFA_REQUIRED_ROLES: 'mediator,admin' })).toThrow(
+      /TRUCE_MFA_REQUIRED_ROLES names no role "admin"; the roles are mediator/,
+    );
   });
 });

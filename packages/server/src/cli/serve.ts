@@ -1,4 +1,5 @@
 import { TruceError } from '@truce/core';
+import { type Role, roles } from '../accounts/model.js';
 import { startServer } from '../http/start.js';
 import { commonOptions, parseCommandArgs, requirePositionals } from './arguments.js';
 import type { CliIo } from './io.js';
@@ -26,6 +27,8 @@ Environment:
   TRUCE_TRUST_PROXY=1       behind a load balancer: client address from X-Forwarded-For
   TRUCE_SESSION_IDLE_MINUTES  end sessions unused this long (default 60; 0: never)
   TRUCE_LOGIN_PER_MINUTE    login attempts a minute per client address (default 10)
+  TRUCE_MFA_REQUIRED_ROLES  roles whose users must set up a second factor before anything else
+                            (comma-separated, e.g. mediator; default: none, each user opts in)
   TRUCE_LOG_LEVEL           pino level (default info)
   TRUCE_WEBHOOK_ALLOW       internal webhook targets allowed (hosts, addresses, CIDR ranges,
                             comma-separated); by default webhooks reach public https only
@@ -105,6 +108,7 @@ export async function serve(argv: string[], io: CliIo, stop?: AbortSignal): Prom
 export function configFromEnv(env: Record<string, string | undefined>): {
   sessionIdleMinutes?: number;
   loginPerMinute?: number;
+  mfaRequiredRoles?: Role[];
 } {
   const perMinute = env.TRUCE_LOGIN_PER_MINUTE;
   let loginPerMinute: number | undefined;
@@ -120,7 +124,25 @@ export function configFromEnv(env: Record<string, string | undefined>): {
   return {
     ...idleMinutesOf(env.TRUCE_SESSION_IDLE_MINUTES),
     ...(loginPerMinute !== undefined ? { loginPerMinute } : {}),
+    ...mfaRolesOf(env.TRUCE_MFA_REQUIRED_ROLES),
   };
+}
+
+/** `TRUCE_MFA_REQUIRED_ROLES`: comma-separated roles; unset or empty: none. */
+function mfaRolesOf(value: string | undefined): { mfaRequiredRoles?: Role[] } {
+  if (value === undefined || value.trim() === '') return {};
+  const named = value
+    .split(',')
+    .map((role) => role.trim())
+    .filter((role) => role !== '');
+  const unknown = named.filter((role) => !(roles as readonly string[]).includes(role));
+  if (unknown.length > 0) {
+    throw new TruceError(
+      'USAGE',
+      `TRUCE_MFA_REQUIRED_ROLES names no role ${unknown.map((r) => `"${r}"`).join(', ')}; the roles are ${roles.join(', ')}`,
+    );
+  }
+  return { mfaRequiredRoles: [...new Set(named)] as Role[] };
 }
 
 /** `TRUCE_SESSION_IDLE_MINUTES`: a whole number of minutes, 0 for none; unset: the default. */

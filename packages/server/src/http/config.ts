@@ -1,3 +1,5 @@
+import type { Role } from '../accounts/model.js';
+
 /** What an operator may tune; defaults are safe for one process on a loopback address. */
 export interface ServerConfig {
   /** Largest request body in bytes (default 1 MiB; an agreement or 500 envelopes fit). */
@@ -33,6 +35,12 @@ export interface ServerConfig {
   maxTokenDays: number;
   /** Behind a load balancer: take the client address from X-Forwarded-For. */
   trustProxy: boolean;
+  /**
+   * Roles whose sessions must have a second factor (default none: each user opts in). Such a
+   * session without one reaches only `auth/*` (set it up, log out) until it has one; every other
+   * route answers 403 MFA_ENROLMENT_REQUIRED. API tokens are not sessions and are not affected.
+   */
+  mfaRequiredRoles: readonly Role[];
 }
 
 export const defaultServerConfig: ServerConfig = {
@@ -50,4 +58,5 @@ export const defaultServerConfig: ServerConfig = {
   streamHeartbeatMs: 15_000,
   maxTokenDays: 365,
   trustProxy: false,
+  mfaRequiredRoles: [],
 };

@@ -15,6 +15,7 @@ import {
 import { AccountsRepository } from '../accounts/accounts-repository.js';
 import { AccountsService } from '../accounts/accounts-service.js';
 import { loadMfaKey } from '../accounts/mfa-key.js';
+import type { Actor } from '../accounts/model.js';
 import { OrgKeys } from '../accounts/org-keys.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { BlobRegistry } from '../blobs/blob-registry.js';
@@ -286,6 +287,7 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
     // Only the not-found handler has none (onRoute refuses routes without one).
     if (!action) return;
     authorize(request.actor, action);
+    requireSecondFactor(request.actor, action, config);
     checkCsrf(request, request.actor, config);
   });
   // Before the listener closes: open streams end, or closing would wait for them forever.
@@ -332,4 +334,17 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
   );
   await app.ready();
   return app;
+}
+
+/**
+ * A session of a role that must have a second factor (`mfaRequiredRoles`) and has none reaches
+ * only its own authentication routes — to set one up, see who it is, log out — until it does.
+ */
+function requireSecondFactor(actor: Actor, action: string, config: ServerConfig): void {
+  if (actor.kind !== 'session' || actor.secondFactor) return;
+  if (!config.mfaRequiredRoles.includes(actor.user.role) || action.startsWith('auth.')) return;
+  throw new TruceError(
+    'MFA_ENROLMENT_REQUIRED',
+    `a ${actor.user.role} needs a second factor in this cell: set one up (POST /api/v1/auth/mfa, or the dashboard's account page), then go on`,
+  );
 }

@@ -5,7 +5,7 @@ import { useI18n } from '../i18n.tsx';
 /** What the page shows: loading, the factor off or on, enrolment under way, its recovery codes. */
 type State =
   | { kind: 'loading' }
-  | { kind: 'off' }
+  | { kind: 'off'; required: boolean }
   | { kind: 'enrolling'; secret: string; uri: string }
   | { kind: 'enrolled'; recoveryCodes: string[] }
   | { kind: 'on' };
@@ -21,7 +21,7 @@ function grouped(secret: string): string {
  * and the user's other sessions end; ten recovery codes shown once; removed with the password and
  * a code.
  */
-export function AccountPage() {
+export function AccountPage({ onEnrolled }: { onEnrolled?: () => void }) {
   const { t } = useI18n();
   const [state, setState] = useState<State>({ kind: 'loading' });
   const [error, setError] = useState<string | undefined>();
@@ -29,8 +29,14 @@ export function AccountPage() {
 
   useEffect(() => {
     let live = true;
-    api<{ secondFactor?: boolean }>('/api/v1/auth/me').then(
-      (me) => live && setState({ kind: me.secondFactor ? 'on' : 'off' }),
+    api<{ secondFactor?: boolean; secondFactorRequired?: boolean }>('/api/v1/auth/me').then(
+      (me) =>
+        live &&
+        setState(
+          me.secondFactor
+            ? { kind: 'on' }
+            : { kind: 'off', required: me.secondFactorRequired === true },
+        ),
       (e: unknown) => live && setError((e as Error).message),
     );
     return () => {
@@ -69,6 +75,7 @@ export function AccountPage() {
         body: { code },
       });
       setState({ kind: 'enrolled', recoveryCodes });
+      onEnrolled?.();
     });
   };
 
@@ -83,7 +90,7 @@ export function AccountPage() {
           code: String(form.get('code') ?? ''),
         },
       });
-      setState({ kind: 'off' });
+      setState({ kind: 'off', required: false });
     });
   };
 
@@ -100,6 +107,11 @@ export function AccountPage() {
       {state.kind === 'off' ? (
         <>
           <p data-testid="second-factor-state">{t('account.off')}</p>
+          {state.required ? (
+            <p role="alert" className="error" data-testid="second-factor-required">
+              {t('account.required')}
+            </p>
+          ) : null}
           <button type="button" onClick={begin} disabled={busy}>
             {t('account.setUp')}
           </button>
