@@ -296,10 +296,35 @@ describe.skipIf(!runBrowserTests)('login with a second factor in Chromium', () =
   let cell: DemoCell;
   let browser: Browser;
 
-  withDemoCell((started, launched) => {
-    cell = started;
-    browser = launched;
-  });
+  // Mediators of this cell must have a second factor (the observer below may choose).
+  withDemoCell(
+    (started, launched) => {
+      cell = started;
+      browser = launched;
+    },
+    { TRUCE_MFA_REQUIRED_ROLES: 'mediator' },
+  );
+
+  it('sends a mediator without a second factor to the account page, then lets them in once it is set up', async () => {
+    const page = await browser.newPage();
+    await page.goto(cell.url);
+    await page.fill('input[name=email]', 'mediator@example.org');
+    await page.fill('input[name=password]', password);
+    await page.click('button[type=submit]');
+    // The password was right, but nothing else opens before the second factor is set up.
+    await page.waitForSelector('[data-testid=second-factor-required]', { timeout: 60_000 });
+    expect(new URL(page.url()).pathname).toBe('/account');
+    await page.click('[data-testid=account] button');
+    const shown = await page.textContent('[data-testid=mfa-secret]', { timeout: 20_000 });
+    const secret = base32Decode(shown!.replace(/\s+/g, ''));
+    await page.fill('input[name=code]', hotp(secret, totpStep(new Date())));
+    await page.click('[data-testid=account] button[type=submit]');
+    await page.waitForSelector('[data-testid=recovery-codes]', { timeout: 20_000 });
+    // The same session now reaches the dashboard.
+    await page.click('nav[aria-label=main] a[href="/"]');
+    await page.waitForSelector('[data-testid=obligations]', { timeout: 60_000 });
+    await page.close();
+  }, 120_000);
 
   it('sets up a second factor on the account page, then asks for the code at login and lets the user in with it', async () => {
     const email = 'observer@example.org';

@@ -30,7 +30,10 @@ export interface DemoCell {
 }
 
 /** `truce start` (what `npm start` runs) on a fresh data folder and a free port. */
-export async function startDemoCell(args: string[] = []): Promise<DemoCell> {
+export async function startDemoCell(
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<DemoCell> {
   if (!webBuilt) {
     throw new Error('the dashboard is not built: run `npm run build` first (npm test does)');
   }
@@ -38,6 +41,7 @@ export async function startDemoCell(args: string[] = []): Promise<DemoCell> {
   // Every test logs in from 127.0.0.1: more than the default 10 logins a minute per address.
   const cell = await runDemoCell(['--data', dataDir, '--port', '0', ...args], {
     TRUCE_LOGIN_PER_MINUTE: '600',
+    ...env,
   });
   return {
     url: cell.url,
@@ -65,11 +69,14 @@ export async function logIn(page: Page, url: string, email: string): Promise<voi
  * A demo cell and a browser for the tests of one describe block: started before the first test,
  * stopped after the last; `ready` receives them.
  */
-export function withDemoCell(ready: (cell: DemoCell, browser: Browser) => void): void {
+export function withDemoCell(
+  ready: (cell: DemoCell, browser: Browser) => void,
+  env: Record<string, string> = {},
+): void {
   let cell: DemoCell | undefined;
   let browser: Browser | undefined;
   beforeAll(async () => {
-    cell = await startDemoCell();
+    cell = await startDemoCell([], env);
     browser = await launch();
     ready(cell, browser);
   }, 180_000);

@@ -169,7 +169,11 @@ export async function start(argv: string[], io: CliIo, stop?: AbortSignal): Prom
       ...parseEventLines(readFileSync(sampleIncidentsScenario, 'utf8'), sampleIncidentsScenario),
     ]);
     await feeder.feed(clock.now());
-    await publishAsMediator(server.app);
+    if (!(await publishAsMediator(server.app))) {
+      io.stderr.write(
+        'truce: mediators need a second factor here (TRUCE_MFA_REQUIRED_ROLES): the public page stays empty until a mediator sets one up and publishes\n',
+      );
+    }
     clock = demoClock(dataDir, { simulatedAt: startAt, speed });
     clock.save();
 
