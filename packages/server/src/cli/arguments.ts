@@ -93,3 +93,24 @@ export function requirePositionals(
     );
   }
 }
+
+/**
+ * A comma-separated list whose items must each be one of `allowed` (spaces around items and
+ * empty items ignored, a repeated item kept once); otherwise a USAGE error, `refusal` worded
+ * by the caller with the unknown items quoted.
+ */
+export function allowedList<T extends string>(
+  text: string,
+  allowed: readonly T[],
+  refusal: (unknown: string) => string,
+): T[] {
+  const named = text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  const unknown = named.filter((item) => !(allowed as readonly string[]).includes(item));
+  if (unknown.length > 0) {
+    throw new TruceError('USAGE', refusal(unknown.map((item) => `"${item}"`).join(', ')));
+  }
+  return [...new Set(named)] as T[];
+}

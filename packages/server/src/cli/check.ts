@@ -6,7 +6,13 @@ import {
   statuses,
   TruceError,
 } from '@truce/core';
-import { commonOptions, parseCommandArgs, requirePositionals, wantsColor } from './arguments.js';
+import {
+  allowedList,
+  commonOptions,
+  parseCommandArgs,
+  requirePositionals,
+  wantsColor,
+} from './arguments.js';
 import { painter } from './color.js';
 import type { CliIo } from './io.js';
 import { evaluationJson, evaluationTable } from './present-evaluation.js';
@@ -106,18 +112,13 @@ export async function check(argv: string[], io: CliIo): Promise<number> {
 
 function parseFailOn(list: string | undefined): ReadonlySet<string> {
   if (list === undefined) return new Set();
-  const wanted = list
-    .split(',')
-    .map((status) => status.trim())
-    .filter((status) => status !== '');
-  const unknown = wanted.filter((status) => !(statuses as readonly string[]).includes(status));
-  if (unknown.length > 0) {
-    throw new TruceError(
-      'USAGE',
-      `--fail-on: unknown status ${unknown.map((s) => `"${s}"`).join(', ')}; use ${statuses.join(', ')}`,
-    );
-  }
-  return new Set(wanted);
+  return new Set(
+    allowedList(
+      list,
+      statuses,
+      (unknown) => `--fail-on: unknown status ${unknown}; use ${statuses.join(', ')}`,
+    ),
+  );
 }
 
 /** A time without an offset means different instants in Gaza, Cairo and Doha: refuse it. */

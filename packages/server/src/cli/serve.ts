@@ -1,7 +1,7 @@
 import { TruceError } from '@truce/core';
 import { type Role, roles } from '../accounts/model.js';
 import { startServer } from '../http/start.js';
-import { commonOptions, parseCommandArgs, requirePositionals } from './arguments.js';
+import { allowedList, commonOptions, parseCommandArgs, requirePositionals } from './arguments.js';
 import type { CliIo } from './io.js';
 import { dataHelp, dataOption } from './ledger-options.js';
 
@@ -131,18 +131,13 @@ export function configFromEnv(env: Record<string, string | undefined>): {
 /** `TRUCE_MFA_REQUIRED_ROLES`: comma-separated roles; unset or empty: none. */
 function mfaRolesOf(value: string | undefined): { mfaRequiredRoles?: Role[] } {
   if (value === undefined || value.trim() === '') return {};
-  const named = value
-    .split(',')
-    .map((role) => role.trim())
-    .filter((role) => role !== '');
-  const unknown = named.filter((role) => !(roles as readonly string[]).includes(role));
-  if (unknown.length > 0) {
-    throw new TruceError(
-      'USAGE',
-      `TRUCE_MFA_REQUIRED_ROLES names no role ${unknown.map((r) => `"${r}"`).join(', ')}; the roles are ${roles.join(', ')}`,
-    );
-  }
-  return { mfaRequiredRoles: [...new Set(named)] as Role[] };
+  const mfaRequiredRoles = allowedList<Role>(
+    value,
+    roles,
+    (unknown) =>
+      `TRUCE_MFA_REQUIRED_ROLES names no role ${unknown}; the roles are ${roles.join(', ')}`,
+  );
+  return { mfaRequiredRoles };
 }
 
 /** `TRUCE_SESSION_IDLE_MINUTES`: a whole number of minutes, 0 for none; unset: the default. */
