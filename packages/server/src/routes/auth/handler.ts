@@ -63,7 +63,11 @@ export function authRoutes(app: TruceApp, ctx: AppContext): void {
         : {
             user: presentUser(request.actor.user),
             via: request.actor.kind,
-            secondFactor: await ctx.accounts.secondFactorOn(request.actor.user.id),
+            // A session's is read with the session (no query of its own); a token's is looked up.
+            secondFactor:
+              request.actor.kind === 'session'
+                ? request.actor.secondFactor
+                : await ctx.accounts.secondFactorOn(request.actor.user.id),
             // Whether this cell requires one of the user's role (TRUCE_MFA_REQUIRED_ROLES).
             secondFactorRequired: ctx.config.mfaRequiredRoles.includes(request.actor.user.role),
             ...(request.actor.kind === 'token' ? { scopes: request.actor.token.scopes } : {}),
