@@ -102,6 +102,9 @@ const toCosignature = (row: CosignatureRow): CosignatureRecord => ({
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
+/** A batch's plan and the time that stamps its entries. */
+type StampedPlan = BatchPlan & { appendedAt: string };
+
 /** SQLSTATE unique_violation. */
 const uniqueViolation = '23505';
 
@@ -231,7 +234,7 @@ class SqlStore implements Store {
 
   async #commit(batch: PendingAppend[]): Promise<void> {
     const lookup = batchLookup(batch);
-    let plan: BatchPlan & { appendedAt: string };
+    let plan: StampedPlan;
     try {
       plan = (await this.#commitUnread(batch, lookup)) ?? (await this.#commitRead(batch, lookup));
     } catch (error) {
@@ -274,7 +277,7 @@ class SqlStore implements Store {
   async #commitUnread(
     batch: PendingAppend[],
     lookup: BatchLookup,
-  ): Promise<(BatchPlan & { appendedAt: string }) | undefined> {
+  ): Promise<StampedPlan | undefined> {
     const range = this.#range;
     if (!this.#singleWriter || range === undefined || this.#mustRead) return undefined;
     const latestOfKind = new Map<string, number>();
@@ -296,13 +299,10 @@ class SqlStore implements Store {
     return { ...plan, appendedAt };
   }
 
-  async #commitRead(
-    batch: PendingAppend[],
-    lookup: BatchLookup,
-  ): Promise<BatchPlan & { appendedAt: string }> {
+  async #commitRead(batch: PendingAppend[], lookup: BatchLookup): Promise<StampedPlan> {
     // Round trips, not rows, are what a batch costs (each statement is parsed, planned and, on
     // PGlite, crosses into WASM): one statement reads what the batch must know, one writes it.
-    const sequence = async (db: SqlExecutor): Promise<BatchPlan & { appendedAt: string }> => {
+    const sequence = async (db: SqlExecutor): Promise<StampedPlan> => {
       const state = await readBatchState(db, lookup);
       this.#stats.sequencerReads += 1;
       const range =
