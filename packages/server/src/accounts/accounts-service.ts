@@ -410,7 +410,7 @@ export class AccountsService {
    */
   async beginMfa(origin: RequestOrigin): Promise<{ secret: string; uri: string }> {
     const user = this.#sessionUser(origin);
-    if ((await this.#repo.mfaOf(user.id))?.enabled) {
+    if (await this.secondFactorOn(user.id)) {
       throw new TruceError(
         'CONFLICT',
         'a second factor is already enabled; remove it first (with your password and a code)',
@@ -494,7 +494,7 @@ export class AccountsService {
     }
     if (!(await this.#repo.user(userId))) throw new TruceError('NOT_FOUND', `no user ${userId}`);
     // Sessions end only when a factor in force was removed (not a mere enrolment begun).
-    const enabled = (await this.#repo.mfaOf(userId))?.enabled === true;
+    const enabled = await this.secondFactorOn(userId);
     await this.#repo.removeMfa(userId);
     if (enabled) {
       await this.#repo.revokeSessionsOf(userId, this.#now());
