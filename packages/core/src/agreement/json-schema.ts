@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { batchRows, batchRowsJsonSchema } from '../events/aid.js';
 import { eventSchema } from '../events/schema.js';
 import { agreementSchema } from './schema.js';
 
@@ -36,5 +37,15 @@ function namedDefinitions(
 }
 
 export function eventJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(eventSchema, { io: 'input' }) as Record<string, unknown>;
+  return z.toJSONSchema(eventSchema, {
+    io: 'input',
+    // A batch's rows are checked by a function (events/aid.ts): their schema is written here.
+    unrepresentable: 'any',
+    override: ({ zodSchema, jsonSchema }) => {
+      if (zodSchema !== batchRows) return;
+      const { description } = jsonSchema;
+      for (const key of Object.keys(jsonSchema)) delete jsonSchema[key];
+      Object.assign(jsonSchema, structuredClone(batchRowsJsonSchema), { description });
+    },
+  }) as Record<string, unknown>;
 }

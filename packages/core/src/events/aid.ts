@@ -86,6 +86,32 @@ const textOf: Record<Exclude<BatchField, 'line' | 'count' | 'halfLoaded'>, z.Zod
 const keptText = z.string().max(2000);
 const hashtagPattern = /^#[a-z][a-z0-9_]*(\+[a-z][a-z0-9_]*)*$/;
 
+/** The JSON Schema of a batch's `rows` (what `batchRows` checks, with `checkBatchTable`). */
+export const batchRowsJsonSchema = {
+  minItems: 1,
+  maxItems: maxBatchRows,
+  type: 'array',
+  items: { maxItems: 64, type: 'array', items: { type: ['number', 'null'] } },
+} as const;
+
+/**
+ * A batch's rows: up to a thousand arrays of numbers, checked cell by cell by `checkBatchTable`
+ * in one plain loop. A zod array of arrays would check each of the batch's ~10,000 cells through
+ * a schema and copy every row (most of the time a batch took to validate); this only checks that
+ * it is an array of the right length and passes it on as it is. Its JSON Schema is
+ * `batchRowsJsonSchema` (`eventJsonSchema` writes it in).
+ */
+export const batchRows = z
+  .custom<(number | null)[][]>(
+    (value) => Array.isArray(value) && value.length >= 1 && value.length <= maxBatchRows,
+    { message: `an array of 1 to ${maxBatchRows} rows` },
+  )
+  .describe(
+    "one array per row, a cell per column: line, count and halfLoaded are numbers, any other cell the position of its text in values; null: none (a row without id has hxl-<first 16 hex digits of sha256>-<line>, without reportedAt the batch payload's)",
+  );
+
+type RowProblem = (path: (string | number)[], message: string) => void;
+
 /**
  * The rows of a batch as a table: `columns` names each cell of a row, `values` holds every text
  * once (the same day, crossing and cargo repeat on most rows), and each row is an array of
@@ -97,8 +123,7 @@ function checkBatchTable(
   ctx: z.RefinementCtx,
 ): void {
   const { columns, values, rows } = payload;
-  const issue = (path: (string | number)[], message: string) =>
-    ctx.addIssue({ code: 'custom', path, message });
+  const issue: RowProblem = (path, message) => ctx.addIssue({ code: 'custom', path, message });
   const at = new Map<string, number>();
   columns.forEach((name, index) => {
     if (at.has(name)) issue(['columns', index], `${name} is also column ${at.get(name)}`);
@@ -111,14 +136,20 @@ function checkBatchTable(
     if (!at.has(required)) issue(['columns'], `no ${required} column`);
   }
   if (at.size !== columns.length || !at.has('line') || !at.has('type')) return;
+  if (!Array.isArray(rows)) return;
   // Per column: the bounds of a number, or the texts of `values` checked so far (0: not yet,
-  // 1: valid, 2: not) — a batch's rows share a few texts, each checked once. Plain loops: this
-  // runs for every cell of every imported row.
-  const bounds = columns.map((name) =>
-    numberFields.has(name)
-      ? { min: name === 'line' ? 1 : 0, max: name === 'line' ? 2 ** 31 : 1_000_000 }
-      : undefined,
-  );
+  // 1: valid, 2: not) — a batch's rows share a few texts, each checked once. Plain loops with no
+  // allocation per row: this runs for every cell of every imported row.
+  const width = columns.length;
+  const isNumber = new Uint8Array(width);
+  const min = new Float64Array(width);
+  const max = new Float64Array(width);
+  columns.forEach((name, column) => {
+    if (!numberFields.has(name)) return;
+    isNumber[column] = 1;
+    min[column] = name === 'line' ? 1 : 0;
+    max[column] = name === 'line' ? 2 ** 31 : 1_000_000;
+  });
   const checked = columns.map(() => new Uint8Array(values.length));
   const textOk = (column: number, index: number): boolean => {
     const seen = checked[column]!;
@@ -129,58 +160,87 @@ function checkBatchTable(
     }
     return seen[index] === 1;
   };
-  const col = (name: BatchField) => at.get(name) ?? -1;
-  const [type, crossing, cargo, item, half, consignment, occurred, count] = [
-    col('type'),
-    col('crossing'),
-    col('cargo'),
-    col('item'),
-    col('halfLoaded'),
-    col('consignment'),
-    col('occurredAt'),
-    col('count'),
-  ];
-  const width = columns.length;
+  const rules: RowRules = {
+    line: at.get('line')!,
+    type: at.get('type')!,
+    occurredAt: at.get('occurredAt') ?? -1,
+    count: at.get('count') ?? -1,
+    crossing: at.get('crossing') ?? -1,
+    cargo: at.get('cargo') ?? -1,
+    item: at.get('item') ?? -1,
+    halfLoaded: at.get('halfLoaded') ?? -1,
+    consignment: at.get('consignment') ?? -1,
+  };
   for (let r = 0; r < rows.length; r++) {
-    const row = rows[r]!;
-    if (row.length !== width) {
-      issue(['rows', r], `a row has ${width} cells, one per column`);
+    const row = rows[r];
+    if (!Array.isArray(row) || row.length !== width) {
+      issue(
+        ['rows', r],
+        Array.isArray(row)
+          ? `a row has ${width} cells, one per column`
+          : `a row is an array of ${width} cells, one per column`,
+      );
       continue;
     }
     for (let c = 0; c < width; c++) {
       const cell = row[c];
-      if (cell === null || cell === undefined) continue;
-      const bound = bounds[c];
+      if (cell === null) continue;
       const ok =
+        typeof cell === 'number' &&
         Number.isInteger(cell) &&
-        (bound === undefined
-          ? cell >= 0 && cell < values.length && textOk(c, cell)
-          : cell >= bound.min && cell <= bound.max);
+        (isNumber[c] === 1
+          ? cell >= min[c]! && cell <= max[c]!
+          : cell >= 0 && cell < values.length && textOk(c, cell));
       if (!ok) issue(['rows', r, c], `not a valid ${columns[c]}`);
     }
-    const typeName = values[row[type] ?? -1];
-    // What a row must have depends on its type: without a valid one, that is all there is to say.
-    if (typeName !== 'aid_trucks_crossed' && typeName !== 'aid_items_delivered') continue;
-    const isTrucks = typeName === 'aid_trucks_crossed';
-    const has = (column: number) => column !== -1 && row[column] !== null;
-    const lacks: string[] = [];
-    const extra: string[] = [];
-    if (row[col('line')] === null) lacks.push('line');
-    if (!has(occurred)) lacks.push('occurredAt');
-    if (!has(count)) lacks.push('count');
-    if (isTrucks) {
-      if (!has(crossing)) lacks.push('crossing');
-      if (!has(cargo)) lacks.push('cargo');
-      if (has(item)) extra.push('item');
-    } else {
-      if (!has(item)) lacks.push('item');
-      if (has(cargo)) extra.push('cargo');
-      if (has(half)) extra.push('halfLoaded');
-      if (has(consignment)) extra.push('consignment');
-    }
-    const what = isTrucks ? 'trucks' : 'items';
-    for (const name of lacks) issue(['rows', r], `no ${name} on a ${what} row`);
-    for (const name of extra) issue(['rows', r], `a ${name} on a ${what} row`);
+    checkRowFields(row, values, rules, (message) => issue(['rows', r], message));
+  }
+}
+
+/** The column of each field a row's type decides about (-1: no such column). */
+interface RowRules {
+  line: number;
+  type: number;
+  occurredAt: number;
+  count: number;
+  crossing: number;
+  cargo: number;
+  item: number;
+  halfLoaded: number;
+  consignment: number;
+}
+
+/** What a row must have, and must not, for its type. */
+function checkRowFields(
+  row: readonly (number | null)[],
+  values: readonly string[],
+  rules: RowRules,
+  problem: (message: string) => void,
+): void {
+  const typeName = values[row[rules.type] ?? -1];
+  // What a row must have depends on its type: without a valid one, that is all there is to say.
+  if (typeName !== 'aid_trucks_crossed' && typeName !== 'aid_items_delivered') return;
+  const has = (column: number) => column !== -1 && row[column] !== null;
+  const isTrucks = typeName === 'aid_trucks_crossed';
+  const what = isTrucks ? 'trucks' : 'items';
+  const lacks = (name: string, column: number) => {
+    if (!has(column)) problem(`no ${name} on a ${what} row`);
+  };
+  const extra = (name: string, column: number) => {
+    if (has(column)) problem(`a ${name} on a ${what} row`);
+  };
+  lacks('line', rules.line);
+  lacks('occurredAt', rules.occurredAt);
+  lacks('count', rules.count);
+  if (isTrucks) {
+    lacks('crossing', rules.crossing);
+    lacks('cargo', rules.cargo);
+    extra('item', rules.item);
+  } else {
+    lacks('item', rules.item);
+    extra('cargo', rules.cargo);
+    extra('halfLoaded', rules.halfLoaded);
+    extra('consignment', rules.consignment);
   }
 }
 
@@ -213,13 +273,7 @@ export const aidPayloads = {
         .array(z.string().max(2000))
         .max(64 * maxBatchRows)
         .describe('the texts of the rows, each once'),
-      rows: z
-        .array(z.array(z.number().nullable()).max(64))
-        .min(1)
-        .max(maxBatchRows)
-        .describe(
-          "one array per row, a cell per column: line, count and halfLoaded are numbers, any other cell the position of its text in values; null: none (a row without id has hxl-<first 16 hex digits of sha256>-<line>, without reportedAt the batch payload's)",
-        ),
+      rows: batchRows,
     })
     .strict()
     .superRefine(checkBatchTable),

@@ -243,6 +243,22 @@ describe('aid_batch', () => {
     expect(refused((p) => p.columns.push('#x'))).toEqual([
       'payload.rows[0]: a row has 8 cells, one per column',
     ]);
+    // Cells and rows that JSON can hold but a batch cannot: each said, none taken as empty.
+    expect(refused((p) => (p.rows[0][5] = '3'))).toEqual(['payload.rows[0][5]: not a valid count']);
+    expect(refused((p) => (p.rows[0][5] = 2.5))).toEqual(['payload.rows[0][5]: not a valid count']);
+    expect(refused((p) => (p.rows[0][2] = true))).toEqual([
+      'payload.rows[0][2]: not a valid occurredAt',
+    ]);
+    expect(refused((p) => (p.rows[0] = 'abcdefg'))).toEqual([
+      'payload.rows[0]: a row is an array of 7 cells, one per column',
+    ]);
+    expect(refused((p) => (p.rows = []))).toEqual(['payload.rows: an array of 1 to 1000 rows']);
+    expect(refused((p) => (p.rows = { 0: [] }))).toEqual([
+      'payload.rows: an array of 1 to 1000 rows',
+    ]);
+    expect(refused((p) => (p.rows = Array(1001).fill(p.rows[0])))).toEqual([
+      'payload.rows: an array of 1 to 1000 rows',
+    ]);
     expect(refused((p) => (p.columns[6] = 'Sector'))).toEqual([
       'payload.columns[6]: Sector is neither a field of a row nor an HXL hashtag',
     ]);

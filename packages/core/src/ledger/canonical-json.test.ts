@@ -120,6 +120,7 @@ describe('numbers (RFC 8785 Appendix B and ES6 Number::toString)', () => {
       if (expected === 'NaN' || expected === 'Infinity') {
         expectCode(() => canonicalize(value), 'LEDGER_CANONICAL_JSON');
         expectCode(() => canonicalize([1, { x: value }]), 'LEDGER_CANONICAL_JSON');
+        expectCode(() => canonicalize([1, value, null]), 'LEDGER_CANONICAL_JSON');
       } else {
         expect(canonicalize(value)).toBe(expected);
       }
@@ -142,6 +143,9 @@ describe('numbers (RFC 8785 Appendix B and ES6 Number::toString)', () => {
   ])('%d → %s', (value, expected) => {
     expect(canonicalize(value)).toBe(expected);
     expect(canonicalize(parseJson(expected))).toBe(expected);
+    // Also in an array of numbers only (written by a shorter path) and in a mixed one.
+    expect(canonicalize([value, null, value])).toBe(`[${expected},null,${expected}]`);
+    expect(canonicalize([value, 'x'])).toBe(`[${expected},"x"]`);
   });
 
   it('rejects -Infinity', () => {
@@ -184,6 +188,7 @@ describe('canonicalize', () => {
     ['undefined', undefined],
     ['an undefined member', { a: undefined }],
     ['an undefined element', [1, undefined]],
+    ['an undefined element among numbers', [1, undefined, null]],
     // biome-ignore lint/suspicious/noSparseArray: a hole is what is tested
     ['a sparse array', [1, , 3]],
     ['a function', () => 1],

@@ -83,6 +83,14 @@ function isPlainObject(value: object): value is Record<string, unknown> {
   return prototype === Object.prototype || prototype === null;
 }
 
+function isNumberRow(array: readonly unknown[]): boolean {
+  for (let i = 0; i < array.length; i++) {
+    const item = array[i];
+    if (item !== null && !(typeof item === 'number' && Number.isFinite(item))) return false;
+  }
+  return true;
+}
+
 function serialise(value: unknown, path: (string | number)[]): string {
   switch (typeof value) {
     case 'string':
@@ -100,6 +108,9 @@ function serialise(value: unknown, path: (string | number)[]): string {
         fail(`nested deeper than ${maxJsonDepth} levels (or a cycle)`, path);
       }
       if (Array.isArray(value)) {
+        // An array of finite numbers and nulls (a batch's row): JSON.stringify writes exactly
+        // RFC 8785's form (Number::toString, -0 as 0), natively.
+        if (isNumberRow(value)) return JSON.stringify(value);
         let out = '[';
         for (let i = 0; i < value.length; i++) {
           if (i > 0) out += ',';
