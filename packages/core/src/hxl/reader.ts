@@ -20,6 +20,11 @@ export interface HxlReadOptions {
   reportedAt: string;
   /** Generated ids are `<idPrefix>-<line>`; the prefix comes from the file's SHA-256. */
   idPrefix: string;
+  /**
+   * An id given on two rows: refused on the second (default), or only collected (`givenIds`
+   * then lists every row's) for a reader of one part of a file, whose caller compares the parts.
+   */
+  duplicateIds?: 'refuse' | 'collect' | undefined;
 }
 
 /** A problem with one cell, row or the hashtag row, located as a user finds it in the file. */
@@ -123,6 +128,7 @@ export class HxlReader {
   #fatal = false;
   #hashtagLine: number | undefined;
   readonly #ids = new Map<string, number>();
+  #given: [string, number][] = [];
   readonly #keys = new Memo<string>();
   readonly #slugs = new Memo<string | undefined>();
   readonly #instants = new Memo<string | undefined>();
@@ -140,6 +146,27 @@ export class HxlReader {
   /** The line of the hashtag row, once found. */
   get hashtagLine(): number | undefined {
     return this.#hashtagLine;
+  }
+
+  /**
+   * The ids given in the `#meta+id` column since the last call, with their lines: each id's
+   * first row (`refuse`), or every row (`collect`).
+   */
+  takeGivenIds(): [string, number][] {
+    const taken = this.#given;
+    this.#given = [];
+    return taken;
+  }
+
+  /** The column that gives ids (1-based) and its hashtag, if the file has one. */
+  get idColumn(): { column: number; hashtag: string } | undefined {
+    const column = this.#byField.get('id');
+    return column && { column: column.index + 1, hashtag: column.hashtag.normal };
+  }
+
+  /** Whether the file was refused as a whole (its hashtag row, its delimiter). */
+  get refused(): boolean {
+    return this.#fatal;
   }
 
   /** The hashtags of the columns kept as they are (for the report). */
@@ -427,12 +454,15 @@ export class HxlReader {
         given.column,
         `"${given.value}" is not an event id (letters, digits, ".", "_", ":", "-")`,
       );
+    } else if (this.#options.duplicateIds === 'collect') {
+      this.#given.push([given.value, line]);
     } else {
       const earlier = this.#ids.get(given.value);
       if (earlier !== undefined) {
         problem(given.column, `event id ${given.value} is also on line ${earlier}`);
       } else {
         this.#ids.set(given.value, line);
+        this.#given.push([given.value, line]);
       }
     }
     return given.value;

@@ -395,16 +395,29 @@ describe('a large file', () => {
     expect(result.stdout).toContain('100,000 events: 100,000 truck rows');
     const store = await openPgliteStore({ dataDir: data });
     try {
-      // The genesis entry, the key of cogat, then the file's rows in order, 1,000 an entry.
-      expect(await store.size()).toBe(2 + 100);
-      const [last] = await store.entries(101, 1);
-      const batch = parseEvent(decodeEntry(last!).event);
-      expect(batch).toMatchObject({
-        type: 'aid_batch',
-        source: 'cogat',
-        payload: { lines: { first: 99_003, last: 100_002 } },
-      });
-      expect(rowEventsOf(batch)?.at(-1)).toMatchObject({
+      // The genesis entry, the key of cogat, then the file's rows in order, up to 1,000 an
+      // entry: the file is read in segments of 1 MiB (side by side on threads when there are
+      // cores to spare), and a batch never spans two segments.
+      const size = await store.size();
+      const batches = (await store.entries(2, size - 2)).map((entry) =>
+        parseEvent(decodeEntry(entry).event),
+      );
+      let nextLine = 3;
+      for (const batch of batches) {
+        expect(batch).toMatchObject({ type: 'aid_batch', source: 'cogat' });
+        const { lines, rows } = (
+          batch as { payload: { lines: { first: number; last: number }; rows: unknown[] } }
+        ).payload;
+        expect(lines.first).toBe(nextLine);
+        expect(lines.last - lines.first + 1).toBe(rows.length);
+        expect(rows.length).toBeLessThanOrEqual(1000);
+        nextLine = lines.last + 1;
+      }
+      expect(nextLine).toBe(100_003);
+      // About 7 MiB: seven segments, each cut short once (not 100 batches of a single pass).
+      expect(batches.length).toBeGreaterThan(100);
+      expect(batches.length).toBeLessThan(110);
+      expect(rowEventsOf(batches.at(-1)!)?.at(-1)).toMatchObject({
         id: expect.stringMatching(/^hxl-[0-9a-f]{16}-100002$/),
         payload: {
           count: 10 + (99_999 % 90),

@@ -18,6 +18,8 @@ export interface HxlImportRequest {
   assumeZone?: boolean | undefined;
   encoding: HxlEncoding;
   delimiter?: string | undefined;
+  /** Worker threads that read a large file (`readHxlFile`'s `threads`). */
+  threads?: number | undefined;
   /** Check and report, import nothing. */
   dryRun?: boolean | undefined;
   /** The domain's now: `reportedAt` of the rows that do not give one. */
@@ -63,22 +65,20 @@ export class HxlImporter {
   }
 
   async import(request: HxlImportRequest): Promise<HxlImportReport> {
-    const batcher = new hxl.HxlBatcher();
-    const checked = await readHxlFile(
-      request.open(),
-      {
-        agreement: request.agreement,
-        reportingOrg: request.reportingOrg,
-        assumeZone: request.assumeZone,
-        encoding: request.encoding,
-        delimiter: request.delimiter,
-        // Ids and the default reportedAt are decided once the file's hash is known.
-        reportedAt: hxl.batchReaderMarkers.defaultReportedAt,
-        idPrefix: hxl.batchReaderMarkers.implicitIdPrefix,
-        onProgress: (bytes) => request.onProgress?.('checking', bytes),
-      },
-      request.dryRun ? undefined : (event, line) => batcher.add(event, line),
-    ).catch((error: unknown) => {
+    const drafts: hxl.BatchDraft[] = [];
+    const checked = await readHxlFile(request.open(), {
+      agreement: request.agreement,
+      reportingOrg: request.reportingOrg,
+      assumeZone: request.assumeZone,
+      encoding: request.encoding,
+      delimiter: request.delimiter,
+      // Ids and the default reportedAt are decided once the file's hash is known.
+      reportedAt: hxl.batchReaderMarkers.defaultReportedAt,
+      idPrefix: hxl.batchReaderMarkers.implicitIdPrefix,
+      onProgress: (bytes) => request.onProgress?.('checking', bytes),
+      threads: request.threads,
+      batches: request.dryRun ? undefined : drafts,
+    }).catch((error: unknown) => {
       throw located(request.fileName, error);
     });
     if (checked.problemCount > 0) throw invalidFile(request.fileName, checked);
@@ -114,7 +114,6 @@ export class HxlImporter {
       rows: checked.events,
     });
 
-    const drafts = batcher.finish();
     const signers = new Map<string, { key: KeyObject; keyId: string }>();
     for (const draft of drafts) {
       if (!signers.has(draft.org)) signers.set(draft.org, await this.#keyFor(draft.org));

@@ -1,9 +1,22 @@
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type Agreement, hxl, isTruceError, TruceError } from '@truce/core';
-import { CsvError, parse } from 'csv-parse';
+import type { Worker } from 'node:worker_threads';
+import { type Agreement, type hxl, TruceError } from '@truce/core';
+import { startWorker } from '../worker-module.js';
 import { HxlDecoder, type HxlEncoding } from './decode.js';
+import {
+  type HeadRecord,
+  maxListedProblems,
+  SegmentReader,
+  type SegmentResult,
+  type SegmentSettings,
+} from './segment-reader.js';
+import type { SegmentAnswer, SegmentJob, SegmentThreadData } from './segment-thread.js';
+import { defaultSegmentBytes, type Segment, Segmenter } from './segments.js';
+
+export { maxListedProblems };
 
 export interface HxlFileOptions {
   agreement: Agreement;
@@ -15,10 +28,16 @@ export interface HxlFileOptions {
   delimiter?: string | undefined;
   /** Called as bytes are read (for a progress bar). */
   onProgress?: ((bytes: number) => void) | undefined;
+  /**
+   * Worker threads that read segments beside this thread (default: one per other core, at most
+   * three; 0: all on this thread). A file of one segment is read here whatever this says.
+   */
+  threads?: number | undefined;
+  /** Where segments are cut (docs/HXL.md); only tests change it. */
+  segmentBytes?: number | undefined;
+  /** Filled with the rows grouped into `aid_batch` drafts, in file order (an import). */
+  batches?: hxl.BatchDraft[] | undefined;
 }
-
-/** Most problems listed in a report (all are counted); a file that bad is fixed at its source. */
-export const maxListedProblems = 1000;
 
 /** What a pass over a file found: enough for the import report, nothing per row. */
 export interface HxlFileSummary {
@@ -62,40 +81,123 @@ class HashTap extends Transform {
   }
 }
 
+/** Worker threads for a large file, besides this one: one per other core, at most three. */
+export function defaultReadThreads(): number {
+  return Math.min(3, availableParallelism() - 1);
+}
+
 /**
- * One streaming pass over an HXL CSV file: bytes → hash → text → CSV records → events. Memory
- * does not grow with the file: each event goes to `onEvent` (awaited, so a slow consumer slows
- * the reading instead of piling rows up) and is forgotten. `idPrefix` names the generated ids;
- * a first pass that only validates may pass any.
+ * One streaming pass over an HXL CSV file: bytes → hash → text → segments of whole records
+ * (segments.ts) → CSV records → events, counted, checked and (for an import) grouped into batches.
+ * Memory does not grow with the file (beyond the batches an import asks for): a segment is read
+ * and let go. The first segments, up to the hashtag row, are read on this thread; the rest on
+ * worker threads side by side, each starting from the file's head records, and their results are
+ * put together in file order, so that what a file gives does not depend on which thread read
+ * what. `onEvent`, given each event as it is read, keeps every segment on this thread.
+ * `idPrefix` names the generated ids; a first pass that only validates may pass any.
  */
 export async function readHxlFile(
   source: Readable,
   options: HxlFileOptions & { idPrefix: string },
-  onEvent?: (event: hxl.AidEvent, line: number) => Promise<void> | void,
+  onEvent?: (event: hxl.AidEvent, line: number) => void,
 ): Promise<HxlFileSummary> {
-  const reader = new hxl.HxlReader({
-    agreement: options.agreement,
-    reportingOrg: options.reportingOrg,
-    assumeZone: options.assumeZone,
-    reportedAt: options.reportedAt,
-    idPrefix: options.idPrefix,
-  });
+  const settings: SegmentSettings = {
+    reader: {
+      agreement: options.agreement,
+      reportingOrg: options.reportingOrg,
+      assumeZone: options.assumeZone,
+      reportedAt: options.reportedAt,
+      idPrefix: options.idPrefix,
+    },
+    delimiter: options.delimiter ?? ',',
+    batches: options.batches !== undefined,
+  };
+  const threads = onEvent ? 0 : (options.threads ?? defaultReadThreads());
   const tap = new HashTap(options.onProgress);
   const decoder = new HxlDecoder(options.encoding);
-  const parser = parse({
-    delimiter: options.delimiter ?? ',',
-    relax_column_count: true,
-    // Empty lines come through as records of one empty cell, so that lines can be counted
-    // here (csv-parse's per-record info object costs a tenth of the whole pass).
-    skip_empty_lines: false,
-    max_record_size: 1_000_000,
+  const segmenter = new Segmenter(options.segmentBytes ?? defaultSegmentBytes);
+  const here = new SegmentReader(settings, onEvent);
+  /** Once the hashtag row is read: the records up to it, where every other reader starts. */
+  let head: HeadRecord[] | undefined;
+  const results: Promise<SegmentResult>[] = [];
+  let pool: SegmentPool | undefined;
+  let stopped = false;
+
+  /**
+   * Reads a segment. Up to the hashtag row, segments are read here, in order, by one reader;
+   * after it (a file of several segments), each goes to a worker thread with room or is read
+   * here by a reader of its own that starts from the head records (this thread is one of the
+   * readers: it also keeps reading the file, which costs little). Either way a segment's result
+   * is the same. The threads are started with the first of several segments, so that they are
+   * ready once the head is read.
+   */
+  const read = async (segment: Segment, more: boolean): Promise<void> => {
+    if (stopped) return;
+    if (more && threads > 0 && pool === undefined) pool = new SegmentPool(threads, settings);
+    // The first segment's line ends are found as csv-parse finds them; the others are told.
+    const delimiter = segment.index === 0 ? undefined : segmenter.recordDelimiter;
+    if (head === undefined) {
+      const goOn = here.readSegment(segment.bytes, segment.firstLine, delimiter);
+      results.push(Promise.resolve(here.take()));
+      // Refused as a whole (no hashtag row, bad columns): its problems are known.
+      if (!goOn) stopped = true;
+      else if (here.started) head = here.head;
+      return;
+    }
+    if (pool?.hasRoom()) {
+      results.push(pool.run(segment, delimiter, head));
+      return;
+    }
+    const reader = new SegmentReader(settings, onEvent, head);
+    try {
+      reader.readSegment(segment.bytes, segment.firstLine, delimiter);
+      results.push(Promise.resolve(reader.take()));
+    } catch (error) {
+      // As a thread's error: said if no earlier segment has one of its own.
+      const failed = Promise.reject(error);
+      failed.catch(() => {});
+      results.push(failed);
+    }
+  };
+
+  // The earliest failure in file order is the file's (its CSV error: later segments may have
+  // been cut inside its unclosed quote).
+  const done: SegmentResult[] = [];
+  try {
+    await pipeline(source, tap, decoder, async (chunks: AsyncIterable<Buffer>) => {
+      // Read to the end even when refused early: the hash is of the whole file.
+      for await (const chunk of chunks) {
+        for (const segment of segmenter.push(chunk)) await read(segment, true);
+      }
+      const last = segmenter.end();
+      if (last) await read(last, false);
+    });
+    for (const result of results) done.push(await result);
+  } catch (error) {
+    // Every segment's answer is in (or let go) before the error leaves.
+    await Promise.allSettled(results);
+    throw error;
+  } finally {
+    await pool?.close();
+  }
+  return summaryOf(done, here, settings.batches ? options.batches : undefined, {
+    sha256: tap.hash.copy().digest('hex'),
+    bytes: tap.bytes,
+    encoding: decoder.encoding,
   });
+}
+
+/** The results of a file's segments as one summary (and its batches, in file order). */
+function summaryOf(
+  results: readonly SegmentResult[],
+  here: SegmentReader,
+  batches: hxl.BatchDraft[] | undefined,
+  file: Pick<HxlFileSummary, 'sha256' | 'bytes' | 'encoding'>,
+): HxlFileSummary {
   const summary: HxlFileSummary = {
-    sha256: '',
-    bytes: 0,
-    encoding: undefined,
-    hashtagLine: undefined,
-    keptHashtags: [],
+    ...file,
+    hashtagLine: here.reader.hashtagLine,
+    keptHashtags: here.reader.keptHashtags,
     events: 0,
     trucksRows: 0,
     trucks: 0,
@@ -108,130 +210,147 @@ export async function readHxlFile(
     problemCount: 0,
   };
   const sources = new Set<string>();
-  let previousAt = '';
-  let previousMs = 0;
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
-  const addProblems = (problems: readonly hxl.HxlProblem[]) => {
-    summary.problemCount += problems.length;
-    for (const problem of problems) {
-      if (summary.problems.length < maxListedProblems) summary.problems.push(problem);
-    }
-  };
-  const flowing = pipeline(source, tap, decoder, parser);
-  // Its failure is also the parser's, which the loop below throws; this one is awaited at the end.
-  flowing.catch(() => {});
+  const problems: hxl.HxlProblem[] = [];
+  // An id given on two segments' rows: each segment's reader saw only its own.
+  const ids = new Map<string, number>();
+  const idColumn = here.reader.idColumn;
   let lastLine = 0;
-  let stoppedEarly = false;
-  try {
-    let nextLine = 1;
-    for await (const record of parser as AsyncIterable<string[]>) {
-      const line = nextLine;
-      nextLine += 1;
-      // A quoted value may span lines: the next record starts that many lines further.
-      for (const cell of record) {
-        if (cell.includes('\n')) nextLine += cell.split('\n').length - 1;
-      }
-      lastLine = line;
-      const row = reader.read(record, line);
-      if (row.kind === 'invalid') addProblems(row.problems);
-      else if (row.kind === 'skipped') {
-        // The file is refused as a whole (no hashtag row, bad columns): its problems are known.
-        stoppedEarly = true;
-        break;
-      } else if (row.kind === 'event') {
-        const { event } = row;
-        summary.events++;
-        if (event.type === 'aid_trucks_crossed') {
-          summary.trucksRows++;
-          summary.trucks += event.payload.count;
-        } else {
-          summary.itemsRows++;
-          summary.items += event.payload.count;
-        }
-        sources.add(event.source);
-        // Rows of one day follow each other: parse an instant only when it changes.
-        if (event.occurredAt !== previousAt) {
-          previousAt = event.occurredAt;
-          previousMs = Date.parse(previousAt);
-        }
-        const at = previousMs;
-        if (at < first) {
-          first = at;
-          summary.firstOccurredAt = event.occurredAt;
-        }
-        if (at > last) {
-          last = at;
-          summary.lastOccurredAt = event.occurredAt;
-        }
-        if (onEvent && summary.problemCount === 0) {
-          // Awaited only when it is asynchronous: a microtask per row is a cost at this rate.
-          const pending = onEvent(event, line);
-          if (pending) await pending;
-        }
+  for (const result of results) {
+    summary.events += result.events;
+    summary.trucksRows += result.trucksRows;
+    summary.trucks += result.trucks;
+    summary.itemsRows += result.itemsRows;
+    summary.items += result.items;
+    for (const source of result.sources) sources.add(source);
+    if (result.first && result.first.ms < first) {
+      first = result.first.ms;
+      summary.firstOccurredAt = result.first.at;
+    }
+    if (result.last && result.last.ms > last) {
+      last = result.last.ms;
+      summary.lastOccurredAt = result.last.at;
+    }
+    summary.problemCount += result.problemCount;
+    problems.push(...result.problems);
+    for (const [id, line] of result.givenIds) {
+      const earlier = ids.get(id);
+      if (earlier === undefined) ids.set(id, line);
+      else if (idColumn) {
+        summary.problemCount++;
+        problems.push({
+          line,
+          column: idColumn.column,
+          hashtag: idColumn.hashtag,
+          message: `event id ${id} is also on line ${earlier}`,
+        });
       }
     }
-    await flowing;
-  } catch (error) {
-    // Stopped early on purpose (`break` above): leaving the loop destroys the parser, which the
-    // pipeline reports as a premature close, or (Node 20, when the parser had not finished) as an
-    // AbortError. Either is ours, not the file's: the reader's problems say what is wrong.
-    const code = (error as { code?: string }).code;
-    if (!(stoppedEarly && (code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ABORT_ERR'))) {
-      // When a stage before the parser failed first, the parser ends with an AbortError: the
-      // cause is the pipeline's own failure.
-      const cause =
-        (error as { name?: string }).name === 'AbortError'
-          ? await flowing.then(
-              () => error,
-              (failure: unknown) => failure,
-            )
-          : error;
-      throw asHxlError(cause, lastLine);
-    }
+    if (batches && summary.problemCount === 0) batches.push(...result.drafts);
+    lastLine = Math.max(lastLine, result.lastLine);
   }
-  if (summary.problemCount === 0) addProblems(reader.finish(lastLine));
-  summary.sha256 = tap.hash.copy().digest('hex');
-  summary.bytes = tap.bytes;
-  summary.encoding = decoder.encoding;
-  summary.hashtagLine = reader.hashtagLine;
-  summary.keptHashtags = reader.keptHashtags;
+  if (summary.problemCount === 0) {
+    const whole = here.reader.finish(lastLine);
+    summary.problemCount += whole.length;
+    problems.push(...whole);
+  }
+  if (batches && summary.problemCount > 0) batches.length = 0;
+  // In line order (stable: a row's own problems keep theirs), the first ones listed.
+  problems.sort((a, b) => a.line - b.line);
+  summary.problems = problems.slice(0, maxListedProblems);
   summary.sources = [...sources].sort();
   return summary;
 }
 
-/** A CSV syntax error (an unclosed quote…) as a located HXL problem. */
-function asHxlError(error: unknown, lastLine: number): unknown {
-  if (isTruceError(error)) return error;
-  const csv = error as { code?: string; lines?: number; message?: string };
-  // csv-parse's codes: most start with CSV_, some (INVALID_OPENING_QUOTE…) do not.
-  if (error instanceof CsvError || (typeof csv.code === 'string' && csv.code.startsWith('CSV_'))) {
-    // An unclosed quote is found at the end of the file; the row it opened is the next one.
-    const line =
-      csv.code === 'CSV_QUOTE_NOT_CLOSED' || typeof csv.lines !== 'number'
-        ? lastLine + 1
-        : csv.lines;
-    const hint =
-      csv.code === 'CSV_QUOTE_NOT_CLOSED'
-        ? 'a quote (") opens a value that never closes'
-        : csv.code === 'CSV_MAX_RECORD_SIZE'
-          ? 'a row longer than 1 MB: is this a CSV file?'
-          : (csv.message ?? csv.code ?? 'not CSV');
-    return new TruceError('HXL_INVALID', `the file is not valid CSV at line ${line}: ${hint}`, [
-      { line, message: hint },
-    ]);
+/**
+ * Worker threads for the segments after the head, started when the first such segment comes. A
+ * segment goes to the thread with the fewest in hand; `room` waits while every thread has two
+ * (so that the file is read no faster than the threads read it).
+ */
+class SegmentPool {
+  readonly #threads: { worker: Worker; jobs: number }[] = [];
+  readonly #waiting = new Map<
+    number,
+    { resolve: (r: SegmentResult) => void; reject: (e: unknown) => void }
+  >();
+
+  constructor(count: number, settings: SegmentSettings) {
+    for (let i = 0; i < count; i++) {
+      const worker = startWorker(
+        'hxl/segment-thread',
+        ['hxl/segment-thread', 'hxl/segment-reader', 'hxl/segments'],
+        { workerData: { settings } satisfies SegmentThreadData },
+      );
+      const thread = { worker, jobs: 0 };
+      worker.on('message', (answer: SegmentAnswer) => {
+        thread.jobs--;
+        const waiting = this.#waiting.get(answer.index);
+        this.#waiting.delete(answer.index);
+        if ('result' in answer) waiting?.resolve(answer.result);
+        else waiting?.reject(revived(answer.error));
+      });
+      worker.on('error', (error) => this.#failAll(error));
+      worker.on('exit', (code) => {
+        if (code !== 0)
+          this.#failAll(new Error(`an HXL reading thread stopped (exit code ${code})`));
+      });
+      this.#threads.push(thread);
+    }
   }
-  // The reading stopped without a CSV error of its own and without a stage's failure to name.
-  // (The AbortError the reliability campaign found was the reader's own early stop, on a file
-  // refused at its hashtag row, now told apart above.) The file is refused whole, as any other
-  // unreadable file.
-  if ((error as { code?: string; name?: string }).code === 'ABORT_ERR') {
-    const line = lastLine + 1;
-    const hint =
-      'the file could not be read as CSV text from here; is it a CSV file in UTF-8 or Windows-1256?';
-    return new TruceError('HXL_INVALID', `the file is not valid CSV at line ${line}: ${hint}`, [
-      { line, message: hint },
-    ]);
+
+  run(
+    segment: Segment,
+    recordDelimiter: SegmentJob['recordDelimiter'],
+    head: HeadRecord[],
+  ): Promise<SegmentResult> {
+    const thread = this.#threads.reduce((a, b) => (b.jobs < a.jobs ? b : a));
+    thread.jobs++;
+    const result = new Promise<SegmentResult>((resolve, reject) => {
+      this.#waiting.set(segment.index, { resolve, reject });
+    });
+    // Not left unhandled while the file is still being read; awaited in order at the end.
+    result.catch(() => {});
+    const bytes = new Uint8Array(
+      segment.bytes.buffer,
+      segment.bytes.byteOffset,
+      segment.bytes.byteLength,
+    );
+    const job: SegmentJob = {
+      index: segment.index,
+      firstLine: segment.firstLine,
+      bytes,
+      recordDelimiter,
+      head,
+    };
+    // The segment's own buffer (segments.ts allocates one per segment) moves to the thread.
+    const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+    thread.worker.postMessage(job, whole ? [bytes.buffer as ArrayBuffer] : []);
+    return result;
   }
-  return error;
+
+  /** Whether a thread has fewer than two segments in hand. */
+  hasRoom(): boolean {
+    return this.#threads.some((thread) => thread.jobs < 2);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#threads.map(({ worker }) => worker.terminate()));
+  }
+
+  #failAll(error: unknown): void {
+    for (const waiting of this.#waiting.values()) waiting.reject(error);
+    this.#waiting.clear();
+  }
+}
+
+function revived(error: Extract<SegmentAnswer, { error: unknown }>['error']): Error {
+  if (error.truce) {
+    return new TruceError(
+      error.code as ConstructorParameters<typeof TruceError>[0],
+      error.message,
+      error.details as ConstructorParameters<typeof TruceError>[2],
+    );
+  }
+  return Object.assign(new Error(error.message), { name: error.name, code: error.code });
 }

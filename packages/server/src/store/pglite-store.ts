@@ -1,11 +1,11 @@
-import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { TruceError } from '@truce/core';
+import { startWorker } from '../worker-module.js';
 import { type DurableNodeFS, fsyncPath, fsyncTree } from './durable-node-fs.js';
 import { lockFolder } from './folder-lock.js';
 import { type PgliteDurability, startPglite } from './pglite-start.js';
@@ -86,45 +86,13 @@ function revived(serialised: SerialisedError): Error {
   return Object.assign(new Error(serialised.message), serialised);
 }
 
-/**
- * The database thread's worker: its compiled module, or — when this file runs as TypeScript
- * (tests, benchmarks under tsx) — a bootstrap that registers tsx's loader in the worker (a
- * worker does not inherit the main thread's loader hooks) and imports the TypeScript module.
- */
+/** The database thread's worker (`startWorker`: compiled, or its TypeScript under tsx). */
 function threadWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts'))
-    return new Worker(new URL('./pglite-thread.js', import.meta.url));
-  const compiled = compiledThreadModule();
-  if (compiled) return new Worker(compiled);
-  // tsx's ESM API (its package's `./esm/api` export for `import`), by path: an eval'd worker
-  // resolves bare names from the working directory, not from here.
-  const manifest = createRequire(import.meta.url).resolve('tsx/package.json');
-  const api = pathToFileURL(join(dirname(manifest), 'dist/esm/api/index.mjs')).href;
-  const source = new URL('./pglite-thread.ts', import.meta.url).href;
-  return new Worker(
-    `import(${JSON.stringify(api)}).then(({ register }) => { register(); return import(${JSON.stringify(source)}); });`,
-    { eval: true },
-  );
-}
-
-/** The thread's own sources: the compiled module stands for them only when newer than each. */
-const THREAD_SOURCES = ['pglite-thread.ts', 'pglite-start.ts', 'durable-node-fs.ts'];
-
-/**
- * Under tsx, the build's `dist/store/pglite-thread.js` when it is at least as new as every source
- * it was compiled from (`npm test` builds first): a worker starts in about half the time without
- * registering tsx's loader. A stale or missing build falls back to the TypeScript sources.
- */
-function compiledThreadModule(): URL | undefined {
-  try {
-    const compiled = new URL('../../dist/store/pglite-thread.js', import.meta.url);
-    const builtAt = statSync(compiled).mtimeMs;
-    for (const name of THREAD_SOURCES)
-      if (statSync(new URL(`./${name}`, import.meta.url)).mtimeMs > builtAt) return undefined;
-    return compiled;
-  } catch {
-    return undefined;
-  }
+  return startWorker('store/pglite-thread', [
+    'store/pglite-thread',
+    'store/pglite-start',
+    'store/durable-node-fs',
+  ]);
 }
 
 const compileWasm = (bytes: Uint8Array): Promise<WasmModule> =>
