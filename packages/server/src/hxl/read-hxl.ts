@@ -115,7 +115,9 @@ export async function readHxlFile(
   const threads = onEvent ? 0 : (options.threads ?? defaultReadThreads());
   const tap = new HashTap(options.onProgress);
   const decoder = new HxlDecoder(options.encoding);
-  const segmenter = new Segmenter(options.segmentBytes ?? defaultSegmentBytes);
+  const segmentBytes = options.segmentBytes ?? defaultSegmentBytes;
+  const buffers = new SegmentBuffers(segmentBytes);
+  const segmenter = new Segmenter(segmentBytes, (size) => buffers.take(size));
   const here = new SegmentReader(settings, onEvent);
   /** Once the hashtag row is read: the records up to it, where every other reader starts. */
   let head: HeadRecord[] | undefined;
@@ -133,11 +135,13 @@ export async function readHxlFile(
    */
   const read = async (segment: Segment, more: boolean): Promise<void> => {
     if (stopped) return;
-    if (more && threads > 0 && pool === undefined) pool = new SegmentPool(threads, settings);
+    if (more && threads > 0 && pool === undefined)
+      pool = new SegmentPool(threads, settings, buffers);
     // The first segment's line ends are found as csv-parse finds them; the others are told.
     const delimiter = segment.index === 0 ? undefined : segmenter.recordDelimiter;
     if (head === undefined) {
       const goOn = here.readSegment(segment.bytes, segment.firstLine, delimiter);
+      buffers.give(segment.bytes);
       results.push(Promise.resolve(here.take()));
       // Refused as a whole (no hashtag row, bad columns): its problems are known.
       if (!goOn) stopped = true;
@@ -151,6 +155,7 @@ export async function readHxlFile(
     const reader = new SegmentReader(settings, onEvent, head);
     try {
       reader.readSegment(segment.bytes, segment.firstLine, delimiter);
+      buffers.give(segment.bytes);
       results.push(Promise.resolve(reader.take()));
     } catch (error) {
       // As a thread's error: said if no earlier segment has one of its own.
@@ -264,6 +269,32 @@ function summaryOf(
 }
 
 /**
+ * The memory of segments, reused: a file's reading holds a few segments' worth whatever its size
+ * (a new buffer per segment would leave dead ones, outside the JavaScript heap, for the garbage
+ * collector to find only every few dozen megabytes).
+ */
+class SegmentBuffers {
+  readonly #capacity: number;
+  readonly #free: ArrayBuffer[] = [];
+
+  constructor(segmentBytes: number) {
+    // A segment is its size and the rest of a line, seldom more.
+    this.#capacity = segmentBytes + 64 * 1024;
+  }
+
+  take(size: number): Buffer {
+    const free = size <= this.#capacity ? this.#free.pop() : undefined;
+    const memory = free ?? new ArrayBuffer(Math.max(size, this.#capacity));
+    return Buffer.from(memory, 0, size);
+  }
+
+  give(bytes: Buffer): void {
+    const memory = bytes.buffer as ArrayBuffer;
+    if (memory.byteLength === this.#capacity && this.#free.length < 8) this.#free.push(memory);
+  }
+}
+
+/**
  * Worker threads for the segments after the head, started when the first such segment comes. A
  * segment goes to the thread with the fewest in hand; `room` waits while every thread has two
  * (so that the file is read no faster than the threads read it).
@@ -275,18 +306,28 @@ class SegmentPool {
     { resolve: (r: SegmentResult) => void; reject: (e: unknown) => void }
   >();
 
-  constructor(count: number, settings: SegmentSettings) {
+  readonly #buffers: SegmentBuffers;
+
+  constructor(count: number, settings: SegmentSettings, buffers: SegmentBuffers) {
+    this.#buffers = buffers;
     for (let i = 0; i < count; i++) {
       const worker = startWorker(
         'hxl/segment-thread',
         ['hxl/segment-thread', 'hxl/segment-reader', 'hxl/segments'],
-        { workerData: { settings } satisfies SegmentThreadData },
+        {
+          workerData: { settings } satisfies SegmentThreadData,
+          // A segment's records are a few megabytes at most: small heaps keep a thread's memory
+          // flat (V8 otherwise grows them with the work done, by tens of megabytes).
+          resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 96 },
+        },
       );
       const thread = { worker, jobs: 0 };
       worker.on('message', (answer: SegmentAnswer) => {
         thread.jobs--;
         const waiting = this.#waiting.get(answer.index);
         this.#waiting.delete(answer.index);
+        // The segment's memory comes back with the answer, for the next segment.
+        this.#buffers.give(Buffer.from(answer.buffer));
         if ('result' in answer) waiting?.resolve(answer.result);
         else waiting?.reject(revived(answer.error));
       });
@@ -323,9 +364,8 @@ class SegmentPool {
       recordDelimiter,
       head,
     };
-    // The segment's own buffer (segments.ts allocates one per segment) moves to the thread.
-    const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-    thread.worker.postMessage(job, whole ? [bytes.buffer as ArrayBuffer] : []);
+    // The segment's memory moves to the thread, and back with its answer.
+    thread.worker.postMessage(job, [bytes.buffer as ArrayBuffer]);
     return result;
   }
 

@@ -20,10 +20,12 @@ export interface SegmentJob {
   head: HeadRecord[];
 }
 
+/** An answer gives back the segment's memory (`buffer`, transferred) for the next segment. */
 export type SegmentAnswer =
-  | { index: number; result: import('./segment-reader.js').SegmentResult }
+  | { index: number; buffer: ArrayBuffer; result: import('./segment-reader.js').SegmentResult }
   | {
       index: number;
+      buffer: ArrayBuffer;
       error: { name: string; message: string; code?: string; details?: unknown; truce: boolean };
     };
 
@@ -35,18 +37,30 @@ port.on('message', (job: SegmentJob) => {
     const reader = new SegmentReader(settings, undefined, job.head);
     const bytes = Buffer.from(job.bytes.buffer, job.bytes.byteOffset, job.bytes.byteLength);
     reader.readSegment(bytes, job.firstLine, job.recordDelimiter);
-    port.postMessage({ index: job.index, result: reader.take() } satisfies SegmentAnswer);
+    port.postMessage(
+      {
+        index: job.index,
+        buffer: job.bytes.buffer as ArrayBuffer,
+        result: reader.take(),
+      } satisfies SegmentAnswer,
+      [job.bytes.buffer as ArrayBuffer],
+    );
   } catch (error) {
     const e = error as { name?: string; message?: string; code?: string; details?: unknown };
-    port.postMessage({
-      index: job.index,
-      error: {
-        name: e.name ?? 'Error',
-        message: e.message ?? String(error),
-        code: e.code,
-        details: e.details,
-        truce: isTruceError(error),
-      },
-    } satisfies SegmentAnswer);
+    const buffer = job.bytes.buffer as ArrayBuffer;
+    port.postMessage(
+      {
+        index: job.index,
+        buffer,
+        error: {
+          name: e.name ?? 'Error',
+          message: e.message ?? String(error),
+          code: e.code,
+          details: e.details,
+          truce: isTruceError(error),
+        },
+      } satisfies SegmentAnswer,
+      [buffer],
+    );
   }
 });

@@ -179,4 +179,36 @@ describe('reading a file in segments', () => {
       { numRuns: 25 },
     );
   }, 120_000);
+
+  it.each([
+    ['an unclosed quote', (rows: string) => `${rows}2025-02-01,zikim,cogat,food,3,,"open\n`],
+    [
+      'a value of more than a million characters',
+      (rows: string) => `${rows}2025-02-01,zikim,cogat,food,3,,"${'x'.repeat(1_200_000)}"\n${rows}`,
+    ],
+  ])(
+    'says %s at the same line on one thread and on a worker',
+    async (_, make) => {
+      const rows = Array.from(
+        { length: 30 },
+        (_, i) => `2025-02-01,zikim,cogat,food,${i},,"note, ${i}"\n`,
+      ).join('');
+      const text = header + make(rows);
+      const outcome = (threads: number) =>
+        read(text, threads, 200).then(
+          () => 'read',
+          (error: { code?: string; message?: string }) => `${error.code}: ${error.message}`,
+        );
+      const here = await outcome(0);
+      expect(here).toMatch(/^HXL_INVALID: the file is not valid CSV at line \d+/);
+      expect(await outcome(1)).toBe(here);
+      expect(await outcome(0)).toBe(
+        await read(text, 0, 1 << 30).then(
+          () => 'read',
+          (e: { code?: string; message?: string }) => `${e.code}: ${e.message}`,
+        ),
+      );
+    },
+    60_000,
+  );
 });

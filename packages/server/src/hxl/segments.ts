@@ -54,8 +54,18 @@ export class Segmenter {
   /** Whether the last byte seen was `\r` (a `\r\n` cut between two chunks). */
   #lastWasCr = false;
 
-  constructor(segmentBytes: number = defaultSegmentBytes) {
+  readonly #allocate: (size: number) => Buffer;
+
+  /**
+   * `allocate` gives the buffer of a segment of `size` bytes (a view of a reused one, so that
+   * the memory of a file's reading stays that of a few segments: read-hxl.ts recycles them).
+   */
+  constructor(
+    segmentBytes: number = defaultSegmentBytes,
+    allocate: (size: number) => Buffer = Buffer.allocUnsafe,
+  ) {
     this.#segmentBytes = segmentBytes;
+    this.#allocate = allocate;
   }
 
   /** The file's record delimiter, once a line end outside quotes was seen. */
@@ -125,8 +135,10 @@ export class Segmenter {
   }
 
   #emit(tail: Buffer): Segment {
-    const bytes =
-      this.#parts.length === 0 ? Buffer.from(tail) : Buffer.concat([...this.#parts, tail]);
+    const bytes = this.#allocate(this.#pendingBytes + tail.length);
+    let at = 0;
+    for (const part of this.#parts) at += part.copy(bytes, at);
+    tail.copy(bytes, at);
     const segment = { index: this.#index++, firstLine: this.#firstLine, bytes };
     this.#parts = [];
     this.#pendingBytes = 0;
