@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ledger, TruceError } from '@truce/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isPreconditionFailure } from './sequencer.js';
@@ -100,6 +101,34 @@ for (const kind of kinds) {
       expect(page.map((entry) => entry.seq)).toEqual([base + 1, base + 2]);
       expect(hex(page[1]!.entry)).toBe(hex(requests[2]!.entry));
       expect((await store.entries(base + 3, 100)).map((entry) => entry.eventId)).toEqual(['a-3']);
+    });
+
+    it('keeps every entry byte for byte: UTF-8 text (sent as text) and other bytes (as hex)', async () => {
+      const utf8 = new TextEncoder();
+      const entries = [
+        utf8.encode('{"name":"معبر كرم أبو سالم","note":"\\u0000 escaped, \\"quoted\\""}'),
+        utf8.encode(`{"rows":[${'[1003,0,1,2,3,10,6,4],'.repeat(20_000)}0]}`),
+        new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]),
+        new Uint8Array([0x7b, 0x00, 0x7d]),
+        // A view into a larger buffer: only its own bytes are the entry.
+        new Uint8Array(Buffer.from('xx{"in":"a view"}yy').buffer).subarray(2, 17),
+        utf8.encode('{"a":"\\\\ back\\\\slashes {} , and ARRAY[] text"}'),
+      ];
+      const requests = entries.map((entry, n) =>
+        appendRequest('bytes', n, {
+          entry,
+          contentHash: createHash('sha256').update(entry).digest('hex'),
+        }),
+      );
+      const receipts = await store.append(requests);
+      for (const [index, receipt] of receipts.entries()) {
+        const stored = await store.entry(receipt.seq);
+        expect(hex(stored!.entry)).toBe(hex(entries[index]!));
+        expect(receipt.leafHash).toBe(hex(ledger.hashLeaf(entries[index]!)));
+      }
+      // A retry of the same bytes is recognised as the same content.
+      const again = await store.append(requests);
+      expect(again.map((receipt) => receipt.idempotent)).toEqual(entries.map(() => true));
     });
 
     it('returns the original receipt for a retry with the same key and content', async () => {
