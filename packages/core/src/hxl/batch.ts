@@ -53,7 +53,12 @@ interface OpenBatch {
   occurredMs: number;
   ownReportedAt: string | undefined;
   ownReportedMs: number;
+  /** used[column] is true once a row of the batch has a value there. */
+  used: boolean[];
 }
+
+/** How every implicit id starts: `~` is in no id a file can give (reader.ts's id pattern). */
+const implicitIdStart = `${batchReaderMarkers.implicitIdPrefix}-`;
 
 const [lineAt, typeAt, idAt, occurredAt, reportedAt, crossingAt, cargoAt, itemAt] = [
   0, 1, 2, 3, 4, 5, 6, 7,
@@ -91,6 +96,7 @@ export class HxlBatcher {
         occurredMs,
         ownReportedAt: undefined,
         ownReportedMs: Number.POSITIVE_INFINITY,
+        used: [],
       };
       this.#open.set(event.source, batch);
     } else if (occurredMs < batch.occurredMs) {
@@ -98,22 +104,16 @@ export class HxlBatcher {
       batch.occurredAt = event.occurredAt;
     }
     batch.lastLine = line;
-    const values = batch.values;
-    const text = (value: string): number => {
-      let index = values.get(value);
-      if (index === undefined) {
-        index = values.size;
-        values.set(value, index);
-      }
-      return index;
-    };
+    // No closure or template string per row: this runs for every row of a file.
     const row: Cell[] = new Array(this.#columns.length).fill(null);
+    const used = batch.used;
     row[lineAt] = line;
-    row[typeAt] = text(event.type);
-    if (event.id !== `${batchReaderMarkers.implicitIdPrefix}-${line}`) row[idAt] = text(event.id);
-    row[occurredAt] = text(event.occurredAt);
+    used[lineAt] = true;
+    this.#text(batch, row, typeAt, event.type);
+    if (!event.id.startsWith(implicitIdStart)) this.#text(batch, row, idAt, event.id);
+    this.#text(batch, row, occurredAt, event.occurredAt);
     if (event.reportedAt !== batchReaderMarkers.defaultReportedAt) {
-      row[reportedAt] = text(event.reportedAt);
+      this.#text(batch, row, reportedAt, event.reportedAt);
       const reportedMs = Date.parse(event.reportedAt);
       if (reportedMs < batch.ownReportedMs) {
         batch.ownReportedMs = reportedMs;
@@ -121,17 +121,21 @@ export class HxlBatcher {
       }
     }
     const p = event.payload;
-    if (p.crossing !== undefined) row[crossingAt] = text(p.crossing);
-    if (p.destination !== undefined) row[destinationAt] = text(p.destination);
+    if (p.crossing !== undefined) this.#text(batch, row, crossingAt, p.crossing);
+    if (p.destination !== undefined) this.#text(batch, row, destinationAt, p.destination);
     row[countAt] = p.count;
+    used[countAt] = true;
     if (event.type === 'aid_trucks_crossed') {
-      row[cargoAt] = text(event.payload.cargo);
-      if (event.payload.halfLoaded !== undefined) row[halfAt] = event.payload.halfLoaded;
+      this.#text(batch, row, cargoAt, event.payload.cargo);
+      if (event.payload.halfLoaded !== undefined) {
+        row[halfAt] = event.payload.halfLoaded;
+        used[halfAt] = true;
+      }
       if (event.payload.consignment !== undefined) {
-        row[consignmentAt] = text(event.payload.consignment);
+        this.#text(batch, row, consignmentAt, event.payload.consignment);
       }
     } else {
-      row[itemAt] = text(event.payload.item);
+      this.#text(batch, row, itemAt, event.payload.item);
     }
     if (p.hxl !== undefined) {
       for (const hashtag in p.hxl) {
@@ -141,7 +145,7 @@ export class HxlBatcher {
           this.#columns.push(hashtag);
           this.#columnOf.set(hashtag, column);
         }
-        row[column] = text(p.hxl[hashtag]!);
+        this.#text(batch, row, column, p.hxl[hashtag]!);
       }
     }
     batch.rows.push(row);
@@ -159,7 +163,7 @@ export class HxlBatcher {
     // Only the columns some row of this batch has a value in.
     const used: number[] = [];
     for (let column = 0; column < this.#columns.length; column++) {
-      if (batch.rows.some((row) => (row[column] ?? null) !== null)) used.push(column);
+      if (batch.used[column] === true) used.push(column);
     }
     // One flat string: built by concatenation it would be a rope of a piece per cell, which the
     // garbage collector walks again and again while the rest of the file is read.
@@ -176,6 +180,17 @@ export class HxlBatcher {
       valuesText: canonicalStrings([...batch.values.keys()]),
       rowsText,
     });
+  }
+
+  /** Puts the position of `value` in the batch's texts (added once) into the row's `column`. */
+  #text(batch: OpenBatch, row: Cell[], column: number, value: string): void {
+    let index = batch.values.get(value);
+    if (index === undefined) {
+      index = batch.values.size;
+      batch.values.set(value, index);
+    }
+    row[column] = index;
+    batch.used[column] = true;
   }
 
   #ms(instant: string): number {

@@ -110,6 +110,20 @@ class Memo<V> {
 }
 
 /**
+ * An agreement's calendar, shared by the readers of one file's segments (its time zone's rules
+ * and day boundaries are worked out once, not once a segment).
+ */
+const calendars = new WeakMap<Agreement, Calendar>();
+function calendarOf(agreement: Agreement): Calendar {
+  let calendar = calendars.get(agreement);
+  if (calendar === undefined) {
+    calendar = new Calendar(agreement.timeZone, agreement.zeroHour, agreement.zeroHourDay);
+    calendars.set(agreement, calendar);
+  }
+  return calendar;
+}
+
+/**
  * Maps the records of an HXL CSV file, one at a time, to aid events: the first rows until the
  * hashtag row are headers, then every row is an event or a list of problems. Holds no rows, so
  * a file of any size streams through it; the only state that grows is the set of ids given in an
@@ -136,7 +150,7 @@ export class HxlReader {
   constructor(options: HxlReadOptions) {
     this.#options = options;
     const { agreement } = options;
-    this.#calendar = new Calendar(agreement.timeZone, agreement.zeroHour, agreement.zeroHourDay);
+    this.#calendar = calendarOf(agreement);
     this.#crossings = lookupTable(agreement.places.filter((place) => place.kind === 'crossing'));
     this.#areas = lookupTable(agreement.places.filter((place) => place.kind === 'area'));
     this.#orgs = lookupTable(agreement.parties);

@@ -138,9 +138,10 @@ export async function readHxlFile(
     if (more && threads > 0 && pool === undefined)
       pool = new SegmentPool(threads, settings, buffers);
     // The first segment's line ends are found as csv-parse finds them; the others are told.
-    const delimiter = segment.index === 0 ? undefined : segmenter.recordDelimiter;
+    const lineEnd = segmenter.recordDelimiter;
+    const delimiter = segment.index === 0 ? undefined : lineEnd;
     if (head === undefined) {
-      const goOn = here.readSegment(segment.bytes, segment.firstLine, delimiter);
+      const goOn = here.readSegment(segment.bytes, segment.firstLine, delimiter, lineEnd);
       buffers.give(segment.bytes);
       results.push(Promise.resolve(here.take()));
       // Refused as a whole (no hashtag row, bad columns): its problems are known.
@@ -149,12 +150,12 @@ export async function readHxlFile(
       return;
     }
     if (pool?.hasRoom()) {
-      results.push(pool.run(segment, delimiter, head));
+      results.push(pool.run(segment, delimiter, lineEnd, head));
       return;
     }
     const reader = new SegmentReader(settings, onEvent, head);
     try {
-      reader.readSegment(segment.bytes, segment.firstLine, delimiter);
+      reader.readSegment(segment.bytes, segment.firstLine, delimiter, lineEnd);
       buffers.give(segment.bytes);
       results.push(Promise.resolve(reader.take()));
     } catch (error) {
@@ -343,6 +344,7 @@ class SegmentPool {
   run(
     segment: Segment,
     recordDelimiter: SegmentJob['recordDelimiter'],
+    lineEnd: SegmentJob['lineEnd'],
     head: HeadRecord[],
   ): Promise<SegmentResult> {
     const thread = this.#threads.reduce((a, b) => (b.jobs < a.jobs ? b : a));
@@ -362,6 +364,7 @@ class SegmentPool {
       firstLine: segment.firstLine,
       bytes,
       recordDelimiter,
+      lineEnd,
       head,
     };
     // The segment's memory moves to the thread, and back with its answer.

@@ -16,6 +16,8 @@ export interface SegmentJob {
   firstLine: number;
   bytes: Uint8Array;
   recordDelimiter: RecordDelimiter | undefined;
+  /** The file's line end, as the segments were cut (the first segment's parse finds its own). */
+  lineEnd: RecordDelimiter | undefined;
   /** The file's records up to its hashtag row: a reader starts after them. */
   head: HeadRecord[];
 }
@@ -36,7 +38,7 @@ port.on('message', (job: SegmentJob) => {
   try {
     const reader = new SegmentReader(settings, undefined, job.head);
     const bytes = Buffer.from(job.bytes.buffer, job.bytes.byteOffset, job.bytes.byteLength);
-    reader.readSegment(bytes, job.firstLine, job.recordDelimiter);
+    reader.readSegment(bytes, job.firstLine, job.recordDelimiter, job.lineEnd);
     port.postMessage(
       {
         index: job.index,
