@@ -107,9 +107,13 @@ for (const kind of kinds) {
       const utf8 = new TextEncoder();
       const entries = [
         utf8.encode('{"name":"معبر كرم أبو سالم","note":"\\u0000 escaped, \\"quoted\\""}'),
+        // Large ones go to the database as text, small ones hex-encoded: both kept exactly.
+        utf8.encode(`{"name":"${'معبر كرم أبو سالم، '.repeat(200)}","note":"\\"q\\" \\\\ {}"}`),
         utf8.encode(`{"rows":[${'[1003,0,1,2,3,10,6,4],'.repeat(20_000)}0]}`),
         new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]),
         new Uint8Array([0x7b, 0x00, 0x7d]),
+        new Uint8Array(8192).fill(0xe9),
+        new Uint8Array(Buffer.from(`{"a":"${'x'.repeat(5000)}\u0000"}`)),
         // A view into a larger buffer: only its own bytes are the entry.
         new Uint8Array(Buffer.from('xx{"in":"a view"}yy').buffer).subarray(2, 17),
         utf8.encode('{"a":"\\\\ back\\\\slashes {} , and ARRAY[] text"}'),
