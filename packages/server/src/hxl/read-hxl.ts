@@ -9,6 +9,8 @@ import { HxlDecoder, type HxlEncoding } from './decode.js';
 import {
   type HeadRecord,
   maxListedProblems,
+  noRows,
+  type RowCounts,
   SegmentReader,
   type SegmentResult,
   type SegmentSettings,
@@ -40,7 +42,7 @@ export interface HxlFileOptions {
 }
 
 /** What a pass over a file found: enough for the import report, nothing per row. */
-export interface HxlFileSummary {
+export interface HxlFileSummary extends RowCounts {
   sha256: string;
   bytes: number;
   encoding: 'utf-8' | 'windows-1256' | undefined;
@@ -48,13 +50,6 @@ export interface HxlFileSummary {
   hashtagLine: number | undefined;
   /** Hashtags of the columns kept as they are in each event's `payload.hxl`. */
   keptHashtags: string[];
-  /** Data rows that are events (blank rows and headers excluded). */
-  events: number;
-  trucksRows: number;
-  trucks: number;
-  itemsRows: number;
-  items: number;
-  sources: string[];
   firstOccurredAt: string | undefined;
   lastOccurredAt: string | undefined;
   problems: hxl.HxlProblem[];
@@ -204,12 +199,7 @@ function summaryOf(
     ...file,
     hashtagLine: here.reader.hashtagLine,
     keptHashtags: here.reader.keptHashtags,
-    events: 0,
-    trucksRows: 0,
-    trucks: 0,
-    itemsRows: 0,
-    items: 0,
-    sources: [],
+    ...noRows(),
     firstOccurredAt: undefined,
     lastOccurredAt: undefined,
     problems: [],

@@ -23,14 +23,20 @@ export interface HeadRecord {
   line: number;
 }
 
-/** What reading some records found: enough for the file's summary, nothing per row. */
-export interface SegmentResult {
+/** What the rows of a file, or of a part of it, count. */
+export interface RowCounts {
+  /** Data rows that are events (blank rows and headers excluded). */
   events: number;
   trucksRows: number;
   trucks: number;
   itemsRows: number;
   items: number;
+  /** The organisations reporting the rows, sorted. */
   sources: string[];
+}
+
+/** What reading some records found: enough for the file's summary, nothing per row. */
+export interface SegmentResult extends RowCounts {
   first: { at: string; ms: number } | undefined;
   last: { at: string; ms: number } | undefined;
   /** The first `maxListedProblems`, in line order. */
@@ -291,14 +297,14 @@ function linesOf(record: readonly string[]): number {
   return lines;
 }
 
+/** Counts of no rows. */
+export function noRows(): RowCounts {
+  return { events: 0, trucksRows: 0, trucks: 0, itemsRows: 0, items: 0, sources: [] };
+}
+
 function emptyResult(): SegmentResult {
   return {
-    events: 0,
-    trucksRows: 0,
-    trucks: 0,
-    itemsRows: 0,
-    items: 0,
-    sources: [],
+    ...noRows(),
     first: undefined,
     last: undefined,
     problems: [],
