@@ -298,6 +298,9 @@ class SegmentPool {
   >();
 
   readonly #buffers: SegmentBuffers;
+  /** Set once a thread failed (out of memory…): the file's reading fails with it. */
+  #failure: Error | undefined;
+  #closing = false;
 
   constructor(count: number, settings: SegmentSettings, buffers: SegmentBuffers) {
     this.#buffers = buffers;
@@ -322,10 +325,9 @@ class SegmentPool {
         if ('result' in answer) waiting?.resolve(answer.result);
         else waiting?.reject(revived(answer.error));
       });
-      worker.on('error', (error) => this.#failAll(error));
+      worker.on('error', (error) => this.#fail(error));
       worker.on('exit', (code) => {
-        if (code !== 0)
-          this.#failAll(new Error(`an HXL reading thread stopped (exit code ${code})`));
+        if (!this.#closing) this.#fail(new Error(`it stopped (exit code ${code})`));
       });
       this.#threads.push(thread);
     }
@@ -337,6 +339,11 @@ class SegmentPool {
     lineEnd: SegmentJob['lineEnd'],
     head: HeadRecord[],
   ): Promise<SegmentResult> {
+    if (this.#failure) {
+      const failed = Promise.reject(this.#failure);
+      failed.catch(() => {});
+      return failed;
+    }
     const thread = this.#threads.reduce((a, b) => (b.jobs < a.jobs ? b : a));
     thread.jobs++;
     const result = new Promise<SegmentResult>((resolve, reject) => {
@@ -362,17 +369,23 @@ class SegmentPool {
     return result;
   }
 
-  /** Whether a thread has fewer than two segments in hand. */
+  /** Whether a thread has fewer than two segments in hand (or the pool failed: nothing waits). */
   hasRoom(): boolean {
-    return this.#threads.some((thread) => thread.jobs < 2);
+    return this.#failure !== undefined || this.#threads.some((thread) => thread.jobs < 2);
   }
 
   async close(): Promise<void> {
+    this.#closing = true;
     await Promise.all(this.#threads.map(({ worker }) => worker.terminate()));
   }
 
-  #failAll(error: unknown): void {
-    for (const waiting of this.#waiting.values()) waiting.reject(error);
+  /** A thread failed: what it had in hand, and every later segment, fail with it. */
+  #fail(error: Error): void {
+    this.#failure ??= new TruceError(
+      'INTERNAL',
+      `a thread reading the file failed (${error.message}); nothing was imported`,
+    );
+    for (const waiting of this.#waiting.values()) waiting.reject(this.#failure);
     this.#waiting.clear();
   }
 }
