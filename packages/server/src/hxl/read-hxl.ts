@@ -126,9 +126,10 @@ export async function readHxlFile(
    * here by a reader of its own that starts from the head records (this thread is one of the
    * readers: it also keeps reading the file, which costs little). Either way a segment's result
    * is the same. The threads are started with the first of several segments, so that they are
-   * ready once the head is read.
+   * ready once the head is read. While every thread has two segments in hand, this thread reads
+   * the next one itself: the file is read no faster than it can be read.
    */
-  const read = async (segment: Segment, more: boolean): Promise<void> => {
+  const read = (segment: Segment, more: boolean): void => {
     if (stopped) return;
     if (more && threads > 0 && pool === undefined)
       pool = new SegmentPool(threads, settings, buffers);
@@ -168,10 +169,10 @@ export async function readHxlFile(
     await pipeline(source, tap, decoder, async (chunks: AsyncIterable<Buffer>) => {
       // Read to the end even when refused early: the hash is of the whole file.
       for await (const chunk of chunks) {
-        for (const segment of segmenter.push(chunk)) await read(segment, true);
+        for (const segment of segmenter.push(chunk)) read(segment, true);
       }
       const last = segmenter.end();
-      if (last) await read(last, false);
+      if (last) read(last, false);
     });
     for (const result of results) done.push(await result);
   } catch (error) {
