@@ -248,41 +248,102 @@ const importedRowId = /^hxl-([0-9a-f]{16})-\d+$/;
 
 /**
  * The rows of imported HXL files with these ids: a file's rows are not entries of their own but
- * rows of `aid_batch` entries (docs/HXL.md), so a status that cites a row by its id
- * (`hxl-<first 16 hex digits of the file's SHA-256>-<line>`) is resolved through the imports
- * table (the file's hash and its range of entries) and the batches of that range. Ids given in
- * the file itself (`#meta+id`) are not resolved here: the aid routes list those rows.
+ * rows of `aid_batch` entries (docs/HXL.md), so a status that cites a row by its id is resolved
+ * through the batches that hold it. A generated id (`hxl-<first 16 hex digits of the file's
+ * SHA-256>-<line>`) names its file: the imports table gives that file's range of entries. An id
+ * the file gave its row (`#meta+id`, as `truce export hxl` writes) is found in `GivenRowIds`.
  */
 export async function batchRowsByIds(
   ctx: { db: SqlDriver; store: Store },
   ids: readonly string[],
 ): Promise<BatchRowEntry[]> {
-  const wanted = new Set<string>();
+  const wanted = new Set(ids);
   const files = new Set<string>();
-  for (const id of ids) {
+  const given: string[] = [];
+  for (const id of wanted) {
     const match = importedRowId.exec(id);
-    if (match) {
-      wanted.add(id);
-      files.add(match[1]!);
-    }
+    if (match) files.add(match[1]!);
+    else given.push(id);
   }
-  if (wanted.size === 0) return [];
-  const imports = await ctx.db.query<{ first_seq: unknown; last_seq: unknown }>(
-    `SELECT first_seq, last_seq FROM imports
-      WHERE substr(sha256, 1, 16) = ANY($1::text[]) AND first_seq IS NOT NULL
-      ORDER BY first_seq`,
-    [[...files]],
-  );
+  // Ranges of entries to open: each cited file's, and each entry holding a given id.
+  const ranges: [number, number][] = [];
+  if (files.size > 0) {
+    const imports = await ctx.db.query<{ first_seq: unknown; last_seq: unknown }>(
+      `SELECT first_seq, last_seq FROM imports
+        WHERE substr(sha256, 1, 16) = ANY($1::text[]) AND first_seq IS NOT NULL
+        ORDER BY first_seq`,
+      [[...files]],
+    );
+    for (const range of imports) ranges.push([Number(range.first_seq), Number(range.last_seq)]);
+  }
+  if (given.length > 0) {
+    for (const seq of await givenRowIdsOf(ctx.store).seqsOf(ctx, given)) ranges.push([seq, seq]);
+  }
   const found: BatchRowEntry[] = [];
-  for (const range of imports) {
-    const first = Number(range.first_seq);
-    const last = Number(range.last_seq);
+  const opened = new Set<number>();
+  for (const [first, last] of ranges.sort((a, b) => a[0] - b[0])) {
     for (const entry of await ctx.store.entries(first, last - first + 1)) {
-      const rows = rowEventsOf(parseEvent(decodeEntry(entry).event));
-      rows?.forEach((row, index) => {
+      if (opened.has(entry.seq)) continue;
+      opened.add(entry.seq);
+      rowEventsOf(parseEvent(decodeEntry(entry).event))?.forEach((row, index) => {
         if (wanted.has(row.id)) found.push({ entry, index, event: row });
       });
     }
   }
   return found;
+}
+
+/**
+ * The ids imported files gave their rows (`#meta+id`), with the batch entries that hold them.
+ * Derived from the log, never stored: built in each process from the completed imports (their
+ * ranges in the imports table), and brought up to date before each lookup by one query for the
+ * imports completed since.
+ */
+class GivenRowIds {
+  readonly #imports = new Set<string>();
+  readonly #seqs = new Map<string, number[]>();
+  #updating: Promise<void> = Promise.resolve();
+
+  /** The entries that hold rows with these ids. */
+  async seqsOf(ctx: { db: SqlDriver; store: Store }, ids: readonly string[]): Promise<number[]> {
+    // One update at a time: two would index an import twice.
+    this.#updating = this.#updating.catch(() => {}).then(() => this.#update(ctx));
+    await this.#updating;
+    return ids.flatMap((id) => this.#seqs.get(id) ?? []);
+  }
+
+  async #update(ctx: { db: SqlDriver; store: Store }): Promise<void> {
+    const imports = await ctx.db.query<{ id: string; first_seq: unknown; last_seq: unknown }>(
+      `SELECT id, first_seq, last_seq FROM imports
+        WHERE completed_at IS NOT NULL AND first_seq IS NOT NULL AND NOT (id = ANY($1::text[]))
+        ORDER BY first_seq`,
+      [[...this.#imports]],
+    );
+    for (const range of imports) {
+      const last = Number(range.last_seq);
+      for (let seq = Number(range.first_seq); seq <= last; seq += 100) {
+        for (const entry of await ctx.store.entries(seq, Math.min(100, last - seq + 1))) {
+          for (const row of rowEventsOf(parseEvent(decodeEntry(entry).event)) ?? []) {
+            // Generated ids are found by their file; only given ones are indexed.
+            if (importedRowId.test(row.id)) continue;
+            const seqs = this.#seqs.get(row.id);
+            if (seqs === undefined) this.#seqs.set(row.id, [entry.seq]);
+            else if (seqs.at(-1) !== entry.seq) seqs.push(entry.seq);
+          }
+        }
+      }
+      this.#imports.add(range.id);
+    }
+  }
+}
+
+const givenRowIds = new WeakMap<Store, GivenRowIds>();
+
+function givenRowIdsOf(store: Store): GivenRowIds {
+  let index = givenRowIds.get(store);
+  if (index === undefined) {
+    index = new GivenRowIds();
+    givenRowIds.set(store, index);
+  }
+  return index;
 }

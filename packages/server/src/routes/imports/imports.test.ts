@@ -200,6 +200,38 @@ describe('POST /api/v1/imports', () => {
     expect(next4.nextCursor).toBeNull();
   });
 
+  it('finds rows by the ids their file gave them (#meta+id), also in files imported later', async () => {
+    const withIds = (ids: string[], day: string) =>
+      [
+        'Date,Crossing,Cargo,Trucks,Id',
+        '#date,#loc+name,#item+type,#indicator+num+trucks,#meta+id',
+        ...ids.map((id, n) => `${day},Zikim,food,${10 + n},${id}`),
+        '',
+      ].join('\n');
+    const cite = async (ids: string[]) =>
+      (
+        await server.app.inject({
+          method: 'GET',
+          url: `/api/v1/events?ids=${ids.join(',')}`,
+          headers: server.headers('monitor'),
+        })
+      ).json().events as { seq: number; event: { id: string; payload: { count: number } } }[];
+
+    const first = (await post(withIds(['given-a', 'given-b'], '2025-02-03'))).json();
+    expect(first.outcome).toBe('imported');
+    expect(await cite(['given-b', 'no-such-row', 'given-a'])).toMatchObject([
+      { seq: first.import.firstSeq, event: { id: 'given-a', payload: { count: 10 } } },
+      { seq: first.import.firstSeq, event: { id: 'given-b', payload: { count: 11 } } },
+    ]);
+    // A file imported after the first lookup: the index learns it at the next one.
+    const second = (await post(withIds(['given-c'], '2025-02-04'))).json();
+    expect(second.outcome).toBe('imported');
+    expect(await cite(['given-c', 'given-a'])).toMatchObject([
+      { seq: first.import.firstSeq, event: { id: 'given-a' } },
+      { seq: second.import.firstSeq, event: { id: 'given-c', payload: { count: 10 } } },
+    ]);
+  });
+
   it('a bad file: 422 with every problem located, and nothing in the log', async () => {
     const before = await logSize();
     const bad = await post(fixture('bad-rows.csv'), '?fileName=bad-rows.csv', 'mediator');
