@@ -35,6 +35,8 @@ export interface HxlFileOptions {
    * three; 0: all on this thread). A file of one segment is read here whatever this says.
    */
   threads?: number | undefined;
+  /** The old-generation heap of each reading thread, in MB (default 96). */
+  threadHeapMb?: number | undefined;
   /** Where segments are cut (docs/HXL.md); only tests change it. */
   segmentBytes?: number | undefined;
   /** Filled with the rows grouped into `aid_batch` drafts, in file order (an import). */
@@ -132,7 +134,7 @@ export async function readHxlFile(
   const read = (segment: Segment, more: boolean): void => {
     if (stopped) return;
     if (more && threads > 0 && pool === undefined)
-      pool = new SegmentPool(threads, settings, buffers);
+      pool = new SegmentPool(threads, settings, buffers, options.threadHeapMb ?? 96);
     // The first segment's line ends are found as csv-parse finds them; the others are told.
     const lineEnd = segmenter.recordDelimiter;
     const delimiter = segment.index === 0 ? undefined : lineEnd;
@@ -303,7 +305,7 @@ class SegmentPool {
   #failure: Error | undefined;
   #closing = false;
 
-  constructor(count: number, settings: SegmentSettings, buffers: SegmentBuffers) {
+  constructor(count: number, settings: SegmentSettings, buffers: SegmentBuffers, heapMb: number) {
     this.#buffers = buffers;
     for (let i = 0; i < count; i++) {
       const worker = startWorker(
@@ -313,7 +315,7 @@ class SegmentPool {
           workerData: { settings } satisfies SegmentThreadData,
           // A segment's records are a few megabytes at most: small heaps keep a thread's memory
           // flat (V8 otherwise grows them with the work done, by tens of megabytes).
-          resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 96 },
+          resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: heapMb },
         },
       );
       const thread = { worker, jobs: 0 };

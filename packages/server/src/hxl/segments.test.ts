@@ -241,4 +241,28 @@ describe('reading a file in segments', () => {
     },
     60_000,
   );
+
+  it('fails the reading with one INTERNAL error when a thread dies, never waits for it', async () => {
+    const rows = Array.from(
+      { length: 3000 },
+      (_, i) => `2025-02-01,zikim,cogat,food,${i},,n${i}\n`,
+    );
+    const text = header + rows.join('');
+    // A thread given a heap too small to start or to read runs out of memory and stops.
+    const outcome = await readHxlFile(Readable.from([Buffer.from(text)]), {
+      agreement,
+      reportedAt: '2025-03-01T00:00:00Z',
+      encoding: 'auto',
+      idPrefix: 'hxl-test',
+      threads: 1,
+      segmentBytes: 2048,
+      threadHeapMb: 1,
+    }).then(
+      () => 'read',
+      (error: { code?: string; message?: string }) => `${error.code}: ${error.message}`,
+    );
+    expect(outcome).toMatch(
+      /^INTERNAL: a thread reading the file failed \(.+\); nothing was imported$/,
+    );
+  }, 60_000);
 });
