@@ -150,7 +150,7 @@ export class AccountsService {
       password: string;
     },
   ): Promise<User> {
-    const problem = passwordProblem(input.password);
+    const problem = passwordProblem(input.password, [input.email]);
     if (problem) {
       throw new TruceError('USAGE', `${problem}; choose a longer passphrase`, [
         { path: 'password', message: problem },
@@ -511,7 +511,7 @@ export class AccountsService {
       await this.#record(origin, 'auth.password', user.id, 'failure', { reason: 'wrong password' });
       throw new TruceError('UNAUTHENTICATED', 'the current password is wrong');
     }
-    const problem = passwordProblem(next);
+    const problem = passwordProblem(next, [user.email]);
     if (problem) throw new TruceError('VALIDATION_FAILED', problem);
     if (next === current) {
       throw new TruceError('VALIDATION_FAILED', 'the new password is the same as the current one');

@@ -1,5 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
+import { ZxcvbnFactory } from '@zxcvbn-ts/core';
+import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
 
 /** A fresh secret for a session, a CSRF token or an API token: 256 bits, base64url. */
 export function randomSecret(): string {
@@ -44,10 +46,26 @@ export async function burnPasswordCheck(password: string): Promise<void> {
   await verifyPassword(await dummy, password);
 }
 
-/** Length rules of ASVS v5 6.2: at least 12 characters, at most 128, anything allowed. */
-export function passwordProblem(password: string): string | undefined {
+/** zxcvbn-ts with its common dictionaries (~50,000 leaked passwords), built at first use. */
+let guessability: ZxcvbnFactory | undefined;
+
+/**
+ * The rules of ASVS v5 6.2 for a new password: at least 12 characters, at most 128, anything
+ * allowed; and not easy to guess (6.2.4, 6.2.12): zxcvbn-ts scores it against the most common
+ * leaked passwords, words, names, keyboard patterns, repeats, sequences and dates, and against
+ * `userInputs` (the account's e-mail…), offline. Below 3 of its 0–4 ("safely unguessable:
+ * moderate protection from offline attack") it is refused.
+ */
+export function passwordProblem(
+  password: string,
+  userInputs: readonly string[] = [],
+): string | undefined {
   const length = [...password].length;
   if (length < 12) return 'a password has at least 12 characters';
   if (length > 128) return 'a password has at most 128 characters';
+  guessability ??= new ZxcvbnFactory({ dictionary, graphs: adjacencyGraphs });
+  if (guessability.check(password, [...userInputs]).score < 3) {
+    return "the password is too easy to guess (a common password, or made of repeats, sequences, keyboard patterns or the account's own name)";
+  }
   return undefined;
 }

@@ -156,6 +156,22 @@ describe('a password change', () => {
     });
     expect(short.statusCode).toBe(400);
     expect(short.json().error.message).toMatch(/at least 12/);
+    // Long enough but easy to guess (ASVS 6.2.4, 6.2.12): refused, whatever its length.
+    for (const guessable of [
+      'qwerty123456',
+      'passwordpassword',
+      'aaaaaaaaaaaaaaaa',
+      '123456789012',
+      'qazwsxedcrfv',
+      `${email}1`,
+    ]) {
+      const refused = await post('/api/v1/auth/password', here, {
+        current: testPassword,
+        next: guessable,
+      });
+      expect(refused.statusCode, guessable).toBe(400);
+      expect(refused.json().error.message).toMatch(/too easy to guess/);
+    }
     const changed = await post('/api/v1/auth/password', here, { current: testPassword, next });
     expect(changed.statusCode).toBe(204);
     expect((await me(other)).statusCode).toBe(401);
