@@ -589,30 +589,27 @@ async function writeBatch(
 ): Promise<void> {
   const { entries, nodes } = plan;
   const labelled = entries.filter((entry) => entry.kind !== undefined);
-  // PostgreSQL takes at most 65,535 parameters: a larger batch goes all hex.
   // Large entries only (an imported file's batches): for small ones, a parameter each made the
   // statement dearer than the array (HTTP submissions of 50 events: 5,900/s -> 3,500/s).
-  // PostgreSQL takes at most 65,535 parameters.
-  const asText = entries.map(
-    (entry) =>
-      textEntries &&
-      entry.entry.byteLength >= textEntryBytes &&
-      !entry.entry.includes(0) &&
-      isUtf8(entry.entry),
-  );
+  // PostgreSQL takes at most 65,535 parameters: past 30,000 texts, the rest go hex.
   const textParams: string[] = [];
-  const texts = asText.some(Boolean)
-    ? `ARRAY[${asText
-        .map((isText, index) => {
-          if (!isText || textParams.length >= 30_000) {
-            asText[index] = false;
-            return 'NULL';
-          }
-          textParams.push(utf8(entries[index]!.entry));
-          return `$${13 + textParams.length}::text`;
-        })
-        .join(',')}]`
-    : "'{}'::text[]";
+  const slots = entries.map(({ entry }) => {
+    if (
+      !textEntries ||
+      entry.byteLength < textEntryBytes ||
+      textParams.length >= 30_000 ||
+      entry.includes(0) ||
+      !isUtf8(entry)
+    ) {
+      return undefined;
+    }
+    textParams.push(utf8(entry));
+    return `$${13 + textParams.length}::text`;
+  });
+  const texts =
+    textParams.length > 0
+      ? `ARRAY[${slots.map((slot) => slot ?? 'NULL').join(',')}]`
+      : "'{}'::text[]";
   await db.query(
     `WITH new_entries AS (
        INSERT INTO events
@@ -637,7 +634,7 @@ async function writeBatch(
       entries.map((entry) => entry.org),
       entries.map((entry) => entry.idempotencyKey),
       entries.map((entry) => entry.contentHash),
-      entries.map((entry, index) => (asText[index] ? null : hex(entry.entry))),
+      entries.map((entry, index) => (slots[index] === undefined ? hex(entry.entry) : null)),
       entries.map((entry) => entry.leafHash),
       appendedAt,
       nodes.map((node) => node.level),
