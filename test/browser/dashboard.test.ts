@@ -233,6 +233,32 @@ describe.skipIf(!runBrowserTests)('the dashboard in Chromium', () => {
     await context.close();
   }, 60_000);
 
+  it('tells a user of the failed sign-in attempts since their last sign-in, once', async () => {
+    const page = await browser.newPage();
+    try {
+      const email = 'liaison-israel@example.org';
+      await page.goto(cell.url);
+      for (let attempt = 0; attempt < 2; attempt++) {
+        await page.fill('input[name=email]', email);
+        await page.fill('input[name=password]', 'not the password at all');
+        await page.click('button[type=submit]');
+        await page.waitForSelector('form [role=alert]', { timeout: 10_000 });
+        await page.reload();
+      }
+      await logIn(page, cell.url, email);
+      const notice = page.getByTestId('since-last-login');
+      expect(await notice.textContent()).toContain('2 failed sign-in attempts');
+      await notice.getByRole('button').click();
+      await notice.waitFor({ state: 'detached' });
+      // Told once: the next page load has nothing to tell.
+      await page.reload();
+      await page.waitForSelector('[data-testid=obligations]', { timeout: 60_000 });
+      expect(await page.getByTestId('since-last-login').count()).toBe(0);
+    } finally {
+      await page.close();
+    }
+  });
+
   it('verifies the ledger in the browser against the pinned log key', async () => {
     const page = await browser.newPage();
     await logIn(page, cell.url, 'monitor@example.org');

@@ -112,14 +112,35 @@ export async function api<T>(
   return body as T;
 }
 
-/** Logs in; with a second factor on, `code` too (without it: ApiError MFA_REQUIRED). */
+/** Failed logins on the account since its last login (the server's `sinceLastLogin`). */
+export interface SinceLastLogin {
+  failedAttempts: number;
+  locked: boolean;
+}
+
+const sinceLastLoginKey = 'truce-since-last-login';
+
+/**
+ * Logs in; with a second factor on, `code` too (without it: ApiError MFA_REQUIRED). Failed
+ * attempts since the last login are kept for this tab until `takeSinceLastLogin` shows them.
+ */
 export async function login(email: string, password: string, code?: string): Promise<User> {
-  const result = await api<{ user: User; csrfToken: string }>('/api/v1/auth/login', {
-    method: 'POST',
-    body: { email, password, ...(code ? { code } : {}) },
-  });
+  const result = await api<{ user: User; csrfToken: string; sinceLastLogin?: SinceLastLogin }>(
+    '/api/v1/auth/login',
+    { method: 'POST', body: { email, password, ...(code ? { code } : {}) } },
+  );
   setCsrf(result.csrfToken);
+  if (result.sinceLastLogin && result.sinceLastLogin.failedAttempts > 0) {
+    sessionStorage.setItem(sinceLastLoginKey, JSON.stringify(result.sinceLastLogin));
+  }
   return result.user;
+}
+
+/** The failed attempts to tell the user of after a login, once. */
+export function takeSinceLastLogin(): SinceLastLogin | undefined {
+  const text = sessionStorage.getItem(sinceLastLoginKey);
+  sessionStorage.removeItem(sinceLastLoginKey);
+  return text ? (JSON.parse(text) as SinceLastLogin) : undefined;
 }
 
 export async function logout(): Promise<void> {

@@ -8,6 +8,7 @@ import {
   me,
   type StatusResponse,
   setCellNow,
+  takeSinceLastLogin,
   type User,
 } from './api.ts';
 import { type DeviceKey, ensureDeviceKey } from './device.ts';
@@ -179,6 +180,8 @@ function Dashboard({ user, onLogout }: { user: User; onLogout: () => void }) {
       setCellNow(status.data.asOf);
     }
   }, [status.data, setTimeZone]);
+  // Failed logins on this account since its last one: told once, after the login.
+  const [sinceLastLogin, setSinceLastLogin] = useState(takeSinceLastLogin);
   // A reporter's device gets its own signing key, so that what it reports offline is signed
   // when it is made (device.ts).
   const [device, setDevice] = useState<DeviceKey>();
@@ -302,6 +305,16 @@ function Dashboard({ user, onLogout }: { user: User; onLogout: () => void }) {
         </div>
       </header>
       <main>
+        {sinceLastLogin ? (
+          <p role="alert" className="error" data-testid="since-last-login">
+            {t('signin.failedSince', { count: sinceLastLogin.failedAttempts })}{' '}
+            {sinceLastLogin.locked ? `${t('signin.wasLocked')} ` : ''}
+            {t('signin.notYou')}{' '}
+            <button type="button" className="link" onClick={() => setSinceLastLogin(undefined)}>
+              {t('dismiss')}
+            </button>
+          </p>
+        ) : null}
         {status.error && !data && path !== '/account' ? (
           <p role="alert" className="error">
             {t('error')}: {status.error.message}{' '}

@@ -28,6 +28,11 @@ const en = {
   'account.remove': 'Turn off the second factor',
   'account.required':
     'This cell requires a second factor of your role: set it up here before anything else.',
+  'signin.failedSince': '{count} failed sign-in attempts on your account since your last sign-in.',
+  'signin.wasLocked': 'They locked it for a while.',
+  'signin.notYou':
+    'If they were not yours, change your password and tell a mediator (the audit log has each attempt).',
+  dismiss: 'Dismiss',
   'notices.forStaff':
     "Notices between the parties are for the cell's staff; your alerts are below.",
   'alerts.subscriptions': 'Your alert subscriptions',
@@ -433,6 +438,11 @@ const ar: Dictionary = {
   'account.removeHelp': 'لإيقافه، أدخل كلمة المرور ورمزًا من التطبيق (أو رمز استرداد).',
   'account.remove': 'إيقاف العامل الثاني',
   'account.required': 'تشترط هذه الخلية عاملًا ثانيًا لدورك: أعدّه هنا قبل أي شيء آخر.',
+  'signin.failedSince': '{count} محاولات دخول فاشلة إلى حسابك منذ آخر دخول لك.',
+  'signin.wasLocked': 'وقد أدّت إلى قفله لبعض الوقت.',
+  'signin.notYou':
+    'إن لم تكن أنت من قام بها، فغيّر كلمة المرور وأبلغ أحد الوسطاء (سجل التدقيق يحفظ كل محاولة).',
+  dismiss: 'إخفاء',
   'notices.forStaff': 'الإخطارات بين الأطراف مخصصة لطاقم الخلية؛ تنبيهاتك أدناه.',
   'alerts.subscriptions': 'اشتراكاتك في التنبيهات',
   'alerts.subscribe': 'اشتراك',
@@ -830,6 +840,11 @@ const he: Dictionary = {
   'account.removeHelp': 'כדי לכבות, הזינו את הסיסמה וקוד מהאפליקציה (או קוד שחזור).',
   'account.remove': 'כיבוי הגורם השני',
   'account.required': 'התא הזה מחייב גורם שני לתפקיד שלך: הגדירו אותו כאן לפני כל דבר אחר.',
+  'signin.failedSince': '{count} ניסיונות כניסה כושלים לחשבון שלך מאז הכניסה האחרונה שלך.',
+  'signin.wasLocked': 'הם נעלו אותו לזמן מה.',
+  'signin.notYou':
+    'אם לא אתם ניסיתם, החליפו את הסיסמה ודווחו לאחד המתווכים (יומן הביקורת שומר כל ניסיון).',
+  dismiss: 'סגירה',
   'notices.forStaff': 'הודעות בין הצדדים מיועדות לצוות התא; ההתראות שלך מופיעות למטה.',
   'alerts.subscriptions': 'המינויים שלך להתראות',
   'alerts.subscribe': 'הרשמה',

@@ -32,6 +32,15 @@ import {
 } from './totp.js';
 
 /** Where a request came from, for the audit log. */
+/**
+ * Failed logins since the user's last login, and whether they locked the account (ASVS 6.3.5: the
+ * user is told of attempts on the account; the audit log has each one).
+ */
+export interface SinceLastLogin {
+  failedAttempts: number;
+  locked: boolean;
+}
+
 export interface RequestOrigin {
   actor: Actor;
   ip: string | undefined;
@@ -224,7 +233,13 @@ export class AccountsService {
     email: string,
     password: string,
     code?: string,
-  ): Promise<{ user: User; sessionToken: string; csrfToken: string; expiresAt: string }> {
+  ): Promise<{
+    user: User;
+    sessionToken: string;
+    csrfToken: string;
+    expiresAt: string;
+    sinceLastLogin: SinceLastLogin;
+  }> {
     const refused = new TruceError(
       'UNAUTHENTICATED',
       'wrong e-mail or password, or the account is locked; wait 15 minutes after 5 failures, or ask a mediator',
@@ -276,7 +291,12 @@ export class AccountsService {
       expiresAt,
     });
     await this.#record(origin, 'auth.login', user.id, 'success', {}, user);
-    return { user, sessionToken, csrfToken, expiresAt };
+    // Read before this login reset them: what the user is told of attempts made meanwhile.
+    const sinceLastLogin = {
+      failedAttempts: user.failedLogins,
+      locked: user.lockedUntil !== undefined,
+    };
+    return { user, sessionToken, csrfToken, expiresAt, sinceLastLogin };
   }
 
   async logout(origin: RequestOrigin): Promise<void> {

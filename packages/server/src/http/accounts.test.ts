@@ -57,7 +57,17 @@ describe('login', () => {
     expect(outcomes.filter((o) => o === 'denied')).toHaveLength(1);
 
     server.advance(16 * 60_000);
-    expect((await server.login(email, testPassword)).statusCode).toBe(200);
+    const back = await server.login(email, testPassword);
+    expect(back.statusCode).toBe(200);
+    // The user is told what happened meanwhile, once.
+    expect(back.json().sinceLastLogin).toEqual({ failedAttempts: 5, locked: true });
+    const again = await server.login(email, testPassword);
+    expect(again.json().sinceLastLogin).toEqual({ failedAttempts: 0, locked: false });
+    await server.login(email, 'wrong password, once');
+    expect((await server.login(email, testPassword)).json().sinceLastLogin).toEqual({
+      failedAttempts: 1,
+      locked: false,
+    });
   });
 
   it('rate-limits login per client address', async () => {

@@ -25,7 +25,7 @@ export function authRoutes(app: TruceApp, ctx: AppContext): void {
       schema: loginSchema,
     },
     async (request, reply) => {
-      const { user, sessionToken, csrfToken, expiresAt } = await ctx.accounts.login(
+      const { user, sessionToken, csrfToken, expiresAt, sinceLastLogin } = await ctx.accounts.login(
         originOf(request),
         request.body.email,
         request.body.password,
@@ -39,7 +39,7 @@ export function authRoutes(app: TruceApp, ctx: AppContext): void {
       };
       reply.setCookie(sessionCookie, sessionToken, { ...cookie, httpOnly: true });
       reply.setCookie(csrfCookie, csrfToken, { ...cookie, httpOnly: false });
-      return { user: presentUser(user), csrfToken, expiresAt };
+      return { user: presentUser(user), csrfToken, expiresAt, sinceLastLogin };
     },
   );
 
