@@ -1,4 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
+import { encode } from 'uqr';
 import { describe, expect, it } from 'vitest';
 import { base32Decode, hotp, totpStep } from '../../packages/server/src/accounts/totp.js';
 import { type DemoCell, demoPassword, logIn, runBrowserTests, withDemoCell } from './harness.js';
@@ -364,9 +365,15 @@ describe.skipIf(!runBrowserTests)('login with a second factor in Chromium', () =
     // The key, shown once in groups of four, and a link for an authenticator app.
     const shown = await page.textContent('[data-testid=mfa-secret]', { timeout: 20_000 });
     const secret = base32Decode(shown!.replace(/\s+/g, ''));
-    expect(await page.getAttribute('[data-testid=account] a[href^="otpauth://"]', 'href')).toMatch(
-      /^otpauth:\/\/totp\/truce%3Aobserver%40example\.org\?secret=/,
-    );
+    const link = await page.getAttribute('[data-testid=account] a[href^="otpauth://"]', 'href');
+    expect(link).toMatch(/^otpauth:\/\/totp\/truce%3Aobserver%40example\.org\?secret=/);
+    // The same link as a QR code to scan: its modules are the link's (quiet zone of four).
+    const { data } = encode(link!, { ecc: 'M', border: 4 });
+    const qr = page.getByTestId('mfa-qr');
+    expect(await qr.isVisible()).toBe(true);
+    expect(await qr.getAttribute('viewBox')).toBe(`0 0 ${data.length} ${data.length}`);
+    const dark = (await qr.locator('path').getAttribute('d'))?.match(/M/g)?.length;
+    expect(dark).toBe(data.flat().filter(Boolean).length);
     const step = totpStep(new Date());
     await page.fill('input[name=code]', hotp(secret, step));
     await page.click('[data-testid=account] button[type=submit]');

@@ -19,6 +19,7 @@ const en = {
   'account.addKey':
     'Add this key to your authenticator app (time-based, 6 digits, 30 seconds). It is shown only now.',
   'account.openApp': 'Open in an authenticator app on this device',
+  'account.qr': 'QR code of the key: scan it with your authenticator app',
   'account.confirmCode': 'The 6-digit code the app shows now',
   'account.confirm': 'Confirm and turn on',
   'account.recoveryCodes':
@@ -431,6 +432,7 @@ const ar: Dictionary = {
   'account.addKey':
     'أضف هذا المفتاح إلى تطبيق المصادقة (مبني على الوقت، 6 أرقام، 30 ثانية). لا يُعرض إلا الآن.',
   'account.openApp': 'افتحه في تطبيق مصادقة على هذا الجهاز',
+  'account.qr': 'رمز QR للمفتاح: امسحه بتطبيق المصادقة',
   'account.confirmCode': 'الرمز المكوّن من 6 أرقام الذي يعرضه التطبيق الآن',
   'account.confirm': 'تأكيد وتفعيل',
   'account.recoveryCodes':
@@ -833,6 +835,7 @@ const he: Dictionary = {
   'account.addKey':
     'הוסיפו מפתח זה לאפליקציית האימות (מבוסס זמן, 6 ספרות, 30 שניות). הוא מוצג רק עכשיו.',
   'account.openApp': 'פתיחה באפליקציית אימות במכשיר זה',
+  'account.qr': 'קוד QR של המפתח: סרקו אותו באפליקציית האימות',
   'account.confirmCode': 'הקוד בן 6 הספרות שהאפליקציה מציגה עכשיו',
   'account.confirm': 'אישור והפעלה',
   'account.recoveryCodes':
