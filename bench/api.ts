@@ -1,4 +1,3 @@
-import { verify } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -16,6 +15,7 @@ import {
 import { openPgliteStore } from '../packages/server/src/store/index.js';
 import type { Row, Section } from './harness.js';
 import { appendRequestOf } from './ledger.js';
+import { describeVerifyOnly, verifyOnly } from './verify-only.js';
 
 /**
  * The HTTP API over real HTTP on 127.0.0.1, measured side by side in one run with its ceiling:
@@ -124,27 +124,8 @@ export async function apiBenchmarks(quick: boolean): Promise<Section> {
     // The ceiling, on envelopes like the ones submitted: verify-only (one thread and the thread
     // pool, the faster counts) and insert-only (prepared entries, 100 concurrent callers).
     const probe = envelopesOf(perLevel);
-    const publicKey = ledger.ed25519PublicKey(qatar);
-    const oneStart = performance.now();
-    for (const envelope of probe) ledger.verifyEnvelope(envelope, publicKey);
-    const verifyOne = probe.length / ((performance.now() - oneStart) / 1000);
-    const poolStart = performance.now();
-    await Promise.all(
-      probe.map(
-        (envelope) =>
-          new Promise((resolve) =>
-            verify(
-              null,
-              ledger.envelopeSigningBytes(envelope),
-              publicKey,
-              ledger.fromBase64Url(envelope.sig)!,
-              (_error, ok) => resolve(ok),
-            ),
-          ),
-      ),
-    );
-    const verifyPool = probe.length / ((performance.now() - poolStart) / 1000);
-    const verifyRate = Math.max(verifyOne, verifyPool);
+    const verifyOnlyRates = await verifyOnly(probe, ledger.ed25519PublicKey(qatar));
+    const verifyRate = verifyOnlyRates.best;
     const insertStore = await openPgliteStore({ dataDir: join(scratch, 'insert') });
     const requests = probe.map(appendRequestOf);
     const insert = await load(requests.length, 100, async (i) => {
@@ -259,7 +240,7 @@ export async function apiBenchmarks(quick: boolean): Promise<Section> {
       rows.push(
         {
           name: 'Ed25519 verify-only',
-          value: `${perSecond(verifyRate)} (one thread ${perSecond(verifyOne)}, thread pool ${perSecond(verifyPool)})`,
+          value: describeVerifyOnly(verifyOnlyRates),
         },
         { name: 'store insert-only (PGlite, 100 callers)', value: perSecond(insert.perSecond) },
         {

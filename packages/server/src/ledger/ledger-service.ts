@@ -1,4 +1,3 @@
-import { type KeyObject, verify } from 'node:crypto';
 import { domainOfEventType, ledger, TruceError } from '@truce/core';
 import {
   type AppendRequest,
@@ -11,6 +10,7 @@ import { Checkpointer, type CheckpointerOptions } from './checkpointer.js';
 import { isKeyEventType, KeyRegistry, signatureError } from './key-registry.js';
 import { genesisEnvelope, type LogIdentity, sha256Hex } from './log-identity.js';
 import { type InclusionPromise, type PromiseFields, signPromisesOffThread } from './statements.js';
+import { type SignatureCheck, sharedVerifier } from './verifier.js';
 
 /** A receipt for one submitted envelope: where it is, and the log's signed promise. */
 export interface LedgerReceipt extends Receipt {
@@ -388,12 +388,6 @@ function throwError(error: Error): never {
   throw error;
 }
 
-interface SignatureCheck {
-  bytes: Uint8Array;
-  publicKey: KeyObject;
-  signature: Uint8Array;
-}
-
 /**
  * Runs the items submitted in one turn of the event loop together and settles them together:
  * `work` gets the whole turn's items at once (the receipts settled in one turn, which one
@@ -438,21 +432,19 @@ class TurnBatch<I, O> {
 }
 
 /**
- * Verifies signatures on libuv's thread pool as soon as each submission has been checked, so
- * that the pool verifies the first submissions of a turn while this thread still checks and
- * canonicalises the others; but settles the turn's submissions together, once all of theirs are
- * verified, so that their appends reach the store in one turn and share a transaction (and
- * their callers come back together for the next one, instead of trickling in, which made the
- * store's batches smaller).
+ * Verifies signatures on the verification threads (`SignatureVerifier`) as soon as each
+ * submission has been checked, so that they verify the first submissions of a turn while this
+ * thread still checks and canonicalises the others; but settles the turn's submissions together,
+ * once all of theirs are verified, so that their appends reach the store in one turn and share a
+ * transaction (and their callers come back together for the next one, instead of trickling in,
+ * which made the store's batches smaller).
  */
 class TurnVerifier {
   #turn: { verified: Promise<boolean[]>; resolve: (valid: boolean[]) => void }[] = [];
 
   /** Whether each check verified, in order. */
   run(checks: readonly SignatureCheck[]): Promise<boolean[]> {
-    const verified = Promise.all(
-      checks.map((check) => verifyOffThread(check.bytes, check.publicKey, check.signature)),
-    );
+    const verified = sharedVerifier.verifyAll(checks);
     return new Promise((resolve) => {
       if (this.#turn.length === 0) setImmediate(() => this.#settleTurn());
       this.#turn.push({ verified, resolve });
@@ -462,26 +454,11 @@ class TurnVerifier {
   #settleTurn(): void {
     const turn = this.#turn;
     this.#turn = [];
-    // verifyOffThread never rejects: a check that cannot run is simply not verified.
+    // verifyAll never rejects: a check that cannot run is simply not verified.
     void Promise.all(turn.map(({ verified }) => verified)).then((results) => {
       turn.forEach(({ resolve }, index) => resolve(results[index]!));
     });
   }
-}
-
-/** Ed25519 verification on libuv's thread pool; false for anything that does not verify. */
-function verifyOffThread(
-  bytes: Uint8Array,
-  publicKey: KeyObject,
-  signature: Uint8Array,
-): Promise<boolean> {
-  return new Promise((resolve) => {
-    try {
-      verify(null, bytes, publicKey, signature, (error, valid) => resolve(!error && valid));
-    } catch {
-      resolve(false);
-    }
-  });
 }
 
 const versionMember = new TextEncoder().encode('"v":1}');
