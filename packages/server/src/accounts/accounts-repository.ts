@@ -41,6 +41,51 @@ interface TokenRow {
   revoked_at: unknown;
 }
 
+/** A user's WebAuthn credential as stored (accounts/webauthn.ts). */
+export interface SecurityKey {
+  /** The credential id (base64url), as the authenticator gave it. */
+  id: string;
+  userId: string;
+  /** The relying party id (host name) the key signs for. */
+  rpId: string;
+  /** The COSE public key. */
+  publicKey: Uint8Array;
+  counter: number;
+  transports: string[];
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | undefined;
+}
+
+export type ChallengePurpose = 'register' | 'login';
+
+interface SecurityKeyRow {
+  id: string;
+  user_id: string;
+  rp_id: string;
+  public_key: Uint8Array;
+  counter: unknown;
+  transports: string;
+  name: string;
+  created_at: unknown;
+  last_used_at: unknown;
+}
+
+const securityKeyColumns =
+  'id, user_id, rp_id, public_key, counter, transports, name, created_at, last_used_at';
+
+const toSecurityKey = (row: SecurityKeyRow): SecurityKey => ({
+  id: row.id,
+  userId: row.user_id,
+  rpId: row.rp_id,
+  publicKey: new Uint8Array(row.public_key),
+  counter: numberOf(row.counter),
+  transports: row.transports === '' ? [] : row.transports.split(','),
+  name: row.name,
+  createdAt: isoOf(row.created_at),
+  lastUsedAt: optionalIsoOf(row.last_used_at),
+});
+
 const toOrganisation = (row: OrganisationRow): Organisation => ({
   id: row.id,
   name: row.name,
@@ -255,8 +300,10 @@ export class AccountsRepository {
         .split(', ')
         .map((column) => `u.${column}`)
         .join(', ')}, s.csrf_token, s.expires_at, s.last_seen_at,
-              EXISTS (SELECT 1 FROM user_mfa m
-                       WHERE m.user_id = u.id AND m.enabled_at IS NOT NULL) AS second_factor
+              (EXISTS (SELECT 1 FROM user_mfa m
+                        WHERE m.user_id = u.id AND m.enabled_at IS NOT NULL)
+               OR EXISTS (SELECT 1 FROM webauthn_credentials w
+                           WHERE w.user_id = u.id)) AS second_factor
          FROM sessions s JOIN users u ON u.id = s.user_id
         WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2::timestamptz
           AND ($3::timestamptz IS NULL OR s.last_seen_at > $3::timestamptz)`,
@@ -400,6 +447,99 @@ export class AccountsRepository {
       ]);
       return removed.length === 1;
     });
+  }
+
+  /** A user's security keys (WebAuthn credentials), oldest first. */
+  async securityKeysOf(userId: string): Promise<SecurityKey[]> {
+    const rows = await this.#db.query<SecurityKeyRow>(
+      `SELECT ${securityKeyColumns} FROM webauthn_credentials
+        WHERE user_id = $1 ORDER BY created_at, id`,
+      [userId],
+    );
+    return rows.map(toSecurityKey);
+  }
+
+  async addSecurityKey(key: SecurityKey): Promise<void> {
+    await this.#db.query(
+      `INSERT INTO webauthn_credentials
+         (id, user_id, rp_id, public_key, counter, transports, name, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [
+        key.id,
+        key.userId,
+        key.rpId,
+        key.publicKey,
+        key.counter,
+        key.transports.join(','),
+        key.name,
+        key.createdAt,
+      ],
+    );
+  }
+
+  /**
+   * Records a use of a key with its new signature counter. Refused (false) when the counter does
+   * not grow — a cloned key, or a replayed assertion racing this one — unless the authenticator
+   * keeps no counter (0 before and after).
+   */
+  async useSecurityKey(id: string, counter: number, now: string): Promise<boolean> {
+    const rows = await this.#db.query(
+      `UPDATE webauthn_credentials SET counter = $2, last_used_at = $3
+        WHERE id = $1 AND (counter < $2 OR (counter = 0 AND $2 = 0)) RETURNING id`,
+      [id, counter, now],
+    );
+    return rows.length === 1;
+  }
+
+  async removeSecurityKey(userId: string, id: string): Promise<boolean> {
+    const rows = await this.#db.query(
+      'DELETE FROM webauthn_credentials WHERE user_id = $1 AND id = $2 RETURNING id',
+      [userId, id],
+    );
+    return rows.length === 1;
+  }
+
+  /** Removes every key of a user (a mediator's reset); answers how many there were. */
+  async removeSecurityKeysOf(userId: string): Promise<number> {
+    return (
+      await this.#db.query('DELETE FROM webauthn_credentials WHERE user_id = $1 RETURNING id', [
+        userId,
+      ])
+    ).length;
+  }
+
+  /** Keeps a challenge handed out (as its hash) until it is answered or expires. */
+  async saveChallenge(
+    challengeHash: string,
+    userId: string,
+    purpose: ChallengePurpose,
+    expiresAt: string,
+    now: string,
+  ): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      await tx.query('DELETE FROM webauthn_challenges WHERE expires_at <= $1', [now]);
+      await tx.query(
+        `INSERT INTO webauthn_challenges (challenge_hash, user_id, purpose, expires_at)
+         VALUES ($1, $2, $3, $4)`,
+        [challengeHash, userId, purpose, expiresAt],
+      );
+    });
+  }
+
+  /** Takes a challenge once: true if it was handed to this user for this purpose and is live. */
+  async takeChallenge(
+    challengeHash: string,
+    userId: string,
+    purpose: ChallengePurpose,
+    now: string,
+  ): Promise<boolean> {
+    const rows = await this.#db.query<{ expires_at: unknown }>(
+      `DELETE FROM webauthn_challenges
+        WHERE challenge_hash = $1 AND user_id = $2 AND purpose = $3 RETURNING expires_at`,
+      [challengeHash, userId, purpose],
+    );
+    const [row] = rows;
+    return row !== undefined && Date.parse(isoOf(row.expires_at)) > Date.parse(now);
   }
 
   /** A password change: the new hash (the caller ends the sessions). */

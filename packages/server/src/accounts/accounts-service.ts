@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { TruceError } from '@truce/core';
 import type { AuditLog } from '../audit/audit-log.js';
 import { grantablePermissions, scopesOf } from '../policies/matrix.js';
-import type { AccountsRepository } from './accounts-repository.js';
+import type { AccountsRepository, SecurityKey } from './accounts-repository.js';
 import { openMfaSecret, sealMfaSecret } from './mfa-key.js';
 import type {
   Actor,
@@ -30,6 +30,18 @@ import {
   normaliseRecoveryCode,
   otpauthUri,
 } from './totp.js';
+import {
+  type AuthenticationResponseJSON,
+  authenticationOptions,
+  challengeHash,
+  challengeLifetimeMs,
+  challengeOf,
+  type RegistrationResponseJSON,
+  type RelyingParty,
+  registrationOptions,
+  verifyAuthentication,
+  verifyRegistration,
+} from './webauthn.js';
 
 /** Where a request came from, for the audit log. */
 /**
@@ -44,6 +56,20 @@ export interface SinceLastLogin {
 export interface RequestOrigin {
   actor: Actor;
   ip: string | undefined;
+}
+
+/** The second factor sent with a login: a code, or a security key's answer to its challenge. */
+export interface SecondFactorAnswer {
+  code?: string | undefined;
+  securityKey?: { response: AuthenticationResponseJSON; rp: RelyingParty } | undefined;
+}
+
+/** A security key as its owner sees it (never the public key, which is of no use to them). */
+export interface SecurityKeySummary {
+  id: string;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | undefined;
 }
 
 export interface AccountsOptions {
@@ -95,6 +121,17 @@ function actorFields(actor: Actor): { actor: string | undefined; actorOrg: strin
   return actor.kind === 'anonymous'
     ? { actor: undefined, actorOrg: undefined }
     : { actor: actor.user.id, actorOrg: actor.user.orgId };
+}
+
+const summaryOf = (key: SecurityKey): SecurityKeySummary => ({
+  id: key.id,
+  name: key.name,
+  createdAt: key.createdAt,
+  lastUsedAt: key.lastUsedAt,
+});
+
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '23505';
 }
 
 export function normaliseEmail(email: string): string {
@@ -232,7 +269,7 @@ export class AccountsService {
     origin: RequestOrigin,
     email: string,
     password: string,
-    code?: string,
+    secondFactor: SecondFactorAnswer = {},
   ): Promise<{
     user: User;
     sessionToken: string;
@@ -240,6 +277,45 @@ export class AccountsService {
     expiresAt: string;
     sinceLastLogin: SinceLastLogin;
   }> {
+    const { user, refused } = await this.#checkPassword(origin, email, password);
+    const now = this.#options.clock();
+    await this.#secondFactor(
+      origin,
+      user,
+      secondFactor,
+      until(now, this.#options.lockoutMinutes),
+      refused,
+    );
+    await this.#repo.recordSuccessfulLogin(user.id);
+    const sessionToken = randomSecret();
+    const csrfToken = randomSecret();
+    const expiresAt = new Date(now.getTime() + this.#options.sessionMinutes * minute).toISOString();
+    await this.#repo.createSession({
+      tokenHash: secretHash(sessionToken),
+      userId: user.id,
+      csrfToken,
+      createdAt: now.toISOString(),
+      expiresAt,
+    });
+    await this.#record(origin, 'auth.login', user.id, 'success', {}, user);
+    // Read before this login reset them: what the user is told of attempts made meanwhile.
+    const sinceLastLogin = {
+      failedAttempts: user.failedLogins,
+      locked: user.lockedUntil !== undefined,
+    };
+    return { user, sessionToken, csrfToken, expiresAt, sinceLastLogin };
+  }
+
+  /**
+   * The password step of a login (and of a security key's login challenge): the user, or the
+   * one UNAUTHENTICATED answer for an unknown e-mail, a wrong password, a locked or a disabled
+   * account, with the real reason in the audit log and wrong passwords counted toward lockout.
+   */
+  async #checkPassword(
+    origin: RequestOrigin,
+    email: string,
+    password: string,
+  ): Promise<{ user: User; refused: TruceError }> {
     const refused = new TruceError(
       'UNAUTHENTICATED',
       'wrong e-mail or password, or the account is locked; wait 15 minutes after 5 failures, or ask a mediator',
@@ -278,25 +354,7 @@ export class AccountsService {
       }
       throw refused;
     }
-    await this.#secondFactor(origin, user, code, until(now, this.#options.lockoutMinutes), refused);
-    await this.#repo.recordSuccessfulLogin(user.id);
-    const sessionToken = randomSecret();
-    const csrfToken = randomSecret();
-    const expiresAt = new Date(now.getTime() + this.#options.sessionMinutes * minute).toISOString();
-    await this.#repo.createSession({
-      tokenHash: secretHash(sessionToken),
-      userId: user.id,
-      csrfToken,
-      createdAt: now.toISOString(),
-      expiresAt,
-    });
-    await this.#record(origin, 'auth.login', user.id, 'success', {}, user);
-    // Read before this login reset them: what the user is told of attempts made meanwhile.
-    const sinceLastLogin = {
-      failedAttempts: user.failedLogins,
-      locked: user.lockedUntil !== undefined,
-    };
-    return { user, sessionToken, csrfToken, expiresAt, sinceLastLogin };
+    return { user, refused };
   }
 
   async logout(origin: RequestOrigin): Promise<void> {
@@ -334,38 +392,42 @@ export class AccountsService {
 
   /**
    * The second factor of a login whose password was right: nothing when the user has none; else
-   * a TOTP code (each time step once) or an unused recovery code. No code: MFA_REQUIRED, so that
-   * the client asks for one; a wrong one counts as a failed login (lockout).
+   * a TOTP code (each time step once), an unused recovery code, or a security key's answer to a
+   * challenge handed out by `securityKeyLoginOptions`. Nothing sent: MFA_REQUIRED, so that the
+   * client asks for one; a wrong one counts as a failed login (lockout).
    */
   async #secondFactor(
     origin: RequestOrigin,
     user: User,
-    code: string | undefined,
+    answer: SecondFactorAnswer,
     lockUntil: string,
     refused: TruceError,
   ): Promise<void> {
     const mfa = await this.#repo.mfaOf(user.id);
-    if (!mfa?.enabled) return;
-    if (code === undefined || code.trim() === '') {
+    const keys = await this.#repo.securityKeysOf(user.id);
+    if (!mfa?.enabled && keys.length === 0) return;
+    const code = answer.code?.trim() ?? '';
+    if (answer.securityKey) {
+      if (await this.#securityKeyAnswered(origin, user, keys, answer.securityKey)) return;
+    } else if (code === '') {
       await this.#record(origin, 'auth.login', user.id, 'failure', {
         reason: 'second factor missing',
       });
       throw new TruceError(
         'MFA_REQUIRED',
-        'enter the 6-digit code of your authenticator app (or one of your recovery codes) as `code`',
+        'use your security key (`securityKey`, the answer to POST /api/v1/auth/login/security-key), or enter the 6-digit code of your authenticator app or one of your recovery codes as `code`',
       );
-    }
-    const now = this.#options.clock();
-    const trimmed = code.trim();
-    if (/^\d{6}$/.test(trimmed)) {
-      const secret = openMfaSecret(this.#mfaKey(), user.id, mfa.sealed);
-      const step = matchTotp(secret, trimmed, now, mfa.lastStep);
-      if (step !== undefined && (await this.#repo.useMfaStep(user.id, step))) return;
+    } else if (/^\d{6}$/.test(code)) {
+      if (mfa?.enabled) {
+        const secret = openMfaSecret(this.#mfaKey(), user.id, mfa.sealed);
+        const step = matchTotp(secret, code, this.#options.clock(), mfa.lastStep);
+        if (step !== undefined && (await this.#repo.useMfaStep(user.id, step))) return;
+      }
     } else {
       const left = await this.#repo.useRecoveryCode(
         user.id,
-        recoveryCodeHash(user.id, trimmed),
-        now.toISOString(),
+        recoveryCodeHash(user.id, code),
+        this.#now(),
       );
       if (left !== undefined) {
         await this.#record(origin, 'auth.mfa.recovery', user.id, 'success', { remaining: left });
@@ -374,6 +436,187 @@ export class AccountsService {
     }
     await this.#countFailure(origin, user, 'wrong second factor', lockUntil);
     throw refused;
+  }
+
+  /**
+   * Whether a security key's answer proves the login: a key of this user made for this host,
+   * the challenge handed to this user for a login (taken: never twice), a valid signature and a
+   * signature counter that grew (else the key may have been cloned).
+   */
+  async #securityKeyAnswered(
+    origin: RequestOrigin,
+    user: User,
+    keys: readonly SecurityKey[],
+    { response, rp }: { response: AuthenticationResponseJSON; rp: RelyingParty },
+  ): Promise<boolean> {
+    const key = keys.find((candidate) => candidate.id === response.id && candidate.rpId === rp.id);
+    if (!key) return false;
+    let challenge: string;
+    try {
+      challenge = challengeOf(response);
+    } catch {
+      return false;
+    }
+    const now = this.#now();
+    if (!(await this.#repo.takeChallenge(challengeHash(challenge), user.id, 'login', now))) {
+      return false;
+    }
+    let counter: number;
+    try {
+      counter = await verifyAuthentication(rp, response, key, challenge);
+    } catch {
+      return false;
+    }
+    if (!(await this.#repo.useSecurityKey(key.id, counter, now))) {
+      await this.#record(origin, 'auth.security_key.counter', user.id, 'denied', {
+        key: key.id,
+        stored: key.counter,
+        received: counter,
+      });
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Step 1 of a login with a security key: the password checked as for a login (same answers,
+   * same lockout), then a challenge for the user's keys made for this host. NOT_FOUND when the
+   * user has none here (the password was right: nothing is revealed to a stranger).
+   */
+  async securityKeyLoginOptions(
+    origin: RequestOrigin,
+    rp: RelyingParty,
+    email: string,
+    password: string,
+  ): Promise<Awaited<ReturnType<typeof authenticationOptions>>> {
+    const { user } = await this.#checkPassword(origin, email, password);
+    const keys = (await this.#repo.securityKeysOf(user.id)).filter((key) => key.rpId === rp.id);
+    if (keys.length === 0) {
+      throw new TruceError(
+        'NOT_FOUND',
+        `you have no security key for ${rp.id}; sign in with your authenticator app's code`,
+      );
+    }
+    const options = await authenticationOptions(rp, keys);
+    await this.#saveChallenge(options.challenge, user.id, 'login');
+    return options;
+  }
+
+  async #saveChallenge(
+    challenge: string,
+    userId: string,
+    purpose: 'register' | 'login',
+  ): Promise<void> {
+    const now = this.#options.clock();
+    await this.#repo.saveChallenge(
+      challengeHash(challenge),
+      userId,
+      purpose,
+      new Date(now.getTime() + challengeLifetimeMs).toISOString(),
+      now.toISOString(),
+    );
+  }
+
+  /** The signed-in user, after checking their password again (before a change of credentials). */
+  async #reauthenticated(origin: RequestOrigin, password: string, action: string): Promise<User> {
+    const user = this.#sessionUser(origin);
+    const hash = await this.#repo.passwordHashOf(user.id);
+    if (!hash || !(await verifyPassword(hash, password))) {
+      await this.#record(origin, action, user.id, 'failure', { reason: 'wrong password' });
+      throw new TruceError('UNAUTHENTICATED', 'wrong password');
+    }
+    return user;
+  }
+
+  /**
+   * Step 1 of adding a security key: the password again (a session left open must not let
+   * someone add their own key), then the options for the browser's `navigator.credentials
+   * .create`, whose challenge is kept for five minutes.
+   */
+  async securityKeyRegistrationOptions(
+    origin: RequestOrigin,
+    rp: RelyingParty,
+    password: string,
+  ): Promise<Awaited<ReturnType<typeof registrationOptions>>> {
+    const user = await this.#reauthenticated(origin, password, 'auth.security_key.add');
+    const options = await registrationOptions(rp, user, await this.#repo.securityKeysOf(user.id));
+    await this.#saveChallenge(options.challenge, user.id, 'register');
+    return options;
+  }
+
+  /**
+   * Step 2: the key's answer to that challenge is checked and the key stored; from now on it is
+   * a second factor of every login, and the user's other sessions end (as when a TOTP app is
+   * added).
+   */
+  async addSecurityKey(
+    origin: RequestOrigin,
+    rp: RelyingParty,
+    name: string,
+    response: RegistrationResponseJSON,
+  ): Promise<SecurityKeySummary> {
+    const user = this.#sessionUser(origin);
+    const challenge = challengeOf(response);
+    if (
+      !(await this.#repo.takeChallenge(challengeHash(challenge), user.id, 'register', this.#now()))
+    ) {
+      await this.#record(origin, 'auth.security_key.add', user.id, 'failure', {
+        reason: 'unknown or expired challenge',
+      });
+      throw new TruceError(
+        'VALIDATION_FAILED',
+        'this answer is not to a challenge of yours, or it came after five minutes; start again',
+      );
+    }
+    let credential: Awaited<ReturnType<typeof verifyRegistration>>;
+    try {
+      credential = await verifyRegistration(rp, response, challenge);
+    } catch (error) {
+      await this.#record(origin, 'auth.security_key.add', user.id, 'failure', {
+        reason: (error as Error).message,
+      });
+      throw error;
+    }
+    const key: SecurityKey = {
+      ...credential,
+      userId: user.id,
+      rpId: rp.id,
+      name: name.trim() || 'security key',
+      createdAt: this.#now(),
+      lastUsedAt: undefined,
+    };
+    try {
+      await this.#repo.addSecurityKey(key);
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new TruceError('CONFLICT', 'this key is already registered');
+      }
+      throw error;
+    }
+    await this.#endOtherSessions(origin, user.id);
+    this.#repo.credentials.invalidate();
+    await this.#record(origin, 'auth.security_key.add', user.id, 'success', {
+      key: key.id,
+      name: key.name,
+      rpId: key.rpId,
+    });
+    return summaryOf(key);
+  }
+
+  /** One's own security keys. */
+  async securityKeys(origin: RequestOrigin): Promise<SecurityKeySummary[]> {
+    const user = this.#sessionUser(origin);
+    return (await this.#repo.securityKeysOf(user.id)).map(summaryOf);
+  }
+
+  /** Removes one of one's own security keys (the password again). */
+  async removeSecurityKey(origin: RequestOrigin, id: string, password: string): Promise<void> {
+    const user = await this.#reauthenticated(origin, password, 'auth.security_key.remove');
+    if (!(await this.#repo.removeSecurityKey(user.id, id))) {
+      throw new TruceError('NOT_FOUND', 'you have no security key with this id');
+    }
+    this.#repo.credentials.invalidate();
+    await this.#record(origin, 'auth.security_key.remove', user.id, 'success', { key: id });
   }
 
   /**
@@ -418,9 +661,10 @@ export class AccountsService {
     return origin.actor.user;
   }
 
-  /** Whether the user's second factor is on (enrolment confirmed). */
+  /** Whether the user has a second factor: a confirmed TOTP app or a security key. */
   async secondFactorOn(userId: string): Promise<boolean> {
-    return (await this.#repo.mfaOf(userId))?.enabled === true;
+    if ((await this.#repo.mfaOf(userId))?.enabled === true) return true;
+    return (await this.#repo.securityKeysOf(userId)).length > 0;
   }
 
   /**
@@ -492,7 +736,7 @@ export class AccountsService {
     await this.#secondFactor(
       origin,
       user,
-      code,
+      { code },
       until(this.#options.clock(), this.#options.lockoutMinutes),
       refused,
     );
@@ -502,7 +746,8 @@ export class AccountsService {
   }
 
   /**
-   * A mediator removes another user's second factor (a lost phone and lost recovery codes);
+   * A mediator removes another user's second factors — the TOTP app and every security key (a
+   * lost phone or key, and lost recovery codes);
    * the user's sessions end and they enrol again. Nobody resets their own this way.
    */
   async resetMfa(origin: RequestOrigin, userId: string): Promise<void> {
@@ -516,11 +761,15 @@ export class AccountsService {
     // Sessions end only when a factor in force was removed (not a mere enrolment begun).
     const enabled = await this.secondFactorOn(userId);
     await this.#repo.removeMfa(userId);
+    const securityKeys = await this.#repo.removeSecurityKeysOf(userId);
     if (enabled) {
       await this.#repo.revokeSessionsOf(userId, this.#now());
       this.#repo.credentials.invalidate();
     }
-    await this.#record(origin, 'user.mfa.reset', userId, 'success', { hadSecondFactor: enabled });
+    await this.#record(origin, 'user.mfa.reset', userId, 'success', {
+      hadSecondFactor: enabled,
+      securityKeys,
+    });
   }
 
   /** Changes one's own password (the current one required); every other session ends. */

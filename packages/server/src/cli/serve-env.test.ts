@@ -11,6 +11,24 @@ describe('server settings from the environment', () => {
       mfaRequiredRoles: ['mediator', 'monitor'],
     });
     expect(configFromEnv({ TRUCE_MFA_REQUIRED_ROLES: '' })).toEqual({});
+    expect(configFromEnv({ TRUCE_PUBLIC_ORIGIN: 'https://Cell.Example.org/' })).toEqual({
+      publicOrigin: 'https://cell.example.org',
+    });
+    expect(configFromEnv({ TRUCE_PUBLIC_ORIGIN: 'http://localhost:8080' })).toEqual({
+      publicOrigin: 'http://localhost:8080',
+    });
+  });
+
+  it('refuses a public origin that is not one', () => {
+    for (const value of [
+      'cell.example.org',
+      'ftp://cell.example.org',
+      'https://cell.example.org/dashboard',
+      'https://cell.example.org/?a=1',
+      'https://user@cell.example.org',
+    ]) {
+      expect(() => configFromEnv({ TRUCE_PUBLIC_ORIGIN: value })).toThrow(/TRUCE_PUBLIC_ORIGIN/);
+    }
   });
 
   it('refuses what is not a whole number, naming the variable', () => {

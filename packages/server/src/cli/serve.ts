@@ -29,6 +29,9 @@ Environment:
   TRUCE_LOGIN_PER_MINUTE    login attempts a minute per client address (default 10)
   TRUCE_MFA_REQUIRED_ROLES  roles whose users must set up a second factor before anything else
                             (comma-separated, e.g. mediator; default: none, each user opts in)
+  TRUCE_PUBLIC_ORIGIN       the origin people open the dashboard at (https://cell.example.org):
+                            security keys are made for its host name (default: the origin
+                            each request came to, for development on localhost)
   TRUCE_LOG_LEVEL           pino level (default info)
   TRUCE_WEBHOOK_ALLOW       internal webhook targets allowed (hosts, addresses, CIDR ranges,
                             comma-separated); by default webhooks reach public https only
@@ -109,6 +112,7 @@ export function configFromEnv(env: Record<string, string | undefined>): {
   sessionIdleMinutes?: number;
   loginPerMinute?: number;
   mfaRequiredRoles?: Role[];
+  publicOrigin?: string;
 } {
   const perMinute = env.TRUCE_LOGIN_PER_MINUTE;
   let loginPerMinute: number | undefined;
@@ -125,7 +129,33 @@ export function configFromEnv(env: Record<string, string | undefined>): {
     ...idleMinutesOf(env.TRUCE_SESSION_IDLE_MINUTES),
     ...(loginPerMinute !== undefined ? { loginPerMinute } : {}),
     ...mfaRolesOf(env.TRUCE_MFA_REQUIRED_ROLES),
+    ...publicOriginOf(env.TRUCE_PUBLIC_ORIGIN),
   };
+}
+
+/** `TRUCE_PUBLIC_ORIGIN`: an http(s) origin (scheme, host, optional port, nothing after). */
+export function publicOriginOf(value: string | undefined): { publicOrigin?: string } {
+  if (value === undefined || value.trim() === '') return {};
+  let url: URL | undefined;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    url = undefined;
+  }
+  if (
+    !url ||
+    !['http:', 'https:'].includes(url.protocol) ||
+    (url.pathname !== '/' && url.pathname !== '') ||
+    url.search !== '' ||
+    url.hash !== '' ||
+    url.username !== ''
+  ) {
+    throw new TruceError(
+      'USAGE',
+      `TRUCE_PUBLIC_ORIGIN must be the origin people open the dashboard at, such as https://cell.example.org, not "${value}"`,
+    );
+  }
+  return { publicOrigin: url.origin };
 }
 
 /** `TRUCE_MFA_REQUIRED_ROLES`: comma-separated roles; unset or empty: none. */

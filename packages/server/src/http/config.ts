@@ -41,6 +41,11 @@ export interface ServerConfig {
    * route answers 403 MFA_ENROLMENT_REQUIRED. API tokens are not sessions and are not affected.
    */
   mfaRequiredRoles: readonly Role[];
+  /**
+   * The origin people reach the dashboard at (`https://cell.example.org`): security keys are
+   * made for, and sign only for, its host name. Unset (development), each request's own origin.
+   */
+  publicOrigin?: string | undefined;
 }
 
 export const defaultServerConfig: ServerConfig = {

@@ -539,6 +539,37 @@ SELECT d.kind, e.seq
 ON CONFLICT (kind, seq) DO NOTHING;
 `,
   },
+  {
+    version: 14,
+    name: 'security keys',
+    sql: `
+-- A user's WebAuthn credentials (security keys and passkeys), a second factor that a phishing
+-- site cannot relay: the key signs for the relying party id (the cell's host name) it was made
+-- for. public_key is the COSE key the authenticator gave; counter its signature counter (0 for
+-- authenticators that keep none). packages/server/src/accounts/webauthn.ts.
+CREATE TABLE webauthn_credentials (
+  id           text        PRIMARY KEY,
+  user_id      text        NOT NULL REFERENCES users (id),
+  rp_id        text        NOT NULL,
+  public_key   bytea       NOT NULL,
+  counter      bigint      NOT NULL CHECK (counter >= 0),
+  transports   text        NOT NULL DEFAULT '',
+  name         text        NOT NULL,
+  created_at   timestamptz NOT NULL,
+  last_used_at timestamptz
+);
+CREATE INDEX webauthn_credentials_user ON webauthn_credentials (user_id);
+
+-- Challenges handed out and not yet answered, as SHA-256 of the challenge: each is used once
+-- (taken with DELETE … RETURNING, so two processes cannot both accept it) before it expires.
+CREATE TABLE webauthn_challenges (
+  challenge_hash text        PRIMARY KEY,
+  user_id        text        NOT NULL REFERENCES users (id),
+  purpose        text        NOT NULL CHECK (purpose IN ('register', 'login')),
+  expires_at     timestamptz NOT NULL
+);
+`,
+  },
 ];
 
 const checksum = (migration: Migration): string =>

@@ -1,7 +1,14 @@
+import type { FastifyRequest } from 'fastify';
+import type {
+  AuthenticationResponseJSON,
+  RegistrationResponseJSON,
+} from '../../accounts/webauthn.js';
+import { relyingPartyOf } from '../../accounts/webauthn.js';
 import { csrfCookie, sessionCookie } from '../../http/authenticate.js';
 import { type AppContext, originOf, type TruceApp } from '../../http/context.js';
 import { presentUser } from '../../presenters/accounts.js';
 import {
+  addSecurityKeySchema,
   beginMfaSchema,
   changePasswordSchema,
   confirmMfaSchema,
@@ -11,10 +18,84 @@ import {
   logoutSchema,
   meSchema,
   removeMfaSchema,
+  removeSecurityKeySchema,
+  securityKeyLoginSchema,
+  securityKeyOptionsSchema,
+  securityKeysSchema,
   sessionsSchema,
 } from './schema.js';
 
 export function authRoutes(app: TruceApp, ctx: AppContext): void {
+  /** The WebAuthn relying party: the configured public origin, else the request's origin. */
+  const relyingParty = (request: FastifyRequest) =>
+    relyingPartyOf(ctx.config.publicOrigin, `${request.protocol}://${request.host}`);
+
+  app.post(
+    '/api/v1/auth/login/security-key',
+    {
+      config: {
+        action: 'auth.login',
+        rateLimit: { max: ctx.config.loginPerMinute, timeWindow: '1 minute' },
+      },
+      schema: securityKeyLoginSchema,
+    },
+    async (request) => ({
+      options: {
+        ...(await ctx.accounts.securityKeyLoginOptions(
+          originOf(request),
+          relyingParty(request),
+          request.body.email,
+          request.body.password,
+        )),
+      },
+    }),
+  );
+
+  app.get(
+    '/api/v1/auth/security-keys',
+    { config: { action: 'auth.credentials' }, schema: securityKeysSchema },
+    async (request) => ({ securityKeys: await ctx.accounts.securityKeys(originOf(request)) }),
+  );
+
+  app.post(
+    '/api/v1/auth/security-keys/options',
+    { config: { action: 'auth.credentials' }, schema: securityKeyOptionsSchema },
+    async (request) => ({
+      options: {
+        ...(await ctx.accounts.securityKeyRegistrationOptions(
+          originOf(request),
+          relyingParty(request),
+          request.body.password,
+        )),
+      },
+    }),
+  );
+
+  app.post(
+    '/api/v1/auth/security-keys',
+    { config: { action: 'auth.credentials' }, schema: addSecurityKeySchema },
+    async (request) =>
+      ctx.accounts.addSecurityKey(
+        originOf(request),
+        relyingParty(request),
+        request.body.name,
+        request.body.response as RegistrationResponseJSON,
+      ),
+  );
+
+  app.post(
+    '/api/v1/auth/security-keys/:id/remove',
+    { config: { action: 'auth.credentials' }, schema: removeSecurityKeySchema },
+    async (request, reply) => {
+      await ctx.accounts.removeSecurityKey(
+        originOf(request),
+        request.params.id,
+        request.body.password,
+      );
+      return reply.status(204).send();
+    },
+  );
+
   app.post(
     '/api/v1/auth/login',
     {
@@ -29,7 +110,13 @@ export function authRoutes(app: TruceApp, ctx: AppContext): void {
         originOf(request),
         request.body.email,
         request.body.password,
-        request.body.code,
+        {
+          code: request.body.code,
+          securityKey: request.body.securityKey && {
+            response: request.body.securityKey as AuthenticationResponseJSON,
+            rp: relyingParty(request),
+          },
+        },
       );
       const cookie = {
         path: '/',

@@ -1,5 +1,49 @@
 import { z } from 'zod';
 
+/** base64url text of at most `max` characters (WebAuthn's binary fields, as JSON). */
+const base64url = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(/^[A-Za-z0-9_-]*$/, 'base64url');
+
+/** A browser's answer to `navigator.credentials.get` as JSON (WebAuthn Level 3 `toJSON`). */
+const authenticationResponse = z.object({
+  id: base64url(1366),
+  rawId: base64url(1366),
+  type: z.literal('public-key'),
+  response: z.object({
+    clientDataJSON: base64url(8192),
+    authenticatorData: base64url(8192),
+    signature: base64url(2048),
+    userHandle: base64url(1024).optional(),
+  }),
+  authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+  clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+});
+
+/** A browser's answer to `navigator.credentials.create` as JSON (WebAuthn Level 3 `toJSON`). */
+const registrationResponse = z.object({
+  id: base64url(1366),
+  rawId: base64url(1366),
+  type: z.literal('public-key'),
+  response: z.object({
+    clientDataJSON: base64url(8192),
+    attestationObject: base64url(65_536),
+    authenticatorData: base64url(65_536).optional(),
+    transports: z.array(z.string().max(32)).max(10).optional(),
+    publicKeyAlgorithm: z.number().int().optional(),
+    publicKey: base64url(4096).optional(),
+  }),
+  authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+  clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+});
+
+/** Options for `navigator.credentials.create` or `.get`, as JSON (the browser library's input). */
+const webauthnOptions = z
+  .looseObject({ challenge: z.string() })
+  .describe('PublicKeyCredentialCreationOptionsJSON or PublicKeyCredentialRequestOptionsJSON');
+
 export const loginSchema = {
   tags: ['auth'],
   summary: 'Log in with e-mail and password; sets the session cookie',
@@ -13,9 +57,67 @@ export const loginSchema = {
       .max(64)
       .optional()
       .describe(
-        'with a second factor: the 6-digit code of the authenticator app, or a recovery code. Without it such a login answers 401 MFA_REQUIRED.',
+        'with a second factor: the 6-digit code of the authenticator app, or a recovery code. Without it (or `securityKey`) such a login answers 401 MFA_REQUIRED.',
+      ),
+    securityKey: authenticationResponse
+      .optional()
+      .describe(
+        "with a security key: the browser's answer (`navigator.credentials.get`, as JSON) to the challenge of POST /api/v1/auth/login/security-key",
       ),
   }),
+};
+
+export const securityKeyLoginSchema = {
+  tags: ['auth'],
+  summary: 'Log in with a security key, step 1: the password, then a challenge for your keys',
+  description:
+    "Checks e-mail and password as a login does (same answers, same lockout) and answers the options for `navigator.credentials.get` (WebAuthn) with a challenge valid for five minutes and once. Send the browser's answer as `securityKey` to POST /api/v1/auth/login with the same e-mail and password. 404 when you have no security key for this host.",
+  body: z.object({
+    email: z.string().min(3).max(254),
+    password: z.string().min(1).max(1024),
+  }),
+  response: { 200: z.object({ options: webauthnOptions }) },
+};
+
+const securityKey = z.object({
+  id: z.string().describe('the credential id (base64url)'),
+  name: z.string(),
+  createdAt: z.string(),
+  lastUsedAt: z.string().optional(),
+});
+
+export const securityKeysSchema = {
+  tags: ['auth'],
+  summary: 'Your security keys (WebAuthn), oldest first',
+  response: { 200: z.object({ securityKeys: z.array(securityKey) }) },
+};
+
+export const securityKeyOptionsSchema = {
+  tags: ['auth'],
+  summary: 'Add a security key, step 1: your password again, then the options for the browser',
+  description:
+    'The options for `navigator.credentials.create` (WebAuthn, no attestation), with a challenge valid for five minutes and once. The password is asked again so that a session left open does not let someone add their own key.',
+  body: z.object({ password: z.string().min(1).max(1024) }),
+  response: { 200: z.object({ options: webauthnOptions }) },
+};
+
+export const addSecurityKeySchema = {
+  tags: ['auth'],
+  summary: "Add a security key, step 2: the browser's answer; the key is then a second factor",
+  description:
+    'Checks the answer against the challenge of step 1 and this host, and stores the key. From then on a login needs the key (or the authenticator app, or a recovery code). Your other sessions end.',
+  body: z.object({
+    name: z.string().max(64).default('').describe('a name to tell your keys apart'),
+    response: registrationResponse,
+  }),
+  response: { 200: securityKey },
+};
+
+export const removeSecurityKeySchema = {
+  tags: ['auth'],
+  summary: 'Remove one of your security keys (your password again)',
+  params: z.object({ id: z.string().min(1).max(1024) }),
+  body: z.object({ password: z.string().min(1).max(1024) }),
 };
 
 export const logoutSchema = { tags: ['auth'], summary: 'End the session' };
