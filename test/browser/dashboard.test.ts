@@ -399,4 +399,49 @@ describe.skipIf(!runBrowserTests)('login with a second factor in Chromium', () =
     expect(await next.textContent('[data-testid=second-factor-state]')).toMatch(/^On/);
     await next.close();
   }, 120_000);
+
+  it('adds a security key on the account page, then logs in with it instead of a code', async () => {
+    const email = 'monitor@example.org';
+    const page = await browser.newPage();
+    // Chromium's virtual authenticator (DevTools protocol): a USB key that is always touched.
+    const devtools = await page.context().newCDPSession(page);
+    await devtools.send('WebAuthn.enable');
+    const { authenticatorId } = await devtools.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2',
+        transport: 'usb',
+        hasResidentKey: false,
+        hasUserVerification: false,
+        automaticPresenceSimulation: true,
+      },
+    });
+    await logIn(page, cell.url, email);
+    await page.click('a[href="/account"]');
+    const form = '[data-testid=add-security-key]';
+    await page.waitForSelector(form, { timeout: 20_000 });
+    expect(await page.textContent('[data-testid=security-keys]')).toContain('No security key yet');
+    await page.fill(`${form} input[name=name]`, 'virtual key');
+    await page.fill(`${form} input[name=password]`, password);
+    await page.click(`${form} button[type=submit]`);
+    await page.waitForSelector('[data-testid=security-key]', { timeout: 20_000 });
+    expect(await page.textContent('[data-testid=security-key]')).toContain('virtual key');
+    const made = await devtools.send('WebAuthn.getCredentials', { authenticatorId });
+    expect(made.credentials).toHaveLength(1);
+    expect(made.credentials[0]?.rpId).toBe('localhost');
+
+    // Out, and in again: the password, then the key instead of a code.
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForSelector('input[name=email]', { timeout: 20_000 });
+    await page.goto(cell.url);
+    await page.fill('input[name=email]', email);
+    await page.fill('input[name=password]', password);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('input[name=code]', { timeout: 20_000 });
+    await page.getByRole('button', { name: 'Use your security key instead' }).click();
+    await page.waitForSelector('[data-testid=obligations]', { timeout: 60_000 });
+    // The key signed once more.
+    const used = await devtools.send('WebAuthn.getCredentials', { authenticatorId });
+    expect(used.credentials[0]?.signCount).toBeGreaterThan(made.credentials[0]?.signCount ?? 0);
+    await page.close();
+  }, 120_000);
 });

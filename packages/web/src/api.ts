@@ -1,3 +1,7 @@
+import type {
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+} from '@simplewebauthn/browser';
 import type { Evaluation } from '@truce/core';
 import type { MapEvent } from './map/layers.ts';
 
@@ -124,16 +128,68 @@ const sinceLastLoginKey = 'truce-since-last-login';
  * Logs in; with a second factor on, `code` too (without it: ApiError MFA_REQUIRED). Failed
  * attempts since the last login are kept for this tab until `takeSinceLastLogin` shows them.
  */
-export async function login(email: string, password: string, code?: string): Promise<User> {
+export function login(email: string, password: string, code?: string): Promise<User> {
+  return finishLogin({ email, password, ...(code ? { code } : {}) });
+}
+
+/**
+ * Logs in with a security key: the password first (the server answers a challenge for the
+ * user's keys), then the browser asks for the key (`navigator.credentials.get`) and its answer
+ * completes the login. The WebAuthn helper is loaded only then.
+ */
+export async function loginWithSecurityKey(email: string, password: string): Promise<User> {
+  const { options } = await api<{ options: PublicKeyCredentialRequestOptionsJSON }>(
+    '/api/v1/auth/login/security-key',
+    { method: 'POST', body: { email, password } },
+  );
+  const { startAuthentication } = await import('@simplewebauthn/browser');
+  const securityKey = await startAuthentication({ optionsJSON: options });
+  return finishLogin({ email, password, securityKey });
+}
+
+async function finishLogin(body: Record<string, unknown>): Promise<User> {
   const result = await api<{ user: User; csrfToken: string; sinceLastLogin?: SinceLastLogin }>(
     '/api/v1/auth/login',
-    { method: 'POST', body: { email, password, ...(code ? { code } : {}) } },
+    { method: 'POST', body },
   );
   setCsrf(result.csrfToken);
   if (result.sinceLastLogin && result.sinceLastLogin.failedAttempts > 0) {
     sessionStorage.setItem(sinceLastLoginKey, JSON.stringify(result.sinceLastLogin));
   }
   return result.user;
+}
+
+/** One of the signed-in user's security keys. */
+export interface SecurityKey {
+  id: string;
+  name: string;
+  createdAt: string;
+  lastUsedAt?: string;
+}
+
+export async function securityKeys(): Promise<SecurityKey[]> {
+  return (await api<{ securityKeys: SecurityKey[] }>('/api/v1/auth/security-keys')).securityKeys;
+}
+
+/** Adds a security key: the password again, then the browser makes a key for this host. */
+export async function addSecurityKey(password: string, name: string): Promise<SecurityKey> {
+  const { options } = await api<{ options: PublicKeyCredentialCreationOptionsJSON }>(
+    '/api/v1/auth/security-keys/options',
+    { method: 'POST', body: { password } },
+  );
+  const { startRegistration } = await import('@simplewebauthn/browser');
+  const response = await startRegistration({ optionsJSON: options });
+  return api<SecurityKey>('/api/v1/auth/security-keys', {
+    method: 'POST',
+    body: { name, response },
+  });
+}
+
+export async function removeSecurityKey(id: string, password: string): Promise<void> {
+  await api(`/api/v1/auth/security-keys/${encodeURIComponent(id)}/remove`, {
+    method: 'POST',
+    body: { password },
+  });
 }
 
 /** The failed attempts to tell the user of after a login, once. */

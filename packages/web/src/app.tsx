@@ -4,6 +4,7 @@ import {
   ApiError,
   api,
   login,
+  loginWithSecurityKey,
   logout,
   me,
   type StatusResponse,
@@ -83,6 +84,14 @@ function LoginPage({ onLogin }: { onLogin: (user: User) => void }) {
   const [needsCode, setNeedsCode] = useState(false);
   const [code, setCode] = useState('');
   const [error, setError] = useState<string>();
+  const withKey = async () => {
+    setError(undefined);
+    try {
+      onLogin(await loginWithSecurityKey(email, password));
+    } catch (reason) {
+      setError(reason instanceof Error ? reason.message : String(reason));
+    }
+  };
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     try {
@@ -135,6 +144,11 @@ function LoginPage({ onLogin }: { onLogin: (user: User) => void }) {
               onChange={(e) => setCode(e.target.value)}
             />
           </label>
+        ) : null}
+        {needsCode ? (
+          <button type="button" onClick={() => void withKey()}>
+            {t('securityKey.use')}
+          </button>
         ) : null}
         <button type="submit">{t('login')}</button>
         {error ? (

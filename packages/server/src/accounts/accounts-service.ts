@@ -661,6 +661,11 @@ export class AccountsService {
     return origin.actor.user;
   }
 
+  /** Whether the user's authenticator app (TOTP) is on (enrolment confirmed). */
+  async authenticatorAppOn(userId: string): Promise<boolean> {
+    return (await this.#repo.mfaOf(userId))?.enabled === true;
+  }
+
   /** Whether the user has a second factor: a confirmed TOTP app or a security key. */
   async secondFactorOn(userId: string): Promise<boolean> {
     if ((await this.#repo.mfaOf(userId))?.enabled === true) return true;

@@ -1,6 +1,13 @@
 import { type FormEvent, useEffect, useMemo, useState } from 'react';
 import { encode } from 'uqr';
-import { ApiError, api } from '../api.ts';
+import {
+  ApiError,
+  addSecurityKey,
+  api,
+  removeSecurityKey,
+  type SecurityKey,
+  securityKeys,
+} from '../api.ts';
 import { useI18n } from '../i18n.tsx';
 
 /** What the page shows: loading, the factor off or on, enrolment under way, its recovery codes. */
@@ -61,13 +68,19 @@ export function AccountPage({ onEnrolled }: { onEnrolled?: () => void }) {
 
   useEffect(() => {
     let live = true;
-    api<{ secondFactor?: boolean; secondFactorRequired?: boolean }>('/api/v1/auth/me').then(
+    api<{ secondFactor?: boolean; authenticatorApp?: boolean; secondFactorRequired?: boolean }>(
+      '/api/v1/auth/me',
+    ).then(
       (me) =>
         live &&
         setState(
-          me.secondFactor
+          me.authenticatorApp
             ? { kind: 'on' }
-            : { kind: 'off', required: me.secondFactorRequired === true },
+            : {
+                kind: 'off',
+                // A security key satisfies the cell's rule as well as the app.
+                required: me.secondFactorRequired === true && me.secondFactor !== true,
+              },
         ),
       (e: unknown) => live && setError((e as Error).message),
     );
@@ -208,6 +221,117 @@ export function AccountPage({ onEnrolled }: { onEnrolled?: () => void }) {
           </button>
         </form>
       ) : null}
+      <SecurityKeys
+        onAdded={() => {
+          setState((now) => (now.kind === 'off' ? { kind: 'off', required: false } : now));
+          onEnrolled?.();
+        }}
+      />
     </section>
+  );
+}
+
+/**
+ * The user's security keys (WebAuthn): listed, added (the password again, then the browser asks
+ * for the key), removed (the password again). A key is a second factor like the app.
+ */
+function SecurityKeys({ onAdded }: { onAdded: () => void }) {
+  const { t, dateTime } = useI18n();
+  const [keys, setKeys] = useState<SecurityKey[] | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  const supported = typeof globalThis.PublicKeyCredential === 'function';
+
+  const reload = () => securityKeys().then(setKeys, (e: unknown) => setError((e as Error).message));
+  // biome-ignore lint/correctness/useExhaustiveDependencies: loaded once when shown
+  useEffect(() => {
+    void reload();
+  }, []);
+
+  const attempt = async (work: () => Promise<void>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await work();
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const add = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const data = new FormData(form);
+    void attempt(async () => {
+      await addSecurityKey(String(data.get('password') ?? ''), String(data.get('name') ?? ''));
+      form.reset();
+      await reload();
+      onAdded();
+    });
+  };
+
+  const remove = (id: string) => (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const data = new FormData(event.currentTarget);
+    void attempt(async () => {
+      await removeSecurityKey(id, String(data.get('password') ?? ''));
+      await reload();
+    });
+  };
+
+  return (
+    <div data-testid="security-keys">
+      <h2>{t('securityKey.title')}</h2>
+      <p className="muted">{t('securityKey.help')}</p>
+      {error ? (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      ) : null}
+      {keys?.length === 0 ? <p>{t('securityKey.none')}</p> : null}
+      {keys && keys.length > 0 ? (
+        <ul className="security-keys">
+          {keys.map((key) => (
+            <li key={key.id} data-testid="security-key">
+              <strong>{key.name}</strong>{' '}
+              <span className="muted">
+                {t('securityKey.added')} {dateTime(key.createdAt)}
+                {key.lastUsedAt
+                  ? ` · ${t('securityKey.lastUsed')} ${dateTime(key.lastUsedAt)}`
+                  : ''}
+              </span>
+              <form onSubmit={remove(key.id)}>
+                <label>
+                  {t('password')}
+                  <input name="password" type="password" autoComplete="current-password" required />
+                </label>
+                <button type="submit" disabled={busy}>
+                  {t('securityKey.remove')}
+                </button>
+              </form>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {supported ? (
+        <form onSubmit={add} data-testid="add-security-key">
+          <label>
+            {t('securityKey.name')}
+            <input name="name" maxLength={64} placeholder={t('securityKey.namePlaceholder')} />
+          </label>
+          <label>
+            {t('password')}
+            <input name="password" type="password" autoComplete="current-password" required />
+          </label>
+          <button type="submit" disabled={busy}>
+            {t('securityKey.add')}
+          </button>
+        </form>
+      ) : (
+        <p className="muted">{t('securityKey.unsupported')}</p>
+      )}
+    </div>
   );
 }

@@ -155,6 +155,8 @@ export function authRoutes(app: TruceApp, ctx: AppContext): void {
               request.actor.kind === 'session'
                 ? request.actor.secondFactor
                 : await ctx.accounts.secondFactorOn(request.actor.user.id),
+            // Which: the authenticator app (TOTP) on or not; security keys are listed apart.
+            authenticatorApp: await ctx.accounts.authenticatorAppOn(request.actor.user.id),
             // Whether this cell requires one of the user's role (TRUCE_MFA_REQUIRED_ROLES).
             secondFactorRequired: ctx.config.mfaRequiredRoles.includes(request.actor.user.role),
             ...(request.actor.kind === 'token' ? { scopes: request.actor.token.scopes } : {}),

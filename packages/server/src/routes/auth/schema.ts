@@ -125,7 +125,7 @@ export const meSchema = {
   tags: ['auth'],
   summary: 'The signed-in user',
   description:
-    "`user` (null when anonymous), `via` (`session` or `token`), a token's `scopes`; `secondFactor`: whether the user's second factor is on; `secondFactorRequired`: whether this cell requires one of the user's role (`TRUCE_MFA_REQUIRED_ROLES`) — until it is on, such a session reaches only the `auth` routes (403 `MFA_ENROLMENT_REQUIRED` elsewhere).",
+    "`user` (null when anonymous), `via` (`session` or `token`), a token's `scopes`; `secondFactor`: whether the user has a second factor (an authenticator app or a security key); `authenticatorApp`: whether the authenticator app (TOTP) is one; `secondFactorRequired`: whether this cell requires one of the user's role (`TRUCE_MFA_REQUIRED_ROLES`) — until it is on, such a session reaches only the `auth` routes (403 `MFA_ENROLMENT_REQUIRED` elsewhere).",
 };
 
 const session = z.object({
