@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TruceError } from '@truce/core';
+import type { Mailer } from '../alerts/smtp.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { grantablePermissions, scopesOf } from '../policies/matrix.js';
 import type { AccountsRepository, SecurityKey } from './accounts-repository.js';
@@ -88,6 +89,8 @@ export interface AccountsOptions {
    * this one's memory. Off by default.
    */
   cacheCredentials?: boolean;
+  /** Tells a user by e-mail that their account was locked (none: the dashboard tells them). */
+  mailer?: Mailer | undefined;
 }
 
 export const tokenPrefix = 'truce_';
@@ -640,6 +643,46 @@ export class AccountsService {
     });
     if (counted.locked && counted.failedLogins === this.#options.lockoutAttempts) {
       await this.#record(origin, 'auth.lockout', user.id, 'success', { until: lockUntil });
+      // Not awaited: the refused login answers as fast as any other, whatever the mail server.
+      this.#lockoutNotices.push(this.#tellOfLockout(origin, user, lockUntil));
+    }
+  }
+
+  readonly #lockoutNotices: Promise<void>[] = [];
+
+  /** Waits for the lockout e-mails under way (tests, and a clean shutdown). */
+  async settled(): Promise<void> {
+    while (this.#lockoutNotices.length > 0) {
+      await Promise.all(this.#lockoutNotices.splice(0));
+    }
+  }
+
+  /**
+   * An e-mail to the owner of an account just locked (ASVS 6.3.5 at L3: the user learns of an
+   * attack on their account when it happens, not only at their next login). The outcome is
+   * audited as `auth.lockout.notice`; a failure to send changes nothing else.
+   */
+  async #tellOfLockout(origin: RequestOrigin, user: User, lockUntil: string): Promise<void> {
+    const mailer = this.#options.mailer;
+    if (!mailer) return;
+    try {
+      await mailer.send({
+        to: user.email,
+        subject: 'truce: your account was locked after failed sign-in attempts',
+        text: [
+          `Your truce account ${user.email} was locked at ${this.#now()} after ${this.#options.lockoutAttempts} failed sign-in attempts in a row${origin.ip ? `, the last from the address ${origin.ip}` : ''}.`,
+          `It opens again at ${lockUntil}, or earlier if a mediator unlocks it.`,
+          '',
+          'If these attempts were not yours, someone may be trying your password: tell a mediator of the cell, and change your password once you are back in.',
+          '',
+          'This message was sent automatically. It holds no link: truce never asks for your password by e-mail.',
+        ].join('\n'),
+      });
+      await this.#record(origin, 'auth.lockout.notice', user.id, 'success', { to: 'owner' });
+    } catch (error) {
+      await this.#record(origin, 'auth.lockout.notice', user.id, 'failure', {
+        reason: (error as Error).message,
+      });
     }
   }
 

@@ -32,6 +32,9 @@ Environment:
   TRUCE_PUBLIC_ORIGIN       the origin people open the dashboard at (https://cell.example.org):
                             security keys are made for its host name (default: the origin
                             each request came to, for development on localhost)
+  TRUCE_SMTP_URL, TRUCE_SMTP_FROM
+                            e-mail for alerts and lockout notices (smtp://relay:25,
+                            smtps://user:password@host:465; default: no e-mail)
   TRUCE_LOG_LEVEL           pino level (default info)
   TRUCE_WEBHOOK_ALLOW       internal webhook targets allowed (hosts, addresses, CIDR ranges,
                             comma-separated); by default webhooks reach public https only

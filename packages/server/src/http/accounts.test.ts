@@ -1,12 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secretHash } from '../accounts/secrets.js';
+import type { Mail } from '../alerts/smtp.js';
 import { cookieHeader, startTestServer, type TestServer, testPassword } from './testing.js';
 
 let server: TestServer;
+/** What the server sent by e-mail (a mailer that keeps the mails). */
+const mails: Mail[] = [];
 
 beforeAll(async () => {
   // The idle timeout is tested in sessions.test.ts; here the clock jumps hours between uses.
-  server = await startTestServer({ config: { loginPerMinute: 1000, sessionIdleMinutes: 0 } });
+  server = await startTestServer({
+    config: { loginPerMinute: 1000, sessionIdleMinutes: 0 },
+    mailer: { send: async (mail) => void mails.push(mail) },
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -14,6 +20,34 @@ afterAll(async () => {
 });
 
 describe('login', () => {
+  it('audits a lockout e-mail that could not be sent, and still refuses the login alone', async () => {
+    const failing = await startTestServer({
+      mailer: {
+        send: async () => {
+          throw new Error('relay refused');
+        },
+      },
+    });
+    try {
+      for (let n = 0; n < 5; n++) {
+        expect((await failing.login('observer@example.org', 'not the password')).statusCode).toBe(
+          401,
+        );
+      }
+      await failing.app.truce.accounts.settled();
+      const notice = await failing.app.inject({
+        method: 'GET',
+        url: '/api/v1/audit?action=auth.lockout.notice',
+        headers: failing.headers('mediator'),
+      });
+      expect(notice.json().records).toEqual([
+        expect.objectContaining({ outcome: 'failure', details: { reason: 'relay refused' } }),
+      ]);
+    } finally {
+      await failing.close();
+    }
+  });
+
   it('stores argon2id hashes and sets httpOnly SameSite=Strict cookies', async () => {
     const [row] = await server.app.truce.db.query<{ password_hash: string }>(
       'SELECT password_hash FROM users WHERE email = $1',
@@ -55,6 +89,24 @@ describe('login', () => {
       .map((r) => r.outcome);
     expect(outcomes.filter((o) => o === 'failure')).toHaveLength(5);
     expect(outcomes.filter((o) => o === 'denied')).toHaveLength(1);
+
+    // The owner was told by e-mail when it happened, once (not again for the refused login).
+    await server.app.truce.accounts.settled();
+    expect(mails).toHaveLength(1);
+    expect(mails[0]).toMatchObject({
+      to: email,
+      subject: 'truce: your account was locked after failed sign-in attempts',
+    });
+    expect(mails[0]?.text).toMatch(/after 5 failed sign-in attempts in a row/);
+    expect(mails[0]?.text).toMatch(/opens again at 2025-01-21T\d\d:\d\d/);
+    const notice = await server.app.inject({
+      method: 'GET',
+      url: '/api/v1/audit?action=auth.lockout.notice',
+      headers: server.headers('mediator'),
+    });
+    expect(notice.json().records).toEqual([
+      expect.objectContaining({ outcome: 'success', target: server.as.monitor.userId }),
+    ]);
 
     server.advance(16 * 60_000);
     const back = await server.login(email, testPassword);

@@ -17,6 +17,7 @@ import { AccountsService } from '../accounts/accounts-service.js';
 import { loadMfaKey } from '../accounts/mfa-key.js';
 import type { Actor } from '../accounts/model.js';
 import { OrgKeys } from '../accounts/org-keys.js';
+import { type Mailer, SmtpMailer } from '../alerts/smtp.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { BlobRegistry } from '../blobs/blob-registry.js';
 import { LocalFolderBlobStore } from '../blobs/local-folder-blob-store.js';
@@ -87,6 +88,11 @@ export interface BuildServerOptions {
   config?: Partial<ServerConfig>;
   /** The built dashboard to serve at `/` (loadWebAssets); none: the API alone. */
   web?: WebAssets | undefined;
+  /**
+   * How account notices (a lockout) leave by e-mail; default: SMTP from `TRUCE_SMTP_URL` and
+   * `TRUCE_SMTP_FROM`, none when unset.
+   */
+  mailer?: Mailer | undefined;
 }
 
 const apiVersion = '1.0.0';
@@ -119,6 +125,7 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
     // write too, and every request reads its session from the database.
     cacheCredentials: store.kind === 'pglite' && options.db === undefined,
     mfaKey: () => (mfaKey ??= loadMfaKey(options.dataDir)),
+    mailer: 'mailer' in options ? options.mailer : SmtpMailer.fromEnvironment(),
   });
   const agreements = new AgreementsService(db, audit, clock);
   const orgKeys = new OrgKeys(options.dataDir, options.ledger);

@@ -7,6 +7,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import type { LightMyRequestResponse } from 'fastify';
 import type { Role } from '../accounts/model.js';
 import { roles } from '../accounts/model.js';
+import type { Mailer } from '../alerts/smtp.js';
 import { createLogIdentity, Ledger } from '../ledger/index.js';
 import { grantablePermissions } from '../policies/matrix.js';
 import { openPgliteStore, openPostgresStore, type Store } from '../store/index.js';
@@ -65,7 +66,7 @@ export function cookieHeader(response: LightMyRequestResponse): string {
 }
 
 export async function startTestServer(
-  options: { config?: Partial<ServerConfig>; start?: Date } = {},
+  options: { config?: Partial<ServerConfig>; start?: Date; mailer?: Mailer } = {},
 ): Promise<TestServer> {
   const database = await openTestDatabase();
   const { dataDir, store } = database;
@@ -82,6 +83,7 @@ export async function startTestServer(
     clock,
     logger: false,
     config: { secureCookies: false, streamPollMs: 20, ...options.config },
+    mailer: options.mailer,
   });
   const system = { actor: { kind: 'anonymous' } as const, ip: 'test' };
   const as = {} as Record<Role, Credentials>;
