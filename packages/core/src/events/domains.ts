@@ -11,7 +11,8 @@ import type { EventType } from './schema.js';
  *
  * `revisions` (corrections, retractions) name their target by id, not by type: a view reads its
  * domain and the revisions, and keeps the revisions that concern it. `key` is the ledger's own
- * registry of signing keys, the label it has always given them.
+ * registry of signing keys, the label it has always given them; `audit` the operator's anchors of
+ * the audit log's chain head.
  */
 export const eventDomains = [
   'aid',
@@ -24,6 +25,7 @@ export const eventDomains = [
   'talks',
   'revisions',
   'key',
+  'audit',
 ] as const;
 export type EventDomain = (typeof eventDomains)[number];
 
@@ -52,6 +54,7 @@ const domainByType: Record<EventType, EventDomain> = {
   retraction: 'revisions',
   key_registered: 'key',
   key_revoked: 'key',
+  audit_anchored: 'audit',
 };
 
 /** The domain of an event type; undefined for a type truce does not know. */

@@ -100,6 +100,20 @@ export const payloadSchemas = {
       reason: z.string().min(1).max(4000),
     })
     .strict(),
+  // The head of the server's audit log (its hash chain, docs/SECURITY.md) written into the
+  // ledger by the log operator, so that the witnesses who cosign the ledger vouch for the audit
+  // log too: a line removed or edited afterwards no longer matches an anchor. Only the log's
+  // operator may append one (the ledger refuses others); the engine ignores them.
+  audit_anchored: z
+    .object({
+      chainSeq: z.number().int().min(1).describe('the audit line anchored: its chain number'),
+      hash: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/)
+        .describe('its chain hash (hex SHA-256), as GET /api/v1/audit/export gives it'),
+    })
+    .strict()
+    .describe("the audit log's chain head, anchored in the ledger by the log operator"),
 } as const;
 
 export type EventType = keyof typeof payloadSchemas;
@@ -112,12 +126,16 @@ export type KeyEventType = (typeof keyEventTypes)[number];
  */
 export const batchEventTypes = ['aid_batch'] as const;
 export type BatchEventType = (typeof batchEventTypes)[number];
-// Obligations match reports about the agreement, never the ledger's own key events.
-export type AgreementEventType = Exclude<EventType, KeyEventType | BatchEventType>;
+/** The log operator's anchors of the audit log's chain head: agreements cannot match them. */
+export const auditEventTypes = ['audit_anchored'] as const;
+export type AuditEventType = (typeof auditEventTypes)[number];
+// Obligations match reports about the agreement, never the ledger's own key events or anchors.
+export type AgreementEventType = Exclude<EventType, KeyEventType | BatchEventType | AuditEventType>;
 export const eventTypes = (Object.keys(payloadSchemas) as EventType[]).filter(
   (type): type is AgreementEventType =>
     !(keyEventTypes as readonly string[]).includes(type) &&
-    !(batchEventTypes as readonly string[]).includes(type),
+    !(batchEventTypes as readonly string[]).includes(type) &&
+    !(auditEventTypes as readonly string[]).includes(type),
 );
 
 const envelope = {

@@ -118,6 +118,32 @@ export class AuditLog {
     return rows.map(toRecord);
   }
 
+  /** The last line of the chain: its number, hash and time; null while the log is empty. */
+  async head(): Promise<{ chainSeq: number; hash: string; at: string } | null> {
+    const [row] = await this.#db.query<{ chain_seq: unknown; hash: Uint8Array; at: unknown }>(
+      'SELECT chain_seq, hash, at FROM audit_log ORDER BY chain_seq DESC LIMIT 1',
+    );
+    return row
+      ? {
+          chainSeq: numberOf(row.chain_seq),
+          hash: Buffer.from(row.hash).toString('hex'),
+          at: isoOf(row.at),
+        }
+      : null;
+  }
+
+  /** The chain hashes (hex) of the lines with these chain numbers. */
+  async hashesOf(chainSeqs: readonly number[]): Promise<Map<number, string>> {
+    if (chainSeqs.length === 0) return new Map();
+    const rows = await this.#db.query<{ chain_seq: unknown; hash: Uint8Array }>(
+      'SELECT chain_seq, hash FROM audit_log WHERE chain_seq = ANY($1::bigint[])',
+      [chainSeqs],
+    );
+    return new Map(
+      rows.map((row) => [numberOf(row.chain_seq), Buffer.from(row.hash).toString('hex')]),
+    );
+  }
+
   /**
    * Checks the hash chain of the whole log (every line, in chain order) and returns its head:
    * the answer to "has any line been edited, removed or reordered?".

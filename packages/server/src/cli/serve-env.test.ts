@@ -17,6 +17,10 @@ describe('server settings from the environment', () => {
     expect(configFromEnv({ TRUCE_PUBLIC_ORIGIN: 'http://localhost:8080' })).toEqual({
       publicOrigin: 'http://localhost:8080',
     });
+    expect(configFromEnv({ TRUCE_AUDIT_ANCHOR_MINUTES: '0' })).toEqual({ auditAnchorMinutes: 0 });
+    expect(() => configFromEnv({ TRUCE_AUDIT_ANCHOR_MINUTES: 'often' })).toThrow(
+      /TRUCE_AUDIT_ANCHOR_MINUTES/,
+    );
   });
 
   it('refuses a public origin that is not one', () => {

@@ -35,6 +35,8 @@ Environment:
   TRUCE_SMTP_URL, TRUCE_SMTP_FROM
                             e-mail for alerts and lockout notices (smtp://relay:25,
                             smtps://user:password@host:465; default: no e-mail)
+  TRUCE_AUDIT_ANCHOR_MINUTES  minutes between anchors of the audit log's head in the ledger
+                            (default 10; 0: only at shutdown)
   TRUCE_LOG_LEVEL           pino level (default info)
   TRUCE_WEBHOOK_ALLOW       internal webhook targets allowed (hosts, addresses, CIDR ranges,
                             comma-separated); by default webhooks reach public https only
@@ -116,6 +118,7 @@ export function configFromEnv(env: Record<string, string | undefined>): {
   loginPerMinute?: number;
   mfaRequiredRoles?: Role[];
   publicOrigin?: string;
+  auditAnchorMinutes?: number;
 } {
   const perMinute = env.TRUCE_LOGIN_PER_MINUTE;
   let loginPerMinute: number | undefined;
@@ -133,7 +136,21 @@ export function configFromEnv(env: Record<string, string | undefined>): {
     ...(loginPerMinute !== undefined ? { loginPerMinute } : {}),
     ...mfaRolesOf(env.TRUCE_MFA_REQUIRED_ROLES),
     ...publicOriginOf(env.TRUCE_PUBLIC_ORIGIN),
+    ...anchorMinutesOf(env.TRUCE_AUDIT_ANCHOR_MINUTES),
   };
+}
+
+/** `TRUCE_AUDIT_ANCHOR_MINUTES`: whole minutes between audit anchors (0: only at shutdown). */
+function anchorMinutesOf(value: string | undefined): { auditAnchorMinutes?: number } {
+  if (value === undefined || value.trim() === '') return {};
+  const minutes = Number(value);
+  if (!Number.isSafeInteger(minutes) || minutes < 0) {
+    throw new TruceError(
+      'USAGE',
+      `TRUCE_AUDIT_ANCHOR_MINUTES must be a whole number of minutes (0: only at shutdown), not "${value}"`,
+    );
+  }
+  return { auditAnchorMinutes: minutes };
 }
 
 /** `TRUCE_PUBLIC_ORIGIN`: an http(s) origin (scheme, host, optional port, nothing after). */

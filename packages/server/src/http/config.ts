@@ -46,6 +46,11 @@ export interface ServerConfig {
    * made for, and sign only for, its host name. Unset (development), each request's own origin.
    */
   publicOrigin?: string | undefined;
+  /**
+   * Minutes between anchors of the audit log's chain head in the ledger (default 10; 0: only at
+   * shutdown). An anchor is appended only when the audit log has grown since the last one.
+   */
+  auditAnchorMinutes: number;
 }
 
 export const defaultServerConfig: ServerConfig = {
@@ -64,4 +69,5 @@ export const defaultServerConfig: ServerConfig = {
   maxTokenDays: 365,
   trustProxy: false,
   mfaRequiredRoles: [],
+  auditAnchorMinutes: 10,
 };

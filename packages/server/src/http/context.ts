@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AccountsService, RequestOrigin } from '../accounts/accounts-service.js';
 import type { Actor } from '../accounts/model.js';
 import type { OrgKeys } from '../accounts/org-keys.js';
+import type { AuditAnchorer } from '../audit/audit-anchor.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { BlobRegistry } from '../blobs/blob-registry.js';
 import type { Ledger } from '../ledger/index.js';
@@ -47,6 +48,8 @@ export interface AppContext {
   domainClock: () => Date;
   /** Aborted when the server is closing: open streams end. */
   closing: AbortSignal;
+  /** Anchors the audit log's chain head in the ledger (audit/audit-anchor.ts). */
+  auditAnchor: AuditAnchorer;
   /** Every route and its policy action, for the authorization matrix test. */
   routes: { method: string; url: string; action: Action }[];
 }

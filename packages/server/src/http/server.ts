@@ -18,6 +18,7 @@ import { loadMfaKey } from '../accounts/mfa-key.js';
 import type { Actor } from '../accounts/model.js';
 import { OrgKeys } from '../accounts/org-keys.js';
 import { type Mailer, SmtpMailer } from '../alerts/smtp.js';
+import { AuditAnchorer } from '../audit/audit-anchor.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { BlobRegistry } from '../blobs/blob-registry.js';
 import { LocalFolderBlobStore } from '../blobs/local-folder-blob-store.js';
@@ -152,6 +153,10 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
     domainClock,
     closing: closing.signal,
     routes: [],
+    auditAnchor: new AuditAnchorer(audit, options.ledger, {
+      clock,
+      everyMs: config.auditAnchorMinutes * 60_000,
+    }),
   };
 
   const app = Fastify({
@@ -300,6 +305,15 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
   // Before the listener closes: open streams end, or closing would wait for them forever.
   app.addHook('preClose', async () => {
     closing.abort();
+  });
+  // The audit head goes into the ledger every few minutes while serving, and once at shutdown.
+  app.addHook('onListen', async () => {
+    context.auditAnchor.start((error) => app.log.error({ err: error }, 'audit anchor failed'));
+  });
+  app.addHook('preClose', async () => {
+    await context.auditAnchor
+      .stop()
+      .catch((error: unknown) => app.log.error({ err: error }, 'audit anchor failed'));
   });
 
   const routes = [

@@ -180,6 +180,13 @@ export class KeyRegistry {
         `key ${envelope.keyId} is valid from ${key.validFrom}, but the event was reported at ${event.reportedAt}`,
       );
     }
+    if (event.type === 'audit_anchored' && envelope.org !== this.#operator) {
+      // The audit log is the server's: only the log operator vouches for its head.
+      throw new TruceError(
+        'LEDGER_ENTRY_INVALID',
+        `only the log operator (${this.#operator}) anchors the audit log, not ${envelope.org}`,
+      );
+    }
     return { envelope, event, key };
   }
 

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { type AuditAnchorRecord, anchorsIn, checkAnchors } from '../../audit/audit-anchor.js';
 import type { AppContext, TruceApp } from '../../http/context.js';
 import { presentAuditRecord } from '../../presenters/audit.js';
 import { exportAuditSchema, listAuditSchema, verifyAuditSchema } from './schema.js';
@@ -41,6 +42,30 @@ export function auditRoutes(app: TruceApp, ctx: AppContext): void {
   app.get(
     '/api/v1/audit/verify',
     { config: { action: 'audit.read' }, schema: verifyAuditSchema },
-    async () => ctx.audit.verifyChain(),
+    async () => {
+      const chain = await ctx.audit.verifyChain();
+      const anchors = await anchorsInLedger(ctx);
+      const hashes = await ctx.audit.hashesOf(anchors.map((anchor) => anchor.chainSeq));
+      const report = checkAnchors(anchors, (seq) => hashes.get(seq), await ctx.audit.head());
+      return { ...chain, ok: chain.ok && report.ok, anchors: report };
+    },
   );
+}
+
+/** The operator's anchors in the ledger (entries labelled `audit`), oldest first. */
+async function anchorsInLedger(ctx: AppContext): Promise<AuditAnchorRecord[]> {
+  const operator = ctx.ledger.registry.operator;
+  if (operator === undefined) return [];
+  const entries: { seq: number; value: unknown }[] = [];
+  const page = 1000;
+  for (let from = 0; ; ) {
+    const stored = await ctx.store.entriesOfKind('audit', from, page);
+    for (const entry of stored) {
+      entries.push({ seq: entry.seq, value: JSON.parse(new TextDecoder().decode(entry.entry)) });
+    }
+    const last = stored.at(-1);
+    if (!last || stored.length < page) break;
+    from = last.seq + 1;
+  }
+  return anchorsIn(entries, operator);
 }

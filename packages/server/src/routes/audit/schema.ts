@@ -25,13 +25,33 @@ export const verifyAuditSchema = {
   tags: ['audit'],
   summary: 'Checks the hash chain of the whole audit log',
   description:
-    "Recomputes every line's chain hash in chain order. `ok` false names the first line that does not verify. Keep the `head` you get: a later answer (or an export) whose chain does not pass through it was rewritten. The same check runs offline on an export with `truce audit verify FILE`.",
+    "Recomputes every line's chain hash in chain order. `ok` false names the first line that does not verify. Keep the `head` you get: a later answer (or an export) whose chain does not pass through it was rewritten. It also compares the lines with the chain heads anchored in the ledger every few minutes (`anchors`): a line rewritten or removed after it was anchored fails there too, even if the chain was recomputed. The same checks run offline on an export with `truce audit verify FILE --ledger DIR`.",
   response: {
     200: z.object({
       ok: z.boolean(),
       lines: z.number().int(),
       head: z.object({ chainSeq: z.number().int(), hash: z.string() }).nullable(),
       problem: z.object({ chainSeq: z.number().int(), reason: z.string() }).optional(),
+      anchors: z
+        .object({
+          ok: z.boolean(),
+          checked: z.number().int().describe('anchored lines present with the anchored hash'),
+          beyond: z.number().int().describe('anchors past the last line'),
+          latest: z
+            .object({
+              chainSeq: z.number().int(),
+              hash: z.string(),
+              at: z.string(),
+              seq: z.number().int().describe('the ledger position of the anchor'),
+            })
+            .nullable(),
+          problem: z
+            .object({ chainSeq: z.number().int(), seq: z.number().int(), reason: z.string() })
+            .optional(),
+        })
+        .describe(
+          "the chain heads the log operator anchored in the ledger (`audit_anchored` events, cosigned with the ledger's checkpoints), compared with the lines",
+        ),
     }),
   },
 };
