@@ -210,7 +210,10 @@ describe('truce schema', () => {
     const result = await truce(['schema', 'event']);
     const schema = JSON.parse(result.stdout) as { oneOf: unknown[] };
     expect(schema.oneOf).toHaveLength(
-      core.eventTypes.length + core.keyEventTypes.length + core.batchEventTypes.length,
+      core.eventTypes.length +
+        core.keyEventTypes.length +
+        core.batchEventTypes.length +
+        core.auditEventTypes.length,
     );
   });
 
