@@ -1,8 +1,17 @@
 import type { Browser, Page } from 'playwright-core';
 import { encode } from 'uqr';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base32Decode, hotp, totpStep } from '../../packages/server/src/accounts/totp.js';
-import { type DemoCell, demoPassword, logIn, runBrowserTests, withDemoCell } from './harness.js';
+import { startSmtpServer } from '../../packages/server/src/alerts/testing-smtp.js';
+import {
+  type DemoCell,
+  demoPassword,
+  launch,
+  logIn,
+  runBrowserTests,
+  startDemoCell,
+  withDemoCell,
+} from './harness.js';
 
 const password = demoPassword;
 
@@ -442,6 +451,58 @@ describe.skipIf(!runBrowserTests)('login with a second factor in Chromium', () =
     // The key signed once more.
     const used = await devtools.send('WebAuthn.getCredentials', { authenticatorId });
     expect(used.credentials[0]?.signCount).toBeGreaterThan(made.credentials[0]?.signCount ?? 0);
+    await page.close();
+  }, 120_000);
+});
+
+describe.skipIf(!runBrowserTests)('a forgotten password in Chromium', () => {
+  let cell: DemoCell;
+  let browser: Browser;
+  let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
+
+  beforeAll(async () => {
+    smtp = await startSmtpServer();
+    cell = await startDemoCell([], { TRUCE_SMTP_URL: `smtp://127.0.0.1:${smtp.port}` });
+    browser = await launch();
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await cell?.stop();
+    await smtp?.close();
+  }, 60_000);
+
+  it('sends a link by e-mail, sets a new password on the page it opens, and logs in with it', async () => {
+    const email = 'agency@example.org';
+    const page = await browser.newPage();
+    await page.goto(cell.url);
+    await page.getByRole('button', { name: 'Forgot your password?' }).click();
+    await page.fill('[data-testid=forgot-password] input[name=email]', email);
+    await page.click('[data-testid=forgot-password] button[type=submit]');
+    await page.waitForSelector('[data-testid=forgot-password] [role=status]', { timeout: 20_000 });
+    const deadline = Date.now() + 20_000;
+    while (smtp.messages.length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(smtp.messages.map((m) => m.to)).toEqual([[email]]);
+    const link = /(http:\/\/localhost:\d+\/reset-password#token=[A-Za-z0-9_-]+)/.exec(
+      smtp.messages[0]?.data ?? '',
+    )?.[1];
+    expect(link?.startsWith(cell.url)).toBe(true);
+
+    await page.goto(link!);
+    await page.waitForSelector('[data-testid=reset-password]', { timeout: 20_000 });
+    // The token leaves the address bar once read.
+    expect(new URL(page.url()).hash).toBe('');
+    const next = 'a brand new passphrase for the agency';
+    await page.fill('input[name=password]', next);
+    await page.fill('input[name=again]', next);
+    await page.click('[data-testid=reset-password] button[type=submit]');
+    await page.waitForSelector('[data-testid=reset-password] [role=status]', { timeout: 20_000 });
+    await page.click('[data-testid=reset-password] a[href="/"]');
+    await page.fill('input[name=email]', email);
+    await page.fill('input[name=password]', next);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('[data-testid=obligations]', { timeout: 60_000 });
     await page.close();
   }, 120_000);
 });

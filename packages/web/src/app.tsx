@@ -161,6 +161,139 @@ function LoginPage({ onLogin }: { onLogin: (user: User) => void }) {
         </p>
         <LanguagePicker />
       </form>
+      <ForgotPassword email={email} />
+    </main>
+  );
+}
+
+/**
+ * "Forgot your password?": asks for a link by e-mail. The answer is the same whether the address
+ * is known or not, so the page says what happens in both cases.
+ */
+function ForgotPassword({ email }: { email: string }) {
+  const { t } = useI18n();
+  const [open, setOpen] = useState(false);
+  const [sent, setSent] = useState(false);
+  const [error, setError] = useState<string>();
+  if (!open) {
+    return (
+      <p className="login-help">
+        <button type="button" className="link" onClick={() => setOpen(true)}>
+          {t('reset.forgot')}
+        </button>
+      </p>
+    );
+  }
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const address = String(new FormData(event.currentTarget).get('email') ?? '');
+    try {
+      await api('/api/v1/auth/password/forgot', { method: 'POST', body: { email: address } });
+      setSent(true);
+    } catch (reason) {
+      setError(reason instanceof Error ? reason.message : String(reason));
+    }
+  };
+  return (
+    <form className="card" onSubmit={submit} data-testid="forgot-password">
+      <h2>{t('reset.forgot')}</h2>
+      {sent ? (
+        <p role="status">{t('reset.sent')}</p>
+      ) : (
+        <>
+          <label>
+            {t('email')}
+            <input
+              name="email"
+              type="email"
+              autoComplete="username"
+              required
+              defaultValue={email}
+            />
+          </label>
+          <button type="submit">{t('reset.send')}</button>
+        </>
+      )}
+      {error ? (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      ) : null}
+    </form>
+  );
+}
+
+/** The page a reset link opens: the token is in the fragment, which no request carries. */
+function ResetPasswordPage() {
+  const { t } = useI18n();
+  // Read once: the address bar loses it below, and a later render must not read it again.
+  const [token] = useState(() => new URLSearchParams(location.hash.slice(1)).get('token') ?? '');
+  const [done, setDone] = useState(false);
+  const [error, setError] = useState<string>();
+  useEffect(() => {
+    // The token leaves the address bar (and the history) once read.
+    if (location.hash) history.replaceState(null, '', location.pathname);
+  }, []);
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const password = String(form.get('password') ?? '');
+    if (password !== String(form.get('again') ?? '')) {
+      setError(t('reset.mismatch'));
+      return;
+    }
+    try {
+      await api('/api/v1/auth/password/reset', { method: 'POST', body: { token, password } });
+      setDone(true);
+      setError(undefined);
+    } catch (reason) {
+      setError(reason instanceof Error ? reason.message : String(reason));
+    }
+  };
+  return (
+    <main className="login">
+      <form className="card" onSubmit={submit} data-testid="reset-password">
+        <h1>{t('reset.title')}</h1>
+        {done ? (
+          <p role="status">
+            {t('reset.done')} <a href="/">{t('login')}</a>
+          </p>
+        ) : token === '' ? (
+          <p role="alert" className="error">
+            {t('reset.noToken')}
+          </p>
+        ) : (
+          <>
+            <label>
+              {t('reset.new')}
+              <input
+                name="password"
+                type="password"
+                autoComplete="new-password"
+                minLength={12}
+                required
+              />
+            </label>
+            <label>
+              {t('reset.again')}
+              <input
+                name="again"
+                type="password"
+                autoComplete="new-password"
+                minLength={12}
+                required
+              />
+            </label>
+            <button type="submit">{t('reset.choose')}</button>
+          </>
+        )}
+        {error ? (
+          <p role="alert" className="error">
+            {error}
+          </p>
+        ) : null}
+        <LanguagePicker />
+      </form>
     </main>
   );
 }
@@ -410,6 +543,7 @@ export function App() {
     logout().finally(() => setUser(null));
   }, []);
   if (path === '/public') return <PublicPage />;
+  if (path === '/reset-password') return <ResetPasswordPage />;
   if (user === undefined) return null;
   if (user === null) return <LoginPage onLogin={setUser} />;
   return <Dashboard user={user} onLogout={onLogout} />;

@@ -29,6 +29,17 @@ const en = {
   'account.remove': 'Turn off the second factor',
   'account.required':
     'This cell requires a second factor of your role: set it up here before anything else.',
+  'reset.forgot': 'Forgot your password?',
+  'reset.send': 'Send me a link',
+  'reset.sent':
+    'If this address belongs to an account and this cell sends e-mail, a link to choose a new password is on its way; it works once, for 30 minutes. No e-mail? Ask a mediator.',
+  'reset.title': 'Choose a new password',
+  'reset.new': 'New password (12 characters or more)',
+  'reset.again': 'The same again',
+  'reset.choose': 'Set the new password',
+  'reset.mismatch': 'The two passwords differ.',
+  'reset.done': 'Your password is changed and every session ended.',
+  'reset.noToken': 'This page needs the link from the e-mail: open it again from there.',
   'securityKey.use': 'Use your security key instead',
   'securityKey.title': 'Security keys and passkeys',
   'securityKey.help':
@@ -452,6 +463,17 @@ const ar: Dictionary = {
   'account.removeHelp': 'لإيقافه، أدخل كلمة المرور ورمزًا من التطبيق (أو رمز استرداد).',
   'account.remove': 'إيقاف العامل الثاني',
   'account.required': 'تشترط هذه الخلية عاملًا ثانيًا لدورك: أعدّه هنا قبل أي شيء آخر.',
+  'reset.forgot': 'نسيت كلمة المرور؟',
+  'reset.send': 'أرسل لي رابطًا',
+  'reset.sent':
+    'إن كان هذا العنوان لحساب وكانت هذه الخلية ترسل البريد، فرابط لاختيار كلمة مرور جديدة في طريقه إليك؛ يعمل مرة واحدة خلال 30 دقيقة. لم يصلك بريد؟ اسأل وسيطًا.',
+  'reset.title': 'اختر كلمة مرور جديدة',
+  'reset.new': 'كلمة المرور الجديدة (12 حرفًا أو أكثر)',
+  'reset.again': 'أعدها مرة أخرى',
+  'reset.choose': 'تعيين كلمة المرور الجديدة',
+  'reset.mismatch': 'كلمتا المرور مختلفتان.',
+  'reset.done': 'تغيّرت كلمة مرورك وانتهت كل الجلسات.',
+  'reset.noToken': 'تحتاج هذه الصفحة إلى الرابط الوارد في البريد: افتحها منه مرة أخرى.',
   'securityKey.use': 'استخدم مفتاح الأمان بدلًا من ذلك',
   'securityKey.title': 'مفاتيح الأمان ومفاتيح المرور',
   'securityKey.help':
@@ -867,6 +889,17 @@ const he: Dictionary = {
   'account.removeHelp': 'כדי לכבות, הזינו את הסיסמה וקוד מהאפליקציה (או קוד שחזור).',
   'account.remove': 'כיבוי הגורם השני',
   'account.required': 'התא הזה מחייב גורם שני לתפקיד שלך: הגדירו אותו כאן לפני כל דבר אחר.',
+  'reset.forgot': 'שכחתם את הסיסמה?',
+  'reset.send': 'שלחו לי קישור',
+  'reset.sent':
+    'אם הכתובת שייכת לחשבון והתא הזה שולח דואר, קישור לבחירת סיסמה חדשה בדרך אליכם; הוא עובד פעם אחת, במשך 30 דקות. לא הגיע דואר? פנו למתווך.',
+  'reset.title': 'בחירת סיסמה חדשה',
+  'reset.new': 'סיסמה חדשה (12 תווים או יותר)',
+  'reset.again': 'שוב את אותה סיסמה',
+  'reset.choose': 'קביעת הסיסמה החדשה',
+  'reset.mismatch': 'שתי הסיסמאות שונות.',
+  'reset.done': 'הסיסמה שלכם שונתה וכל ההפעלות הסתיימו.',
+  'reset.noToken': 'הדף הזה צריך את הקישור מהדואר: פתחו אותו שוב משם.',
   'securityKey.use': 'שימוש במפתח האבטחה במקום זאת',
   'securityKey.title': 'מפתחות אבטחה ומפתחות גישה',
   'securityKey.help':

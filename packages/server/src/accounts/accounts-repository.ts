@@ -542,6 +542,54 @@ export class AccountsRepository {
     return row !== undefined && Date.parse(isoOf(row.expires_at)) > Date.parse(now);
   }
 
+  /** Lifts a lockout, keeping the count of failed attempts. */
+  async unlock(userId: string): Promise<void> {
+    await this.#db.query('UPDATE users SET locked_until = NULL WHERE id = $1', [userId]);
+  }
+
+  /** Keeps a password-reset token (its hash) until it is used or expires. */
+  async savePasswordReset(
+    tokenHash: string,
+    userId: string,
+    requestedAt: string,
+    expiresAt: string,
+  ): Promise<void> {
+    await this.#db.query(
+      `INSERT INTO password_resets (token_hash, user_id, requested_at, expires_at)
+       VALUES ($1, $2, $3, $4)`,
+      [tokenHash, userId, requestedAt, expiresAt],
+    );
+  }
+
+  /** Reset links sent to a user since `since` (a limit on how many one may be sent). */
+  async passwordResetsSince(userId: string, since: string): Promise<number> {
+    const [row] = await this.#db.query<{ n: unknown }>(
+      'SELECT count(*) AS n FROM password_resets WHERE user_id = $1 AND requested_at > $2',
+      [userId, since],
+    );
+    return numberOf(row?.n ?? 0);
+  }
+
+  /** Uses a reset token once, if live: the user it was for. */
+  async takePasswordReset(tokenHash: string, now: string): Promise<string | undefined> {
+    const [row] = await this.#db.query<{ user_id: string }>(
+      `UPDATE password_resets SET used_at = $2
+        WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING user_id`,
+      [tokenHash, now],
+    );
+    return row?.user_id;
+  }
+
+  /** Whether a reset token is live (not used, not expired), without using it. */
+  async passwordResetLive(tokenHash: string, now: string): Promise<string | undefined> {
+    const [row] = await this.#db.query<{ user_id: string }>(
+      `SELECT user_id FROM password_resets
+        WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2`,
+      [tokenHash, now],
+    );
+    return row?.user_id;
+  }
+
   /** A password change: the new hash (the caller ends the sessions). */
   async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
     await this.#db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [

@@ -16,6 +16,13 @@ import type {
   User,
 } from './model.js';
 import {
+  passwordChangedMail,
+  resetLifetimeMinutes,
+  resetLink,
+  resetMail,
+  resetsPerHour,
+} from './password-reset.js';
+import {
   burnPasswordCheck,
   hashPassword,
   passwordProblem,
@@ -471,7 +478,7 @@ export class AccountsService {
       return false;
     }
     if (!(await this.#repo.useSecurityKey(key.id, counter, now))) {
-      await this.#record(origin, 'auth.security_key.counter', user.id, 'denied', {
+      await this.#record(origin, 'auth.webauthn.counter', user.id, 'denied', {
         key: key.id,
         stored: key.counter,
         received: counter,
@@ -541,7 +548,7 @@ export class AccountsService {
     rp: RelyingParty,
     password: string,
   ): Promise<Awaited<ReturnType<typeof registrationOptions>>> {
-    const user = await this.#reauthenticated(origin, password, 'auth.security_key.add');
+    const user = await this.#reauthenticated(origin, password, 'auth.webauthn.add');
     const options = await registrationOptions(rp, user, await this.#repo.securityKeysOf(user.id));
     await this.#saveChallenge(options.challenge, user.id, 'register');
     return options;
@@ -563,7 +570,7 @@ export class AccountsService {
     if (
       !(await this.#repo.takeChallenge(challengeHash(challenge), user.id, 'register', this.#now()))
     ) {
-      await this.#record(origin, 'auth.security_key.add', user.id, 'failure', {
+      await this.#record(origin, 'auth.webauthn.add', user.id, 'failure', {
         reason: 'unknown or expired challenge',
       });
       throw new TruceError(
@@ -575,7 +582,7 @@ export class AccountsService {
     try {
       credential = await verifyRegistration(rp, response, challenge);
     } catch (error) {
-      await this.#record(origin, 'auth.security_key.add', user.id, 'failure', {
+      await this.#record(origin, 'auth.webauthn.add', user.id, 'failure', {
         reason: (error as Error).message,
       });
       throw error;
@@ -598,7 +605,7 @@ export class AccountsService {
     }
     await this.#endOtherSessions(origin, user.id);
     this.#repo.credentials.invalidate();
-    await this.#record(origin, 'auth.security_key.add', user.id, 'success', {
+    await this.#record(origin, 'auth.webauthn.add', user.id, 'success', {
       key: key.id,
       name: key.name,
       rpId: key.rpId,
@@ -614,12 +621,12 @@ export class AccountsService {
 
   /** Removes one of one's own security keys (the password again). */
   async removeSecurityKey(origin: RequestOrigin, id: string, password: string): Promise<void> {
-    const user = await this.#reauthenticated(origin, password, 'auth.security_key.remove');
+    const user = await this.#reauthenticated(origin, password, 'auth.webauthn.remove');
     if (!(await this.#repo.removeSecurityKey(user.id, id))) {
       throw new TruceError('NOT_FOUND', 'you have no security key with this id');
     }
     this.#repo.credentials.invalidate();
-    await this.#record(origin, 'auth.security_key.remove', user.id, 'success', { key: id });
+    await this.#record(origin, 'auth.webauthn.remove', user.id, 'success', { key: id });
   }
 
   /**
@@ -644,16 +651,17 @@ export class AccountsService {
     if (counted.locked && counted.failedLogins === this.#options.lockoutAttempts) {
       await this.#record(origin, 'auth.lockout', user.id, 'success', { until: lockUntil });
       // Not awaited: the refused login answers as fast as any other, whatever the mail server.
-      this.#lockoutNotices.push(this.#tellOfLockout(origin, user, lockUntil));
+      this.#background.push(this.#tellOfLockout(origin, user, lockUntil));
     }
   }
 
-  readonly #lockoutNotices: Promise<void>[] = [];
+  /** E-mails under way (lockout notices, reset links), not awaited by the requests. */
+  readonly #background: Promise<void>[] = [];
 
-  /** Waits for the lockout e-mails under way (tests, and a clean shutdown). */
+  /** Waits for the e-mails under way (tests, and a clean shutdown). */
   async settled(): Promise<void> {
-    while (this.#lockoutNotices.length > 0) {
-      await Promise.all(this.#lockoutNotices.splice(0));
+    while (this.#background.length > 0) {
+      await Promise.all(this.#background.splice(0));
     }
   }
 
@@ -818,6 +826,91 @@ export class AccountsService {
       hadSecondFactor: enabled,
       securityKeys,
     });
+  }
+
+  /**
+   * Sends a link to choose a new password to the account's address, if there is such an
+   * account, it is enabled, this cell sends e-mail and fewer than three links went to it this
+   * hour. Answers nothing either way (no account enumeration); the audit log says what happened.
+   */
+  requestPasswordReset(origin: RequestOrigin, email: string, linkOrigin: string | undefined): void {
+    // In the background: the answer comes as fast for an unknown address as for a known one.
+    this.#background.push(
+      this.#requestPasswordReset(origin, email, linkOrigin).catch(() => undefined),
+    );
+  }
+
+  async #requestPasswordReset(
+    origin: RequestOrigin,
+    email: string,
+    linkOrigin: string | undefined,
+  ): Promise<void> {
+    const normalised = normaliseEmail(email);
+    const found = await this.#repo.userByEmail(normalised);
+    const refuse = (reason: string, target?: string) =>
+      this.#record(origin, 'auth.password.forgot', target, 'failure', {
+        ...(target ? {} : { email: normalised }),
+        reason,
+      });
+    if (!found) return refuse('unknown e-mail');
+    const { user } = found;
+    if (user.disabled) return refuse('disabled', user.id);
+    const mailer = this.#options.mailer;
+    if (!mailer) return refuse('this cell sends no e-mail (TRUCE_SMTP_URL)', user.id);
+    if (!linkOrigin) {
+      return refuse('no public origin for the link (TRUCE_PUBLIC_ORIGIN)', user.id);
+    }
+    const now = this.#options.clock();
+    const hourAgo = new Date(now.getTime() - 60 * minute).toISOString();
+    if ((await this.#repo.passwordResetsSince(user.id, hourAgo)) >= resetsPerHour) {
+      return refuse(`more than ${resetsPerHour} links this hour`, user.id);
+    }
+    const token = randomSecret();
+    const expiresAt = until(now, resetLifetimeMinutes);
+    await this.#repo.savePasswordReset(secretHash(token), user.id, now.toISOString(), expiresAt);
+    try {
+      await mailer.send(resetMail(user.email, resetLink(linkOrigin, token), expiresAt));
+    } catch (error) {
+      return refuse(`the e-mail could not be sent: ${(error as Error).message}`, user.id);
+    }
+    await this.#record(origin, 'auth.password.forgot', user.id, 'success', { expiresAt });
+  }
+
+  /**
+   * Sets a new password with a reset link's token: used once, within 30 minutes. Every session
+   * of the user ends and the lockout is lifted; the user then logs in (with their second factor
+   * if they have one) and is told by e-mail that the password changed.
+   */
+  async resetPassword(origin: RequestOrigin, token: string, password: string): Promise<void> {
+    const invalid = new TruceError(
+      'UNAUTHENTICATED',
+      'this link is not valid: it was used already, is older than 30 minutes, or was not sent by this cell; ask for a new one',
+    );
+    const tokenHash = secretHash(token);
+    const now = this.#now();
+    // The password is judged before the token is used, so a refused one does not spend it.
+    const pending = await this.#repo.passwordResetLive(tokenHash, now);
+    const user = pending === undefined ? undefined : await this.#repo.user(pending);
+    if (!user || user.disabled) {
+      await this.#record(origin, 'auth.password.reset', user?.id, 'failure', {
+        reason: user ? 'disabled' : 'unknown, used or expired token',
+      });
+      throw invalid;
+    }
+    const problem = passwordProblem(password, [user.email]);
+    if (problem) throw new TruceError('VALIDATION_FAILED', problem);
+    const hash = await hashPassword(password);
+    if ((await this.#repo.takePasswordReset(tokenHash, now)) !== user.id) throw invalid;
+    await this.#repo.setPasswordHash(user.id, hash);
+    // The lockout is lifted (the owner proved the address); the failed attempts stay counted,
+    // for the next login to tell.
+    await this.#repo.unlock(user.id);
+    await this.#repo.revokeSessionsOf(user.id, now);
+    this.#repo.credentials.invalidate();
+    await this.#record(origin, 'auth.password.reset', user.id, 'success');
+    await this.#options.mailer
+      ?.send(passwordChangedMail(user.email, now, origin.ip))
+      .catch(() => undefined);
   }
 
   /** Changes one's own password (the current one required); every other session ends. */

@@ -1,5 +1,6 @@
 import { TruceError } from '@truce/core';
 import { type Role, roles } from '../accounts/model.js';
+import { SmtpMailer } from '../alerts/smtp.js';
 import { startServer } from '../http/start.js';
 import { allowedList, commonOptions, parseCommandArgs, requirePositionals } from './arguments.js';
 import type { CliIo } from './io.js';
@@ -89,6 +90,7 @@ export async function serve(argv: string[], io: CliIo, stop?: AbortSignal): Prom
       ...configFromEnv(io.env),
     },
     logger: { level: io.env.TRUCE_LOG_LEVEL ?? 'info' },
+    mailer: SmtpMailer.fromEnvironment(io.env),
   });
   if (server.createdLogKey) {
     io.stderr.write(

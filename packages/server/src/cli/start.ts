@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseEventLines, TruceError } from '@truce/core';
+import { SmtpMailer } from '../alerts/smtp.js';
 import {
   demoPassword,
   demoUsers,
@@ -150,6 +151,7 @@ export async function start(argv: string[], io: CliIo, stop?: AbortSignal): Prom
     domainClock: () => clock.now(),
     logger: { level: io.env.TRUCE_LOG_LEVEL ?? 'warn' },
     config: configFromEnv(io.env),
+    mailer: SmtpMailer.fromEnvironment(io.env),
   });
   let timer: NodeJS.Timeout | undefined;
   try {

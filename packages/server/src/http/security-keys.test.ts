@@ -88,7 +88,7 @@ describe('a security key', () => {
     });
     expect(replay.statusCode).toBe(400);
     expect(replay.json().error.code).toBe('VALIDATION_FAILED');
-    expect((await auditOf(email, 'auth.security_key.add')).map((row) => row.outcome)).toEqual([
+    expect((await auditOf(email, 'auth.webauthn.add')).map((row) => row.outcome)).toEqual([
       'failure',
       'success',
       'failure',
@@ -161,7 +161,7 @@ describe('a security key', () => {
       'wrong second factor',
       'wrong second factor',
     ]);
-    expect(await auditOf(email, 'auth.security_key.counter')).toEqual([
+    expect(await auditOf(email, 'auth.webauthn.counter')).toEqual([
       { outcome: 'denied', details: { key: key.credentialId, stored: seen, received: seen } },
     ]);
     // The failures count toward the lockout, as wrong codes do; a good login resets the count.

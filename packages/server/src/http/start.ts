@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyServerOptions } from 'fastify';
+import type { Mailer } from '../alerts/smtp.js';
 import { createLogIdentity, Ledger } from '../ledger/index.js';
 import { openStore, type Store } from '../store/index.js';
 import type { ServerConfig } from './config.js';
@@ -23,6 +24,8 @@ export interface StartOptions {
   domainClock?: () => Date;
   /** The built dashboard folder (default packages/web/dist); false: serve the API alone. */
   webDir?: string | false;
+  /** Account e-mail (lockout notices, reset links); default: from `TRUCE_SMTP_URL`. */
+  mailer?: Mailer | undefined;
 }
 
 export interface RunningServer {
@@ -62,6 +65,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       ...(options.domainClock ? { domainClock: options.domainClock } : {}),
       ...(options.logger !== undefined ? { logger: options.logger } : {}),
       web,
+      ...('mailer' in options ? { mailer: options.mailer } : {}),
       // Browsers drop Secure cookies over plain http except on localhost, where they allow them.
       config: { secureCookies: !loopback.has(options.host), ...options.config },
     });

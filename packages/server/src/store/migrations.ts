@@ -570,6 +570,23 @@ CREATE TABLE webauthn_challenges (
 );
 `,
   },
+  {
+    version: 15,
+    name: 'password resets',
+    sql: `
+-- Links to choose a new password, e-mailed to a user who forgot theirs
+-- (packages/server/src/accounts/password-reset.ts): kept as SHA-256 of the token, usable once,
+-- for 30 minutes. A reset ends every session; the second factor is still asked at the next login.
+CREATE TABLE password_resets (
+  token_hash   text        PRIMARY KEY,
+  user_id      text        NOT NULL REFERENCES users (id),
+  requested_at timestamptz NOT NULL,
+  expires_at   timestamptz NOT NULL,
+  used_at      timestamptz
+);
+CREATE INDEX password_resets_user ON password_resets (user_id, requested_at);
+`,
+  },
 ];
 
 const checksum = (migration: Migration): string =>

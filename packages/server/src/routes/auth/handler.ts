@@ -14,11 +14,13 @@ import {
   confirmMfaSchema,
   endSessionSchema,
   endSessionsSchema,
+  forgotPasswordSchema,
   loginSchema,
   logoutSchema,
   meSchema,
   removeMfaSchema,
   removeSecurityKeySchema,
+  resetPasswordSchema,
   securityKeyLoginSchema,
   securityKeyOptionsSchema,
   securityKeysSchema,
@@ -29,6 +31,41 @@ export function authRoutes(app: TruceApp, ctx: AppContext): void {
   /** The WebAuthn relying party: the configured public origin, else the request's origin. */
   const relyingParty = (request: FastifyRequest) =>
     relyingPartyOf(ctx.config.publicOrigin, `${request.protocol}://${request.host}`);
+
+  const loginLimited = {
+    action: 'auth.login' as const,
+    rateLimit: { max: ctx.config.loginPerMinute, timeWindow: '1 minute' },
+  };
+
+  app.post(
+    '/api/v1/auth/password/forgot',
+    { config: loginLimited, schema: forgotPasswordSchema },
+    async (request, reply) => {
+      // Never from the Host header of a request anyone can send (a link to their own site, with
+      // the victim's token, is the classic reset poisoning): the configured origin, or the
+      // request's own only on a loopback address (development).
+      const linkOrigin =
+        ctx.config.publicOrigin ??
+        (isLoopback(request.hostname)
+          ? new URL(`${request.protocol}://${request.host}`).origin
+          : undefined);
+      ctx.accounts.requestPasswordReset(originOf(request), request.body.email, linkOrigin);
+      return reply.status(202).send({ accepted: true as const });
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/password/reset',
+    { config: loginLimited, schema: resetPasswordSchema },
+    async (request, reply) => {
+      await ctx.accounts.resetPassword(
+        originOf(request),
+        request.body.token,
+        request.body.password,
+      );
+      return reply.status(204).send();
+    },
+  );
 
   app.post(
     '/api/v1/auth/login/security-key',
@@ -222,4 +259,8 @@ export function authRoutes(app: TruceApp, ctx: AppContext): void {
       return reply.status(204).send();
     },
   );
+}
+
+function isLoopback(hostname: string): boolean {
+  return ['localhost', '127.0.0.1', '[::1]', '::1'].includes(hostname.toLowerCase());
 }

@@ -194,3 +194,23 @@ export const changePasswordSchema = {
     next: z.string().min(1).max(1024).describe('12 to 128 characters'),
   }),
 };
+
+export const forgotPasswordSchema = {
+  tags: ['auth'],
+  summary: 'Forgot your password: a link to choose a new one, by e-mail',
+  description:
+    "Answers 202 whatever the address: if it is an enabled account's and this cell sends e-mail (`TRUCE_SMTP_URL`), a link valid once for 30 minutes goes to it (at most three an hour). The link opens the dashboard's /reset-password page with the token in its fragment. Without e-mail, a mediator sets a new password.",
+  body: z.object({ email: z.string().min(3).max(254) }),
+  response: { 202: z.object({ accepted: z.literal(true) }) },
+};
+
+export const resetPasswordSchema = {
+  tags: ['auth'],
+  summary: "Choose a new password with a reset link's token",
+  description:
+    'The token from the e-mailed link, used once. Every session of the user ends; log in afterwards (with your second factor if you have one). 401 for a token used, expired or unknown; 400 for a password refused (too short or too easy to guess: the token stays usable).',
+  body: z.object({
+    token: z.string().min(16).max(128),
+    password: z.string().min(1).max(1024).describe('12 to 128 characters'),
+  }),
+};
