@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base32Decode, hotp, totpStep } from '../../packages/server/src/accounts/totp.js';
 import { startSmtpServer } from '../../packages/server/src/alerts/testing-smtp.js';
 import {
+  cspRefusals,
   type DemoCell,
   demoPassword,
   launch,
@@ -34,6 +35,7 @@ describe.skipIf(!runBrowserTests)('the dashboard in Chromium', () => {
 
   it('shows a mediator the Day-23 status of the sample, each status with its why', async () => {
     const page = await browser.newPage();
+    const refused = cspRefusals(page);
     await logIn(page, cell.url, 'mediator@example.org');
     await expect.poll(() => page.getByTestId('phase-line').textContent()).toContain('Day 23 of 42');
     const rows = page.locator('[data-testid=obligations] tbody tr[data-obligation]');
@@ -48,6 +50,8 @@ describe.skipIf(!runBrowserTests)('the dashboard in Chromium', () => {
     await page.click('tr[data-obligation="aid-trucks-daily"]');
     await page.waitForSelector('.events-table tr', { timeout: 20_000 });
     expect(await page.locator('.events-table tr').count()).toBeGreaterThan(0);
+    // Nothing on the page was refused by its Content-Security-Policy (no inline style, no script).
+    expect(refused).toEqual([]);
     await page.close();
   }, 120_000);
 
@@ -170,6 +174,7 @@ describe.skipIf(!runBrowserTests)('the dashboard in Chromium', () => {
 
   it('draws the offline map with crossings, returns and incidents at the selected time', async () => {
     const page = await browser.newPage();
+    const refused = cspRefusals(page);
     const outside: string[] = [];
     page.on('request', (request) => {
       if (!request.url().startsWith(cell.url)) outside.push(request.url());
@@ -193,6 +198,8 @@ describe.skipIf(!runBrowserTests)('the dashboard in Chromium', () => {
       .toMatch(/[1-9]/);
     // Offline by construction: nothing is fetched from anywhere but the cell's own server.
     expect(outside).toEqual([]);
+    // The map (MapLibre, its worker, its controls) runs under the page's policy without a refusal.
+    expect(refused).toEqual([]);
     await page.close();
   }, 120_000);
 

@@ -85,3 +85,15 @@ export function withDemoCell(
     await cell?.stop();
   }, 60_000);
 }
+
+/**
+ * What the page's Content-Security-Policy refuses, as Chromium reports it on the console
+ * ("Refused to apply inline style…", "Refused to load…"): collected while the page lives.
+ */
+export function cspRefusals(page: Page): string[] {
+  const refused: string[] = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) refused.push(message.text());
+  });
+  return refused;
+}

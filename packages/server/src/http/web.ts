@@ -87,11 +87,14 @@ export function loadWebAssets(dir: string = defaultWebDir): WebAssets | undefine
 /**
  * The dashboard's Content-Security-Policy: only its own scripts and styles; data from this
  * origin; MapLibre draws in a worker it makes from a blob and shows tiles it builds itself.
+ * No inline styles either: React and MapLibre set element styles through the CSSOM
+ * (`element.style`), which `style-src` does not govern; a `style` attribute in markup or a
+ * `<style>` element would be refused (the browser tests watch for any refusal).
  */
 export const webContentSecurityPolicy = [
   "default-src 'self'",
   "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
+  "style-src 'self'",
   "img-src 'self' data: blob:",
   "font-src 'self'",
   "connect-src 'self'",
