@@ -220,6 +220,7 @@ describe.skipIf(!runBrowserTests)('the dashboard in Chromium', () => {
   it('shows the public page without a login and without person data', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
+    const refused = cspRefusals(page);
     await page.goto(`${cell.url}/public`);
     await page.waitForSelector('[data-testid=public-obligations] tbody tr', { timeout: 30_000 });
     const text = (await page.textContent('body')) ?? '';
@@ -247,6 +248,7 @@ describe.skipIf(!runBrowserTests)('the dashboard in Chromium', () => {
         expect(n === 0 || n >= 5).toBe(true);
       }
     }
+    expect(refused).toEqual([]);
     await context.close();
   }, 60_000);
 
@@ -419,6 +421,7 @@ describe.skipIf(!runBrowserTests)('login with a second factor in Chromium', () =
   it('adds a security key on the account page, then logs in with it instead of a code', async () => {
     const email = 'monitor@example.org';
     const page = await browser.newPage();
+    const refused = cspRefusals(page);
     // Chromium's virtual authenticator (DevTools protocol): a USB key that is always touched.
     const devtools = await page.context().newCDPSession(page);
     await devtools.send('WebAuthn.enable');
@@ -458,6 +461,8 @@ describe.skipIf(!runBrowserTests)('login with a second factor in Chromium', () =
     // The key signed once more.
     const used = await devtools.send('WebAuthn.getCredentials', { authenticatorId });
     expect(used.credentials[0]?.signCount).toBeGreaterThan(made.credentials[0]?.signCount ?? 0);
+    // The account page (its QR code, the WebAuthn helper loaded on demand) under the policy.
+    expect(refused).toEqual([]);
     await page.close();
   }, 120_000);
 });
