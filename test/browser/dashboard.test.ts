@@ -249,6 +249,17 @@ describe.skipIf(!runBrowserTests)('the dashboard in Chromium', () => {
       }
     }
     expect(refused).toEqual([]);
+    // Trusted Types are enforced (in the page, so no DOM types here): HTML from a string does
+    // not reach the DOM, a script from elsewhere does not start, this site's own one does.
+    const enforced = await page.evaluate(`(async () => {
+      const refused = (work) => { try { work(); return false; } catch (e) { return e instanceof TypeError; } };
+      return {
+        html: refused(() => { document.createElement('div').innerHTML = '<img src=x onerror="alert(1)">'; }),
+        foreignWorker: refused(() => new Worker('https://evil.example/x.js')),
+        ownServiceWorker: (await navigator.serviceWorker.register('/sw.js', { scope: '/' })) !== undefined,
+      };
+    })()`);
+    expect(enforced).toEqual({ html: true, foreignWorker: true, ownServiceWorker: true });
     await context.close();
   }, 60_000);
 

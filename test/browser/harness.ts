@@ -93,7 +93,7 @@ export function withDemoCell(
 export function cspRefusals(page: Page): string[] {
   const refused: string[] = [];
   page.on('console', (message) => {
-    if (/Content Security Policy/i.test(message.text())) refused.push(message.text());
+    if (/Content Security Policy|Trusted ?Type/i.test(message.text())) refused.push(message.text());
   });
   return refused;
 }

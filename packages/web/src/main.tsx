@@ -1,3 +1,5 @@
+// First: the Trusted Types policy must exist before anything reaches a DOM sink.
+import './trusted-types.ts';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app.tsx';

@@ -105,6 +105,10 @@ export const webContentSecurityPolicy = [
   "base-uri 'self'",
   "form-action 'self'",
   "frame-ancestors 'none'",
+  // Strings reach code-running DOM sinks only through the page's one policy
+  // (packages/web/src/trusted-types.ts): this origin's script URLs, nothing else.
+  "require-trusted-types-for 'script'",
+  'trusted-types default',
 ].join('; ');
 
 /** Paths the dashboard answers with its page (client-side routes), never the API's. */
