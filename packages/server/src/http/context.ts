@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AccountsService, RequestOrigin } from '../accounts/accounts-service.js';
 import type { Actor } from '../accounts/model.js';
 import type { OrgKeys } from '../accounts/org-keys.js';
+import type { Mailer } from '../alerts/smtp.js';
 import type { AuditAnchorer } from '../audit/audit-anchor.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { BlobRegistry } from '../blobs/blob-registry.js';
@@ -48,6 +49,8 @@ export interface AppContext {
   domainClock: () => Date;
   /** Aborted when the server is closing: open streams end. */
   closing: AbortSignal;
+  /** How e-mail leaves (alerts, account notices); none when the cell sends no e-mail. */
+  mailer: Mailer | undefined;
   /** Anchors the audit log's chain head in the ledger (audit/audit-anchor.ts). */
   auditAnchor: AuditAnchorer;
   /** Every route and its policy action, for the authorization matrix test. */

@@ -116,6 +116,7 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
     );
   }
   const audit = new AuditLog(db);
+  const mailer = 'mailer' in options ? options.mailer : SmtpMailer.fromEnvironment();
   // Read (or made) on the first enrolment or login with a second factor, then kept.
   let mfaKey: Buffer | undefined;
   const accounts = new AccountsService(new AccountsRepository(db), audit, {
@@ -126,7 +127,7 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
     // write too, and every request reads its session from the database.
     cacheCredentials: store.kind === 'pglite' && options.db === undefined,
     mfaKey: () => (mfaKey ??= loadMfaKey(options.dataDir)),
-    mailer: 'mailer' in options ? options.mailer : SmtpMailer.fromEnvironment(),
+    mailer,
   });
   const agreements = new AgreementsService(db, audit, clock);
   const orgKeys = new OrgKeys(options.dataDir, options.ledger);
@@ -153,6 +154,7 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
     domainClock,
     closing: closing.signal,
     routes: [],
+    mailer,
     auditAnchor: new AuditAnchorer(audit, options.ledger, {
       clock,
       everyMs: config.auditAnchorMinutes * 60_000,

@@ -1,5 +1,4 @@
 import { alertsOf } from '../../alerts/alerts-service.js';
-import { SmtpMailer } from '../../alerts/smtp.js';
 import { WebhookTargets } from '../../alerts/webhook-targets.js';
 import type { AppContext, TruceApp } from '../../http/context.js';
 import { presentSubscription } from '../../presenters/alerts.js';
@@ -17,7 +16,7 @@ export function alertRoutes(app: TruceApp, ctx: AppContext): void {
   const pollMs = Number(process.env.TRUCE_ALERTS_POLL_MS ?? 5000);
   const alerts = alertsOf(ctx, {
     pollMs: Number.isFinite(pollMs) ? pollMs : 5000,
-    mailer: SmtpMailer.fromEnvironment(),
+    mailer: ctx.mailer,
     webhookTargets: WebhookTargets.fromEnvironment(),
   });
   // The worker runs in every process that serves (each tick is safe to run concurrently);
