@@ -430,5 +430,11 @@ describe('a large file', () => {
     }
     const again = await importHxl(file, data);
     expect(again.stdout).toContain('was already imported');
+    // Read on one thread only (--read-threads 0): the same events, batch for batch.
+    const single = await freshData();
+    const alone = await importHxl(file, single, '--read-threads', '0');
+    expect(alone.stdout).toContain('100,000 events: 100,000 truck rows');
+    expect(await eventsIn(single)).toEqual(await eventsIn(data));
+    expect((await importHxl(file, single, '--read-threads', 'many')).code).toBe(2);
   }, 300_000);
 });
