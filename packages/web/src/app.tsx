@@ -12,6 +12,7 @@ import {
   takeSinceLastLogin,
   type User,
 } from './api.ts';
+import { ErrorNote } from './components/form-fields.tsx';
 import { type DeviceKey, ensureDeviceKey } from './device.ts';
 import { isRtl, type Language, languages, useI18n } from './i18n.tsx';
 import { useData, useLive } from './live.ts';
@@ -214,11 +215,7 @@ function ForgotPassword({ email }: { email: string }) {
           <button type="submit">{t('reset.send')}</button>
         </>
       )}
-      {error ? (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      ) : null}
+      <ErrorNote error={error} />
     </form>
   );
 }
@@ -287,11 +284,7 @@ function ResetPasswordPage() {
             <button type="submit">{t('reset.choose')}</button>
           </>
         )}
-        {error ? (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        ) : null}
+        <ErrorNote error={error} />
         <LanguagePicker />
       </form>
     </main>

@@ -4,6 +4,7 @@ import type {
   SelectHTMLAttributes,
   TextareaHTMLAttributes,
 } from 'react';
+import { useState } from 'react';
 
 /**
  * The labelled fields the report and dispute forms share: a label around its control, the value
@@ -76,6 +77,36 @@ export function SelectField({
 /** What became of the last submission, announced to screen readers. */
 export function FormStatus({ message }: { message: string | undefined }) {
   return message ? <p role="status">{message}</p> : null;
+}
+
+/** A refusal or failure to show, announced at once to screen readers; nothing without one. */
+export function ErrorNote({ error }: { error: string | undefined }) {
+  return error ? (
+    <p role="alert" className="error">
+      {error}
+    </p>
+  ) : null;
+}
+
+/**
+ * Runs a request with its form locked (`busy`); a failure is kept as `error` (the server's
+ * message), cleared when the next attempt starts.
+ */
+export function useAttempt() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | undefined>();
+  const attempt = async (work: () => Promise<void>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await work();
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, setError, attempt };
 }
 
 /** Event ids typed as a list ("e-1, e-2" or one a line). */

@@ -1,13 +1,7 @@
 import { type FormEvent, useEffect, useMemo, useState } from 'react';
 import { encode } from 'uqr';
-import {
-  ApiError,
-  addSecurityKey,
-  api,
-  removeSecurityKey,
-  type SecurityKey,
-  securityKeys,
-} from '../api.ts';
+import { addSecurityKey, api, removeSecurityKey, type SecurityKey, securityKeys } from '../api.ts';
+import { ErrorNote, useAttempt } from '../components/form-fields.tsx';
 import { useI18n } from '../i18n.tsx';
 
 /** What the page shows: loading, the factor off or on, enrolment under way, its recovery codes. */
@@ -63,8 +57,7 @@ function QrCode({ text, label }: { text: string; label: string }) {
 export function AccountPage({ onEnrolled }: { onEnrolled?: () => void }) {
   const { t } = useI18n();
   const [state, setState] = useState<State>({ kind: 'loading' });
-  const [error, setError] = useState<string | undefined>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, attempt } = useAttempt();
 
   useEffect(() => {
     let live = true;
@@ -87,20 +80,7 @@ export function AccountPage({ onEnrolled }: { onEnrolled?: () => void }) {
     return () => {
       live = false;
     };
-  }, []);
-
-  /** Runs a request with the form locked; a refusal is shown with the server's message. */
-  const attempt = async (work: () => Promise<void>) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await work();
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  }, [setError]);
 
   const begin = () =>
     attempt(async () => {
@@ -143,11 +123,7 @@ export function AccountPage({ onEnrolled }: { onEnrolled?: () => void }) {
     <section className="account" data-testid="account">
       <h1>{t('account.title')}</h1>
       <h2>{t('account.secondFactor')}</h2>
-      {error ? (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      ) : null}
+      <ErrorNote error={error} />
       {state.kind === 'loading' ? <p className="muted">{t('loading')}</p> : null}
       {state.kind === 'off' ? (
         <>
@@ -238,8 +214,7 @@ export function AccountPage({ onEnrolled }: { onEnrolled?: () => void }) {
 function SecurityKeys({ onAdded }: { onAdded: () => void }) {
   const { t, dateTime } = useI18n();
   const [keys, setKeys] = useState<SecurityKey[] | undefined>();
-  const [error, setError] = useState<string | undefined>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, attempt } = useAttempt();
   const supported = typeof globalThis.PublicKeyCredential === 'function';
 
   const reload = () => securityKeys().then(setKeys, (e: unknown) => setError((e as Error).message));
@@ -247,18 +222,6 @@ function SecurityKeys({ onAdded }: { onAdded: () => void }) {
   useEffect(() => {
     void reload();
   }, []);
-
-  const attempt = async (work: () => Promise<void>) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await work();
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-    } finally {
-      setBusy(false);
-    }
-  };
 
   const add = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -285,11 +248,7 @@ function SecurityKeys({ onAdded }: { onAdded: () => void }) {
     <div data-testid="security-keys">
       <h2>{t('securityKey.title')}</h2>
       <p className="muted">{t('securityKey.help')}</p>
-      {error ? (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      ) : null}
+      <ErrorNote error={error} />
       {keys?.length === 0 ? <p>{t('securityKey.none')}</p> : null}
       {keys && keys.length > 0 ? (
         <ul className="security-keys">

@@ -32,6 +32,7 @@ export function authRoutes(app: TruceApp, ctx: AppContext): void {
   const relyingParty = (request: FastifyRequest) =>
     relyingPartyOf(ctx.config.publicOrigin, `${request.protocol}://${request.host}`);
 
+  /** The routes that take a password or a reset token: the login rate limit per address. */
   const loginLimited = {
     action: 'auth.login' as const,
     rateLimit: { max: ctx.config.loginPerMinute, timeWindow: '1 minute' },
@@ -69,13 +70,7 @@ export function authRoutes(app: TruceApp, ctx: AppContext): void {
 
   app.post(
     '/api/v1/auth/login/security-key',
-    {
-      config: {
-        action: 'auth.login',
-        rateLimit: { max: ctx.config.loginPerMinute, timeWindow: '1 minute' },
-      },
-      schema: securityKeyLoginSchema,
-    },
+    { config: loginLimited, schema: securityKeyLoginSchema },
     async (request) => ({
       options: {
         ...(await ctx.accounts.securityKeyLoginOptions(
@@ -135,13 +130,7 @@ export function authRoutes(app: TruceApp, ctx: AppContext): void {
 
   app.post(
     '/api/v1/auth/login',
-    {
-      config: {
-        action: 'auth.login',
-        rateLimit: { max: ctx.config.loginPerMinute, timeWindow: '1 minute' },
-      },
-      schema: loginSchema,
-    },
+    { config: loginLimited, schema: loginSchema },
     async (request, reply) => {
       const { user, sessionToken, csrfToken, expiresAt, sinceLastLogin } = await ctx.accounts.login(
         originOf(request),
