@@ -478,6 +478,55 @@ describe.skipIf(!runBrowserTests)('login with a second factor in Chromium', () =
   }, 120_000);
 });
 
+describe.skipIf(!runBrowserTests)('a passkey in Chromium', () => {
+  let cell: DemoCell;
+  let browser: Browser;
+  withDemoCell((started, launched) => {
+    cell = started;
+    browser = launched;
+  });
+
+  it('adds a passkey on the account page, then signs in with it alone', async () => {
+    const email = 'agency@example.org';
+    const page = await browser.newPage();
+    const refused = cspRefusals(page);
+    // A virtual authenticator that keeps credentials and verifies its user (a PIN or biometric).
+    const devtools = await page.context().newCDPSession(page);
+    await devtools.send('WebAuthn.enable');
+    const { authenticatorId } = await devtools.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
+    });
+    await logIn(page, cell.url, email);
+    await page.click('a[href="/account"]');
+    const form = '[data-testid=add-security-key]';
+    await page.waitForSelector(form, { timeout: 20_000 });
+    await page.fill(`${form} input[name=name]`, 'this laptop');
+    await page.fill(`${form} input[name=password]`, password);
+    await page.click(`${form} button[type=submit]`);
+    await page.waitForSelector('[data-testid=security-key]', { timeout: 20_000 });
+    const made = await devtools.send('WebAuthn.getCredentials', { authenticatorId });
+    // Kept on the authenticator: a passkey.
+    expect(made.credentials[0]?.isResidentCredential).toBe(true);
+
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForSelector('input[name=email]', { timeout: 20_000 });
+    await page.goto(cell.url);
+    // No e-mail, no password: the passkey alone.
+    await page.getByRole('button', { name: 'Sign in with a passkey (no password)' }).click();
+    await page.waitForSelector('[data-testid=obligations]', { timeout: 60_000 });
+    expect(await page.textContent('header')).toContain(email);
+    expect(refused).toEqual([]);
+    await page.close();
+  }, 120_000);
+});
+
 describe.skipIf(!runBrowserTests)('a forgotten password in Chromium', () => {
   let cell: DemoCell;
   let browser: Browser;

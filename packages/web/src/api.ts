@@ -147,9 +147,26 @@ export async function loginWithSecurityKey(email: string, password: string): Pro
   return finishLogin({ email, password, securityKey });
 }
 
-async function finishLogin(body: Record<string, unknown>): Promise<User> {
+/**
+ * Logs in with a passkey alone: the browser offers the passkeys it has for this site, the user
+ * unlocks one (PIN or biometric), and its answer is the login. No e-mail, no password.
+ */
+export async function loginWithPasskey(): Promise<User> {
+  const { options } = await api<{ options: PublicKeyCredentialRequestOptionsJSON }>(
+    '/api/v1/auth/login/passkey/options',
+    { method: 'POST', body: {} },
+  );
+  const { startAuthentication } = await import('@simplewebauthn/browser');
+  const response = await startAuthentication({ optionsJSON: options });
+  return finishLogin({ response }, '/api/v1/auth/login/passkey');
+}
+
+async function finishLogin(
+  body: Record<string, unknown>,
+  path = '/api/v1/auth/login',
+): Promise<User> {
   const result = await api<{ user: User; csrfToken: string; sinceLastLogin?: SinceLastLogin }>(
-    '/api/v1/auth/login',
+    path,
     { method: 'POST', body },
   );
   setCsrf(result.csrfToken);

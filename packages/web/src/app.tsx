@@ -4,6 +4,7 @@ import {
   ApiError,
   api,
   login,
+  loginWithPasskey,
   loginWithSecurityKey,
   logout,
   me,
@@ -85,10 +86,10 @@ function LoginPage({ onLogin }: { onLogin: (user: User) => void }) {
   const [needsCode, setNeedsCode] = useState(false);
   const [code, setCode] = useState('');
   const [error, setError] = useState<string>();
-  const withKey = async () => {
+  const withKey = async (login: () => Promise<User>) => {
     setError(undefined);
     try {
-      onLogin(await loginWithSecurityKey(email, password));
+      onLogin(await login());
     } catch (reason) {
       setError(reason instanceof Error ? reason.message : String(reason));
     }
@@ -147,10 +148,17 @@ function LoginPage({ onLogin }: { onLogin: (user: User) => void }) {
           </label>
         ) : null}
         {needsCode ? (
-          <button type="button" onClick={() => void withKey()}>
+          <button
+            type="button"
+            onClick={() => void withKey(() => loginWithSecurityKey(email, password))}
+          >
             {t('securityKey.use')}
           </button>
-        ) : null}
+        ) : (
+          <button type="button" onClick={() => void withKey(loginWithPasskey)}>
+            {t('passkey.signIn')}
+          </button>
+        )}
         <button type="submit">{t('login')}</button>
         {error ? (
           <p role="alert" className="error">

@@ -57,7 +57,7 @@ export interface SecurityKey {
   lastUsedAt: string | undefined;
 }
 
-export type ChallengePurpose = 'register' | 'login';
+export type ChallengePurpose = 'register' | 'login' | 'passkey';
 
 interface SecurityKeyRow {
   id: string;
@@ -449,6 +449,15 @@ export class AccountsRepository {
     });
   }
 
+  /** A security key by its credential id, whoever's it is (a passkey login names no one). */
+  async securityKey(id: string): Promise<SecurityKey | undefined> {
+    const [row] = await this.#db.query<SecurityKeyRow>(
+      `SELECT ${securityKeyColumns} FROM webauthn_credentials WHERE id = $1`,
+      [id],
+    );
+    return row && toSecurityKey(row);
+  }
+
   /** A user's security keys (WebAuthn credentials), oldest first. */
   async securityKeysOf(userId: string): Promise<SecurityKey[]> {
     const rows = await this.#db.query<SecurityKeyRow>(
@@ -511,7 +520,7 @@ export class AccountsRepository {
   /** Keeps a challenge handed out (as its hash) until it is answered or expires. */
   async saveChallenge(
     challengeHash: string,
-    userId: string,
+    userId: string | null,
     purpose: ChallengePurpose,
     expiresAt: string,
     now: string,
@@ -529,13 +538,14 @@ export class AccountsRepository {
   /** Takes a challenge once: true if it was handed to this user for this purpose and is live. */
   async takeChallenge(
     challengeHash: string,
-    userId: string,
+    userId: string | null,
     purpose: ChallengePurpose,
     now: string,
   ): Promise<boolean> {
     const rows = await this.#db.query<{ expires_at: unknown }>(
       `DELETE FROM webauthn_challenges
-        WHERE challenge_hash = $1 AND user_id = $2 AND purpose = $3 RETURNING expires_at`,
+        WHERE challenge_hash = $1 AND user_id IS NOT DISTINCT FROM $2 AND purpose = $3
+        RETURNING expires_at`,
       [challengeHash, userId, purpose],
     );
     const [row] = rows;

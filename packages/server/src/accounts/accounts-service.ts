@@ -3,7 +3,7 @@ import { TruceError } from '@truce/core';
 import type { Mailer } from '../alerts/smtp.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { grantablePermissions, scopesOf } from '../policies/matrix.js';
-import type { AccountsRepository, SecurityKey } from './accounts-repository.js';
+import type { AccountsRepository, ChallengePurpose, SecurityKey } from './accounts-repository.js';
 import { openMfaSecret, sealMfaSecret } from './mfa-key.js';
 import type {
   Actor,
@@ -44,6 +44,7 @@ import {
   challengeHash,
   challengeLifetimeMs,
   challengeOf,
+  passkeyOptions,
   type RegistrationResponseJSON,
   type RelyingParty,
   registrationOptions,
@@ -64,6 +65,15 @@ export interface SinceLastLogin {
 export interface RequestOrigin {
   actor: Actor;
   ip: string | undefined;
+}
+
+/** A new session: its secret (the cookie), its CSRF token, and what the user is told. */
+export interface LoginResult {
+  user: User;
+  sessionToken: string;
+  csrfToken: string;
+  expiresAt: string;
+  sinceLastLogin: SinceLastLogin;
 }
 
 /** The second factor sent with a login: a code, or a security key's answer to its challenge. */
@@ -280,13 +290,7 @@ export class AccountsService {
     email: string,
     password: string,
     secondFactor: SecondFactorAnswer = {},
-  ): Promise<{
-    user: User;
-    sessionToken: string;
-    csrfToken: string;
-    expiresAt: string;
-    sinceLastLogin: SinceLastLogin;
-  }> {
+  ): Promise<LoginResult> {
     const { user, refused } = await this.#checkPassword(origin, email, password);
     const now = this.#options.clock();
     await this.#secondFactor(
@@ -296,6 +300,16 @@ export class AccountsService {
       until(now, this.#options.lockoutMinutes),
       refused,
     );
+    return this.#openSession(origin, user, {});
+  }
+
+  /** A session for a user who just proved who they are; the login audited with `details`. */
+  async #openSession(
+    origin: RequestOrigin,
+    user: User,
+    details: Record<string, unknown>,
+  ): Promise<LoginResult> {
+    const now = this.#options.clock();
     await this.#repo.recordSuccessfulLogin(user.id);
     const sessionToken = randomSecret();
     const csrfToken = randomSecret();
@@ -307,13 +321,87 @@ export class AccountsService {
       createdAt: now.toISOString(),
       expiresAt,
     });
-    await this.#record(origin, 'auth.login', user.id, 'success', {}, user);
+    await this.#record(origin, 'auth.login', user.id, 'success', details, user);
     // Read before this login reset them: what the user is told of attempts made meanwhile.
     const sinceLastLogin = {
       failedAttempts: user.failedLogins,
       locked: user.lockedUntil !== undefined,
     };
     return { user, sessionToken, csrfToken, expiresAt, sinceLastLogin };
+  }
+
+  /** Step 1 of a login with a passkey alone: a challenge that names no one, for five minutes. */
+  async passkeyLoginOptions(rp: RelyingParty): Promise<Awaited<ReturnType<typeof passkeyOptions>>> {
+    const options = await passkeyOptions(rp);
+    await this.#saveChallenge(options.challenge, null, 'passkey');
+    return options;
+  }
+
+  /**
+   * Step 2: the passkey's answer is the login — a key registered for this host, the challenge
+   * of step 1 (once), a valid signature made with the user verified (the key's PIN or biometric:
+   * the second factor), a counter that grew, and the account's user handle. A disabled or
+   * locked account, and any failure, get the one UNAUTHENTICATED answer; the audit log has why.
+   */
+  async loginWithPasskey(
+    origin: RequestOrigin,
+    rp: RelyingParty,
+    response: AuthenticationResponseJSON,
+  ): Promise<LoginResult> {
+    const refused = new TruceError(
+      'UNAUTHENTICATED',
+      'this passkey does not sign in here; use your e-mail and password',
+    );
+    const fail = async (reason: string, user?: User): Promise<never> => {
+      await this.#record(origin, 'auth.login', user?.id, 'failure', {
+        method: 'passkey',
+        reason,
+      });
+      throw refused;
+    };
+    const key = await this.#repo.securityKey(response.id);
+    if (!key || key.rpId !== rp.id) return fail('unknown passkey');
+    const user = await this.#repo.user(key.userId);
+    if (!user) return fail('unknown passkey');
+    let challenge: string;
+    try {
+      challenge = challengeOf(response);
+    } catch {
+      return fail('no challenge', user);
+    }
+    const now = this.#options.clock();
+    if (
+      !(await this.#repo.takeChallenge(
+        challengeHash(challenge),
+        null,
+        'passkey',
+        now.toISOString(),
+      ))
+    ) {
+      return fail('unknown or expired challenge', user);
+    }
+    const handle = response.response.userHandle;
+    if (handle !== undefined && handle !== Buffer.from(user.id).toString('base64url')) {
+      return fail('the passkey names another account', user);
+    }
+    let counter: number;
+    try {
+      counter = await verifyAuthentication(rp, response, key, challenge, true);
+    } catch (error) {
+      return fail((error as Error).message, user);
+    }
+    if (!(await this.#repo.useSecurityKey(key.id, counter, now.toISOString()))) {
+      await this.#record(origin, 'auth.webauthn.counter', user.id, 'denied', {
+        key: key.id,
+        stored: key.counter,
+        received: counter,
+      });
+      return fail('signature counter did not grow', user);
+    }
+    if (user.lockedUntil && Date.parse(user.lockedUntil) > now.getTime())
+      return fail('locked', user);
+    if (user.disabled) return fail('disabled', user);
+    return this.#openSession(origin, user, { method: 'passkey', key: key.id });
   }
 
   /**
@@ -514,8 +602,8 @@ export class AccountsService {
 
   async #saveChallenge(
     challenge: string,
-    userId: string,
-    purpose: 'register' | 'login',
+    userId: string | null,
+    purpose: ChallengePurpose,
   ): Promise<void> {
     const now = this.#options.clock();
     await this.#repo.saveChallenge(

@@ -68,11 +68,20 @@ export class SoftAuthenticator {
    */
   answer(
     options: { challenge: string },
-    as: { origin?: string; keepCounter?: boolean; signWith?: KeyObject } = {},
+    as: {
+      origin?: string;
+      keepCounter?: boolean;
+      signWith?: KeyObject;
+      /** The user entered the key's PIN or biometric (flag UV). */
+      userVerified?: boolean;
+      /** The account the key was made for, as a passkey answers (base64url). */
+      userHandle?: string;
+    } = {},
   ) {
     if (!as.keepCounter) this.counter += 1;
     const clientData = this.#clientData('webauthn.get', options.challenge, as.origin);
-    const authData = this.#authData(0x01); // user present
+    // User present; verified too when asked.
+    const authData = this.#authData(as.userVerified ? 0x05 : 0x01);
     const signature = sign(
       null,
       Buffer.concat([authData, createHash('sha256').update(clientData).digest()]),
@@ -86,6 +95,7 @@ export class SoftAuthenticator {
         clientDataJSON: clientData.toString('base64url'),
         authenticatorData: authData.toString('base64url'),
         signature: signature.toString('base64url'),
+        ...(as.userHandle !== undefined ? { userHandle: as.userHandle } : {}),
       },
       clientExtensionResults: {},
     };

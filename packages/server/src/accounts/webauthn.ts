@@ -87,7 +87,9 @@ export function registrationOptions(
     attestationType: 'none',
     // The same key twice would be one factor counted twice.
     excludeCredentials: existing.map((key) => ({ id: key.id, transports: key.transports })),
-    authenticatorSelection: { residentKey: 'discouraged', userVerification: 'preferred' },
+    // A key that can keep the credential does (a passkey): it can then sign in alone, with its
+    // PIN or biometric; one that cannot is a second factor after the password.
+    authenticatorSelection: { residentKey: 'preferred', userVerification: 'preferred' },
     supportedAlgorithmIDs: algorithms,
   });
 }
@@ -134,6 +136,20 @@ export function authenticationOptions(
 }
 
 /**
+ * Options for a login with a passkey alone: no key named (the authenticator offers the ones it
+ * keeps for this host), and user verification required — the key's PIN or biometric is the
+ * second factor that the password is otherwise.
+ */
+export function passkeyOptions(rp: RelyingParty): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  return generateAuthenticationOptions({
+    rpID: rp.id,
+    allowCredentials: [],
+    timeout: timeoutMs,
+    userVerification: 'required',
+  });
+}
+
+/**
  * Checks a key's signature over `challenge` (not its counter: `useSecurityKey` does); the key's
  * new signature counter.
  */
@@ -142,6 +158,7 @@ export async function verifyAuthentication(
   response: AuthenticationResponseJSON,
   key: SecurityKey,
   challenge: string,
+  requireUserVerification = false,
 ): Promise<number> {
   let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
   try {
@@ -158,7 +175,7 @@ export async function verifyAuthentication(
         counter: 0,
         transports: key.transports,
       },
-      requireUserVerification: false,
+      requireUserVerification,
     });
   } catch (error) {
     throw invalidResponse((error as Error).message);

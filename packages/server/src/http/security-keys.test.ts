@@ -181,6 +181,52 @@ describe('a security key', () => {
     expect((await login(email, { securityKey: stolen })).statusCode).toBe(200);
   });
 
+  it('signs in alone as a passkey, with the user verified and the right account', async () => {
+    const handle = Buffer.from(server.as.agency.userId).toString('base64url');
+    const passkeyAnswer = async (as: Parameters<SoftAuthenticator['answer']>[1]) => {
+      const step = await post('/api/v1/auth/login/passkey/options', {});
+      expect(step.statusCode).toBe(200);
+      const { options } = step.json();
+      // No key named, and the key's PIN or biometric required.
+      expect(options.allowCredentials).toEqual([]);
+      expect(options.userVerification).toBe('required');
+      return key.answer(options, as);
+    };
+    const answer = await passkeyAnswer({ userVerified: true, userHandle: handle });
+    const ok = await post('/api/v1/auth/login/passkey', {}, { response: answer });
+    expect(ok.statusCode, ok.body).toBe(200);
+    const me = await get('/api/v1/auth/me', { cookie: cookieHeader(ok) });
+    expect(me.json()).toMatchObject({ user: { email }, secondFactor: true });
+    // Once per challenge.
+    expect((await post('/api/v1/auth/login/passkey', {}, { response: answer })).statusCode).toBe(
+      401,
+    );
+    // Without the PIN or biometric: the key alone is one factor.
+    const unverified = await passkeyAnswer({ userHandle: handle });
+    expect(
+      (await post('/api/v1/auth/login/passkey', {}, { response: unverified })).statusCode,
+    ).toBe(401);
+    // Naming another account than the key's.
+    const other = Buffer.from(server.as.observer.userId).toString('base64url');
+    const mixed = await passkeyAnswer({ userVerified: true, userHandle: other });
+    expect((await post('/api/v1/auth/login/passkey', {}, { response: mixed })).statusCode).toBe(
+      401,
+    );
+    // A key nobody registered.
+    const stranger = new SoftAuthenticator(origin);
+    const { options } = (await post('/api/v1/auth/login/passkey/options', {})).json();
+    const unknown = stranger.answer(options, { userVerified: true, userHandle: handle });
+    expect((await post('/api/v1/auth/login/passkey', {}, { response: unknown })).statusCode).toBe(
+      401,
+    );
+    const reasons = (await auditOf(email, 'auth.login'))
+      .slice(-3)
+      .map((row) => (row.details as { reason?: string }).reason);
+    expect(reasons[0]).toMatch(/challenge/);
+    expect(reasons[1]).toMatch(/user verification|verified/i);
+    expect(reasons[2]).toBe('the passkey names another account');
+  });
+
   it('is removed with the password; a mediator reset removes every key', async () => {
     const here = await session(email, await keyAnswer(email));
     const wrong = await post(`/api/v1/auth/security-keys/${key.credentialId}/remove`, here, {

@@ -587,6 +587,18 @@ CREATE TABLE password_resets (
 CREATE INDEX password_resets_user ON password_resets (user_id, requested_at);
 `,
   },
+  {
+    version: 16,
+    name: 'passkey logins',
+    sql: `
+-- A login with a passkey alone (no e-mail, no password): its challenge is handed out before
+-- anyone is known, so it names no user; the key's answer names the account.
+ALTER TABLE webauthn_challenges ALTER COLUMN user_id DROP NOT NULL;
+ALTER TABLE webauthn_challenges DROP CONSTRAINT webauthn_challenges_purpose_check;
+ALTER TABLE webauthn_challenges ADD CONSTRAINT webauthn_challenges_purpose_check
+  CHECK (purpose IN ('register', 'login', 'passkey') AND (user_id IS NULL) = (purpose = 'passkey'));
+`,
+  },
 ];
 
 const checksum = (migration: Migration): string =>

@@ -1,4 +1,5 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { LoginResult } from '../../accounts/accounts-service.js';
 import type {
   AuthenticationResponseJSON,
   RegistrationResponseJSON,
@@ -18,6 +19,8 @@ import {
   loginSchema,
   logoutSchema,
   meSchema,
+  passkeyLoginSchema,
+  passkeyOptionsSchema,
   removeMfaSchema,
   removeSecurityKeySchema,
   resetPasswordSchema,
@@ -28,6 +31,20 @@ import {
 } from './schema.js';
 
 export function authRoutes(app: TruceApp, ctx: AppContext): void {
+  /** Sets a new session's cookies and answers what the login routes answer. */
+  const startSession = (reply: FastifyReply, login: LoginResult) => {
+    const { user, sessionToken, csrfToken, expiresAt, sinceLastLogin } = login;
+    const cookie = {
+      path: '/',
+      sameSite: 'strict' as const,
+      secure: ctx.config.secureCookies,
+      expires: new Date(expiresAt),
+    };
+    reply.setCookie(sessionCookie, sessionToken, { ...cookie, httpOnly: true });
+    reply.setCookie(csrfCookie, csrfToken, { ...cookie, httpOnly: false });
+    return { user: presentUser(user), csrfToken, expiresAt, sinceLastLogin };
+  };
+
   /** The WebAuthn relying party: the configured public origin, else the request's origin. */
   const relyingParty = (request: FastifyRequest) =>
     relyingPartyOf(ctx.config.publicOrigin, `${request.protocol}://${request.host}`);
@@ -131,29 +148,39 @@ export function authRoutes(app: TruceApp, ctx: AppContext): void {
   app.post(
     '/api/v1/auth/login',
     { config: loginLimited, schema: loginSchema },
-    async (request, reply) => {
-      const { user, sessionToken, csrfToken, expiresAt, sinceLastLogin } = await ctx.accounts.login(
-        originOf(request),
-        request.body.email,
-        request.body.password,
-        {
+    async (request, reply) =>
+      startSession(
+        reply,
+        await ctx.accounts.login(originOf(request), request.body.email, request.body.password, {
           code: request.body.code,
           securityKey: request.body.securityKey && {
             response: request.body.securityKey as AuthenticationResponseJSON,
             rp: relyingParty(request),
           },
-        },
-      );
-      const cookie = {
-        path: '/',
-        sameSite: 'strict' as const,
-        secure: ctx.config.secureCookies,
-        expires: new Date(expiresAt),
-      };
-      reply.setCookie(sessionCookie, sessionToken, { ...cookie, httpOnly: true });
-      reply.setCookie(csrfCookie, csrfToken, { ...cookie, httpOnly: false });
-      return { user: presentUser(user), csrfToken, expiresAt, sinceLastLogin };
-    },
+        }),
+      ),
+  );
+
+  app.post(
+    '/api/v1/auth/login/passkey/options',
+    { config: loginLimited, schema: passkeyOptionsSchema },
+    async (request) => ({
+      options: { ...(await ctx.accounts.passkeyLoginOptions(relyingParty(request))) },
+    }),
+  );
+
+  app.post(
+    '/api/v1/auth/login/passkey',
+    { config: loginLimited, schema: passkeyLoginSchema },
+    async (request, reply) =>
+      startSession(
+        reply,
+        await ctx.accounts.loginWithPasskey(
+          originOf(request),
+          relyingParty(request),
+          request.body.response as AuthenticationResponseJSON,
+        ),
+      ),
   );
 
   app.post(

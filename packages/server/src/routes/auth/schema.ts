@@ -67,6 +67,22 @@ export const loginSchema = {
   }),
 };
 
+export const passkeyOptionsSchema = {
+  tags: ['auth'],
+  summary: 'Log in with a passkey alone, step 1: a challenge',
+  description:
+    "Options for `navigator.credentials.get` naming no key (the authenticator offers the passkeys it keeps for this host) and requiring user verification (the key's PIN or biometric), with a challenge valid once for five minutes. Send the answer to POST /api/v1/auth/login/passkey.",
+  response: { 200: z.object({ options: webauthnOptions }) },
+};
+
+export const passkeyLoginSchema = {
+  tags: ['auth'],
+  summary: 'Log in with a passkey alone, step 2: its answer; sets the session cookie',
+  description:
+    "A passkey registered on the account page (a security key that keeps its credential, or this device's) signs in without e-mail or password: the key is the thing you have, its PIN or biometric the second factor. Answers as POST /api/v1/auth/login; 401 UNAUTHENTICATED for any failure (the audit log has why).",
+  body: z.object({ response: authenticationResponse }),
+};
+
 export const securityKeyLoginSchema = {
   tags: ['auth'],
   summary: 'Log in with a security key, step 1: the password, then a challenge for your keys',
