@@ -363,41 +363,17 @@ export class AccountsService {
     if (!key || key.rpId !== rp.id) return fail('unknown passkey');
     const user = await this.#repo.user(key.userId);
     if (!user) return fail('unknown passkey');
-    let challenge: string;
-    try {
-      challenge = challengeOf(response);
-    } catch {
-      return fail('no challenge', user);
-    }
-    const now = this.#options.clock();
-    if (
-      !(await this.#repo.takeChallenge(
-        challengeHash(challenge),
-        null,
-        'passkey',
-        now.toISOString(),
-      ))
-    ) {
-      return fail('unknown or expired challenge', user);
-    }
     const handle = response.response.userHandle;
     if (handle !== undefined && handle !== Buffer.from(user.id).toString('base64url')) {
       return fail('the passkey names another account', user);
     }
-    let counter: number;
-    try {
-      counter = await verifyAuthentication(rp, response, key, challenge, true);
-    } catch (error) {
-      return fail((error as Error).message, user);
-    }
-    if (!(await this.#repo.useSecurityKey(key.id, counter, now.toISOString()))) {
-      await this.#record(origin, 'auth.webauthn.counter', user.id, 'denied', {
-        key: key.id,
-        stored: key.counter,
-        received: counter,
-      });
-      return fail('signature counter did not grow', user);
-    }
+    const problem = await this.#keyAnswerProblem(origin, user, key, response, rp, {
+      challengeOf: null,
+      purpose: 'passkey',
+      requireUserVerification: true,
+    });
+    if (problem) return fail(problem, user);
+    const now = this.#options.clock();
     if (user.lockedUntil && Date.parse(user.lockedUntil) > now.getTime())
       return fail('locked', user);
     if (user.disabled) return fail('disabled', user);
@@ -549,21 +525,54 @@ export class AccountsService {
   ): Promise<boolean> {
     const key = keys.find((candidate) => candidate.id === response.id && candidate.rpId === rp.id);
     if (!key) return false;
+    const problem = await this.#keyAnswerProblem(origin, user, key, response, rp, {
+      challengeOf: user.id,
+      purpose: 'login',
+      requireUserVerification: false,
+    });
+    return problem === undefined;
+  }
+
+  /**
+   * Why a key's answer does not prove a login, or undefined when it does: the challenge handed
+   * out for it (taken: never twice), a valid signature (with the user verified when required),
+   * and a signature counter that grew — else the key may have been cloned, which is audited.
+   */
+  async #keyAnswerProblem(
+    origin: RequestOrigin,
+    user: User,
+    key: SecurityKey,
+    response: AuthenticationResponseJSON,
+    rp: RelyingParty,
+    rules: {
+      /** The user the challenge was handed to (null: a passkey login's, handed to no one). */
+      challengeOf: string | null;
+      purpose: ChallengePurpose;
+      requireUserVerification: boolean;
+    },
+  ): Promise<string | undefined> {
     let challenge: string;
     try {
       challenge = challengeOf(response);
     } catch {
-      return false;
+      return 'no challenge';
     }
     const now = this.#now();
-    if (!(await this.#repo.takeChallenge(challengeHash(challenge), user.id, 'login', now))) {
-      return false;
+    const hash = challengeHash(challenge);
+    if (!(await this.#repo.takeChallenge(hash, rules.challengeOf, rules.purpose, now))) {
+      return 'unknown or expired challenge';
     }
     let counter: number;
     try {
-      counter = await verifyAuthentication(rp, response, key, challenge);
-    } catch {
-      return false;
+      counter = await verifyAuthentication(
+        rp,
+        response,
+        key,
+        challenge,
+        rules.requireUserVerification,
+      );
+    } catch (error) {
+      return (error as Error).message;
     }
     if (!(await this.#repo.useSecurityKey(key.id, counter, now))) {
       await this.#record(origin, 'auth.webauthn.counter', user.id, 'denied', {
@@ -571,9 +580,9 @@ export class AccountsService {
         stored: key.counter,
         received: counter,
       });
-      return false;
+      return 'signature counter did not grow';
     }
-    return true;
+    return undefined;
   }
 
   /**
