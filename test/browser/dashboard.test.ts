@@ -348,6 +348,40 @@ describe.skipIf(!runBrowserTests)('the dashboard in Chromium', () => {
   }, 120_000);
 });
 
+/** Chromium's virtual authenticator for a page (DevTools protocol), always touched. */
+async function virtualAuthenticator(
+  page: Page,
+  options: {
+    transport: 'usb' | 'internal';
+    hasResidentKey: boolean;
+    hasUserVerification: boolean;
+    isUserVerified?: boolean;
+  },
+) {
+  const devtools = await page.context().newCDPSession(page);
+  await devtools.send('WebAuthn.enable');
+  const { authenticatorId } = await devtools.send('WebAuthn.addVirtualAuthenticator', {
+    options: { protocol: 'ctap2', automaticPresenceSimulation: true, ...options },
+  });
+  return { devtools, authenticatorId };
+}
+
+/**
+ * Adds a key named `name` on the account page of the signed-in user (their demo password);
+ * answers what the list of keys said before.
+ */
+async function addKeyOnAccountPage(page: Page, name: string): Promise<string | null> {
+  await page.click('a[href="/account"]');
+  const form = '[data-testid=add-security-key]';
+  await page.waitForSelector(form, { timeout: 20_000 });
+  const before = await page.textContent('[data-testid=security-keys]');
+  await page.fill(`${form} input[name=name]`, name);
+  await page.fill(`${form} input[name=password]`, demoPassword);
+  await page.click(`${form} button[type=submit]`);
+  await page.waitForSelector('[data-testid=security-key]', { timeout: 20_000 });
+  return before;
+}
+
 describe.skipIf(!runBrowserTests)('login with a second factor in Chromium', () => {
   let cell: DemoCell;
   let browser: Browser;
@@ -433,27 +467,14 @@ describe.skipIf(!runBrowserTests)('login with a second factor in Chromium', () =
     const email = 'monitor@example.org';
     const page = await browser.newPage();
     const refused = cspRefusals(page);
-    // Chromium's virtual authenticator (DevTools protocol): a USB key that is always touched.
-    const devtools = await page.context().newCDPSession(page);
-    await devtools.send('WebAuthn.enable');
-    const { authenticatorId } = await devtools.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'usb',
-        hasResidentKey: false,
-        hasUserVerification: false,
-        automaticPresenceSimulation: true,
-      },
+    // A USB key that is always touched, without a PIN: a second factor, not a passkey.
+    const { devtools, authenticatorId } = await virtualAuthenticator(page, {
+      transport: 'usb',
+      hasResidentKey: false,
+      hasUserVerification: false,
     });
     await logIn(page, cell.url, email);
-    await page.click('a[href="/account"]');
-    const form = '[data-testid=add-security-key]';
-    await page.waitForSelector(form, { timeout: 20_000 });
-    expect(await page.textContent('[data-testid=security-keys]')).toContain('No security key yet');
-    await page.fill(`${form} input[name=name]`, 'virtual key');
-    await page.fill(`${form} input[name=password]`, password);
-    await page.click(`${form} button[type=submit]`);
-    await page.waitForSelector('[data-testid=security-key]', { timeout: 20_000 });
+    expect(await addKeyOnAccountPage(page, 'virtual key')).toContain('No security key yet');
     expect(await page.textContent('[data-testid=security-key]')).toContain('virtual key');
     const made = await devtools.send('WebAuthn.getCredentials', { authenticatorId });
     expect(made.credentials).toHaveLength(1);
@@ -490,27 +511,15 @@ describe.skipIf(!runBrowserTests)('a passkey in Chromium', () => {
     const email = 'agency@example.org';
     const page = await browser.newPage();
     const refused = cspRefusals(page);
-    // A virtual authenticator that keeps credentials and verifies its user (a PIN or biometric).
-    const devtools = await page.context().newCDPSession(page);
-    await devtools.send('WebAuthn.enable');
-    const { authenticatorId } = await devtools.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
+    // An authenticator that keeps credentials and verifies its user (a PIN or biometric).
+    const { devtools, authenticatorId } = await virtualAuthenticator(page, {
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
     });
     await logIn(page, cell.url, email);
-    await page.click('a[href="/account"]');
-    const form = '[data-testid=add-security-key]';
-    await page.waitForSelector(form, { timeout: 20_000 });
-    await page.fill(`${form} input[name=name]`, 'this laptop');
-    await page.fill(`${form} input[name=password]`, password);
-    await page.click(`${form} button[type=submit]`);
-    await page.waitForSelector('[data-testid=security-key]', { timeout: 20_000 });
+    await addKeyOnAccountPage(page, 'this laptop');
     const made = await devtools.send('WebAuthn.getCredentials', { authenticatorId });
     // Kept on the authenticator: a passkey.
     expect(made.credentials[0]?.isResidentCredential).toBe(true);
