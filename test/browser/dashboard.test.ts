@@ -374,6 +374,8 @@ async function addKeyOnAccountPage(page: Page, name: string): Promise<string | n
   await page.click('a[href="/account"]');
   const form = '[data-testid=add-security-key]';
   await page.waitForSelector(form, { timeout: 20_000 });
+  // The list of keys has loaded (it is busy until then).
+  await page.waitForSelector('[data-testid=security-keys][aria-busy=false]', { timeout: 20_000 });
   const before = await page.textContent('[data-testid=security-keys]');
   await page.fill(`${form} input[name=name]`, name);
   await page.fill(`${form} input[name=password]`, demoPassword);

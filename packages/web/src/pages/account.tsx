@@ -245,7 +245,7 @@ function SecurityKeys({ onAdded }: { onAdded: () => void }) {
   };
 
   return (
-    <div data-testid="security-keys">
+    <div data-testid="security-keys" aria-busy={keys === undefined}>
       <h2>{t('securityKey.title')}</h2>
       <p className="muted">{t('securityKey.help')}</p>
       <ErrorNote error={error} />
