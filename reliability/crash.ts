@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -417,12 +417,26 @@ async function run(
   const exported = await runCli(cell, ['export', '--data', cell.dataDir, '--out', exportDir]);
   if (exported.code !== 0) unexpected(`truce export exited ${exported.code}: ${exported.stderr}`);
   const verified = verifyExport(exportDir, { logKey: cell.logKey });
+  // A clean stop anchors the audit log's head in the ledger (the server's own entry, after the
+  // last one the clients read back): it may follow, and must be nothing else.
+  let afterStop = 0;
+  const lines = readFileSync(join(exportDir, 'entries.jsonl'), 'utf8').split('\n');
+  for (const line of lines.slice(tree.size).filter((text) => text !== '')) {
+    const envelope = JSON.parse(line) as { org?: string; event?: { type?: string } };
+    if (envelope.event?.type !== 'audit_anchored') {
+      unexpected(
+        `an entry after the last one read back is not the shutdown's audit anchor: ${line}`,
+      );
+    }
+    tree.appendLeafHash(ledger.hashLeaf(new TextEncoder().encode(line)));
+    afterStop += 1;
+  }
   if (verified.ok) {
     const rootMatches =
       verified.size === tree.size &&
       verified.rootHash === Buffer.from(tree.root()).toString('base64');
     result.exportVerified = rootMatches;
-    result.exportDetail = `${verified.size.toLocaleString('en')} entries, ${verified.checkpoints.length.toLocaleString('en')} checkpoints${rootMatches ? ', root equal to the tree recomputed from the entries read after each restart' : `; root ${verified.rootHash} / size ${verified.size} differ from the recomputed ${tree.size}`}`;
+    result.exportDetail = `${verified.size.toLocaleString('en')} entries, ${verified.checkpoints.length.toLocaleString('en')} checkpoints${rootMatches ? `, root equal to the tree recomputed from the entries read after each restart${afterStop ? ` and the audit anchor of the clean stop (${afterStop})` : ''}` : `; root ${verified.rootHash} / size ${verified.size} differ from the recomputed ${tree.size}`}`;
   } else {
     result.exportDetail = `FAILED at ${verified.position}: ${verified.reason}`;
   }
