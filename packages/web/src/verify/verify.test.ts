@@ -269,6 +269,50 @@ describe('keys as the log registers and revokes them', () => {
     expect(report).toMatchObject({ ok: true, cosigners: ['qatar'], checked: { keys: 2 } });
   });
 
+  it("accepts the operator's audit anchors and rejects anyone else's, as the ledger does", async () => {
+    const log = smallLog();
+    const qatar = newKey();
+    const anchorBy = (org: string, key: ReturnType<typeof newKey>, id: string) =>
+      ledger.canonicalize(
+        ledger.signEnvelope(
+          {
+            v: 1,
+            id,
+            org,
+            keyId: ledger.keyIdFor(org, key),
+            idempotencyKey: id,
+            event: {
+              id,
+              type: 'audit_anchored',
+              occurredAt: '2025-01-20T10:00:00Z',
+              reportedAt: '2025-01-20T10:10:00Z',
+              source: org,
+              payload: { chainSeq: 7, hash: 'a'.repeat(64) },
+            },
+          },
+          key,
+        ),
+      );
+    const lines = [
+      log.genesis,
+      log.register('qatar', qatar),
+      anchorBy(log.operator.org, log.operator.key, 'audit-anchor-7'),
+    ];
+    const report = await verifyLedger({
+      logKey: log.logKey,
+      checkpoint: log.checkpoint(lines),
+      entries: jsonl(lines),
+    });
+    expect(report.problems).toEqual([]);
+    const forged = [...lines, anchorBy('qatar', qatar, 'audit-anchor-forged')];
+    const rejected = await expectRejected(
+      { logKey: log.logKey, checkpoint: log.checkpoint(forged), entries: jsonl(forged) },
+      'EVENT_INVALID',
+      3,
+    );
+    expect(rejected.problems[0]?.message).toMatch(/only the log operator/);
+  });
+
   it('rejects an entry signed by a revoked key', async () => {
     const log = smallLog();
     const qatar = newKey();

@@ -585,6 +585,15 @@ export async function verifyLedger(input: VerifyInput): Promise<VerifyReport> {
       const key = keyFor(entry);
       if (!key) continue;
       if (entry.event.kind === 'other') {
+        // The server's audit log is vouched for by the log operator alone (the ledger's rule).
+        if (entry.event.type === 'audit_anchored' && entry.envelope.org !== registry.operator) {
+          entryProblem(
+            'EVENT_INVALID',
+            `only the log operator (${registry.operator}) anchors the audit log, not ${entry.envelope.org}`,
+            entry.seq,
+          );
+          continue;
+        }
         pending.push({ entry, key });
         continue;
       }
