@@ -71,3 +71,13 @@ export const defaultServerConfig: ServerConfig = {
   mfaRequiredRoles: [],
   auditAnchorMinutes: 10,
 };
+
+/**
+ * Whether a host name or address is this machine's loopback (`localhost`, `127.0.0.1`, `::1`,
+ * with or without the brackets a Host header puts around an IPv6 address): development, where
+ * cookies need not be Secure and a reset link may take the request's own origin.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return bare === 'localhost' || bare === '127.0.0.1' || bare === '::1';
+}

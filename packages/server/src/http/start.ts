@@ -3,7 +3,7 @@ import type { FastifyServerOptions } from 'fastify';
 import type { Mailer } from '../alerts/smtp.js';
 import { createLogIdentity, Ledger } from '../ledger/index.js';
 import { openStore, type Store } from '../store/index.js';
-import type { ServerConfig } from './config.js';
+import { isLoopbackHost, type ServerConfig } from './config.js';
 import type { TruceApp } from './context.js';
 import { buildServer } from './server.js';
 import { loadWebAssets } from './web.js';
@@ -41,8 +41,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const loopback = new Set(['127.0.0.1', '::1', 'localhost']);
-
 /** Opens store and ledger, builds the server and listens: `truce serve` and the tests. */
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const { identity, created } = createLogIdentity(options.dataDir, {
@@ -67,7 +65,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       web,
       ...('mailer' in options ? { mailer: options.mailer } : {}),
       // Browsers drop Secure cookies over plain http except on localhost, where they allow them.
-      config: { secureCookies: !loopback.has(options.host), ...options.config },
+      config: { secureCookies: !isLoopbackHost(options.host), ...options.config },
     });
     for (const file of options.agreementFiles ?? []) {
       await app.truce.agreements.upload(

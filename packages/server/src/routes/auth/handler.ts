@@ -6,6 +6,7 @@ import type {
 } from '../../accounts/webauthn.js';
 import { relyingPartyOf } from '../../accounts/webauthn.js';
 import { csrfCookie, sessionCookie } from '../../http/authenticate.js';
+import { isLoopbackHost } from '../../http/config.js';
 import { type AppContext, originOf, type TruceApp } from '../../http/context.js';
 import { presentUser } from '../../presenters/accounts.js';
 import {
@@ -64,7 +65,7 @@ export function authRoutes(app: TruceApp, ctx: AppContext): void {
       // request's own only on a loopback address (development).
       const linkOrigin =
         ctx.config.publicOrigin ??
-        (isLoopback(request.hostname)
+        (isLoopbackHost(request.hostname)
           ? new URL(`${request.protocol}://${request.host}`).origin
           : undefined);
       ctx.accounts.requestPasswordReset(originOf(request), request.body.email, linkOrigin);
@@ -275,8 +276,4 @@ export function authRoutes(app: TruceApp, ctx: AppContext): void {
       return reply.status(204).send();
     },
   );
-}
-
-function isLoopback(hostname: string): boolean {
-  return ['localhost', '127.0.0.1', '[::1]', '::1'].includes(hostname.toLowerCase());
 }
