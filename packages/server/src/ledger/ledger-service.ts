@@ -10,7 +10,7 @@ import { Checkpointer, type CheckpointerOptions } from './checkpointer.js';
 import { isKeyEventType, KeyRegistry, signatureError } from './key-registry.js';
 import { genesisEnvelope, type LogIdentity, sha256Hex } from './log-identity.js';
 import { type InclusionPromise, type PromiseFields, signPromisesOffThread } from './statements.js';
-import { type SignatureCheck, sharedVerifier } from './verifier.js';
+import { sharedVerifier } from './verifier.js';
 
 /** A receipt for one submitted envelope: where it is, and the log's signed promise. */
 export interface LedgerReceipt extends Receipt {
@@ -89,9 +89,10 @@ class SharedExclusiveLock {
  * in the log, event schema, authority for key events), appends them, returns receipts with the
  * log's signed promise of a checkpoint within 1 s, and keeps that promise with a checkpointer.
  *
- * Throughput: envelope signatures are verified and receipts signed on libuv's thread pool, so
- * they overlap with the store's transactions (PGlite runs on the main thread), and concurrent
- * submissions share the store's group commit. Several processes on one database: the registry
+ * Throughput: envelope signatures are verified on the verification threads while the store
+ * writes the entries (it commits them once they are verified: `Store.append`'s admission), receipts
+ * are signed on libuv's thread pool, one signature a turn, and concurrent submissions share the
+ * store's group commit. Several processes on one database: the registry
  * holds the key events up to `#keySeq`; every append carries the precondition that the log has
  * no key event after it, checked under the store's writer lock, and is re-admitted after
  * reading the new key events when that fails — so no process admits an envelope with a key that
@@ -109,7 +110,6 @@ export class Ledger {
   #refreshQueued: Promise<void> | undefined;
   readonly #checkpointer: Checkpointer;
   readonly #lock = new SharedExclusiveLock();
-  readonly #verifier = new TurnVerifier();
   /** The receipts settled in one turn (usually those of one store transaction): one signature. */
   readonly #receiptSigner = new TurnBatch<PromiseFields, InclusionPromise>((batch) =>
     signPromisesOffThread(batch, this.identity.privateKey),
@@ -239,19 +239,28 @@ export class Ledger {
         continue;
       }
       const prepared = checked.map(({ envelope }) => prepareEntry(envelope));
-      const valid = await this.#verifier.run(
-        checked.map(({ key }, index) => ({
-          bytes: prepared[index]!.signed,
-          publicKey: key.publicKey,
-          signature: prepared[index]!.signature,
-        })),
-      );
-      const invalid = valid.indexOf(false);
-      if (invalid !== -1) at(invalid, () => throwError(signatureError(checked[invalid]!.envelope)));
+      // The store sequences and writes the entries while their signatures are verified, and
+      // commits them only once all are (`Store.append`'s admission): the database and the
+      // verification threads work at the same time instead of one after the other.
+      const verified = sharedVerifier
+        .verifyAll(
+          checked.map(({ key }, index) => ({
+            bytes: prepared[index]!.signed,
+            publicKey: key.publicKey,
+            signature: prepared[index]!.signature,
+          })),
+        )
+        .then((valid) => {
+          const invalid = valid.indexOf(false);
+          if (invalid !== -1) {
+            at(invalid, () => throwError(signatureError(checked[invalid]!.envelope)));
+          }
+        });
       try {
         return await this.#append(
           prepared.map(({ request }) => request),
           noneAfter,
+          verified,
         );
       } catch (error) {
         if (!isPreconditionFailure(error) || attempt >= maxAdmissionAttempts) throw error;
@@ -301,8 +310,12 @@ export class Ledger {
     return prepareEntry(envelope, keyEventKind).request;
   }
 
-  async #append(requests: AppendRequest[], noneAfter: number): Promise<LedgerReceipt[]> {
-    const receipts = await this.store.append(requests, { kind: keyEventKind, noneAfter });
+  async #append(
+    requests: AppendRequest[],
+    noneAfter: number,
+    admitted?: Promise<void>,
+  ): Promise<LedgerReceipt[]> {
+    const receipts = await this.store.append(requests, { kind: keyEventKind, noneAfter }, admitted);
     this.#checkpointer.notify();
     const fields = ({ seq, leafHash, appendedAt }: Receipt): PromiseFields => ({
       origin: this.identity.origin,
@@ -428,36 +441,6 @@ class TurnBatch<I, O> {
     } catch (error) {
       for (const { reject } of waiting) reject(error);
     }
-  }
-}
-
-/**
- * Verifies signatures on the verification threads (`SignatureVerifier`) as soon as each
- * submission has been checked, so that they verify the first submissions of a turn while this
- * thread still checks and canonicalises the others; but settles the turn's submissions together,
- * once all of theirs are verified, so that their appends reach the store in one turn and share a
- * transaction (and their callers come back together for the next one, instead of trickling in,
- * which made the store's batches smaller).
- */
-class TurnVerifier {
-  #turn: { verified: Promise<boolean[]>; resolve: (valid: boolean[]) => void }[] = [];
-
-  /** Whether each check verified, in order. */
-  run(checks: readonly SignatureCheck[]): Promise<boolean[]> {
-    const verified = sharedVerifier.verifyAll(checks);
-    return new Promise((resolve) => {
-      if (this.#turn.length === 0) setImmediate(() => this.#settleTurn());
-      this.#turn.push({ verified, resolve });
-    });
-  }
-
-  #settleTurn(): void {
-    const turn = this.#turn;
-    this.#turn = [];
-    // verifyAll never rejects: a check that cannot run is simply not verified.
-    void Promise.all(turn.map(({ verified }) => verified)).then((results) => {
-      turn.forEach(({ resolve }, index) => resolve(results[index]!));
-    });
   }
 }
 

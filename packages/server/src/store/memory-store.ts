@@ -1,6 +1,6 @@
 import { checkpointRules } from './checkpoint-rules.js';
 import { CompactRange } from './compact-range.js';
-import { GroupCommitQueue, maxBatchOf } from './group-commit.js';
+import { type Admission, GroupCommitQueue, maxBatchOf } from './group-commit.js';
 import { batchLookup, type PendingAppend, planBatch, type SequencedEntry } from './sequencer.js';
 import type {
   AppendPrecondition,
@@ -50,7 +50,10 @@ class MemoryStore implements Store {
 
   constructor(options: MemoryStoreOptions) {
     this.#now = options.now ?? (() => new Date());
-    this.#queue = new GroupCommitQueue((batch) => this.#commit(batch), maxBatchOf(options));
+    this.#queue = new GroupCommitQueue(
+      (batch, admit) => this.#commit(batch, admit),
+      maxBatchOf(options),
+    );
     this.#tree = new TreeReads(
       async (ids) => {
         const found = new Map<string, Uint8Array>();
@@ -67,11 +70,17 @@ class MemoryStore implements Store {
     );
   }
 
-  append(entries: readonly AppendRequest[], precondition?: AppendPrecondition): Promise<Receipt[]> {
-    return this.#queue.submit(entries, precondition);
+  append(
+    entries: readonly AppendRequest[],
+    precondition?: AppendPrecondition,
+    admitted?: Promise<unknown>,
+  ): Promise<Receipt[]> {
+    return this.#queue.submit(entries, precondition, admitted);
   }
 
-  async #commit(batch: PendingAppend[]): Promise<void> {
+  async #commit(batch: PendingAppend[], admit: Admission | undefined): Promise<void> {
+    // Nothing to overlap in memory: admission first, then the batch in one synchronous step.
+    await admit?.();
     const lookup = batchLookup(batch);
     const existing: SequencedEntry[] = [];
     lookup.orgs.forEach((org, i) => {

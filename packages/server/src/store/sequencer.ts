@@ -25,6 +25,8 @@ export interface PendingAppend {
   resolve: (receipts: Receipt[]) => void;
   reject: (error: unknown) => void;
   precondition?: AppendPrecondition;
+  /** Settles when the call may be committed; a rejection withdraws it (`Store.append`). */
+  admitted?: Promise<unknown>;
 }
 
 /** The idempotency keys and event ids a batch must look up before it can be sequenced. */

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { TruceError } from '@truce/core';
 import { checkpointRules } from './checkpoint-rules.js';
 import { CompactRange } from './compact-range.js';
-import { GroupCommitQueue, maxBatchOf } from './group-commit.js';
+import { type Admission, GroupCommitQueue, maxBatchOf, NotAdmitted } from './group-commit.js';
 import { migrate } from './migrations.js';
 import {
   type BatchLookup,
@@ -232,23 +232,34 @@ class SqlStore implements Store {
     this.#singleWriter = options.singleWriter ?? false;
     this.#onClose = options.onClose;
     this.#walCheckpointBytes = options.walCheckpointBytes;
-    this.#queue = new GroupCommitQueue((batch) => this.#commit(batch), maxBatchOf(options));
+    this.#queue = new GroupCommitQueue(
+      (batch, admit) => this.#commit(batch, admit),
+      maxBatchOf(options),
+    );
     this.#tree = new TreeReads(
       (ids) => readNodes(this.#db, ids),
       () => readSize(this.#db),
     );
   }
 
-  append(entries: readonly AppendRequest[], precondition?: AppendPrecondition): Promise<Receipt[]> {
-    return this.#queue.submit(entries, precondition);
+  append(
+    entries: readonly AppendRequest[],
+    precondition?: AppendPrecondition,
+    admitted?: Promise<unknown>,
+  ): Promise<Receipt[]> {
+    return this.#queue.submit(entries, precondition, admitted);
   }
 
-  async #commit(batch: PendingAppend[]): Promise<void> {
+  async #commit(batch: PendingAppend[], admit: Admission | undefined): Promise<void> {
     const lookup = batchLookup(batch);
     let plan: StampedPlan;
     try {
-      plan = (await this.#commitUnread(batch, lookup)) ?? (await this.#commitRead(batch, lookup));
+      plan =
+        (await this.#commitUnread(batch, lookup, admit)) ??
+        (await this.#commitRead(batch, lookup, admit));
     } catch (error) {
+      // Refused admission: the transaction rolled back, nothing changed.
+      if (error instanceof NotAdmitted) throw error;
       // A write whose outcome is not known (the disk filled, the database went away): what this
       // process knows may be wrong, so the next batch reads the log again.
       this.#mustRead = true;
@@ -288,6 +299,7 @@ class SqlStore implements Store {
   async #commitUnread(
     batch: PendingAppend[],
     lookup: BatchLookup,
+    admit: Admission | undefined,
   ): Promise<StampedPlan | undefined> {
     const range = this.#range;
     if (!this.#singleWriter || range === undefined || this.#mustRead) return undefined;
@@ -300,9 +312,21 @@ class SqlStore implements Store {
     // Never before an entry already stamped: the log's times do not go back.
     const appendedAt = isoFromMilliseconds(Math.max(Date.now(), this.#lastAppendedMs));
     const plan = planBatch(batch, [], range, appendedAt, latestOfKind);
-    if (plan.entries.length === 0) return { ...plan, appendedAt };
+    if (plan.entries.length === 0) {
+      await admit?.();
+      return { ...plan, appendedAt };
+    }
     try {
-      await writeBatch(this.#db, plan, appendedAt, this.#textEntries);
+      if (admit === undefined) {
+        await writeBatch(this.#db, plan, appendedAt, this.#textEntries);
+      } else {
+        // Written while the calls await admission (their signatures are being verified), in a
+        // transaction that commits only once all of them are admitted.
+        await this.#db.transaction(async (tx) => {
+          await writeBatch(tx, plan, appendedAt, this.#textEntries);
+          await admit();
+        });
+      }
     } catch (error) {
       if ((error as { code?: unknown }).code === uniqueViolation) return undefined;
       throw error;
@@ -310,7 +334,11 @@ class SqlStore implements Store {
     return { ...plan, appendedAt };
   }
 
-  async #commitRead(batch: PendingAppend[], lookup: BatchLookup): Promise<StampedPlan> {
+  async #commitRead(
+    batch: PendingAppend[],
+    lookup: BatchLookup,
+    admit: Admission | undefined,
+  ): Promise<StampedPlan> {
     // Round trips, not rows, are what a batch costs (each statement is parsed, planned and, on
     // PGlite, crosses into WASM): one statement reads what the batch must know, one writes it.
     const sequence = async (db: SqlExecutor): Promise<StampedPlan> => {
@@ -324,20 +352,24 @@ class SqlStore implements Store {
       if (plan.entries.length > 0) await writeBatch(db, plan, state.appendedAt, this.#textEntries);
       for (const kind of lookup.kinds) this.#latestOfKind.set(kind, state.latestOfKind.get(kind));
       this.#mustRead = false;
+      await admit?.();
       return { ...plan, appendedAt: state.appendedAt };
     };
-    return this.#singleWriter
+    return this.#singleWriter && admit === undefined
       ? // PGlite: this process alone holds the folder (the lock file) and this queue is its only
         // writer of the ledger's tables, so nothing changes them between the read and the write,
         // and no advisory lock is needed; the write is one statement, hence one transaction (all
-        // or nothing) and one flush.
+        // or nothing) and one flush. With calls awaiting admission, a transaction block instead,
+        // which is not committed before they are admitted.
         await sequence(this.#db)
       : await this.#db.transaction(async (tx) => {
           // One sequencer per log, whatever the number of processes: the lock is held until
           // commit. The reads are a separate statement on purpose: under READ COMMITTED it takes
           // a new snapshot, taken after the lock was granted, so it sees the entries the
           // previous holder committed.
-          await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [this.#sequencerLock]);
+          if (!this.#singleWriter) {
+            await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [this.#sequencerLock]);
+          }
           return sequence(tx);
         });
   }

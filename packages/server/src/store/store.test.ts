@@ -309,6 +309,45 @@ for (const kind of kinds) {
       expect(hex(await store.root())).toBe(hex(tree.root()));
     });
 
+    it('commits a call only once it is admitted, and a refused call not at all', async () => {
+      const base = await store.size();
+      let admitLater = () => {};
+      const later = new Promise<void>((resolve) => {
+        admitLater = resolve;
+      });
+      const refusal = new TruceError('LEDGER_SIGNATURE_INVALID', 'refused in this test');
+      let settled = 0;
+      const calls = [
+        store.append([appendRequest('adm', 0)], undefined, Promise.resolve()),
+        store.append([appendRequest('adm', 1), appendRequest('adm', 2)], undefined, later),
+        store.append([appendRequest('adm', 3)], undefined, Promise.reject(refusal)),
+        store.append([appendRequest('adm', 4)]),
+      ].map((call) => call.finally(() => settled++));
+      // The batch waits for its last admission: nothing is answered, whatever was written.
+      for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+      expect(settled).toBe(0);
+      admitLater();
+      const results = await Promise.allSettled(calls);
+      expect(results[2]).toEqual({ status: 'rejected', reason: refusal });
+      // The others are written without the refused call, with no gap in the sequence.
+      const seqs = results
+        .flatMap((result) => (result.status === 'fulfilled' ? result.value : []))
+        .map((receipt) => receipt.seq);
+      expect(seqs).toEqual([base, base + 1, base + 2, base + 3]);
+      expect(await store.size()).toBe(base + 4);
+      const stored = await store.entries(base, 10);
+      expect(stored.map((entry) => hex(entry.entry))).toEqual(
+        [0, 1, 2, 4].map((n) => hex(appendRequest('adm', n).entry)),
+      );
+      // Refused, its key and event id are still free; and the next batch continues the tree.
+      const [retried] = await store.append([appendRequest('adm', 3)], undefined, Promise.resolve());
+      expect(retried).toMatchObject({ seq: base + 4, idempotent: false });
+      const tree = ledger.MemoryMerkleTree.of(
+        (await store.entries(0, base + 5)).map((entry) => entry.entry),
+      );
+      expect(hex(await store.root())).toBe(hex(tree.root()));
+    });
+
     it('keeps checkpoints that only grow, and the first cosignature of each witness', async () => {
       await appendMany(store, 'k', 2);
       const size = await store.size();

@@ -128,8 +128,19 @@ export interface Store {
    * idempotency key with the same content hash gets the original receipt (`idempotent: true`);
    * with another content hash, or that reuses an event id, it fails with CONFLICT and appends
    * nothing.
+   *
+   * `admitted`, when given, decides whether the call may be committed: the store may sequence
+   * and write its entries meanwhile, in a transaction it commits only once every call of the
+   * batch is admitted. If it rejects, nothing of the call is stored, the call rejects with its
+   * reason and the batch's other calls are written without it. The ledger passes the
+   * verification of the entries' signatures, so that the database writes while the signatures
+   * are checked.
    */
-  append(entries: readonly AppendRequest[], precondition?: AppendPrecondition): Promise<Receipt[]>;
+  append(
+    entries: readonly AppendRequest[],
+    precondition?: AppendPrecondition,
+    admitted?: Promise<unknown>,
+  ): Promise<Receipt[]>;
 
   /** Up to `limit` entries labelled `kind`, from `fromSeq` on, in order: an index read. */
   entriesOfKind(kind: string, fromSeq: number, limit: number): Promise<StoredEntry[]>;
