@@ -394,8 +394,18 @@ describe.skipIf(!runBrowserTests)('login with a second factor in Chromium', () =
       cell = started;
       browser = launched;
     },
-    { TRUCE_MFA_REQUIRED_ROLES: 'mediator' },
+    // A proof of identity older than a minute no longer opens the fresh actions (re-auth test).
+    { TRUCE_MFA_REQUIRED_ROLES: 'mediator', TRUCE_REAUTH_MINUTES: '1' },
   );
+
+  // The re-authentication test's session, logged in first so that the other tests of this
+  // block pass most of the minute it must wait (it logs in itself when run alone).
+  let stale: { page: Page; since: number } | undefined;
+  it('logs an agency user in, for the re-authentication test below', async () => {
+    const page = await browser.newPage();
+    await logIn(page, cell.url, 'agency@example.org');
+    stale = { page, since: Date.now() };
+  }, 120_000);
 
   it('sends a mediator without a second factor to the account page, then lets them in once it is set up', async () => {
     const page = await browser.newPage();
@@ -499,6 +509,33 @@ describe.skipIf(!runBrowserTests)('login with a second factor in Chromium', () =
     expect(refused).toEqual([]);
     await page.close();
   }, 120_000);
+
+  it('asks a session older than the cell allows for the password again, then does what was asked', async () => {
+    if (!stale) {
+      const page = await browser.newPage();
+      await logIn(page, cell.url, 'agency@example.org');
+      stale = { page, since: Date.now() };
+    }
+    const { page, since } = stale;
+    const refused = cspRefusals(page);
+    await page.click('a[href="/account"]');
+    await page.waitForSelector('[data-testid=second-factor-state]', { timeout: 20_000 });
+    // TRUCE_REAUTH_MINUTES is 1: past it, setting up a second factor needs the password again.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, since + 62_000 - Date.now())));
+    await page.click('[data-testid=account] button');
+    const dialog = page.getByRole('dialog', { name: 'Confirm it is you' });
+    await dialog.waitFor({ timeout: 20_000 });
+    await dialog.locator('input[name=reauth-password]').fill('not the password');
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    await expect.poll(() => dialog.getByRole('alert').textContent()).toMatch(/wrong password/);
+    await dialog.locator('input[name=reauth-password]').fill(password);
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    // The refused request went again: the new key is shown, and the dialog is gone.
+    await page.waitForSelector('[data-testid=mfa-secret]', { timeout: 20_000 });
+    expect(await dialog.isVisible()).toBe(false);
+    expect(refused).toEqual([]);
+    await page.close();
+  }, 180_000);
 });
 
 describe.skipIf(!runBrowserTests)('a passkey in Chromium', () => {

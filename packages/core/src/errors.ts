@@ -23,6 +23,9 @@ export const errorCodes = [
   'MFA_REQUIRED',
   // A session of a role that must have a second factor, before it set one up (HTTP 403).
   'MFA_ENROLMENT_REQUIRED',
+  // An action marked fresh, by a session whose user has not proved who they are recently: the
+  // password (and second factor) again at POST /api/v1/auth/reauthenticate, then retry (403).
+  'REAUTHENTICATION_REQUIRED',
   'USAGE',
   'INTERNAL',
   'LEDGER_RANGE_INVALID',

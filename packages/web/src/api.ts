@@ -89,9 +89,51 @@ export function setCsrf(token: string | undefined): void {
   else globalThis.sessionStorage?.removeItem('truce.csrf');
 }
 
+/** What answers REAUTHENTICATION_REQUIRED (`onReauthenticationRequired`). */
+let reauthenticationHandler: (() => Promise<boolean>) | undefined;
+
+/**
+ * Registers what answers a request refused with REAUTHENTICATION_REQUIRED (an action that needs
+ * the user's password again): it resolves true once the user proved who they are, and the
+ * request is sent once more; false when they declined, and the request fails as it was answered.
+ * Returns the function that unregisters it.
+ */
+export function onReauthenticationRequired(handler: () => Promise<boolean>): () => void {
+  reauthenticationHandler = handler;
+  return () => {
+    if (reauthenticationHandler === handler) reauthenticationHandler = undefined;
+  };
+}
+
+/** The session proves its user again (password, and second factor when they have one). */
+export async function reauthenticate(
+  password: string,
+  secondFactor: { code?: string; securityKey?: unknown } = {},
+): Promise<void> {
+  await api('/api/v1/auth/reauthenticate', {
+    method: 'POST',
+    body: { password, ...secondFactor },
+  });
+}
+
+/** The same with a security key: a login challenge for the user's keys, then the key's answer. */
+export async function reauthenticateWithSecurityKey(
+  email: string,
+  password: string,
+): Promise<void> {
+  const { options } = await api<{ options: PublicKeyCredentialRequestOptionsJSON }>(
+    '/api/v1/auth/login/security-key',
+    { method: 'POST', body: { email, password } },
+  );
+  const { startAuthentication } = await import('@simplewebauthn/browser');
+  const securityKey = await startAuthentication({ optionsJSON: options });
+  await reauthenticate(password, { securityKey });
+}
+
 export async function api<T>(
   path: string,
   init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+  retried = false,
 ): Promise<T> {
   const method = init.method ?? 'GET';
   const headers: Record<string, string> = { accept: 'application/json', ...init.headers };
@@ -107,6 +149,14 @@ export async function api<T>(
   const body = text ? (JSON.parse(text) as unknown) : undefined;
   if (!response.ok) {
     const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
+    if (
+      error?.code === 'REAUTHENTICATION_REQUIRED' &&
+      !retried &&
+      reauthenticationHandler &&
+      (await reauthenticationHandler())
+    ) {
+      return api<T>(path, init, true);
+    }
     throw new ApiError(
       response.status,
       error?.code ?? 'HTTP',

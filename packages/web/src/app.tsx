@@ -14,6 +14,7 @@ import {
   type User,
 } from './api.ts';
 import { ErrorNote } from './components/form-fields.tsx';
+import { ReauthDialog } from './components/reauth-dialog.tsx';
 import { type DeviceKey, ensureDeviceKey } from './device.ts';
 import { isRtl, type Language, languages, useI18n } from './i18n.tsx';
 import { useData, useLive } from './live.ts';
@@ -452,6 +453,7 @@ function Dashboard({ user, onLogout }: { user: User; onLogout: () => void }) {
           </button>
         </div>
       </header>
+      <ReauthDialog email={user.email} />
       <main>
         {sinceLastLogin ? (
           <p role="alert" className="error" data-testid="since-last-login">

@@ -42,6 +42,11 @@ const en = {
   'reset.noToken': 'This page needs the link from the e-mail: open it again from there.',
   'passkey.signIn': 'Sign in with a passkey (no password)',
   'securityKey.use': 'Use your security key instead',
+  'reauth.title': 'Confirm it is you',
+  'reauth.why':
+    'This action needs your password again (and your second factor, if you have one): you last gave it a while ago. It goes ahead once you confirm.',
+  'reauth.confirm': 'Confirm',
+  'reauth.cancel': 'Cancel',
   'securityKey.title': 'Security keys and passkeys',
   'securityKey.help':
     'A security key (or a passkey on this device) is a second factor that a fake sign-in page cannot use: it answers only this site. Once added, every login asks for it, or for a code from the app if you have one. A key that keeps its credential (a passkey) also signs you in alone, with its PIN or biometric: "Sign in with a passkey".',
@@ -477,6 +482,11 @@ const ar: Dictionary = {
   'reset.noToken': 'تحتاج هذه الصفحة إلى الرابط الوارد في البريد: افتحها منه مرة أخرى.',
   'passkey.signIn': 'الدخول بمفتاح مرور (دون كلمة مرور)',
   'securityKey.use': 'استخدم مفتاح الأمان بدلًا من ذلك',
+  'reauth.title': 'أكّد هويتك',
+  'reauth.why':
+    'يتطلب هذا الإجراء كلمة المرور مرة أخرى (وعامل التحقق الثاني إن كان لديك)، فقد أدخلتها آخر مرة منذ بعض الوقت. يُنفَّذ الإجراء بعد التأكيد.',
+  'reauth.confirm': 'تأكيد',
+  'reauth.cancel': 'إلغاء',
   'securityKey.title': 'مفاتيح الأمان ومفاتيح المرور',
   'securityKey.help':
     'مفتاح الأمان (أو مفتاح مرور على هذا الجهاز) عامل ثانٍ لا تستطيع صفحة دخول مزيّفة استخدامه: فهو لا يجيب إلا هذا الموقع. بعد إضافته يطلبه كل تسجيل دخول، أو رمزًا من التطبيق إن كان لديك. والمفتاح الذي يحفظ بيانات اعتماده (مفتاح مرور) يُدخلك وحده أيضًا، برمزه أو ببصمتك: «الدخول بمفتاح مرور».',
@@ -904,6 +914,11 @@ const he: Dictionary = {
   'reset.noToken': 'הדף הזה צריך את הקישור מהדואר: פתחו אותו שוב משם.',
   'passkey.signIn': 'כניסה עם מפתח גישה (בלי סיסמה)',
   'securityKey.use': 'שימוש במפתח האבטחה במקום זאת',
+  'reauth.title': 'אישור זהות',
+  'reauth.why':
+    'פעולה זו דורשת שוב את הסיסמה (ואת הגורם השני, אם יש לך), כי הזנת אותה לפני זמן מה. הפעולה תתבצע לאחר האישור.',
+  'reauth.confirm': 'אישור',
+  'reauth.cancel': 'ביטול',
   'securityKey.title': 'מפתחות אבטחה ומפתחות גישה',
   'securityKey.help':
     'מפתח אבטחה (או מפתח גישה במכשיר הזה) הוא גורם שני שדף כניסה מזויף אינו יכול להשתמש בו: הוא עונה לאתר הזה בלבד. לאחר הוספתו כל כניסה תבקש אותו, או קוד מהאפליקציה אם יש לכם. מפתח ששומר את פרטי ההזדהות (מפתח גישה) גם מכניס אתכם לבדו, עם הקוד שלו או בביומטריה: "כניסה עם מפתח גישה".',

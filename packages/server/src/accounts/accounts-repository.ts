@@ -264,8 +264,9 @@ export class AccountsRepository {
     expiresAt: string;
   }): Promise<void> {
     await this.#db.query(
-      `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at, last_seen_at)
-       VALUES ($1, $2, $3, $4, $5, $4)`,
+      `INSERT INTO sessions
+         (token_hash, user_id, csrf_token, created_at, expires_at, last_seen_at, authenticated_at)
+       VALUES ($1, $2, $3, $4, $5, $4, $4)`,
       [session.tokenHash, session.userId, session.csrfToken, session.createdAt, session.expiresAt],
     );
   }
@@ -284,6 +285,7 @@ export class AccountsRepository {
         csrfToken: string;
         expiresAt: string;
         lastSeenAt: string;
+        authenticatedAt: string;
         secondFactor: boolean;
       }
     | undefined
@@ -293,13 +295,14 @@ export class AccountsRepository {
         csrf_token: string;
         expires_at: unknown;
         last_seen_at: unknown;
+        authenticated_at: unknown;
         second_factor: boolean;
       }
     >(
       `SELECT ${userColumns
         .split(', ')
         .map((column) => `u.${column}`)
-        .join(', ')}, s.csrf_token, s.expires_at, s.last_seen_at,
+        .join(', ')}, s.csrf_token, s.expires_at, s.last_seen_at, s.authenticated_at,
               (EXISTS (SELECT 1 FROM user_mfa m
                         WHERE m.user_id = u.id AND m.enabled_at IS NOT NULL)
                OR EXISTS (SELECT 1 FROM webauthn_credentials w
@@ -315,8 +318,17 @@ export class AccountsRepository {
         csrfToken: row.csrf_token,
         expiresAt: isoOf(row.expires_at),
         lastSeenAt: isoOf(row.last_seen_at),
+        authenticatedAt: isoOf(row.authenticated_at),
         secondFactor: row.second_factor === true,
       }
+    );
+  }
+
+  /** Records that the session's user proved who they are again at `at` (never back in time). */
+  async markAuthenticated(tokenHash: string, at: string): Promise<void> {
+    await this.#db.query(
+      'UPDATE sessions SET authenticated_at = $2 WHERE token_hash = $1 AND authenticated_at < $2',
+      [tokenHash, at],
     );
   }
 

@@ -457,6 +457,7 @@ export class AccountsService {
             csrfToken: found.csrfToken,
             sessionHash,
             secondFactor: found.secondFactor,
+            authenticatedAt: found.authenticatedAt,
           },
           expiresAt: found.expiresAt,
         }
@@ -476,6 +477,7 @@ export class AccountsService {
     answer: SecondFactorAnswer,
     lockUntil: string,
     refused: TruceError,
+    action: 'auth.login' | 'auth.reauthenticate' = 'auth.login',
   ): Promise<void> {
     const mfa = await this.#repo.mfaOf(user.id);
     const keys = await this.#repo.securityKeysOf(user.id);
@@ -484,7 +486,7 @@ export class AccountsService {
     if (answer.securityKey) {
       if (await this.#securityKeyAnswered(origin, user, keys, answer.securityKey)) return;
     } else if (code === '') {
-      await this.#record(origin, 'auth.login', user.id, 'failure', {
+      await this.#record(origin, action, user.id, 'failure', {
         reason: 'second factor missing',
       });
       throw new TruceError(
@@ -508,7 +510,7 @@ export class AccountsService {
         return;
       }
     }
-    await this.#countFailure(origin, user, 'wrong second factor', lockUntil);
+    await this.#countFailure(origin, user, 'wrong second factor', lockUntil, action);
     throw refused;
   }
 
@@ -624,6 +626,58 @@ export class AccountsService {
     );
   }
 
+  /**
+   * A session's user proves who they are again, as at login: the password, and the second factor
+   * when they have one (a code, a recovery code or a security key's answer to the challenge of
+   * POST /api/v1/auth/login/security-key). The actions marked fresh in policies/matrix.ts need
+   * it within `reauthenticateMinutes`. Failures count toward the lockout as failed logins do;
+   * a locked or disabled account is refused whatever it sends.
+   */
+  async reauthenticate(
+    origin: RequestOrigin,
+    password: string,
+    secondFactor: SecondFactorAnswer = {},
+  ): Promise<{ authenticatedAt: string }> {
+    const actor = origin.actor;
+    if (actor.kind !== 'session') {
+      throw new TruceError('FORBIDDEN', 'only a signed-in person re-authenticates, not a token');
+    }
+    const refused = new TruceError(
+      'UNAUTHENTICATED',
+      'wrong password or second factor, or the account is locked; wait 15 minutes after 5 failures, or ask a mediator',
+    );
+    // Read again, not from the session: a lockout or a disabling since the login counts.
+    const found = await this.#repo.userByEmail(actor.user.email);
+    const now = this.#options.clock();
+    const lockUntil = until(now, this.#options.lockoutMinutes);
+    if (!found || found.user.disabled) {
+      await burnPasswordCheck(password);
+      await this.#record(origin, 'auth.reauthenticate', actor.user.id, 'denied', {
+        reason: 'disabled',
+      });
+      throw refused;
+    }
+    const { user, passwordHash } = found;
+    if (user.lockedUntil && Date.parse(user.lockedUntil) > now.getTime()) {
+      await burnPasswordCheck(password);
+      await this.#record(origin, 'auth.reauthenticate', user.id, 'denied', { reason: 'locked' });
+      throw refused;
+    }
+    if (!(await verifyPassword(passwordHash, password))) {
+      await this.#countFailure(origin, user, 'wrong password', lockUntil, 'auth.reauthenticate');
+      throw refused;
+    }
+    await this.#secondFactor(origin, user, secondFactor, lockUntil, refused, 'auth.reauthenticate');
+    const authenticatedAt = now.toISOString();
+    // As a login does: the failures counted so far were this user's own slips.
+    await this.#repo.recordSuccessfulLogin(user.id);
+    await this.#repo.markAuthenticated(actor.sessionHash, authenticatedAt);
+    // A session answered from memory must not keep its older time.
+    this.#repo.credentials.invalidate();
+    await this.#record(origin, 'auth.reauthenticate', user.id, 'success');
+    return { authenticatedAt };
+  }
+
   /** The signed-in user, after checking their password again (before a change of credentials). */
   async #reauthenticated(origin: RequestOrigin, password: string, action: string): Promise<User> {
     const user = this.#sessionUser(origin);
@@ -735,13 +789,14 @@ export class AccountsService {
     user: User,
     reason: string,
     lockUntil: string,
+    action: 'auth.login' | 'auth.reauthenticate' = 'auth.login',
   ): Promise<void> {
     const counted = await this.#repo.recordFailedLogin(
       user.id,
       this.#options.lockoutAttempts,
       lockUntil,
     );
-    await this.#record(origin, 'auth.login', user.id, 'failure', {
+    await this.#record(origin, action, user.id, 'failure', {
       reason,
       failedLogins: counted.failedLogins,
     });

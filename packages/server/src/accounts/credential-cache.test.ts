@@ -18,6 +18,7 @@ const actor: Actor = {
   csrfToken: 'csrf',
   sessionHash: 'hash',
   secondFactor: false,
+  authenticatedAt: '2025-01-01T00:00:00.000Z',
 };
 const now = Date.parse('2025-01-21T09:00:00Z');
 const inAnHour = new Date(now + 3_600_000).toISOString();

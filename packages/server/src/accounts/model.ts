@@ -77,5 +77,7 @@ export type Actor =
       sessionHash: string;
       /** Whether the user's second factor is on (a session of a role that needs one). */
       secondFactor: boolean;
+      /** When the user last proved who they are in this session: the login or a re-authentication. */
+      authenticatedAt: string;
     }
   | { kind: 'token'; user: User; token: ApiToken };

@@ -127,8 +127,10 @@ const sessionOf = (user: User): Actor => ({
   user,
   csrfToken: '',
   sessionHash: '',
-  // Read only by the HTTP layer's second-factor rule, which this actor never meets.
+  // Read only by the HTTP layer's second-factor and fresh-session rules, which this actor never
+  // meets; were it to, the epoch is never recent.
   secondFactor: false,
+  authenticatedAt: new Date(0).toISOString(),
 });
 
 /**

@@ -68,6 +68,7 @@ export async function withCellAs<T>(
         csrfToken: '',
         sessionHash: 'cli',
         secondFactor: false,
+        authenticatedAt: clock().toISOString(),
       },
       ip: 'cli',
     };

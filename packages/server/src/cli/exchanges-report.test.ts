@@ -50,6 +50,7 @@ beforeAll(async () => {
       csrfToken: '',
       sessionHash: 'setup',
       secondFactor: false,
+      authenticatedAt: '2025-01-21T09:00:00.000Z',
     },
     ip: 'test',
   } as const;
@@ -81,6 +82,7 @@ beforeAll(async () => {
         csrfToken: '',
         sessionHash: 'setup',
         secondFactor: false,
+        authenticatedAt: '2025-01-21T09:00:00.000Z',
       },
       ip: 'test',
     },

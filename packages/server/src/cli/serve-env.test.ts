@@ -18,6 +18,10 @@ describe('server settings from the environment', () => {
       publicOrigin: 'http://localhost:8080',
     });
     expect(configFromEnv({ TRUCE_AUDIT_ANCHOR_MINUTES: '0' })).toEqual({ auditAnchorMinutes: 0 });
+    expect(configFromEnv({ TRUCE_REAUTH_MINUTES: '5' })).toEqual({ reauthenticateMinutes: 5 });
+    for (const bad of ['0', '481', 'soon', '2.5']) {
+      expect(() => configFromEnv({ TRUCE_REAUTH_MINUTES: bad })).toThrow(/TRUCE_REAUTH_MINUTES/);
+    }
     expect(() => configFromEnv({ TRUCE_AUDIT_ANCHOR_MINUTES: 'often' })).toThrow(
       /TRUCE_AUDIT_ANCHOR_MINUTES/,
     );

@@ -36,6 +36,9 @@ Environment:
   TRUCE_SMTP_URL, TRUCE_SMTP_FROM
                             e-mail for alerts and lockout notices (smtp://relay:25,
                             smtps://user:password@host:465; default: no e-mail)
+  TRUCE_REAUTH_MINUTES      how recently a session must have given its password (and second
+                            factor) for account, token and agreement administration, device
+                            keys and decrypting a person's data (minutes, default 15)
   TRUCE_AUDIT_ANCHOR_MINUTES  minutes between anchors of the audit log's head in the ledger
                             (default 10; 0: only at shutdown)
   TRUCE_LOG_LEVEL           pino level (default info)
@@ -121,6 +124,7 @@ export function configFromEnv(env: Record<string, string | undefined>): {
   mfaRequiredRoles?: Role[];
   publicOrigin?: string;
   auditAnchorMinutes?: number;
+  reauthenticateMinutes?: number;
 } {
   const perMinute = env.TRUCE_LOGIN_PER_MINUTE;
   let loginPerMinute: number | undefined;
@@ -139,7 +143,21 @@ export function configFromEnv(env: Record<string, string | undefined>): {
     ...mfaRolesOf(env.TRUCE_MFA_REQUIRED_ROLES),
     ...publicOriginOf(env.TRUCE_PUBLIC_ORIGIN),
     ...anchorMinutesOf(env.TRUCE_AUDIT_ANCHOR_MINUTES),
+    ...reauthenticateMinutesOf(env.TRUCE_REAUTH_MINUTES),
   };
+}
+
+/** `TRUCE_REAUTH_MINUTES`: how recent a proof the fresh actions need (whole minutes, 1–480). */
+function reauthenticateMinutesOf(value: string | undefined): { reauthenticateMinutes?: number } {
+  if (value === undefined || value.trim() === '') return {};
+  const minutes = Number(value);
+  if (!Number.isSafeInteger(minutes) || minutes < 1 || minutes > 480) {
+    throw new TruceError(
+      'USAGE',
+      `TRUCE_REAUTH_MINUTES must be a whole number of minutes from 1 to 480 (a shift), not "${value}"`,
+    );
+  }
+  return { reauthenticateMinutes: minutes };
 }
 
 /** `TRUCE_AUDIT_ANCHOR_MINUTES`: whole minutes between audit anchors (0: only at shutdown). */

@@ -8,9 +8,10 @@ let server: TestServer;
 const mails: Mail[] = [];
 
 beforeAll(async () => {
-  // The idle timeout is tested in sessions.test.ts; here the clock jumps hours between uses.
+  // The idle timeout is tested in sessions.test.ts, re-authentication in reauthenticate.test.ts;
+  // here the clock jumps between uses of the sessions made at the start.
   server = await startTestServer({
-    config: { loginPerMinute: 1000, sessionIdleMinutes: 0 },
+    config: { loginPerMinute: 1000, sessionIdleMinutes: 0, reauthenticateMinutes: 480 },
     mailer: { send: async (mail) => void mails.push(mail) },
   });
 }, 120_000);

@@ -51,6 +51,12 @@ export interface ServerConfig {
    * shutdown). An anchor is appended only when the audit log has grown since the last one.
    */
   auditAnchorMinutes: number;
+  /**
+   * How recently a session's user must have proved who they are (password, and second factor
+   * when they have one) for the actions marked fresh in policies/matrix.ts: account and token
+   * administration, agreement uploads, device keys, decrypting a person's data (default 15).
+   */
+  reauthenticateMinutes: number;
 }
 
 export const defaultServerConfig: ServerConfig = {
@@ -70,6 +76,7 @@ export const defaultServerConfig: ServerConfig = {
   trustProxy: false,
   mfaRequiredRoles: [],
   auditAnchorMinutes: 10,
+  reauthenticateMinutes: 15,
 };
 
 /**

@@ -25,7 +25,7 @@ import { LocalFolderBlobStore } from '../blobs/local-folder-blob-store.js';
 import type { Ledger } from '../ledger/index.js';
 import { loadKek } from '../persons/data-keys.js';
 import { PersonsService } from '../persons/persons-service.js';
-import { authorize } from '../policies/authorize.js';
+import { authorize, requireFreshSession } from '../policies/authorize.js';
 import { AgreementsService } from '../routes/agreements/agreements-service.js';
 import { agreementRoutes } from '../routes/agreements/handler.js';
 import { aidRoutes } from '../routes/aid/handler.js';
@@ -303,6 +303,7 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
     authorize(request.actor, action);
     requireSecondFactor(request.actor, action, config);
     checkCsrf(request, request.actor, config);
+    requireFreshSession(request.actor, action, clock(), config.reauthenticateMinutes);
   });
   // Before the listener closes: open streams end, or closing would wait for them forever.
   app.addHook('preClose', async () => {

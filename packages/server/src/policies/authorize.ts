@@ -70,3 +70,20 @@ export function requirePermission(actor: Actor, permission: Permission, what: st
     );
   }
 }
+
+/**
+ * An action marked `fresh` by a session whose user last proved who they are more than
+ * `minutes` ago: 403 REAUTHENTICATION_REQUIRED, which the client answers with the password (and
+ * second factor) at POST /api/v1/auth/reauthenticate before retrying. Tokens are not sessions.
+ */
+export function requireFreshSession(actor: Actor, action: Action, now: Date, minutes: number) {
+  const rule: Rule = policy[action];
+  if (!rule.fresh || actor.kind !== 'session') return;
+  const age = now.getTime() - Date.parse(actor.authenticatedAt);
+  if (age <= minutes * 60_000) return;
+  throw new TruceError(
+    'REAUTHENTICATION_REQUIRED',
+    `${action} needs your password again (you last proved it ${Math.floor(age / 60_000)} minutes ago; this cell asks every ${minutes}): POST /api/v1/auth/reauthenticate, then retry`,
+    [{ path: 'reauthenticate', message: 'POST /api/v1/auth/reauthenticate' }],
+  );
+}

@@ -17,6 +17,14 @@ export interface Rule {
   permission?: readonly Permission[];
   /** An API token also needs this scope. Absent: tokens may not be used for it at all. */
   scope?: Scope;
+  /**
+   * A session must have proved its user again recently (the login, or POST
+   * /api/v1/auth/reauthenticate, within `reauthenticateMinutes`), or it gets 403
+   * REAUTHENTICATION_REQUIRED: a session left open on a shared laptop must not be enough to
+   * change who may do what, mint credentials or read a person's data. API tokens are not
+   * sessions: their scope decides (a fresh session made them).
+   */
+  fresh?: true;
   /** Why the line is as it is, for reviewers of this file. */
   why: string;
 }
@@ -40,6 +48,15 @@ export const policy = {
     allow: signedIn,
     why: 'one changes one’s own password and second factor, signed in (never with a token)',
   },
+  'auth.reauthenticate': {
+    allow: signedIn,
+    why: 'a session proves its user again (password, second factor) before a fresh action; not with a token',
+  },
+  'auth.enrol': {
+    allow: signedIn,
+    fresh: true,
+    why: 'setting up an authenticator app: whoever holds it can sign in as the user',
+  },
   'auth.sessions': {
     allow: signedIn,
     why: "one's own sessions: list them, end one or all (a lost laptop); not with a token",
@@ -56,7 +73,8 @@ export const policy = {
   'agreements.write': {
     allow: ['mediator'],
     scope: 'agreements:write',
-    why: 'mediators administer the cell and record amendments',
+    fresh: true,
+    why: 'mediators administer the cell and record amendments; every status is computed from the agreement',
   },
   'events.read': {
     allow: staff,
@@ -67,6 +85,7 @@ export const policy = {
     allow: staff,
     permission: ['report'],
     scope: 'events:write',
+    fresh: true,
     why: 'a device that signs its own reports gets a key of its organisation: reporting, by other means',
   },
   'events.submit': {
@@ -101,18 +120,30 @@ export const policy = {
   'export.read': { allow: staff, scope: 'export:read', why: 'the export holds every raw event' },
   'stream.read': { allow: staff, scope: 'events:read', why: 'the stream carries raw events' },
   'orgs.read': { allow: signedIn, scope: 'accounts:read', why: 'members know each other' },
-  'orgs.write': { allow: ['mediator'], scope: 'accounts:write', why: 'mediators administer' },
+  'orgs.write': {
+    allow: ['mediator'],
+    scope: 'accounts:write',
+    fresh: true,
+    why: 'mediators administer',
+  },
   'users.read': { allow: ['mediator'], scope: 'accounts:read', why: 'e-mail addresses' },
   'users.write': {
     allow: ['mediator'],
     scope: 'accounts:write',
+    fresh: true,
     why: 'roles and permissions change only by a mediator (audited)',
   },
   'tokens.read': { allow: signedIn, scope: 'tokens:write', why: 'the own tokens' },
   'tokens.write': {
     allow: signedIn,
     scope: 'tokens:write',
+    fresh: true,
     why: 'anyone may make a token for their machines, never with more than their role',
+  },
+  'tokens.revoke': {
+    allow: signedIn,
+    scope: 'tokens:write',
+    why: 'revoking the own token must be quick (a leaked one), and takes nothing from anyone',
   },
   'audit.read': { allow: ['mediator'], scope: 'audit:read', why: 'the audit log is the admins’' },
   'notices.read': {
@@ -158,6 +189,7 @@ export const policy = {
   },
   'persons.decrypt': {
     allow: ['mediator', 'agency', 'party_liaison'],
+    fresh: true,
     why: 'per field and per person as persons/field-access.ts says, with a reason, audited; never with a token',
   },
   'imports.write': {
@@ -212,6 +244,7 @@ export const policy = {
   'zones.write': {
     allow: ['mediator'],
     scope: 'agreements:write',
+    fresh: true,
     why: 'a zone layer is uploaded with the agreement version that pins it',
   },
   'aid.read': {

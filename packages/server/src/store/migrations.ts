@@ -599,6 +599,17 @@ ALTER TABLE webauthn_challenges ADD CONSTRAINT webauthn_challenges_purpose_check
   CHECK (purpose IN ('register', 'login', 'passkey') AND (user_id IS NULL) = (purpose = 'passkey'));
 `,
   },
+  {
+    version: 17,
+    name: 'session re-authentication',
+    sql: `
+-- When the session's user last proved who they are (the login, or a re-authentication since):
+-- the actions marked fresh in policies/matrix.ts need it recent.
+ALTER TABLE sessions ADD COLUMN authenticated_at timestamptz;
+UPDATE sessions SET authenticated_at = created_at;
+ALTER TABLE sessions ALTER COLUMN authenticated_at SET NOT NULL;
+`,
+  },
 ];
 
 const checksum = (migration: Migration): string =>

@@ -22,6 +22,7 @@ import {
   meSchema,
   passkeyLoginSchema,
   passkeyOptionsSchema,
+  reauthenticateSchema,
   removeMfaSchema,
   removeSecurityKeySchema,
   resetPasswordSchema,
@@ -163,6 +164,31 @@ export function authRoutes(app: TruceApp, ctx: AppContext): void {
   );
 
   app.post(
+    '/api/v1/auth/reauthenticate',
+    {
+      config: { ...loginLimited, action: 'auth.reauthenticate' as const },
+      schema: reauthenticateSchema,
+    },
+    async (request) => {
+      const { authenticatedAt } = await ctx.accounts.reauthenticate(
+        originOf(request),
+        request.body.password,
+        {
+          code: request.body.code,
+          securityKey: request.body.securityKey && {
+            response: request.body.securityKey as AuthenticationResponseJSON,
+            rp: relyingParty(request),
+          },
+        },
+      );
+      const freshUntil = new Date(
+        Date.parse(authenticatedAt) + ctx.config.reauthenticateMinutes * 60_000,
+      ).toISOString();
+      return { authenticatedAt, freshUntil };
+    },
+  );
+
+  app.post(
     '/api/v1/auth/login/passkey/options',
     { config: loginLimited, schema: passkeyOptionsSchema },
     async (request) => ({
@@ -249,13 +275,13 @@ export function authRoutes(app: TruceApp, ctx: AppContext): void {
 
   app.post(
     '/api/v1/auth/mfa',
-    { config: { action: 'auth.credentials' }, schema: beginMfaSchema },
+    { config: { action: 'auth.enrol' }, schema: beginMfaSchema },
     async (request) => ctx.accounts.beginMfa(originOf(request)),
   );
 
   app.post(
     '/api/v1/auth/mfa/confirm',
-    { config: { action: 'auth.credentials' }, schema: confirmMfaSchema },
+    { config: { action: 'auth.enrol' }, schema: confirmMfaSchema },
     async (request) => ctx.accounts.confirmMfa(originOf(request), request.body.code),
   );
 

@@ -67,6 +67,36 @@ export const loginSchema = {
   }),
 };
 
+export const reauthenticateSchema = {
+  tags: ['auth'],
+  summary: 'Prove who you are again, for actions that need a recent proof',
+  description:
+    "Some actions need the session's user to have proved who they are recently (the login, or this, within `TRUCE_REAUTH_MINUTES`, default 15): account, organisation and token administration, agreement and zone uploads, setting up an authenticator app, registering a device key, decrypting a person's data. Without it they answer 403 REAUTHENTICATION_REQUIRED; send the password here (and the second factor, as at login: `code`, or `securityKey` answering the challenge of POST /api/v1/auth/login/security-key), then retry. Failures count toward the lockout as failed logins do. Sessions only, never a token.",
+  body: z.object({
+    password: z.string().min(1).max(1024),
+    code: z
+      .string()
+      .max(64)
+      .optional()
+      .describe(
+        'with a second factor: the 6-digit code of the authenticator app, or a recovery code; without it (or `securityKey`) 401 MFA_REQUIRED',
+      ),
+    securityKey: authenticationResponse
+      .optional()
+      .describe(
+        "with a security key: the browser's answer to the challenge of POST /api/v1/auth/login/security-key",
+      ),
+  }),
+  response: {
+    200: z.object({
+      authenticatedAt: z.iso.datetime().describe('when the session proved its user, now'),
+      freshUntil: z.iso
+        .datetime()
+        .describe('until when the actions that need a recent proof are open to this session'),
+    }),
+  },
+};
+
 export const passkeyOptionsSchema = {
   tags: ['auth'],
   summary: 'Log in with a passkey alone, step 1: a challenge',

@@ -23,7 +23,7 @@ export function tokenRoutes(app: TruceApp, ctx: AppContext): void {
 
   app.delete(
     '/api/v1/tokens/:id',
-    { config: { action: 'tokens.write' }, schema: revokeTokenSchema },
+    { config: { action: 'tokens.revoke' }, schema: revokeTokenSchema },
     async (request) =>
       presentToken(await ctx.accounts.revokeToken(originOf(request), request.params.id)),
   );
