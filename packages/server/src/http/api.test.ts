@@ -290,6 +290,21 @@ describe('agreements, events and status over HTTP', () => {
   });
 });
 
+describe('health', () => {
+  it('answers liveness without the database, and readiness with the ledger and the clocks', async () => {
+    expect((await server.app.inject({ method: 'GET', url: '/health' })).json()).toEqual({
+      status: 'ok',
+    });
+    const ready = await server.app.inject({ method: 'GET', url: '/ready' });
+    expect(ready.statusCode).toBe(200);
+    const body = ready.json() as { ledgerSize: number; clock: { skewMs: number; ok: boolean } };
+    expect(body.ledgerSize).toBeGreaterThan(0);
+    // This host against its own database (PGlite) or the one on 127.0.0.1 (CI): well within 1 s.
+    expect(body.clock.ok).toBe(true);
+    expect(Math.abs(body.clock.skewMs)).toBeLessThan(1000);
+  });
+});
+
 describe('the event stream', () => {
   interface Received {
     id?: number;

@@ -1,4 +1,5 @@
 import type { AppContext, TruceApp } from '../../http/context.js';
+import { clockSkew } from './clock-skew.js';
 import { healthSchema, readySchema } from './schema.js';
 
 export function healthRoutes(app: TruceApp, ctx: AppContext): void {
@@ -7,9 +8,18 @@ export function healthRoutes(app: TruceApp, ctx: AppContext): void {
     status: 'ok' as const,
   }));
 
-  // Ready: the database answers and the ledger has its genesis entry.
-  app.get('/ready', { config: { action: 'health.read' }, schema: readySchema }, async () => {
+  // Ready: the database answers and the ledger has its genesis entry. It also says how far this
+  // host's clock is from the database's: sessions, lockouts, codes and the audit log are dated
+  // by the one, the ledger's entries (on PostgreSQL) by the other.
+  app.get('/ready', { config: { action: 'health.read' }, schema: readySchema }, async (request) => {
     const size = await ctx.store.size();
-    return { status: 'ready' as const, ledgerSize: size };
+    const clock = await clockSkew(ctx.db);
+    if (!clock.ok) {
+      request.log.warn(
+        { clockSkewMs: clock.skewMs },
+        "this host's clock is more than 1 s from the database's: check its time synchronisation (docs/SECURITY.md)",
+      );
+    }
+    return { status: 'ready' as const, ledgerSize: size, clock };
   });
 }
