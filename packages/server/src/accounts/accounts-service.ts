@@ -4,6 +4,7 @@ import type { Mailer } from '../alerts/smtp.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { grantablePermissions, scopesOf } from '../policies/matrix.js';
 import type { AccountsRepository, ChallengePurpose, SecurityKey } from './accounts-repository.js';
+import type { BreachedPasswords } from './breached-passwords.js';
 import { openMfaSecret, sealMfaSecret } from './mfa-key.js';
 import type {
   Actor,
@@ -108,6 +109,8 @@ export interface AccountsOptions {
   cacheCredentials?: boolean;
   /** Tells a user by e-mail that their account was locked (none: the dashboard tells them). */
   mailer?: Mailer | undefined;
+  /** A local breached-password corpus new passwords are checked against (none: not checked). */
+  breachedPasswords?: BreachedPasswords | undefined;
 }
 
 export const tokenPrefix = 'truce_';
@@ -216,7 +219,7 @@ export class AccountsService {
       password: string;
     },
   ): Promise<User> {
-    const problem = passwordProblem(input.password, [input.email]);
+    const problem = await this.#passwordProblem(input.password, [input.email]);
     if (problem) {
       throw new TruceError('USAGE', `${problem}; choose a longer passphrase`, [
         { path: 'password', message: problem },
@@ -278,6 +281,19 @@ export class AccountsService {
       after: { role: after.role, permissions: after.permissions, disabled: after.disabled },
     });
     return after;
+  }
+
+  /**
+   * Why a new password is refused (`passwordProblem`: length, guessability), or that it appears
+   * in the breached-password corpus when the cell has one (`TRUCE_BREACHED_PASSWORDS`).
+   */
+  async #passwordProblem(password: string, userInputs: string[]): Promise<string | undefined> {
+    const problem = passwordProblem(password, userInputs);
+    if (problem || !this.#options.breachedPasswords) return problem;
+    const seen = await this.#options.breachedPasswords.count(password);
+    return seen > 0
+      ? `this password appears in known breaches of other services (${seen.toLocaleString('en')} times), so attackers try it first; choose another`
+      : undefined;
   }
 
   /**
@@ -1049,7 +1065,7 @@ export class AccountsService {
       });
       throw invalid;
     }
-    const problem = passwordProblem(password, [user.email]);
+    const problem = await this.#passwordProblem(password, [user.email]);
     if (problem) throw new TruceError('VALIDATION_FAILED', problem);
     const hash = await hashPassword(password);
     if ((await this.#repo.takePasswordReset(tokenHash, now)) !== user.id) throw invalid;
@@ -1073,7 +1089,7 @@ export class AccountsService {
       await this.#record(origin, 'auth.password', user.id, 'failure', { reason: 'wrong password' });
       throw new TruceError('UNAUTHENTICATED', 'the current password is wrong');
     }
-    const problem = passwordProblem(next, [user.email]);
+    const problem = await this.#passwordProblem(next, [user.email]);
     if (problem) throw new TruceError('VALIDATION_FAILED', problem);
     if (next === current) {
       throw new TruceError('VALIDATION_FAILED', 'the new password is the same as the current one');

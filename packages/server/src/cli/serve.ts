@@ -36,6 +36,8 @@ Environment:
   TRUCE_SMTP_URL, TRUCE_SMTP_FROM
                             e-mail for alerts and lockout notices (smtp://relay:25,
                             smtps://user:password@host:465; default: no e-mail)
+  TRUCE_BREACHED_PASSWORDS  a local breached-password corpus (Have I Been Pwned's SHA-1 file,
+                            ordered by hash): new passwords found in it are refused, offline
   TRUCE_REAUTH_MINUTES      how recently a session must have given its password (and second
                             factor) for account, token and agreement administration, device
                             keys and decrypting a person's data (minutes, default 15)
@@ -125,6 +127,7 @@ export function configFromEnv(env: Record<string, string | undefined>): {
   publicOrigin?: string;
   auditAnchorMinutes?: number;
   reauthenticateMinutes?: number;
+  breachedPasswordsFile?: string;
 } {
   const perMinute = env.TRUCE_LOGIN_PER_MINUTE;
   let loginPerMinute: number | undefined;
@@ -144,6 +147,9 @@ export function configFromEnv(env: Record<string, string | undefined>): {
     ...publicOriginOf(env.TRUCE_PUBLIC_ORIGIN),
     ...anchorMinutesOf(env.TRUCE_AUDIT_ANCHOR_MINUTES),
     ...reauthenticateMinutesOf(env.TRUCE_REAUTH_MINUTES),
+    ...(env.TRUCE_BREACHED_PASSWORDS?.trim()
+      ? { breachedPasswordsFile: env.TRUCE_BREACHED_PASSWORDS.trim() }
+      : {}),
   };
 }
 

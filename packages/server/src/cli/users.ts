@@ -1,6 +1,7 @@
 import { TruceError } from '@truce/core';
 import { AccountsRepository } from '../accounts/accounts-repository.js';
 import { AccountsService } from '../accounts/accounts-service.js';
+import { BreachedPasswords } from '../accounts/breached-passwords.js';
 import {
   type OrganisationKind,
   organisationKinds,
@@ -91,9 +92,12 @@ export async function usersCommand(argv: string[], io: CliIo): Promise<number> {
     const db = sqlDriverOf(store);
     if (!db) throw new TruceError('USAGE', 'accounts need a PGlite or PostgreSQL store');
     const repo = new AccountsRepository(db);
+    const corpus = io.env.TRUCE_BREACHED_PASSWORDS?.trim();
     const accounts = new AccountsService(repo, new AuditLog(db), {
       clock: () => io.now(),
       ...defaultServerConfig,
+      // The first mediator's password meets the same rules as the server's.
+      breachedPasswords: corpus ? BreachedPasswords.open(corpus) : undefined,
     });
     const origin = { actor: { kind: 'anonymous' } as const, ip: 'cli' };
     if (!(await repo.organisation(org))) {

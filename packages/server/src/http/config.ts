@@ -57,6 +57,11 @@ export interface ServerConfig {
    * administration, agreement uploads, device keys, decrypting a person's data (default 15).
    */
   reauthenticateMinutes: number;
+  /**
+   * A local copy of a breached-password corpus (Have I Been Pwned's SHA-1 file ordered by hash):
+   * new passwords found in it are refused. Unset: not checked (the guessability rules still are).
+   */
+  breachedPasswordsFile?: string | undefined;
 }
 
 export const defaultServerConfig: ServerConfig = {

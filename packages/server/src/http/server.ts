@@ -14,6 +14,7 @@ import {
 } from 'fastify-type-provider-zod';
 import { AccountsRepository } from '../accounts/accounts-repository.js';
 import { AccountsService } from '../accounts/accounts-service.js';
+import { BreachedPasswords } from '../accounts/breached-passwords.js';
 import { loadMfaKey } from '../accounts/mfa-key.js';
 import type { Actor } from '../accounts/model.js';
 import { OrgKeys } from '../accounts/org-keys.js';
@@ -128,6 +129,10 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
     cacheCredentials: store.kind === 'pglite' && options.db === undefined,
     mfaKey: () => (mfaKey ??= loadMfaKey(options.dataDir)),
     mailer,
+    breachedPasswords:
+      config.breachedPasswordsFile === undefined
+        ? undefined
+        : BreachedPasswords.open(config.breachedPasswordsFile),
   });
   const agreements = new AgreementsService(db, audit, clock);
   const orgKeys = new OrgKeys(options.dataDir, options.ledger);
