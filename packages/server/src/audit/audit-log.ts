@@ -118,6 +118,16 @@ export class AuditLog {
     return rows.map(toRecord);
   }
 
+  /** Up to `limit` lines after chain number `chainSeq`, in chain order (for shipping). */
+  async linesAfter(chainSeq: number, limit: number): Promise<AuditRecord[]> {
+    const rows = await this.#db.query<AuditRow>(
+      `SELECT id, at, actor, actor_org, action, target, outcome, ip, details, chain_seq, hash
+         FROM audit_log WHERE chain_seq > $1 ORDER BY chain_seq LIMIT $2`,
+      [chainSeq, limit],
+    );
+    return rows.map(toRecord);
+  }
+
   /** The last line of the chain: its number, hash and time; null while the log is empty. */
   async head(): Promise<{ chainSeq: number; hash: string; at: string } | null> {
     const [row] = await this.#db.query<{ chain_seq: unknown; hash: Uint8Array; at: unknown }>(

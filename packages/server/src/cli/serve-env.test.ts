@@ -19,6 +19,19 @@ describe('server settings from the environment', () => {
     });
     expect(configFromEnv({ TRUCE_AUDIT_ANCHOR_MINUTES: '0' })).toEqual({ auditAnchorMinutes: 0 });
     expect(configFromEnv({ TRUCE_REAUTH_MINUTES: '5' })).toEqual({ reauthenticateMinutes: 5 });
+    expect(
+      configFromEnv({
+        TRUCE_AUDIT_SHIP_URL: 'https://logs.example.org/in',
+        TRUCE_AUDIT_SHIP_TOKEN: 't',
+      }),
+    ).toEqual({ auditShipping: { url: 'https://logs.example.org/in', token: 't' } });
+    expect(() => configFromEnv({ TRUCE_AUDIT_SHIP_URL: 'ftp://logs.example.org' })).toThrow(/http/);
+    expect(() =>
+      configFromEnv({
+        TRUCE_AUDIT_SHIP_URL: 'https://logs.example.org/in',
+        TRUCE_AUDIT_SHIP_TOKEN_FILE: '/nonexistent/token',
+      }),
+    ).toThrow(/TRUCE_AUDIT_SHIP_TOKEN_FILE/);
     for (const bad of ['0', '481', 'soon', '2.5']) {
       expect(() => configFromEnv({ TRUCE_REAUTH_MINUTES: bad })).toThrow(/TRUCE_REAUTH_MINUTES/);
     }

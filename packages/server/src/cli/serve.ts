@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { TruceError } from '@truce/core';
 import { type Role, roles } from '../accounts/model.js';
 import { SmtpMailer } from '../alerts/smtp.js';
+import { shippingTargetName } from '../audit/audit-shipping.js';
 import { startServer } from '../http/start.js';
 import { allowedList, commonOptions, parseCommandArgs, requirePositionals } from './arguments.js';
 import type { CliIo } from './io.js';
@@ -36,6 +38,9 @@ Environment:
   TRUCE_SMTP_URL, TRUCE_SMTP_FROM
                             e-mail for alerts and lockout notices (smtp://relay:25,
                             smtps://user:password@host:465; default: no e-mail)
+  TRUCE_AUDIT_SHIP_URL      a collector (Vector, Fluent Bit, Logstash…) the audit log is
+                            shipped to as JSON Lines over HTTP POST, every line in chain order;
+                            its bearer token from TRUCE_AUDIT_SHIP_TOKEN_FILE or _TOKEN
   TRUCE_BREACHED_PASSWORDS  a local breached-password corpus (Have I Been Pwned's SHA-1 file,
                             ordered by hash): new passwords found in it are refused, offline
   TRUCE_REAUTH_MINUTES      how recently a session must have given its password (and second
@@ -128,6 +133,7 @@ export function configFromEnv(env: Record<string, string | undefined>): {
   auditAnchorMinutes?: number;
   reauthenticateMinutes?: number;
   breachedPasswordsFile?: string;
+  auditShipping?: { url: string; token?: string };
 } {
   const perMinute = env.TRUCE_LOGIN_PER_MINUTE;
   let loginPerMinute: number | undefined;
@@ -150,7 +156,33 @@ export function configFromEnv(env: Record<string, string | undefined>): {
     ...(env.TRUCE_BREACHED_PASSWORDS?.trim()
       ? { breachedPasswordsFile: env.TRUCE_BREACHED_PASSWORDS.trim() }
       : {}),
+    ...auditShippingOf(env),
   };
+}
+
+/**
+ * `TRUCE_AUDIT_SHIP_URL` (an http(s) collector) and its bearer token from
+ * `TRUCE_AUDIT_SHIP_TOKEN_FILE` (a file, preferred) or `TRUCE_AUDIT_SHIP_TOKEN`.
+ */
+function auditShippingOf(env: Record<string, string | undefined>): {
+  auditShipping?: { url: string; token?: string };
+} {
+  const url = env.TRUCE_AUDIT_SHIP_URL?.trim();
+  if (!url) return {};
+  shippingTargetName(url);
+  const file = env.TRUCE_AUDIT_SHIP_TOKEN_FILE?.trim();
+  let token = env.TRUCE_AUDIT_SHIP_TOKEN?.trim();
+  if (file) {
+    try {
+      token = readFileSync(file, 'utf8').trim();
+    } catch {
+      throw new TruceError(
+        'USAGE',
+        `TRUCE_AUDIT_SHIP_TOKEN_FILE names ${file}, which cannot be read`,
+      );
+    }
+  }
+  return { auditShipping: { url, ...(token ? { token } : {}) } };
 }
 
 /** `TRUCE_REAUTH_MINUTES`: how recent a proof the fresh actions need (whole minutes, 1–480). */

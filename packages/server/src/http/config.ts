@@ -62,6 +62,12 @@ export interface ServerConfig {
    * new passwords found in it are refused. Unset: not checked (the guessability rules still are).
    */
   breachedPasswordsFile?: string | undefined;
+  /**
+   * A collector the audit log is shipped to, off this host (audit/audit-shipping.ts): every line,
+   * in chain order, as JSON Lines over HTTP POST, with an optional bearer token. Unset: the
+   * audit log stays in the database (and its head in the ledger).
+   */
+  auditShipping?: { url: string; token?: string | undefined } | undefined;
 }
 
 export const defaultServerConfig: ServerConfig = {

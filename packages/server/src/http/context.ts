@@ -7,6 +7,7 @@ import type { OrgKeys } from '../accounts/org-keys.js';
 import type { Mailer } from '../alerts/smtp.js';
 import type { AuditAnchorer } from '../audit/audit-anchor.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { AuditShipper } from '../audit/audit-shipping.js';
 import type { BlobRegistry } from '../blobs/blob-registry.js';
 import type { Ledger } from '../ledger/index.js';
 import type { PersonsService } from '../persons/persons-service.js';
@@ -53,6 +54,8 @@ export interface AppContext {
   mailer: Mailer | undefined;
   /** Anchors the audit log's chain head in the ledger (audit/audit-anchor.ts). */
   auditAnchor: AuditAnchorer;
+  /** Ships the audit log to the configured collector (audit/audit-shipping.ts); none if unset. */
+  auditShipper: AuditShipper | undefined;
   /** Every route and its policy action, for the authorization matrix test. */
   routes: { method: string; url: string; action: Action }[];
 }

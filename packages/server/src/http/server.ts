@@ -21,6 +21,7 @@ import { OrgKeys } from '../accounts/org-keys.js';
 import { type Mailer, SmtpMailer } from '../alerts/smtp.js';
 import { AuditAnchorer } from '../audit/audit-anchor.js';
 import { AuditLog } from '../audit/audit-log.js';
+import { AuditShipper } from '../audit/audit-shipping.js';
 import { BlobRegistry } from '../blobs/blob-registry.js';
 import { LocalFolderBlobStore } from '../blobs/local-folder-blob-store.js';
 import type { Ledger } from '../ledger/index.js';
@@ -164,6 +165,10 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
       clock,
       everyMs: config.auditAnchorMinutes * 60_000,
     }),
+    auditShipper:
+      config.auditShipping === undefined
+        ? undefined
+        : new AuditShipper(db, audit, config.auditShipping),
   };
 
   const app = Fastify({
@@ -317,11 +322,16 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
   // The audit head goes into the ledger every few minutes while serving, and once at shutdown.
   app.addHook('onListen', async () => {
     context.auditAnchor.start((error) => app.log.error({ err: error }, 'audit anchor failed'));
+    context.auditShipper?.start((error) => app.log.warn({ err: error }, 'audit shipping failed'));
   });
   app.addHook('preClose', async () => {
     await context.auditAnchor
       .stop()
       .catch((error: unknown) => app.log.error({ err: error }, 'audit anchor failed'));
+    // After the anchor: the collector gets every line the server wrote, up to its shutdown.
+    await context.auditShipper
+      ?.stop()
+      .catch((error: unknown) => app.log.error({ err: error }, 'audit shipping failed'));
   });
 
   const routes = [

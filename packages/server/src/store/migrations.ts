@@ -610,6 +610,23 @@ UPDATE sessions SET authenticated_at = created_at;
 ALTER TABLE sessions ALTER COLUMN authenticated_at SET NOT NULL;
 `,
   },
+  {
+    version: 18,
+    name: 'audit shipping',
+    sql: `
+-- How far the audit log has been shipped to each collector (TRUCE_AUDIT_SHIP_URL): the last
+-- chain number it acknowledged, and which process holds the lease to ship (one at a time).
+CREATE TABLE audit_shipping (
+  target      text        PRIMARY KEY,
+  chain_seq   bigint      NOT NULL DEFAULT 0,
+  shipped_at  timestamptz,
+  leased_by   text,
+  lease_until timestamptz,
+  last_error  text,
+  failed_at   timestamptz
+);
+`,
+  },
 ];
 
 const checksum = (migration: Migration): string =>

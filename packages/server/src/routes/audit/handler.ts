@@ -2,7 +2,12 @@ import { Readable } from 'node:stream';
 import { type AuditAnchorRecord, anchorsIn, checkAnchors } from '../../audit/audit-anchor.js';
 import type { AppContext, TruceApp } from '../../http/context.js';
 import { presentAuditRecord } from '../../presenters/audit.js';
-import { exportAuditSchema, listAuditSchema, verifyAuditSchema } from './schema.js';
+import {
+  auditShippingSchema,
+  exportAuditSchema,
+  listAuditSchema,
+  verifyAuditSchema,
+} from './schema.js';
 
 export function auditRoutes(app: TruceApp, ctx: AppContext): void {
   app.get(
@@ -37,6 +42,12 @@ export function auditRoutes(app: TruceApp, ctx: AppContext): void {
         .header('content-disposition', 'attachment; filename="audit.jsonl"');
       return reply.send(Readable.from(lines()));
     },
+  );
+
+  app.get(
+    '/api/v1/audit/shipping',
+    { config: { action: 'audit.read' }, schema: auditShippingSchema },
+    async () => ({ shipping: (await ctx.auditShipper?.status()) ?? null }),
   );
 
   app.get(

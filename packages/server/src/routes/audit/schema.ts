@@ -55,3 +55,23 @@ export const verifyAuditSchema = {
     }),
   },
 };
+
+export const auditShippingSchema = {
+  tags: ['audit'],
+  summary: 'How far the audit log has been shipped off this host',
+  description:
+    'With `TRUCE_AUDIT_SHIP_URL` set, every audit line goes, in chain order, to that collector as JSON Lines (the format of `GET /api/v1/audit/export`, so its copy verifies with `truce audit verify`). `shippedUpTo` is the last line it acknowledged, `behind` the lines after it, `lastError` the last failed POST (retried with a growing delay). `shipping` is null when no collector is set.',
+  response: {
+    200: z.object({
+      shipping: z
+        .object({
+          target: z.string().describe('the collector, without credentials or query'),
+          shippedUpTo: z.number().int(),
+          behind: z.number().int(),
+          shippedAt: z.string().nullable(),
+          lastError: z.object({ message: z.string(), at: z.string() }).nullable(),
+        })
+        .nullable(),
+    }),
+  },
+};
