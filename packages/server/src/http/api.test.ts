@@ -214,7 +214,7 @@ describe('agreements, events and status over HTTP', () => {
     expect(first.statusCode).toBe(200);
     const { etag } = first.headers;
     expect(etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
-    expect(first.headers['cache-control']).toBe('private, no-cache');
+    expect(first.headers['cache-control']).toBe('no-store');
     const body = first.json();
     // The engine states asOf to the second; it evaluates at the instant itself.
     const second = (ms: number) => ms - (ms % 1000);

@@ -18,15 +18,15 @@ export function noneMatch(header: string | undefined, etag: string): boolean {
 
 /**
  * Sends JSON already serialised (by the route's response schema, once for many requests) with
- * its ETag: 304 without a body when the client holds those bytes already. Private, revalidated
- * each time: what the signed-in see is for no shared cache.
+ * its ETag: 304 without a body when the client sends the tag of the bytes it holds. Not stored
+ * by caches, the browser's included (ASVS 14.3.2): a client that wants the 304s keeps the tag.
  */
 export function sendSerialised(
   request: FastifyRequest,
   reply: FastifyReply,
   view: { body: string; etag: string },
 ): FastifyReply {
-  reply.header('cache-control', 'private, no-cache').header('etag', view.etag);
+  reply.header('cache-control', 'no-store').header('etag', view.etag);
   if (noneMatch(request.headers['if-none-match'], view.etag)) return reply.status(304).send();
   return reply.type('application/json; charset=utf-8').send(view.body);
 }

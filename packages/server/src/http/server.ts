@@ -315,6 +315,19 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
     checkCsrf(request, request.actor, config);
     requireFreshSession(request.actor, action, clock(), config.reauthenticateMinutes);
   });
+  // What the signed-in read (and every error) stays out of caches, the browser's included
+  // (ASVS 14.3.2): a shared or borrowed computer keeps nothing. Routes that chose a policy keep
+  // it; anonymous reads of public data (the public page, the log's key) are left cacheable.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (
+      request.url.startsWith('/api/') &&
+      reply.getHeader('cache-control') === undefined &&
+      (request.actor?.kind !== 'anonymous' || reply.statusCode >= 400)
+    ) {
+      reply.header('cache-control', 'no-store');
+    }
+    return payload;
+  });
   // Before the listener closes: open streams end, or closing would wait for them forever.
   app.addHook('preClose', async () => {
     closing.abort();

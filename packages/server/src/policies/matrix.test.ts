@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../http/testing.js';
+import { cookieHeader, startTestServer, type TestServer, testPassword } from '../http/testing.js';
 import {
   type Action,
   actions,
@@ -90,6 +90,30 @@ describe('the authorization matrix', () => {
       }
     }
     expect(mismatches).toEqual([]);
+  }, 120_000);
+
+  it('keeps every answer to a signed-in reader out of caches', async () => {
+    const gets = server.app.truce.routes.filter(
+      (route) => route.method === 'GET' && route.url.startsWith('/api/'),
+    );
+    // A session of its own: the matrix test above ends with the fixture's logouts.
+    const login = await server.login('mediator@example.org', testPassword);
+    expect(login.statusCode).toBe(200);
+    const headers = { cookie: cookieHeader(login) };
+    const stored: string[] = [];
+    let answered = 0;
+    for (const route of gets) {
+      const url = concreteUrl(route.url, route.method);
+      const response = await server.app.inject({ method: 'GET', url, headers });
+      if (response.statusCode === 200) answered += 1;
+      if (response.headers['cache-control'] !== 'no-store') {
+        stored.push(`${url}: ${response.statusCode} ${response.headers['cache-control']}`);
+      }
+    }
+    expect(gets.length).toBeGreaterThan(20);
+    // Read as the signed-in mediator (most answer 200), not refused as anonymous.
+    expect(answered).toBeGreaterThan(15);
+    expect(stored).toEqual([]);
   }, 120_000);
 
   it('refuses a role its missing permission, and a session request without the CSRF token', async () => {

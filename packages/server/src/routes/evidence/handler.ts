@@ -81,7 +81,8 @@ export function evidenceRoutes(app: TruceApp, ctx: AppContext): void {
       return reply
         .header('content-type', record.mediaType)
         .header('content-disposition', 'attachment')
-        .header('cache-control', 'private, max-age=31536000, immutable')
+        // Evidence may show persons and positions: not kept in the browser's cache either.
+        .header('cache-control', 'no-store')
         .header('x-content-sha256', sha256)
         .send(Buffer.from(bytes));
     },
