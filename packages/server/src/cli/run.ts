@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { formatDetail, isTruceError, TruceError } from '@truce/core';
 import { auditCommand, auditHelp } from './audit.js';
 import { check, checkHelp } from './check.js';
+import { db, dbHelp } from './db.js';
 import { exchangesCommand, exchangesHelp } from './exchanges.js';
 import { exportCommand, exportHelp } from './export.js';
 import { exportHxlCommand, exportHxlHelp } from './export-hxl.js';
@@ -41,6 +42,7 @@ Commands:
   serve [--port N]         start the HTTP API
   start [--reset]          the demo cell: sample agreement, scenario, dashboard (npm start)
   users create …           create a user (the first mediator, for one)
+  db migrate|grant         apply migrations; least privilege for the server's PostgreSQL role
   audit verify FILE        check the hash chain of an audit log export
   exchanges register|sheet|list|step
                            the register of persons, the handover sheet of a day (CSV);
@@ -67,6 +69,7 @@ const commands: Record<string, { run: Command; help: string }> = {
   notice: { run: noticeCommand, help: noticeHelp },
   schema: { run: schema, help: schemaHelp },
   keys: { run: keys, help: keysHelp },
+  db: { run: db, help: dbHelp },
   ledger: { run: ledgerCommand, help: ledgerHelp },
   export: {
     // `export hxl` writes HXL CSV; `export --out DIR` the ledger.

@@ -643,15 +643,39 @@ export async function migrate(
 ): Promise<void> {
   // Versions are applied in numeric order, whatever the order of the list.
   const known = [...unordered].sort((a, b) => a.version - b.version);
+  try {
+    await applyMigrations(db, lockKey, known);
+  } catch (error) {
+    // The server's role under the least-privilege setup may read the schema, not change it.
+    if ((error as { code?: unknown }).code !== '42501') throw error;
+    throw new TruceError(
+      'FORBIDDEN',
+      `this database role may not apply truce's migrations (${(error as Error).message}); the schema's owner applies them with \`truce db migrate\`, then gives this role its privileges with \`truce db grant --role NAME\` (docs/STORAGE.md, "Roles")`,
+    );
+  }
+}
+
+async function applyMigrations(
+  db: SqlDriver,
+  lockKey: string,
+  known: readonly Migration[],
+): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [lockKey]);
-    await tx.exec(`
+    // Only when it is missing: a role that may not create tables (the server's, under the
+    // least-privilege setup of docs/STORAGE.md) opens a database whose migrations are applied.
+    const [table] = await tx.query<{ found: string | null }>(
+      "SELECT to_regclass('schema_migrations')::text AS found",
+    );
+    if (!table?.found) {
+      await tx.exec(`
 CREATE TABLE IF NOT EXISTS schema_migrations (
   version    integer     PRIMARY KEY,
   name       text        NOT NULL,
   checksum   text        NOT NULL,
   applied_at timestamptz NOT NULL DEFAULT clock_timestamp()
 )`);
+    }
     const applied = await tx.query<{ version: number; name: string; checksum: string }>(
       'SELECT version, name, checksum FROM schema_migrations ORDER BY version',
     );

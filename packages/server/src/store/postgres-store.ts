@@ -120,6 +120,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 }
 
 async function createSchema(pool: pg.Pool, schema: string): Promise<void> {
+  // Looked up first: CREATE … IF NOT EXISTS needs the right to create in the database even when
+  // the schema is there, which a least-privilege role does not have (docs/STORAGE.md, roles).
+  const found = await pool.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+  if (found.rowCount) return;
   try {
     await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   } catch (error) {
