@@ -61,6 +61,34 @@ describe('login', () => {
     expect(response.headers['x-content-type-options']).toBe('nosniff');
   });
 
+  it('names Secure cookies with the __Host- prefix, and reads the session from that name only', async () => {
+    const secure = await startTestServer({ config: { secureCookies: true } });
+    try {
+      const response = await secure.login('agency@example.org', testPassword);
+      const session = response.cookies.find((c) => c.name === '__Host-truce_session');
+      expect(session).toMatchObject({
+        httpOnly: true,
+        secure: true,
+        sameSite: 'Strict',
+        path: '/',
+      });
+      expect(session?.domain).toBeUndefined();
+      expect(response.cookies.find((c) => c.name === '__Host-truce_csrf')).toMatchObject({
+        secure: true,
+        path: '/',
+      });
+      const me = (cookie: string) =>
+        secure.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie } });
+      expect((await me(`__Host-truce_session=${session?.value}`)).json().user).toMatchObject({
+        email: 'agency@example.org',
+      });
+      // The same secret under the plain name (as a sibling subdomain could plant it): nobody.
+      expect((await me(`truce_session=${session?.value}`)).statusCode).toBe(401);
+    } finally {
+      await secure.close();
+    }
+  }, 120_000);
+
   it('locks an account after five failures, audits it, and unlocks after the lockout', async () => {
     const email = 'monitor@example.org';
     for (let n = 0; n < 5; n++) {

@@ -6,8 +6,17 @@ import type { Actor } from '../accounts/model.js';
 import { sameSecret } from '../accounts/secrets.js';
 import type { ServerConfig } from './config.js';
 
-export const sessionCookie = 'truce_session';
-export const csrfCookie = 'truce_csrf';
+/**
+ * The cookies' names. With `Secure` (any address but loopback), the `__Host-` prefix (ASVS
+ * 3.3.1): browsers keep such a cookie only when it is Secure, for this host alone, on path /,
+ * so a sibling subdomain cannot plant one (session fixation by cookie tossing). On a loopback
+ * address in development cookies are not Secure, and the prefix would make browsers drop them.
+ */
+export function cookieNames(secure: boolean): { session: string; csrf: string } {
+  return secure
+    ? { session: '__Host-truce_session', csrf: '__Host-truce_csrf' }
+    : { session: 'truce_session', csrf: 'truce_csrf' };
+}
 export const csrfHeader = 'x-csrf-token';
 
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -20,6 +29,7 @@ const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 export async function authenticate(
   request: FastifyRequest,
   accounts: AccountsService,
+  sessionCookie: string,
 ): Promise<Actor> {
   const header = request.headers.authorization;
   if (header !== undefined) {

@@ -58,7 +58,7 @@ import { tokenRoutes } from '../routes/tokens/handler.js';
 import { userRoutes } from '../routes/users/handler.js';
 import { zoneRoutes } from '../routes/zones/handler.js';
 import { type SqlDriver, sqlDriverOf } from '../store/index.js';
-import { authenticate, checkCsrf } from './authenticate.js';
+import { authenticate, checkCsrf, cookieNames } from './authenticate.js';
 import { defaultServerConfig, type ServerConfig } from './config.js';
 import type { AppContext, TruceApp } from './context.js';
 import { errorBody, sendError } from './errors.js';
@@ -268,7 +268,13 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
       },
       components: {
         securitySchemes: {
-          session: { type: 'apiKey', in: 'cookie', name: 'truce_session' },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: '__Host-truce_session',
+            description:
+              'Set by POST /api/v1/auth/login. Named `truce_session` (no prefix, not Secure) when the server listens on a loopback address for development.',
+          },
           token: { type: 'http', scheme: 'bearer' },
         },
       },
@@ -304,7 +310,11 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
       }
     }
     request.actor = { kind: 'anonymous' };
-    request.actor = await authenticate(request, accounts);
+    request.actor = await authenticate(
+      request,
+      accounts,
+      cookieNames(config.secureCookies).session,
+    );
   });
   app.addHook('preValidation', async (request) => {
     const action = request.routeOptions.config.action;

@@ -5,7 +5,7 @@ import type {
   RegistrationResponseJSON,
 } from '../../accounts/webauthn.js';
 import { relyingPartyOf } from '../../accounts/webauthn.js';
-import { csrfCookie, sessionCookie } from '../../http/authenticate.js';
+import { cookieNames } from '../../http/authenticate.js';
 import { isLoopbackHost } from '../../http/config.js';
 import { type AppContext, originOf, type TruceApp } from '../../http/context.js';
 import { presentUser } from '../../presenters/accounts.js';
@@ -33,6 +33,7 @@ import {
 } from './schema.js';
 
 export function authRoutes(app: TruceApp, ctx: AppContext): void {
+  const { session: sessionCookie, csrf: csrfCookie } = cookieNames(ctx.config.secureCookies);
   /** Sets a new session's cookies and answers what the login routes answer. */
   const startSession = (reply: FastifyReply, login: LoginResult) => {
     const { user, sessionToken, csrfToken, expiresAt, sinceLastLogin } = login;

@@ -48,7 +48,7 @@ export const loginSchema = {
   tags: ['auth'],
   summary: 'Log in with e-mail and password; sets the session cookie',
   description:
-    'Sets `truce_session` (httpOnly, SameSite=Strict) and `truce_csrf` cookies. Send `csrfToken` back as the `X-CSRF-Token` header on every POST, PATCH and DELETE made with the session. Five failures in a row lock the account for 15 minutes. The answer has `sinceLastLogin`: the failed attempts on the account since its last login and whether they locked it, for the user to be told (the audit log has each attempt).',
+    'Sets the `__Host-truce_session` (httpOnly, Secure, SameSite=Strict) and `__Host-truce_csrf` cookies (`truce_session` and `truce_csrf`, not Secure, when the server listens on a loopback address). Send `csrfToken` back as the `X-CSRF-Token` header on every POST, PATCH and DELETE made with the session. Five failures in a row lock the account for 15 minutes. The answer has `sinceLastLogin`: the failed attempts on the account since its last login and whether they locked it, for the user to be told (the audit log has each attempt).',
   body: z.object({
     email: z.string().min(3).max(254),
     password: z.string().min(1).max(1024),

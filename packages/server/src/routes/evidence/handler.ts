@@ -78,13 +78,15 @@ export function evidenceRoutes(app: TruceApp, ctx: AppContext): void {
         ip: origin.ip,
         details: { size: record.size, mediaType: record.mediaType },
       });
-      return reply
-        .header('content-type', record.mediaType)
-        .header('content-disposition', 'attachment')
-        // Evidence may show persons and positions: not kept in the browser's cache either.
-        .header('cache-control', 'no-store')
-        .header('x-content-sha256', sha256)
-        .send(Buffer.from(bytes));
+      return (
+        reply
+          .header('content-type', record.mediaType)
+          .header('content-disposition', 'attachment')
+          // Evidence may show persons and positions: not kept in the browser's cache either.
+          .header('cache-control', 'no-store')
+          .header('x-content-sha256', sha256)
+          .send(Buffer.from(bytes))
+      );
     },
   );
 }
