@@ -1,6 +1,7 @@
 import { TruceError } from '@truce/core';
 import type { BlobRecord } from '../../blobs/blob-registry.js';
 import { type AppContext, originOf, type TruceApp } from '../../http/context.js';
+import { contentMismatch } from './content-type.js';
 import {
   evidenceMaxBytes,
   evidenceMediaTypes,
@@ -47,9 +48,17 @@ export function evidenceRoutes(app: TruceApp, ctx: AppContext): void {
         .split(';')[0]!
         .trim()
         .toLowerCase();
+      const bytes = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+      const expected = contentMismatch(mediaType, bytes);
+      if (expected !== undefined) {
+        throw new TruceError(
+          'UNSUPPORTED_MEDIA_TYPE',
+          `the bytes are not ${mediaType} (such files start with ${expected}); send the file as its real type, or as application/octet-stream`,
+        );
+      }
       const { record, created } = await ctx.blobs.upload(originOf(request), {
         sha256: request.params.sha256,
-        bytes: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
+        bytes,
         kind: 'evidence',
         mediaType,
         fileName: request.query.name,

@@ -66,7 +66,11 @@ const step = (who: Parameters<typeof as>[0], incident: string, body: Record<stri
 
 describe('evidence files', () => {
   it('keeps a file under the SHA-256 of its bytes and refuses bytes that do not match', async () => {
-    const photo = Buffer.from('synthetic test image bytes: not a real photograph');
+    // A JPEG's first bytes, then synthetic filler: not a real photograph.
+    const photo = Buffer.concat([
+      Buffer.from([0xff, 0xd8, 0xff, 0xe0]),
+      Buffer.from('synthetic test image bytes: not a real photograph'),
+    ]);
     const digest = sha256(photo);
     const put = (bytes: Buffer, sha: string) =>
       server.app.inject({
@@ -78,7 +82,7 @@ describe('evidence files', () => {
 
     // One byte changed on the way: refused with its own code, and nothing is kept.
     const tampered = Buffer.from(photo);
-    tampered[0] = (tampered[0] ?? 0) ^ 1;
+    tampered[10] = (tampered[10] ?? 0) ^ 1;
     const refused = await put(tampered, digest);
     expect(refused.statusCode).toBe(422);
     expect(refused.json().error.code).toBe('EVIDENCE_HASH_MISMATCH');
@@ -116,6 +120,37 @@ describe('evidence files', () => {
     expect(audit.json().records).toContainEqual(
       expect.objectContaining({ action: 'evidence.read', target: digest, actorOrg: 'qatar' }),
     );
+  });
+
+  it('refuses bytes that are not the type they are sent as (octet-stream takes anything)', async () => {
+    const page = Buffer.from('<html><script>alert(1)</script></html>');
+    const put = (type: string) =>
+      server.app.inject({
+        method: 'PUT',
+        url: `/api/v1/evidence/${sha256(page)}`,
+        headers: { ...server.headers('party_liaison'), 'content-type': type },
+        payload: page,
+      });
+    for (const type of ['image/jpeg', 'application/pdf', 'video/mp4']) {
+      const refused = await put(type);
+      expect(refused.statusCode, type).toBe(415);
+      expect(refused.json().error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+      expect(refused.json().error.message).toMatch(/the bytes are not/);
+    }
+    const opaque = await put('application/octet-stream');
+    expect(opaque.statusCode).toBe(201);
+    const read = await server.app.inject({
+      method: 'GET',
+      url: `/api/v1/evidence/${sha256(page)}`,
+      headers: server.headers('mediator'),
+    });
+    // Never rendered: an attachment, not sniffed, not cached.
+    expect(read.headers).toMatchObject({
+      'content-type': 'application/octet-stream',
+      'content-disposition': 'attachment',
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-store',
+    });
   });
 });
 
