@@ -5,6 +5,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { grantablePermissions, scopesOf } from '../policies/matrix.js';
 import type { AccountsRepository, ChallengePurpose, SecurityKey } from './accounts-repository.js';
 import type { BreachedPasswords } from './breached-passwords.js';
+import type { DeviceKeys } from './device-keys.js';
 import { openMfaSecret, sealMfaSecret } from './mfa-key.js';
 import type {
   Actor,
@@ -111,6 +112,8 @@ export interface AccountsOptions {
   mailer?: Mailer | undefined;
   /** A local breached-password corpus new passwords are checked against (none: not checked). */
   breachedPasswords?: BreachedPasswords | undefined;
+  /** The users' device keys: revoked in the ledger when their user is disabled. */
+  devices?: DeviceKeys | undefined;
 }
 
 export const tokenPrefix = 'truce_';
@@ -280,6 +283,11 @@ export class AccountsService {
       before: { role: before.role, permissions: before.permissions, disabled: before.disabled },
       after: { role: after.role, permissions: after.permissions, disabled: after.disabled },
     });
+    // Disabled, the user's devices may no longer sign for the organisation: their keys are
+    // revoked in the ledger (each revocation audited as device.revoke).
+    if (after.disabled && !before.disabled) {
+      await this.#options.devices?.revokeAllOf(origin, id, 'user disabled');
+    }
     return after;
   }
 

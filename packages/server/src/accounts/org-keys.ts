@@ -6,6 +6,7 @@ import {
   generateOrgKey,
   keyRegistrationEnvelope,
   type Ledger,
+  operatorRevocationEnvelope,
   readPrivateKey,
 } from '../ledger/index.js';
 
@@ -124,27 +125,7 @@ export class OrgKeys {
     if (oldId !== undefined && oldId !== nextId) {
       const registered = this.#ledger.registry.key(oldId);
       if (registered && registered.revokedAt === undefined) {
-        const id = `key-revoked-${oldId.replace(':', '-')}`;
-        await this.#ledger.submit([
-          core.signEnvelope(
-            {
-              v: 1,
-              id,
-              org: identity.operator,
-              keyId: identity.keyId,
-              idempotencyKey: id,
-              event: {
-                id,
-                type: 'key_revoked',
-                occurredAt: now.toISOString(),
-                reportedAt: now.toISOString(),
-                source: identity.operator,
-                payload: { keyId: oldId, reason },
-              },
-            },
-            identity.privateKey,
-          ),
-        ]);
+        await this.#ledger.submit([operatorRevocationEnvelope(identity, oldId, reason, now)]);
       }
     }
     return { revoked: oldId !== nextId ? oldId : undefined, registered: nextId };

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AccountsService, RequestOrigin } from '../accounts/accounts-service.js';
+import type { DeviceKeys } from '../accounts/device-keys.js';
 import type { Actor } from '../accounts/model.js';
 import type { OrgKeys } from '../accounts/org-keys.js';
 import type { Mailer } from '../alerts/smtp.js';
@@ -54,6 +55,8 @@ export interface AppContext {
   mailer: Mailer | undefined;
   /** Anchors the audit log's chain head in the ledger (audit/audit-anchor.ts). */
   auditAnchor: AuditAnchorer;
+  /** The users' device keys, revoked when their user is disabled (accounts/device-keys.ts). */
+  devices: DeviceKeys;
   /** Ships the audit log to the configured collector (audit/audit-shipping.ts); none if unset. */
   auditShipper: AuditShipper | undefined;
   /** Every route and its policy action, for the authorization matrix test. */

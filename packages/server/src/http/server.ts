@@ -15,6 +15,7 @@ import {
 import { AccountsRepository } from '../accounts/accounts-repository.js';
 import { AccountsService } from '../accounts/accounts-service.js';
 import { BreachedPasswords } from '../accounts/breached-passwords.js';
+import { DeviceKeys } from '../accounts/device-keys.js';
 import { loadMfaKey } from '../accounts/mfa-key.js';
 import type { Actor } from '../accounts/model.js';
 import { OrgKeys } from '../accounts/org-keys.js';
@@ -121,6 +122,7 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
   const mailer = 'mailer' in options ? options.mailer : SmtpMailer.fromEnvironment();
   // Read (or made) on the first enrolment or login with a second factor, then kept.
   let mfaKey: Buffer | undefined;
+  const devices = new DeviceKeys(db, options.ledger, audit, clock);
   const accounts = new AccountsService(new AccountsRepository(db), audit, {
     clock,
     ...config,
@@ -130,6 +132,7 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
     cacheCredentials: store.kind === 'pglite' && options.db === undefined,
     mfaKey: () => (mfaKey ??= loadMfaKey(options.dataDir)),
     mailer,
+    devices,
     breachedPasswords:
       config.breachedPasswordsFile === undefined
         ? undefined
@@ -165,6 +168,7 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
       clock,
       everyMs: config.auditAnchorMinutes * 60_000,
     }),
+    devices,
     auditShipper:
       config.auditShipping === undefined
         ? undefined

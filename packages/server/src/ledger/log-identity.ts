@@ -131,6 +131,37 @@ export function registerRequestEnvelope(
 }
 
 /** The genesis entry: the operator registers the log key, signed by the log key. */
+/**
+ * The log operator's `key_revoked` of a key, with its reason. Its id follows from the key, so a
+ * second revocation of the same key (a retry, another process) is the same event.
+ */
+export function operatorRevocationEnvelope(
+  identity: LogIdentity,
+  keyId: string,
+  reason: string,
+  at: Date,
+): ledger.SignedEnvelope {
+  const id = `key-revoked-${keyId.replace(':', '-')}`;
+  return ledger.signEnvelope(
+    {
+      v: 1,
+      id,
+      org: identity.operator,
+      keyId: identity.keyId,
+      idempotencyKey: id,
+      event: {
+        id,
+        type: 'key_revoked',
+        occurredAt: at.toISOString(),
+        reportedAt: at.toISOString(),
+        source: identity.operator,
+        payload: { keyId, reason },
+      },
+    },
+    identity.privateKey,
+  );
+}
+
 export function genesisEnvelope(identity: LogIdentity, at: Date): ledger.SignedEnvelope {
   return keyRegistrationEnvelope({
     org: identity.operator,

@@ -627,6 +627,29 @@ CREATE TABLE audit_shipping (
 );
 `,
   },
+  {
+    version: 19,
+    name: 'device keys by user',
+    sql: `
+-- Which user registered each device key (POST /api/v1/devices), so that disabling the user
+-- revokes the keys their devices hold. Filled from the audit log for the keys registered before.
+CREATE TABLE device_keys (
+  key_id        text        PRIMARY KEY,
+  user_id       text        NOT NULL REFERENCES users (id),
+  org_id        text        NOT NULL,
+  registered_at timestamptz NOT NULL,
+  revoked_at    timestamptz
+);
+CREATE INDEX device_keys_user ON device_keys (user_id);
+INSERT INTO device_keys (key_id, user_id, org_id, registered_at)
+SELECT DISTINCT ON (a.target) a.target, a.actor, a.actor_org, a.at
+  FROM audit_log a JOIN users u ON u.id = a.actor
+ WHERE a.action = 'device.register' AND a.outcome = 'success' AND a.target IS NOT NULL
+   AND a.actor_org IS NOT NULL
+ ORDER BY a.target, a.at
+ON CONFLICT (key_id) DO NOTHING;
+`,
+  },
 ];
 
 const checksum = (migration: Migration): string =>

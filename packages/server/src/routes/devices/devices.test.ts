@@ -108,3 +108,62 @@ describe('devices that sign their own reports', () => {
     expect(anonymous.statusCode).toBe(401);
   });
 });
+
+describe('a disabled user', () => {
+  it('has the keys of their devices revoked in the ledger: what those devices sign is refused', async () => {
+    // Last in this file: the agency user is disabled for good.
+    const device = deviceKeyPair();
+    const { keyId, statement } = (
+      await post('agency', '/api/v1/devices/challenge', { publicKey: device.publicKey })
+    ).json();
+    const proof = sign(null, Buffer.from(statement, 'base64url'), device.privateKey).toString(
+      'base64url',
+    );
+    expect(
+      (await post('agency', '/api/v1/devices', { publicKey: device.publicKey, proof })).statusCode,
+    ).toBe(201);
+    const signed = (id: string) => {
+      const event = sampleEvent(id, 'un-ocha', 7);
+      return core.signEnvelope(
+        { v: 1, id: event.id, org: 'un-ocha', keyId, idempotencyKey: event.id, event },
+        device.privateKey,
+      );
+    };
+    expect(
+      (await post('agency', '/api/v1/events/signed', { envelopes: [signed('ocha-device-1')] }))
+        .statusCode,
+    ).toBe(201);
+
+    const disabled = await server.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/users/${server.as.agency.userId}`,
+      headers: server.headers('mediator'),
+      payload: { disabled: true },
+    });
+    expect(disabled.statusCode, disabled.body).toBe(200);
+    // The key is revoked by the log operator, with the reason, in the ledger itself.
+    await server.app.truce.ledger.refreshRegistry();
+    expect(server.app.truce.ledger.registry.key(keyId)?.revokedAt).toBeDefined();
+    // Relayed by anyone who may report, what the device signs now is refused.
+    const relayed = await post('mediator', '/api/v1/events/signed', {
+      envelopes: [signed('ocha-device-2')],
+    });
+    expect(relayed.statusCode).toBe(422);
+    expect(relayed.json().error.code).toBe('LEDGER_KEY_INVALID');
+    const audit = await server.app.inject({
+      method: 'GET',
+      url: '/api/v1/audit?action=device.revoke',
+      headers: server.headers('mediator'),
+    });
+    expect(audit.json().records).toEqual([
+      expect.objectContaining({
+        target: keyId,
+        actorOrg: 'qatar',
+        details: expect.objectContaining({
+          user: server.as.agency.userId,
+          reason: 'user disabled',
+        }),
+      }),
+    ]);
+  });
+});

@@ -70,6 +70,7 @@ export function deviceRoutes(app: TruceApp, ctx: AppContext): void {
       if (!ctx.ledger.registry.key(keyId)) await ctx.ledger.refreshRegistry();
       const existing = ctx.ledger.registry.key(keyId);
       const [receipt] = existing ? [undefined] : await ctx.ledger.submit([envelope]);
+      await ctx.devices.registered(keyId, actor.user.id, org);
       const origin = originOf(request);
       await ctx.audit.append({
         at: ctx.clock().toISOString(),
