@@ -44,27 +44,29 @@ const webauthnOptions = z
   .looseObject({ challenge: z.string() })
   .describe('PublicKeyCredentialCreationOptionsJSON or PublicKeyCredentialRequestOptionsJSON');
 
+/** What a login and a re-authentication both take: the password, and the second factor. */
+const passwordAndSecondFactor = {
+  password: z.string().min(1).max(1024),
+  code: z
+    .string()
+    .max(64)
+    .optional()
+    .describe(
+      'with a second factor: the 6-digit code of the authenticator app, or a recovery code. Without it (or `securityKey`) such a request answers 401 MFA_REQUIRED.',
+    ),
+  securityKey: authenticationResponse
+    .optional()
+    .describe(
+      "with a security key: the browser's answer (`navigator.credentials.get`, as JSON) to the challenge of POST /api/v1/auth/login/security-key",
+    ),
+};
+
 export const loginSchema = {
   tags: ['auth'],
   summary: 'Log in with e-mail and password; sets the session cookie',
   description:
     'Sets the `__Host-truce_session` (httpOnly, Secure, SameSite=Strict) and `__Host-truce_csrf` cookies (`truce_session` and `truce_csrf`, not Secure, when the server listens on a loopback address). Send `csrfToken` back as the `X-CSRF-Token` header on every POST, PATCH and DELETE made with the session. Five failures in a row lock the account for 15 minutes. The answer has `sinceLastLogin`: the failed attempts on the account since its last login and whether they locked it, for the user to be told (the audit log has each attempt).',
-  body: z.object({
-    email: z.string().min(3).max(254),
-    password: z.string().min(1).max(1024),
-    code: z
-      .string()
-      .max(64)
-      .optional()
-      .describe(
-        'with a second factor: the 6-digit code of the authenticator app, or a recovery code. Without it (or `securityKey`) such a login answers 401 MFA_REQUIRED.',
-      ),
-    securityKey: authenticationResponse
-      .optional()
-      .describe(
-        "with a security key: the browser's answer (`navigator.credentials.get`, as JSON) to the challenge of POST /api/v1/auth/login/security-key",
-      ),
-  }),
+  body: z.object({ email: z.string().min(3).max(254), ...passwordAndSecondFactor }),
 };
 
 export const reauthenticateSchema = {
@@ -72,21 +74,7 @@ export const reauthenticateSchema = {
   summary: 'Prove who you are again, for actions that need a recent proof',
   description:
     "Some actions need the session's user to have proved who they are recently (the login, or this, within `TRUCE_REAUTH_MINUTES`, default 15): account, organisation and token administration, agreement and zone uploads, setting up an authenticator app, registering a device key, decrypting a person's data. Without it they answer 403 REAUTHENTICATION_REQUIRED; send the password here (and the second factor, as at login: `code`, or `securityKey` answering the challenge of POST /api/v1/auth/login/security-key), then retry. Failures count toward the lockout as failed logins do. Sessions only, never a token.",
-  body: z.object({
-    password: z.string().min(1).max(1024),
-    code: z
-      .string()
-      .max(64)
-      .optional()
-      .describe(
-        'with a second factor: the 6-digit code of the authenticator app, or a recovery code; without it (or `securityKey`) 401 MFA_REQUIRED',
-      ),
-    securityKey: authenticationResponse
-      .optional()
-      .describe(
-        "with a security key: the browser's answer to the challenge of POST /api/v1/auth/login/security-key",
-      ),
-  }),
+  body: z.object(passwordAndSecondFactor),
   response: {
     200: z.object({
       authenticatedAt: z.iso.datetime().describe('when the session proved its user, now'),
