@@ -488,6 +488,8 @@ describe.skipIf(!runBrowserTests)('login with a second factor in Chromium', () =
     await logIn(page, cell.url, email);
     expect(await addKeyOnAccountPage(page, 'virtual key')).toContain('No security key yet');
     expect(await page.textContent('[data-testid=security-key]')).toContain('virtual key');
+    // Not kept on the key: a second factor, not labelled a passkey.
+    expect(await page.getByTestId('passkey').count()).toBe(0);
     const made = await devtools.send('WebAuthn.getCredentials', { authenticatorId });
     expect(made.credentials).toHaveLength(1);
     expect(made.credentials[0]?.rpId).toBe('localhost');
@@ -560,8 +562,9 @@ describe.skipIf(!runBrowserTests)('a passkey in Chromium', () => {
     await logIn(page, cell.url, email);
     await addKeyOnAccountPage(page, 'this laptop');
     const made = await devtools.send('WebAuthn.getCredentials', { authenticatorId });
-    // Kept on the authenticator: a passkey.
+    // Kept on the authenticator: a passkey, and the account page says so (credProps).
     expect(made.credentials[0]?.isResidentCredential).toBe(true);
+    expect(await page.getByTestId('security-key').getByTestId('passkey').count()).toBe(1);
 
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.waitForSelector('input[name=email]', { timeout: 20_000 });

@@ -232,6 +232,8 @@ export interface SecurityKey {
   name: string;
   createdAt: string;
   lastUsedAt?: string;
+  /** A passkey: it signs in alone, with its PIN or biometric (absent: the browser did not say). */
+  passkey?: boolean;
 }
 
 export async function securityKeys(): Promise<SecurityKey[]> {

@@ -53,6 +53,9 @@ const en = {
   'securityKey.none': 'No security key yet.',
   'securityKey.added': 'added',
   'securityKey.lastUsed': 'last used',
+  'securityKey.passkey': 'passkey',
+  'securityKey.passkeyHelp':
+    'This key keeps your account on it: it signs you in alone, with its PIN or biometric, without your password.',
   'securityKey.remove': 'Remove this key',
   'securityKey.name': 'Name of the key',
   'securityKey.namePlaceholder': 'e.g. blue key on my keyring',
@@ -493,6 +496,9 @@ const ar: Dictionary = {
   'securityKey.none': 'لا مفتاح أمان بعد.',
   'securityKey.added': 'أُضيف',
   'securityKey.lastUsed': 'آخر استخدام',
+  'securityKey.passkey': 'مفتاح مرور',
+  'securityKey.passkeyHelp':
+    'يحفظ هذا المفتاح حسابك: يُدخلك وحده، برمزه أو ببصمتك، دون كلمة المرور.',
   'securityKey.remove': 'إزالة هذا المفتاح',
   'securityKey.name': 'اسم المفتاح',
   'securityKey.namePlaceholder': 'مثلًا: المفتاح الأزرق في سلسلتي',
@@ -925,6 +931,9 @@ const he: Dictionary = {
   'securityKey.none': 'עדיין אין מפתח אבטחה.',
   'securityKey.added': 'נוסף',
   'securityKey.lastUsed': 'שימוש אחרון',
+  'securityKey.passkey': 'מפתח גישה',
+  'securityKey.passkeyHelp':
+    'מפתח זה שומר את החשבון שלך: הוא מכניס אותך לבדו, עם קוד או טביעת אצבע, בלי הסיסמה.',
   'securityKey.remove': 'הסרת המפתח הזה',
   'securityKey.name': 'שם המפתח',
   'securityKey.namePlaceholder': 'למשל: המפתח הכחול שבצרור',

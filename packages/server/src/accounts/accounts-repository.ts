@@ -55,6 +55,11 @@ export interface SecurityKey {
   name: string;
   createdAt: string;
   lastUsedAt: string | undefined;
+  /**
+   * Whether the authenticator keeps the credential (a passkey: it can sign in alone, with its
+   * PIN or biometric), as the browser said at registration; undefined when it did not say.
+   */
+  discoverable: boolean | undefined;
 }
 
 export type ChallengePurpose = 'register' | 'login' | 'passkey';
@@ -69,10 +74,11 @@ interface SecurityKeyRow {
   name: string;
   created_at: unknown;
   last_used_at: unknown;
+  discoverable: boolean | null;
 }
 
 const securityKeyColumns =
-  'id, user_id, rp_id, public_key, counter, transports, name, created_at, last_used_at';
+  'id, user_id, rp_id, public_key, counter, transports, name, created_at, last_used_at, discoverable';
 
 const toSecurityKey = (row: SecurityKeyRow): SecurityKey => ({
   id: row.id,
@@ -84,6 +90,7 @@ const toSecurityKey = (row: SecurityKeyRow): SecurityKey => ({
   name: row.name,
   createdAt: isoOf(row.created_at),
   lastUsedAt: optionalIsoOf(row.last_used_at),
+  discoverable: row.discoverable ?? undefined,
 });
 
 const toOrganisation = (row: OrganisationRow): Organisation => ({
@@ -483,8 +490,8 @@ export class AccountsRepository {
   async addSecurityKey(key: SecurityKey): Promise<void> {
     await this.#db.query(
       `INSERT INTO webauthn_credentials
-         (id, user_id, rp_id, public_key, counter, transports, name, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+         (id, user_id, rp_id, public_key, counter, transports, name, created_at, discoverable)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       [
         key.id,
         key.userId,
@@ -494,6 +501,7 @@ export class AccountsRepository {
         key.transports.join(','),
         key.name,
         key.createdAt,
+        key.discoverable ?? null,
       ],
     );
   }

@@ -90,6 +90,8 @@ export interface SecurityKeySummary {
   name: string;
   createdAt: string;
   lastUsedAt: string | undefined;
+  /** A passkey (signs in alone); undefined when the browser did not say at registration. */
+  passkey: boolean | undefined;
 }
 
 export interface AccountsOptions {
@@ -154,6 +156,7 @@ const summaryOf = (key: SecurityKey): SecurityKeySummary => ({
   name: key.name,
   createdAt: key.createdAt,
   lastUsedAt: key.lastUsedAt,
+  passkey: key.discoverable,
 });
 
 function isUniqueViolation(error: unknown): boolean {

@@ -24,7 +24,14 @@ export class SoftAuthenticator {
   }
 
   /** The answer to registration options (`navigator.credentials.create`). */
-  register(options: { challenge: string }, as: { origin?: string } = {}) {
+  /**
+   * The answer to registration options (`navigator.credentials.create`); `keeps` is what the
+   * browser reports of it through credProps when the options ask (a passkey or not).
+   */
+  register(
+    options: { challenge: string; extensions?: { credProps?: boolean } },
+    as: { origin?: string; keeps?: boolean } = {},
+  ) {
     const clientData = this.#clientData('webauthn.create', options.challenge, as.origin);
     const raw = this.#key.publicKey.export({ format: 'jwk' }).x ?? '';
     const cose = isoCBOR.encode(
@@ -58,7 +65,10 @@ export class SoftAuthenticator {
         attestationObject: Buffer.from(attestationObject).toString('base64url'),
         transports: ['usb'],
       },
-      clientExtensionResults: {},
+      clientExtensionResults:
+        options.extensions?.credProps && as.keeps !== undefined
+          ? { credProps: { rk: as.keeps } }
+          : {},
     };
   }
 

@@ -90,6 +90,8 @@ export function registrationOptions(
     // A key that can keep the credential does (a passkey): it can then sign in alone, with its
     // PIN or biometric; one that cannot is a second factor after the password.
     authenticatorSelection: { residentKey: 'preferred', userVerification: 'preferred' },
+    // The browser then says whether it did keep it (clientExtensionResults.credProps.rk).
+    extensions: { credProps: true },
     supportedAlgorithmIDs: algorithms,
   });
 }
@@ -99,7 +101,13 @@ export async function verifyRegistration(
   rp: RelyingParty,
   response: RegistrationResponseJSON,
   challenge: string,
-): Promise<{ id: string; publicKey: Uint8Array; counter: number; transports: string[] }> {
+): Promise<{
+  id: string;
+  publicKey: Uint8Array;
+  counter: number;
+  transports: string[];
+  discoverable: boolean | undefined;
+}> {
   let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
   try {
     verified = await verifyRegistrationResponse({
@@ -120,7 +128,16 @@ export async function verifyRegistration(
     publicKey: new Uint8Array(credential.publicKey),
     counter: credential.counter,
     transports: credential.transports ?? [],
+    // Reported by the browser, outside the signed data: a label for the account page, never
+    // a reason to let the key sign in alone (a passkey login checks user verification itself).
+    discoverable: discoverableOf(response),
   };
+}
+
+function discoverableOf(response: RegistrationResponseJSON): boolean | undefined {
+  const rk = (response.clientExtensionResults as { credProps?: { rk?: unknown } } | undefined)
+    ?.credProps?.rk;
+  return typeof rk === 'boolean' ? rk : undefined;
 }
 
 export function authenticationOptions(

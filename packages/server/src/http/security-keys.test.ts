@@ -67,10 +67,12 @@ describe('a security key', () => {
     expect(options.rp).toEqual({ id: 'localhost', name: 'truce' });
     expect(options.attestation).toBe('none');
     expect(options.pubKeyCredParams.map((p: { alg: number }) => p.alg)).toContain(-8);
+    // The browser is asked to say whether the key kept the credential (a passkey).
+    expect(options.extensions).toEqual({ credProps: true });
 
     const added = await post('/api/v1/auth/security-keys', here, {
       name: 'blue key',
-      response: key.register(options),
+      response: key.register(options, { keeps: false }),
     });
     expect(added.statusCode, added.body).toBe(200);
     expect(added.json()).toMatchObject({ id: key.credentialId, name: 'blue key' });
@@ -79,7 +81,7 @@ describe('a security key', () => {
     expect(me.json().secondFactor).toBe(true);
     const listed = await get('/api/v1/auth/security-keys', here);
     expect(listed.json().securityKeys).toEqual([
-      expect.objectContaining({ id: key.credentialId, name: 'blue key' }),
+      expect.objectContaining({ id: key.credentialId, name: 'blue key', passkey: false }),
     ]);
     // The challenge is used once: the same answer again is refused.
     const replay = await post('/api/v1/auth/security-keys', here, {
@@ -247,9 +249,11 @@ describe('a security key', () => {
     ).json();
     const added = await post('/api/v1/auth/security-keys', again, {
       name: 'spare',
-      response: second.register(options),
+      response: second.register(options, { keeps: true }),
     });
     expect(added.statusCode).toBe(200);
+    // A passkey, as the browser said (credProps).
+    expect(added.json()).toMatchObject({ name: 'spare', passkey: true });
     expect((await login(email)).json().error.code).toBe('MFA_REQUIRED');
     const userId = server.as.agency.userId;
     const reset = await post(`/api/v1/users/${userId}/mfa/reset`, server.headers('mediator'), {});

@@ -650,6 +650,15 @@ SELECT DISTINCT ON (a.target) a.target, a.actor, a.actor_org, a.at
 ON CONFLICT (key_id) DO NOTHING;
 `,
   },
+  {
+    version: 20,
+    name: 'passkeys told apart',
+    sql: `
+-- Whether the authenticator kept the credential (a passkey, which signs in alone), as the
+-- browser reported it at registration (the credProps extension); NULL: it did not say.
+ALTER TABLE webauthn_credentials ADD COLUMN discoverable boolean;
+`,
+  },
 ];
 
 const checksum = (migration: Migration): string =>

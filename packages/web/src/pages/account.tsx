@@ -255,6 +255,11 @@ function SecurityKeys({ onAdded }: { onAdded: () => void }) {
           {keys.map((key) => (
             <li key={key.id} data-testid="security-key">
               <strong>{key.name}</strong>{' '}
+              {key.passkey ? (
+                <span className="badge" data-testid="passkey" title={t('securityKey.passkeyHelp')}>
+                  {t('securityKey.passkey')}
+                </span>
+              ) : null}{' '}
               <span className="muted">
                 {t('securityKey.added')} {dateTime(key.createdAt)}
                 {key.lastUsedAt

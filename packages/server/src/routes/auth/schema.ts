@@ -118,6 +118,12 @@ const securityKey = z.object({
   name: z.string(),
   createdAt: z.string(),
   lastUsedAt: z.string().optional(),
+  passkey: z
+    .boolean()
+    .optional()
+    .describe(
+      'true: the authenticator keeps the credential (a passkey, which signs in alone with its PIN or biometric); false: a second factor only; absent: the browser did not say',
+    ),
 });
 
 export const securityKeysSchema = {
