@@ -122,6 +122,47 @@ describe.skipIf(!runBrowserTests)('the dashboard in Chromium', () => {
     const mine = events.events.filter((e) => e.event.payload.count === 333);
     expect(mine).toHaveLength(1);
     expect(mine[0]!.keyId).toBe(keyId);
+
+    // The account page lists the key as this device's. Revoked there (a lost phone), it is
+    // forgotten, and the next login makes a new one.
+    await page.click('a[href="/account"]');
+    const row = page.locator(`[data-testid=device][data-key-id="${keyId}"]`);
+    await row.getByTestId('this-device').waitFor({ timeout: 20_000 });
+    await row.locator('input[name=reason]').fill('test: lost');
+    await row.getByRole('button', { name: 'Revoke this key' }).click();
+    await expect.poll(() => row.textContent(), { timeout: 20_000 }).toContain('revoked');
+    const loginAgain = async () => {
+      await page.getByRole('button', { name: 'Log out' }).click();
+      await page.waitForSelector('input[name=email]', { timeout: 20_000 });
+      await logIn(page, cell.url, 'agency@example.org');
+      await expect
+        .poll(() => page.getByTestId('device-key').getAttribute('data-key-id'), { timeout: 30_000 })
+        .toMatch(/^un:/);
+      return page.getByTestId('device-key').getAttribute('data-key-id');
+    };
+    const second = await loginAgain();
+    expect(second).not.toBe(keyId);
+    // Revoked from elsewhere (a mediator), the browser finds out at its next login.
+    const mediator = await fetch(`${cell.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'mediator@example.org', password }),
+    });
+    const revoked = await fetch(`${cell.url}/api/v1/devices/${second}/revoke`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        cookie: mediator.headers
+          .getSetCookie()
+          .map((c) => c.split(';')[0])
+          .join('; '),
+        'x-csrf-token': ((await mediator.json()) as { csrfToken: string }).csrfToken,
+      },
+      body: JSON.stringify({ reason: 'test: revoked by a mediator' }),
+    });
+    expect(revoked.status).toBe(200);
+    const third = await loginAgain();
+    expect([keyId, second]).not.toContain(third);
     await context.close();
   }, 120_000);
 

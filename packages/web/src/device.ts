@@ -50,6 +50,34 @@ async function store(userId: string, key: DeviceKey): Promise<void> {
   });
 }
 
+async function forget(userId: string): Promise<void> {
+  const db = await database();
+  await new Promise<void>((resolve, reject) => {
+    const transaction = db.transaction(storeName, 'readwrite');
+    transaction.objectStore(storeName).delete(userId);
+    transaction.oncomplete = () => resolve();
+    transaction.onerror = () => reject(transaction.error);
+  });
+}
+
+/** Forgets this device's key for the user (revoked): the next login makes a new one. */
+export async function forgetDeviceKey(userId: string): Promise<void> {
+  current = undefined;
+  await forget(userId).catch(() => undefined);
+}
+
+/** Whether the server says this key was revoked (offline or unsure: no). */
+async function revokedOnServer(keyId: string): Promise<boolean> {
+  try {
+    const { devices } = await api<{ devices: { keyId: string; revokedAt?: string }[] }>(
+      '/api/v1/devices',
+    );
+    return devices.some((device) => device.keyId === keyId && device.revokedAt !== undefined);
+  } catch {
+    return false;
+  }
+}
+
 let current: DeviceKey | undefined;
 
 /** The key this device signs with for the signed-in user, once `ensureDeviceKey` has run. */
@@ -68,7 +96,9 @@ export async function ensureDeviceKey(user: {
 }): Promise<DeviceKey | undefined> {
   try {
     const found = await stored(user.id);
-    if (found && found.org === user.orgId) {
+    // A key revoked meanwhile (a lost device found again, a user disabled then enabled) is
+    // replaced: what it signs would be refused.
+    if (found && found.org === user.orgId && !(await revokedOnServer(found.keyId))) {
       current = found;
       return found;
     }

@@ -54,6 +54,15 @@ const en = {
   'securityKey.added': 'added',
   'securityKey.lastUsed': 'last used',
   'securityKey.passkey': 'passkey',
+  'devices.title': 'Devices that sign your reports',
+  'devices.help':
+    'Each browser you report from keeps its own key, which signs your reports even offline. Revoke the key of a lost or stolen device at once: whatever it signs afterwards is refused.',
+  'devices.none': 'No device key yet: one is made when you log in from a browser that can keep it.',
+  'devices.thisDevice': 'this device',
+  'devices.registered': 'registered',
+  'devices.revoked': 'revoked',
+  'devices.reason': 'Reason (optional)',
+  'devices.revoke': 'Revoke this key',
   'securityKey.passkeyHelp':
     'This key keeps your account on it: it signs you in alone, with its PIN or biometric, without your password.',
   'securityKey.remove': 'Remove this key',
@@ -497,6 +506,15 @@ const ar: Dictionary = {
   'securityKey.added': 'أُضيف',
   'securityKey.lastUsed': 'آخر استخدام',
   'securityKey.passkey': 'مفتاح مرور',
+  'devices.title': 'الأجهزة التي توقّع تقاريرك',
+  'devices.help':
+    'يحتفظ كل متصفح تُرسل منه التقارير بمفتاح خاص به يوقّع تقاريرك حتى دون اتصال. ألغِ مفتاح أي جهاز مفقود أو مسروق فورًا: كل ما يوقّعه بعد ذلك يُرفض.',
+  'devices.none': 'لا يوجد مفتاح جهاز بعد: يُنشأ واحد عند تسجيل الدخول من متصفح يستطيع الاحتفاظ به.',
+  'devices.thisDevice': 'هذا الجهاز',
+  'devices.registered': 'سُجّل',
+  'devices.revoked': 'أُلغي',
+  'devices.reason': 'السبب (اختياري)',
+  'devices.revoke': 'ألغِ هذا المفتاح',
   'securityKey.passkeyHelp':
     'يحفظ هذا المفتاح حسابك: يُدخلك وحده، برمزه أو ببصمتك، دون كلمة المرور.',
   'securityKey.remove': 'إزالة هذا المفتاح',
@@ -932,6 +950,15 @@ const he: Dictionary = {
   'securityKey.added': 'נוסף',
   'securityKey.lastUsed': 'שימוש אחרון',
   'securityKey.passkey': 'מפתח גישה',
+  'devices.title': 'מכשירים שחותמים על הדיווחים שלך',
+  'devices.help':
+    'כל דפדפן שממנו את מדווחת או מדווח שומר מפתח משלו, שחותם על הדיווחים גם ללא חיבור. יש לבטל מיד את המפתח של מכשיר שאבד או נגנב: כל מה שיחתום עליו לאחר מכן יידחה.',
+  'devices.none': 'אין עדיין מפתח מכשיר: מפתח נוצר בכניסה מדפדפן שיכול לשמור אותו.',
+  'devices.thisDevice': 'המכשיר הזה',
+  'devices.registered': 'נרשם',
+  'devices.revoked': 'בוטל',
+  'devices.reason': 'סיבה (לא חובה)',
+  'devices.revoke': 'ביטול המפתח הזה',
   'securityKey.passkeyHelp':
     'מפתח זה שומר את החשבון שלך: הוא מכניס אותך לבדו, עם קוד או טביעת אצבע, בלי הסיסמה.',
   'securityKey.remove': 'הסרת המפתח הזה',

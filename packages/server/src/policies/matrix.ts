@@ -88,6 +88,14 @@ export const policy = {
     fresh: true,
     why: 'a device that signs its own reports gets a key of its organisation: reporting, by other means',
   },
+  'devices.read': {
+    allow: signedIn,
+    why: 'one’s own devices that sign reports (a mediator sees every user’s); never with a token',
+  },
+  'devices.revoke': {
+    allow: staff,
+    why: 'a lost or stolen device must stop signing at once: its user revokes it, or a mediator; not fresh, never with a token',
+  },
   'events.submit': {
     allow: staff,
     permission: ['report', 'verify'],

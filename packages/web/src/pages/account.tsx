@@ -2,6 +2,7 @@ import { type FormEvent, useEffect, useMemo, useState } from 'react';
 import { encode } from 'uqr';
 import { addSecurityKey, api, removeSecurityKey, type SecurityKey, securityKeys } from '../api.ts';
 import { ErrorNote, useAttempt } from '../components/form-fields.tsx';
+import { deviceKey, forgetDeviceKey } from '../device.ts';
 import { useI18n } from '../i18n.tsx';
 
 /** What the page shows: loading, the factor off or on, enrolment under way, its recovery codes. */
@@ -203,7 +204,88 @@ export function AccountPage({ onEnrolled }: { onEnrolled?: () => void }) {
           onEnrolled?.();
         }}
       />
+      <Devices />
     </section>
+  );
+}
+
+interface Device {
+  keyId: string;
+  userId: string;
+  registeredAt: string;
+  revokedAt?: string;
+}
+
+/**
+ * The keys the user's devices sign reports with: listed, this device marked, and revoked at
+ * once when a device is lost (no password asked: revoking must be quick, and takes nothing from
+ * anyone but the device). A revoked key of this device is forgotten; the next login makes one.
+ */
+function Devices() {
+  const { t, dateTime } = useI18n();
+  const [devices, setDevices] = useState<Device[] | undefined>();
+  const { busy, error, setError, attempt } = useAttempt();
+  const here = deviceKey()?.keyId;
+
+  const reload = () =>
+    api<{ devices: Device[] }>('/api/v1/devices').then(
+      (answer) => setDevices(answer.devices),
+      (e: unknown) => setError((e as Error).message),
+    );
+  // biome-ignore lint/correctness/useExhaustiveDependencies: loaded once when shown
+  useEffect(() => {
+    void reload();
+  }, []);
+
+  const revoke = (device: Device) => (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const reason = String(new FormData(event.currentTarget).get('reason') ?? '').trim();
+    void attempt(async () => {
+      await api(`/api/v1/devices/${encodeURIComponent(device.keyId)}/revoke`, {
+        method: 'POST',
+        body: reason ? { reason } : {},
+      });
+      if (device.keyId === here) await forgetDeviceKey(device.userId);
+      await reload();
+    });
+  };
+
+  return (
+    <div data-testid="devices" aria-busy={devices === undefined}>
+      <h2>{t('devices.title')}</h2>
+      <p className="muted">{t('devices.help')}</p>
+      <ErrorNote error={error} />
+      {devices?.length === 0 ? <p>{t('devices.none')}</p> : null}
+      {devices && devices.length > 0 ? (
+        <ul className="security-keys">
+          {devices.map((device) => (
+            <li key={device.keyId} data-testid="device" data-key-id={device.keyId}>
+              <code>{device.keyId}</code>{' '}
+              {device.keyId === here ? (
+                <span className="badge" data-testid="this-device">
+                  {t('devices.thisDevice')}
+                </span>
+              ) : null}{' '}
+              <span className="muted">
+                {t('devices.registered')} {dateTime(device.registeredAt)}
+                {device.revokedAt ? ` · ${t('devices.revoked')} ${dateTime(device.revokedAt)}` : ''}
+              </span>
+              {device.revokedAt ? null : (
+                <form onSubmit={revoke(device)}>
+                  <label>
+                    {t('devices.reason')}
+                    <input name="reason" maxLength={200} />
+                  </label>
+                  <button type="submit" disabled={busy}>
+                    {t('devices.revoke')}
+                  </button>
+                </form>
+              )}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
   );
 }
 

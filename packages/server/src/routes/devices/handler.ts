@@ -2,7 +2,12 @@ import { createPublicKey, verify } from 'node:crypto';
 import { ledger as core, TruceError } from '@truce/core';
 import { type AppContext, originOf, type TruceApp } from '../../http/context.js';
 import { keyRegistrationEnvelope, possessionBytes } from '../../ledger/index.js';
-import { deviceChallengeSchema, registerDeviceSchema } from './schema.js';
+import {
+  deviceChallengeSchema,
+  listDevicesSchema,
+  registerDeviceSchema,
+  revokeDeviceSchema,
+} from './schema.js';
 
 /** The DER prefix of an Ed25519 SubjectPublicKeyInfo: the raw 32 bytes follow it. */
 const spkiPrefix = Buffer.from('302a300506032b6570032100', 'hex');
@@ -84,5 +89,24 @@ export function deviceRoutes(app: TruceApp, ctx: AppContext): void {
       });
       return reply.status(201).send({ keyId, seq: receipt?.seq ?? existing?.registeredAt ?? 0 });
     },
+  );
+
+  app.get(
+    '/api/v1/devices',
+    { config: { action: 'devices.read' }, schema: listDevicesSchema },
+    async (request) => {
+      const actor = request.actor;
+      if (actor.kind === 'anonymous') throw new TruceError('UNAUTHENTICATED', 'log in first');
+      const everyone = request.query.all === 'true' && actor.user.role === 'mediator';
+      const devices = await ctx.devices.list(everyone ? undefined : actor.user.id);
+      return { devices };
+    },
+  );
+
+  app.post(
+    '/api/v1/devices/:keyId/revoke',
+    { config: { action: 'devices.revoke' }, schema: revokeDeviceSchema },
+    async (request) =>
+      ctx.devices.revoke(originOf(request), request.params.keyId, request.body.reason),
   );
 }

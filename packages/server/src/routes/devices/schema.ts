@@ -33,3 +33,33 @@ export const registerDeviceSchema = {
   body: z.object({ publicKey: rawKey, proof: z.string().regex(/^[A-Za-z0-9_-]{86}$/) }),
   response: { 201: z.object({ keyId: z.string(), seq: z.number().int() }) },
 };
+
+const deviceKey = z.object({
+  keyId: z.string(),
+  userId: z.string(),
+  orgId: z.string(),
+  registeredAt: z.string(),
+  revokedAt: z.string().optional().describe('when it was revoked: what it signs since is refused'),
+});
+
+export const listDevicesSchema = {
+  tags: ['devices'],
+  summary: 'The device keys that sign your reports (a mediator, with all=true: everyone’s)',
+  querystring: z.object({
+    all: z
+      .enum(['true', 'false'])
+      .default('false')
+      .describe('a mediator: every user’s device keys, not only one’s own'),
+  }),
+  response: { 200: z.object({ devices: z.array(deviceKey) }) },
+};
+
+export const revokeDeviceSchema = {
+  tags: ['devices'],
+  summary: 'Revoke a device key (a lost or stolen device)',
+  description:
+    "The log operator revokes the key in the ledger (key_revoked, with the reason): whatever the device signs afterwards is refused, whoever relays it. Its own user may, and a mediator; for anyone else the key does not exist (404). A mediator disabling a user revokes all of that user's device keys.",
+  params: z.object({ keyId: z.string().regex(/^[a-z0-9][a-z0-9._-]*:[0-9a-f]{16}$/) }),
+  body: z.object({ reason: z.string().trim().min(1).max(200).default('lost or stolen device') }),
+  response: { 200: deviceKey },
+};
