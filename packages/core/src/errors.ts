@@ -26,6 +26,8 @@ export const errorCodes = [
   // An action marked fresh, by a session whose user has not proved who they are recently: the
   // password (and second factor) again at POST /api/v1/auth/reauthenticate, then retry (403).
   'REAUTHENTICATION_REQUIRED',
+  // Person data whose key-encryption key was destroyed (truce persons erase): gone for good (410).
+  'PERSON_DATA_ERASED',
   'USAGE',
   'INTERNAL',
   'LEDGER_RANGE_INVALID',

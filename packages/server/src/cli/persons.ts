@@ -2,6 +2,7 @@ import { TruceError } from '@truce/core';
 import { AuditLog } from '../audit/audit-log.js';
 import {
   dataKeyEnv,
+  destroyKeyFiles,
   installKeyFile,
   kekFromSecret,
   loadKek,
@@ -15,6 +16,7 @@ import { dataHelp, dataOption, withStore } from './ledger-options.js';
 import { historyCommand, historyHelp, historyOptions } from './persons-history.js';
 
 export const personsHelp = `Usage: truce persons rotate-key|reencrypt [options]
+       truce persons erase --reason TEXT --yes-erase-all-person-data [options]
        truce persons history ID --user EMAIL --reason TEXT [--fields F,F…] [options]
 
 Keys of the personal data of persons in exchanges (names, dates of birth, photos, identity
@@ -27,6 +29,12 @@ data folder's person-data.key (made on first use, mode 0600).
                ${dataKeyEnv} to it before the next start.
   reencrypt    a new data key, and every field's latest value sealed again under it (a new
                version of each field; the ledger's commitments stay valid).
+  erase        the end of the mandate: every person's data made unreadable for good. The
+               erasure is recorded (audited as persons.erase), then the key files are
+               overwritten and removed; with ${dataKeyEnv}, destroy that secret where it is kept.
+               Backups of the key files must go too. Reads of the data answer
+               PERSON_DATA_ERASED; the ledger (pseudonymous ids, commitments) still verifies;
+               new data goes under a new key.
 
 Options:
 ${dataHelp}
@@ -36,7 +44,12 @@ Run it while the server is stopped when the data folder is PGlite (one process a
 
 ${historyHelp}`;
 
-const options = { ...commonOptions, ...dataOption, ...historyOptions } as const;
+const options = {
+  ...commonOptions,
+  ...dataOption,
+  ...historyOptions,
+  'yes-erase-all-person-data': { type: 'boolean' },
+} as const;
 
 export async function personsCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs('persons', argv, options);
@@ -49,10 +62,11 @@ export async function personsCommand(argv: string[], io: CliIo): Promise<number>
     requirePositionals('persons history', rest, ['ID']);
     return historyCommand(rest[0]!, values, io);
   }
+  if (sub === 'erase') return eraseCommand(values, io);
   if (sub !== 'rotate-key' && sub !== 'reencrypt') {
     throw new TruceError(
       'USAGE',
-      `truce persons knows history, rotate-key and reencrypt${sub ? `, not "${sub}"` : ''}; run \`truce persons --help\``,
+      `truce persons knows history, rotate-key, reencrypt and erase${sub ? `, not "${sub}"` : ''}; run \`truce persons --help\``,
     );
   }
   requirePositionals(`persons ${sub}`, rest, []);
@@ -89,4 +103,42 @@ export async function personsCommand(argv: string[], io: CliIo): Promise<number>
     );
     return 0;
   });
+}
+
+async function eraseCommand(
+  values: { data: string; reason?: string | undefined; 'yes-erase-all-person-data'?: boolean },
+  io: CliIo,
+): Promise<number> {
+  const reason = values.reason?.trim();
+  if (!reason || !values['yes-erase-all-person-data']) {
+    throw new TruceError(
+      'USAGE',
+      "erasing every person's data cannot be undone: give --reason TEXT and --yes-erase-all-person-data",
+    );
+  }
+  const fromEnv = Boolean(io.env[dataKeyEnv]);
+  await withStore(values.data, io, async (store) => {
+    const db = sqlDriverOf(store);
+    if (!db) throw new TruceError('USAGE', 'person data needs a PGlite or PostgreSQL store');
+    const service = new PersonsService(
+      db,
+      new AuditLog(db),
+      () => loadKek(values.data, io.env),
+      () => io.now(),
+    );
+    const origin = { actor: { kind: 'anonymous' } as const, ip: 'cli' };
+    const { keys, dataKeys, fields } = await service.erase(origin, reason);
+    io.stderr.write(
+      `recorded the erasure of ${keys} key-encryption key(s): ${dataKeys} data key(s), ${fields} field value(s)\n`,
+    );
+  });
+  // After the record: if this stops here, running it again finishes the job.
+  for (const path of destroyKeyFiles(values.data)) io.stderr.write(`destroyed ${path}\n`);
+  if (fromEnv) {
+    io.stderr.write(
+      `${dataKeyEnv} is set: destroy that secret where it is kept (and its copies), then unset it\n`,
+    );
+  }
+  io.stderr.write('backups of the key files, if any, must be destroyed too\n');
+  return 0;
 }

@@ -1,5 +1,18 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { TruceError } from '@truce/core';
 
@@ -59,6 +72,30 @@ export function loadKek(dataDir: string, env: NodeJS.ProcessEnv = process.env): 
 /** A new KEK for the key file (rotation); the caller re-wraps the data keys, then installs it. */
 export function newKekSecret(): string {
   return randomBytes(32).toString('base64');
+}
+
+/**
+ * Destroys the key files of the data folder (the one in force and the `.old` a rotation kept):
+ * each overwritten with random bytes and flushed before it is removed, so that neither the file
+ * nor, on most file systems, its old blocks hold the key. Backups of the folder still would:
+ * they must go too. Returns the files destroyed.
+ */
+export function destroyKeyFiles(dataDir: string): string[] {
+  const destroyed: string[] = [];
+  for (const name of [dataKeyFileName, `${dataKeyFileName}.old`]) {
+    const path = join(dataDir, name);
+    if (!existsSync(path)) continue;
+    const fd = openSync(path, 'r+');
+    try {
+      writeSync(fd, randomBytes(Math.max(64, statSync(path).size)), 0, undefined, 0);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    unlinkSync(path);
+    destroyed.push(path);
+  }
+  return destroyed;
 }
 
 /** Replace the key file, keeping the old one beside it until the operator deletes it. */

@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { ledger, personFields, TruceError } from '@truce/core';
 import type { RequestOrigin } from '../accounts/accounts-service.js';
 import type { Actor } from '../accounts/model.js';
+import { isoOf } from '../accounts/rows.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { SqlDriver, SqlExecutor } from '../store/index.js';
 import { type KeyEncryptionKey, open, seal, wrapAssociated } from './data-keys.js';
@@ -97,7 +98,13 @@ export class PersonsService {
       [this.#kek.id],
     );
     if (row) return { id: row.key_id, key: this.#unwrap(row.key_id, row.wrapped) };
-    const [other] = await tx.query<{ n: unknown }>('SELECT count(*) AS n FROM person_data_keys');
+    // Keys under another KEK that was not erased: the wrong key is in use (or a rotation is
+    // half done). Keys under erased KEKs only: the data before the erasure is gone, and new
+    // data goes under a new key.
+    const [other] = await tx.query<{ n: unknown }>(
+      `SELECT count(*) AS n FROM person_data_keys k
+        WHERE NOT EXISTS (SELECT 1 FROM person_data_erasures e WHERE e.kek_id = k.kek_id)`,
+    );
     if (Number(other?.n ?? 0) > 0) {
       throw new TruceError(
         'FORBIDDEN',
@@ -134,12 +141,76 @@ export class PersonsService {
       [id, this.#kek.id],
     );
     if (!row) {
+      const [erased] = await tx.query<{ erased_at: unknown }>(
+        `SELECT e.erased_at FROM person_data_keys k
+           JOIN person_data_erasures e ON e.kek_id = k.kek_id
+          WHERE k.key_id = $1 ORDER BY e.erased_at LIMIT 1`,
+        [id],
+      );
+      if (erased) {
+        throw new TruceError(
+          'PERSON_DATA_ERASED',
+          `this value was erased on ${isoOf(erased.erased_at)} (its key was destroyed with truce persons erase) and cannot be read`,
+        );
+      }
       throw new TruceError(
         'FORBIDDEN',
         `the data key ${id} is not wrapped by the key in use (${this.#kek.id}); finish the key rotation first`,
       );
     }
     return this.#unwrap(id, row.wrapped);
+  }
+
+  /**
+   * Records the erasure of every key-encryption key that wraps person data (the end of the
+   * mandate, or a decision of the cell): from then on nothing sealed before can be read, here or
+   * from a backup of the database, once the keys themselves are destroyed (the caller does:
+   * `truce persons erase`). The pseudonymous ids and the commitments in the ledger stay, so the
+   * ledger still verifies; new data goes under a new key. Audited as `persons.erase`.
+   */
+  async erase(
+    origin: RequestOrigin,
+    reason: string,
+  ): Promise<{ keys: number; dataKeys: number; fields: number }> {
+    const at = this.#clock().toISOString();
+    const counts = await this.#db.transaction(async (tx) => {
+      const keks = await tx.query<{ kek_id: string }>(
+        `SELECT DISTINCT kek_id FROM person_data_keys k
+          WHERE NOT EXISTS (SELECT 1 FROM person_data_erasures e WHERE e.kek_id = k.kek_id)`,
+      );
+      for (const { kek_id: kekId } of keks) {
+        await tx.query(
+          'INSERT INTO person_data_erasures (kek_id, erased_at, reason) VALUES ($1, $2, $3)',
+          [kekId, at, reason],
+        );
+      }
+      const [dataKeys] = await tx.query<{ n: unknown }>(
+        `SELECT count(*) AS n FROM person_data_keys WHERE kek_id = ANY($1::text[])`,
+        [keks.map((row) => row.kek_id)],
+      );
+      const [fields] = await tx.query<{ n: unknown }>(
+        `SELECT count(*) AS n FROM person_fields f JOIN person_data_keys k ON k.key_id = f.key_id
+          WHERE k.kek_id = ANY($1::text[])`,
+        [keks.map((row) => row.kek_id)],
+      );
+      return {
+        keys: keks.length,
+        dataKeys: Number(dataKeys?.n ?? 0),
+        fields: Number(fields?.n ?? 0),
+      };
+    });
+    this.#keys.clear();
+    await this.#audit.append({
+      at,
+      actor: origin.actor.kind === 'anonymous' ? undefined : origin.actor.user.id,
+      actorOrg: origin.actor.kind === 'anonymous' ? undefined : origin.actor.user.orgId,
+      action: 'persons.erase',
+      target: undefined,
+      outcome: 'success',
+      ip: origin.ip,
+      details: { reason, ...counts },
+    });
+    return counts;
   }
 
   /** Seals new values (a new version of each field given) and returns their commitments. */

@@ -659,6 +659,23 @@ ON CONFLICT (key_id) DO NOTHING;
 ALTER TABLE webauthn_credentials ADD COLUMN discoverable boolean;
 `,
   },
+  {
+    version: 21,
+    name: 'person data erasures',
+    sql: `
+-- The key-encryption keys destroyed by \`truce persons erase\` (the end of the cell's mandate):
+-- whatever they wrapped can no longer be read, and new data may go under a new key.
+CREATE TABLE person_data_erasures (
+  kek_id    text        PRIMARY KEY,
+  erased_at timestamptz NOT NULL,
+  reason    text        NOT NULL
+);
+CREATE TRIGGER person_data_erasures_insert_only BEFORE UPDATE OR DELETE ON person_data_erasures
+  FOR EACH ROW EXECUTE FUNCTION truce_refuse_change();
+CREATE TRIGGER person_data_erasures_no_truncate BEFORE TRUNCATE ON person_data_erasures
+  FOR EACH STATEMENT EXECUTE FUNCTION truce_refuse_change();
+`,
+  },
 ];
 
 const checksum = (migration: Migration): string =>
