@@ -5,6 +5,9 @@ import type { SqlExecutor } from '../store/index.js';
 import type { RequestOrigin } from './accounts-service.js';
 import { isoOf, optionalIsoOf } from './rows.js';
 
+/** Device keys a user may have in use at once (not revoked). */
+export const maxActiveDevices = 10;
+
 /** A device key as its user (or a mediator) sees it. */
 export interface DeviceKeyRecord {
   keyId: string;
@@ -31,6 +34,27 @@ export class DeviceKeys {
     this.#ledger = ledger;
     this.#audit = audit;
     this.#clock = clock;
+  }
+
+  /**
+   * Refuses a new key when the user already has `maxActiveDevices` keys not revoked: a stolen
+   * session must not be able to mint signing keys without end, and a user with that many
+   * browsers revokes the ones they no longer use first (the account page lists them).
+   */
+  async checkRoomFor(userId: string, keyId: string): Promise<void> {
+    const [row] = await this.#db.query<{ n: unknown; known: boolean }>(
+      `SELECT count(*) FILTER (WHERE revoked_at IS NULL) AS n,
+              bool_or(key_id = $2) AS known
+         FROM device_keys WHERE user_id = $1`,
+      [userId, keyId],
+    );
+    if (row?.known) return;
+    if (Number(row?.n ?? 0) >= maxActiveDevices) {
+      throw new TruceError(
+        'CONFLICT',
+        `you already have ${maxActiveDevices} device keys in use; revoke the ones you no longer use (account page, or POST /api/v1/devices/{keyId}/revoke), then try again`,
+      );
+    }
   }
 
   /** Records that `userId` registered the key (again: nothing changes). */

@@ -190,6 +190,44 @@ describe('revoking a device', () => {
   });
 });
 
+describe('how many devices', () => {
+  it('keeps a user to ten device keys in use: an eleventh waits until one is revoked', async () => {
+    const listed = async () =>
+      (
+        await server.app.inject({
+          method: 'GET',
+          url: '/api/v1/devices',
+          headers: server.headers('party_liaison'),
+        })
+      ).json().devices as { keyId: string; revokedAt?: string }[];
+    const inUse = async () => (await listed()).filter((device) => !device.revokedAt);
+    while ((await inUse()).length < 10) await registerDevice('party_liaison');
+    const extra = deviceKeyPair();
+    const { statement } = (
+      await post('party_liaison', '/api/v1/devices/challenge', { publicKey: extra.publicKey })
+    ).json();
+    const proof = sign(null, Buffer.from(statement, 'base64url'), extra.privateKey).toString(
+      'base64url',
+    );
+    const refused = await post('party_liaison', '/api/v1/devices', {
+      publicKey: extra.publicKey,
+      proof,
+    });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error.message).toMatch(/revoke the ones you no longer use/);
+    const oldest = (await inUse()).at(-1)!;
+    expect(
+      (await post('party_liaison', `/api/v1/devices/${oldest.keyId}/revoke`, {})).statusCode,
+    ).toBe(200);
+    const accepted = await post('party_liaison', '/api/v1/devices', {
+      publicKey: extra.publicKey,
+      proof,
+    });
+    expect(accepted.statusCode, accepted.body).toBe(201);
+    expect(await inUse()).toHaveLength(10);
+  });
+});
+
 describe('a disabled user', () => {
   it('has the keys of their devices revoked in the ledger: what those devices sign is refused', async () => {
     // Last in this file: the agency user is disabled for good.

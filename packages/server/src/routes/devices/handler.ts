@@ -61,6 +61,7 @@ export function deviceRoutes(app: TruceApp, ctx: AppContext): void {
           'the proof does not verify with this key: sign the statement from /api/v1/devices/challenge',
         );
       }
+      await ctx.devices.checkRoomFor(actor.user.id, keyId);
       const identity = ctx.ledger.identity;
       const envelope = keyRegistrationEnvelope({
         org,
