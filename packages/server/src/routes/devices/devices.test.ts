@@ -109,8 +109,10 @@ describe('devices that sign their own reports', () => {
   });
 });
 
-/** Registers a new device key for `role`'s user: the key pair and its id. */
-async function registerDevice(role: 'party_liaison' | 'agency' | 'monitor') {
+type DeviceRole = 'party_liaison' | 'agency' | 'monitor';
+
+/** A new device key pair for `role`'s user with its proof of possession, not yet registered. */
+async function provenDevice(role: DeviceRole) {
   const device = deviceKeyPair();
   const { keyId, statement } = (
     await post(role, '/api/v1/devices/challenge', { publicKey: device.publicKey })
@@ -118,9 +120,18 @@ async function registerDevice(role: 'party_liaison' | 'agency' | 'monitor') {
   const proof = sign(null, Buffer.from(statement, 'base64url'), device.privateKey).toString(
     'base64url',
   );
-  const registered = await post(role, '/api/v1/devices', { publicKey: device.publicKey, proof });
+  return { ...device, keyId: keyId as string, proof };
+}
+
+/** Registers a new device key for `role`'s user: the key pair and its id. */
+async function registerDevice(role: DeviceRole) {
+  const device = await provenDevice(role);
+  const registered = await post(role, '/api/v1/devices', {
+    publicKey: device.publicKey,
+    proof: device.proof,
+  });
   expect(registered.statusCode).toBe(201);
-  return { ...device, keyId: keyId as string };
+  return device;
 }
 
 describe('revoking a device', () => {
@@ -202,16 +213,10 @@ describe('how many devices', () => {
       ).json().devices as { keyId: string; revokedAt?: string }[];
     const inUse = async () => (await listed()).filter((device) => !device.revokedAt);
     while ((await inUse()).length < 10) await registerDevice('party_liaison');
-    const extra = deviceKeyPair();
-    const { statement } = (
-      await post('party_liaison', '/api/v1/devices/challenge', { publicKey: extra.publicKey })
-    ).json();
-    const proof = sign(null, Buffer.from(statement, 'base64url'), extra.privateKey).toString(
-      'base64url',
-    );
+    const extra = await provenDevice('party_liaison');
     const refused = await post('party_liaison', '/api/v1/devices', {
       publicKey: extra.publicKey,
-      proof,
+      proof: extra.proof,
     });
     expect(refused.statusCode).toBe(409);
     expect(refused.json().error.message).toMatch(/revoke the ones you no longer use/);
@@ -221,7 +226,7 @@ describe('how many devices', () => {
     ).toBe(200);
     const accepted = await post('party_liaison', '/api/v1/devices', {
       publicKey: extra.publicKey,
-      proof,
+      proof: extra.proof,
     });
     expect(accepted.statusCode, accepted.body).toBe(201);
     expect(await inUse()).toHaveLength(10);
@@ -231,16 +236,8 @@ describe('how many devices', () => {
 describe('a disabled user', () => {
   it('has the keys of their devices revoked in the ledger: what those devices sign is refused', async () => {
     // Last in this file: the agency user is disabled for good.
-    const device = deviceKeyPair();
-    const { keyId, statement } = (
-      await post('agency', '/api/v1/devices/challenge', { publicKey: device.publicKey })
-    ).json();
-    const proof = sign(null, Buffer.from(statement, 'base64url'), device.privateKey).toString(
-      'base64url',
-    );
-    expect(
-      (await post('agency', '/api/v1/devices', { publicKey: device.publicKey, proof })).statusCode,
-    ).toBe(201);
+    const device = await registerDevice('agency');
+    const { keyId } = device;
     const signed = (id: string) => {
       const event = sampleEvent(id, 'un-ocha', 7);
       return core.signEnvelope(
