@@ -7,15 +7,16 @@ import type { AccountsRepository, ChallengePurpose, SecurityKey } from './accoun
 import type { BreachedPasswords } from './breached-passwords.js';
 import type { DeviceKeys } from './device-keys.js';
 import { openMfaSecret, sealMfaSecret } from './mfa-key.js';
-import type {
-  Actor,
-  ApiToken,
-  Organisation,
-  OrganisationKind,
-  Permission,
-  Role,
-  Scope,
-  User,
+import {
+  type Actor,
+  type ApiToken,
+  actorFields,
+  type Organisation,
+  type OrganisationKind,
+  type Permission,
+  type Role,
+  type Scope,
+  type User,
 } from './model.js';
 import {
   passwordChangedMail,
@@ -143,12 +144,6 @@ function recoveryCodeHash(userId: string, code: string): string {
 
 function sessionId(tokenHash: string): string {
   return secretHash(`session-id:${tokenHash}`).slice(0, 16);
-}
-
-function actorFields(actor: Actor): { actor: string | undefined; actorOrg: string | undefined } {
-  return actor.kind === 'anonymous'
-    ? { actor: undefined, actorOrg: undefined }
-    : { actor: actor.user.id, actorOrg: actor.user.orgId };
 }
 
 const summaryOf = (key: SecurityKey): SecurityKeySummary => ({

@@ -3,6 +3,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { type Ledger, operatorRevocationEnvelope } from '../ledger/index.js';
 import type { SqlExecutor } from '../store/index.js';
 import type { RequestOrigin } from './accounts-service.js';
+import { actorFields } from './model.js';
 import { isoOf, optionalIsoOf } from './rows.js';
 
 /** Device keys a user may have in use at once (not revoked). */
@@ -148,8 +149,7 @@ export class DeviceKeys {
     );
     await this.#audit.append({
       at: now.toISOString(),
-      actor: origin.actor.kind === 'anonymous' ? undefined : origin.actor.user.id,
-      actorOrg: origin.actor.kind === 'anonymous' ? undefined : origin.actor.user.orgId,
+      ...actorFields(origin.actor),
       action: 'device.revoke',
       target: keyId,
       outcome: 'success',

@@ -81,3 +81,13 @@ export type Actor =
       authenticatedAt: string;
     }
   | { kind: 'token'; user: User; token: ApiToken };
+
+/** Who an audit line names for an actor: the user and their organisation (none: anonymous). */
+export function actorFields(actor: Actor): {
+  actor: string | undefined;
+  actorOrg: string | undefined;
+} {
+  return actor.kind === 'anonymous'
+    ? { actor: undefined, actorOrg: undefined }
+    : { actor: actor.user.id, actorOrg: actor.user.orgId };
+}

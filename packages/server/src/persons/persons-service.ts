@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { ledger, personFields, TruceError } from '@truce/core';
 import type { RequestOrigin } from '../accounts/accounts-service.js';
-import type { Actor } from '../accounts/model.js';
+import { type Actor, actorFields } from '../accounts/model.js';
 import { isoOf } from '../accounts/rows.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { SqlDriver, SqlExecutor } from '../store/index.js';
@@ -202,8 +202,7 @@ export class PersonsService {
     this.#keys.clear();
     await this.#audit.append({
       at,
-      actor: origin.actor.kind === 'anonymous' ? undefined : origin.actor.user.id,
-      actorOrg: origin.actor.kind === 'anonymous' ? undefined : origin.actor.user.orgId,
+      ...actorFields(origin.actor),
       action: 'persons.erase',
       target: undefined,
       outcome: 'success',
