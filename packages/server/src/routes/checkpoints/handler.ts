@@ -1,4 +1,5 @@
 import { TruceError } from '@truce/core';
+import { actorFields } from '../../accounts/model.js';
 import { type AppContext, originOf, type TruceApp } from '../../http/context.js';
 import { presentCheckpoint } from '../../presenters/ledger.js';
 import {
@@ -54,8 +55,7 @@ export function checkpointRoutes(app: TruceApp, ctx: AppContext): void {
       const origin = originOf(request);
       await ctx.audit.append({
         at: ctx.clock().toISOString(),
-        actor: origin.actor.kind === 'anonymous' ? undefined : origin.actor.user.id,
-        actorOrg: origin.actor.kind === 'anonymous' ? undefined : origin.actor.user.orgId,
+        ...actorFields(origin.actor),
         action: 'checkpoint.cosign',
         target: String(record.checkpointSize),
         outcome: 'success',

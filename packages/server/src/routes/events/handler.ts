@@ -1,3 +1,4 @@
+import { actorFields } from '../../accounts/model.js';
 import { type AppContext, originOf, type TruceApp } from '../../http/context.js';
 import {
   presentBatchRow,
@@ -28,8 +29,7 @@ export function eventRoutes(app: TruceApp, ctx: AppContext): void {
     const origin = originOf(request);
     await ctx.audit.append({
       at: ctx.clock().toISOString(),
-      actor: origin.actor.kind === 'anonymous' ? undefined : origin.actor.user.id,
-      actorOrg: origin.actor.kind === 'anonymous' ? undefined : origin.actor.user.orgId,
+      ...actorFields(origin.actor),
       action: 'persons.read',
       target: seqs.join(','),
       outcome: 'success',

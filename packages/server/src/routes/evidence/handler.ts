@@ -1,4 +1,5 @@
 import { TruceError } from '@truce/core';
+import { actorFields } from '../../accounts/model.js';
 import type { BlobRecord } from '../../blobs/blob-registry.js';
 import { type AppContext, originOf, type TruceApp } from '../../http/context.js';
 import { contentMismatch } from './content-type.js';
@@ -79,8 +80,7 @@ export function evidenceRoutes(app: TruceApp, ctx: AppContext): void {
       const origin = originOf(request);
       await ctx.audit.append({
         at: ctx.clock().toISOString(),
-        actor: origin.actor.kind === 'anonymous' ? undefined : origin.actor.user.id,
-        actorOrg: origin.actor.kind === 'anonymous' ? undefined : origin.actor.user.orgId,
+        ...actorFields(origin.actor),
         action: 'evidence.read',
         target: sha256,
         outcome: 'success',

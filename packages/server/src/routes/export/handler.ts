@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { actorFields } from '../../accounts/model.js';
 import { type AppContext, originOf, type TruceApp } from '../../http/context.js';
 import type { Store } from '../../store/index.js';
 import { exportSchema } from './schema.js';
@@ -22,8 +23,7 @@ export function exportRoutes(app: TruceApp, ctx: AppContext): void {
       const origin = originOf(request);
       await ctx.audit.append({
         at: ctx.clock().toISOString(),
-        actor: origin.actor.kind === 'anonymous' ? undefined : origin.actor.user.id,
-        actorOrg: origin.actor.kind === 'anonymous' ? undefined : origin.actor.user.orgId,
+        ...actorFields(origin.actor),
         action: 'ledger.export',
         target: String(size),
         outcome: 'success',

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isTruceError } from '@truce/core';
+import { actorFields } from '../../accounts/model.js';
 import { type AppContext, originOf, type TruceApp } from '../../http/context.js';
 import { presentEntry } from '../../presenters/ledger.js';
 import { streamSchema } from './schema.js';
@@ -17,8 +18,7 @@ export function streamRoutes(app: TruceApp, ctx: AppContext): void {
       const origin = originOf(request);
       await ctx.audit.append({
         at: ctx.clock().toISOString(),
-        actor: origin.actor.kind === 'anonymous' ? undefined : origin.actor.user.id,
-        actorOrg: origin.actor.kind === 'anonymous' ? undefined : origin.actor.user.orgId,
+        ...actorFields(origin.actor),
         action: 'events.stream',
         target: String(next),
         outcome: 'success',
