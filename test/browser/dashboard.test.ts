@@ -1,3 +1,4 @@
+import { generateKeyPairSync, sign } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { encode } from 'uqr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -128,6 +129,9 @@ describe.skipIf(!runBrowserTests)('the dashboard in Chromium', () => {
     await page.click('a[href="/account"]');
     const row = page.locator(`[data-testid=device][data-key-id="${keyId}"]`);
     await row.getByTestId('this-device').waitFor({ timeout: 20_000 });
+    // The page is the account's, not one of the main pages: no main page is marked current.
+    expect(await page.locator('a[href="/account"]').getAttribute('aria-current')).toBe('page');
+    expect(await page.locator('nav a[aria-current=page]').count()).toBe(0);
     await row.locator('input[name=reason]').fill('test: lost');
     await row.getByRole('button', { name: 'Revoke this key' }).click();
     await expect.poll(() => row.textContent(), { timeout: 20_000 }).toContain('revoked');
@@ -163,6 +167,56 @@ describe.skipIf(!runBrowserTests)('the dashboard in Chromium', () => {
     expect(revoked.status).toBe(200);
     const third = await loginAgain();
     expect([keyId, second]).not.toContain(third);
+    await context.close();
+  }, 120_000);
+
+  it('tells a reporter whose device keys are all in use why this browser signs nothing itself', async () => {
+    // Ten device keys registered elsewhere for the Hamas liaison: the limit (accounts/device-keys.ts).
+    const email = 'liaison-hamas@example.org';
+    const login = await fetch(`${cell.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password }),
+    });
+    const headers = {
+      'content-type': 'application/json',
+      cookie: login.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; '),
+      'x-csrf-token': ((await login.json()) as { csrfToken: string }).csrfToken,
+    };
+    for (let i = 0; i < 10; i++) {
+      const pair = generateKeyPairSync('ed25519');
+      const publicKey = pair.publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
+      const body = { publicKey: Buffer.from(publicKey).toString('base64') };
+      const challenge = (await (
+        await fetch(`${cell.url}/api/v1/devices/challenge`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify(body),
+        })
+      ).json()) as { statement: string };
+      const proof = sign(null, Buffer.from(challenge.statement, 'base64url'), pair.privateKey);
+      const registered = await fetch(`${cell.url}/api/v1/devices`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ ...body, proof: proof.toString('base64url') }),
+      });
+      expect(registered.status).toBe(201);
+    }
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await logIn(page, cell.url, email);
+    const notice = page.getByTestId('device-refused');
+    await expect
+      .poll(() => notice.textContent(), { timeout: 30_000 })
+      .toContain('10 device keys in use');
+    expect(await page.getByTestId('device-key').count()).toBe(0);
+    await notice.getByRole('link', { name: 'Your devices' }).click();
+    await page.waitForSelector('[data-testid=account]', { timeout: 20_000 });
+    await notice.getByRole('button', { name: 'Dismiss' }).click();
+    expect(await notice.count()).toBe(0);
     await context.close();
   }, 120_000);
 

@@ -334,9 +334,14 @@ function Dashboard({ user, onLogout }: { user: User; onLogout: () => void }) {
   // A reporter's device gets its own signing key, so that what it reports offline is signed
   // when it is made (device.ts).
   const [device, setDevice] = useState<DeviceKey>();
+  // Why the server refused this device a key (all of the user's devices in use), to say so.
+  const [deviceRefused, setDeviceRefused] = useState<string>();
   useEffect(() => {
     if (user.role !== 'observer' && user.permissions.includes('report')) {
-      ensureDeviceKey(user).then(setDevice);
+      ensureDeviceKey(user).then(({ key, refused }) => {
+        setDevice(key);
+        setDeviceRefused(refused);
+      });
     }
   }, [user]);
   // Time moves statuses even without new events (a deadline passes): look again every 30 s.
@@ -394,7 +399,7 @@ function Dashboard({ user, onLogout }: { user: User; onLogout: () => void }) {
             <a
               key={p}
               href={p}
-              aria-current={page === p ? 'page' : undefined}
+              aria-current={path === p ? 'page' : undefined}
               onClick={(e) => {
                 e.preventDefault();
                 go(p);
@@ -461,6 +466,23 @@ function Dashboard({ user, onLogout }: { user: User; onLogout: () => void }) {
             {sinceLastLogin.locked ? `${t('signin.wasLocked')} ` : ''}
             {t('signin.notYou')}{' '}
             <button type="button" className="link" onClick={() => setSinceLastLogin(undefined)}>
+              {t('dismiss')}
+            </button>
+          </p>
+        ) : null}
+        {deviceRefused ? (
+          <p role="status" className="warning" data-testid="device-refused">
+            {t('device.refused')} {deviceRefused}{' '}
+            <a
+              href="/account"
+              onClick={(e) => {
+                e.preventDefault();
+                go('/account');
+              }}
+            >
+              {t('device.manage')}
+            </a>{' '}
+            <button type="button" className="link" onClick={() => setDeviceRefused(undefined)}>
               {t('dismiss')}
             </button>
           </p>

@@ -1,5 +1,5 @@
 import { canonicalize } from '../../core/src/ledger/canonical-json.js';
-import { api } from './api.ts';
+import { ApiError, api } from './api.ts';
 import { fromBase64Url, toBase64, toBase64Url, utf8 } from './verify/bytes.js';
 import type { SignedEnvelope } from './verify/envelope.js';
 
@@ -85,22 +85,28 @@ export function deviceKey(): DeviceKey | undefined {
   return current;
 }
 
+/** What `ensureDeviceKey` found: this device's key, or why it has none. */
+export type DeviceKeyResult =
+  | { key: DeviceKey; refused?: undefined }
+  | { key?: undefined; refused?: string };
+
 /**
- * Loads this device's key for the user, or makes and registers one (online). Resolves to
- * undefined where the browser cannot (no Ed25519 in WebCrypto, no IndexedDB): reports are then
- * signed by the server for the organisation, as before.
+ * Loads this device's key for the user, or makes and registers one (online). Without a key,
+ * reports are signed by the server for the organisation, as before. That happens where the
+ * browser cannot (no Ed25519 in WebCrypto, no IndexedDB), silently, or where the server refuses
+ * the key (a user with ten devices in use), with the server's reason in `refused` to tell them.
  */
 export async function ensureDeviceKey(user: {
   id: string;
   orgId: string;
-}): Promise<DeviceKey | undefined> {
+}): Promise<DeviceKeyResult> {
   try {
     const found = await stored(user.id);
     // A key revoked meanwhile (a lost device found again, a user disabled then enabled) is
     // replaced: what it signs would be refused.
     if (found && found.org === user.orgId && !(await revokedOnServer(found.keyId))) {
       current = found;
-      return found;
+      return { key: found };
     }
     const pair = (await crypto.subtle.generateKey({ name: 'Ed25519' }, false, [
       'sign',
@@ -128,10 +134,10 @@ export async function ensureDeviceKey(user: {
     };
     await store(user.id, key);
     current = key;
-    return key;
-  } catch {
+    return { key };
+  } catch (error) {
     current = undefined;
-    return undefined;
+    return error instanceof ApiError ? { refused: error.message } : {};
   }
 }
 

@@ -55,6 +55,9 @@ const en = {
   'securityKey.lastUsed': 'last used',
   'securityKey.passkey': 'passkey',
   'devices.title': 'Devices that sign your reports',
+  'device.refused':
+    'This browser has no signing key of its own, so your reports are signed by the server for your organisation. The server said:',
+  'device.manage': 'Your devices',
   'devices.help':
     'Each browser you report from keeps its own key, which signs your reports even offline. Revoke the key of a lost or stolen device at once: whatever it signs afterwards is refused.',
   'devices.none': 'No device key yet: one is made when you log in from a browser that can keep it.',
@@ -507,6 +510,9 @@ const ar: Dictionary = {
   'securityKey.lastUsed': 'آخر استخدام',
   'securityKey.passkey': 'مفتاح مرور',
   'devices.title': 'الأجهزة التي توقّع تقاريرك',
+  'device.refused':
+    'ليس لهذا المتصفح مفتاح توقيع خاص به، لذا يوقّع الخادم تقاريرك باسم منظمتك. قال الخادم:',
+  'device.manage': 'أجهزتك',
   'devices.help':
     'يحتفظ كل متصفح تُرسل منه التقارير بمفتاح خاص به يوقّع تقاريرك حتى دون اتصال. ألغِ مفتاح أي جهاز مفقود أو مسروق فورًا: كل ما يوقّعه بعد ذلك يُرفض.',
   'devices.none': 'لا يوجد مفتاح جهاز بعد: يُنشأ واحد عند تسجيل الدخول من متصفح يستطيع الاحتفاظ به.',
@@ -951,6 +957,9 @@ const he: Dictionary = {
   'securityKey.lastUsed': 'שימוש אחרון',
   'securityKey.passkey': 'מפתח גישה',
   'devices.title': 'מכשירים שחותמים על הדיווחים שלך',
+  'device.refused':
+    'לדפדפן זה אין מפתח חתימה משלו, ולכן השרת חותם על הדיווחים שלך בשם הארגון שלך. השרת אמר:',
+  'device.manage': 'המכשירים שלך',
   'devices.help':
     'כל דפדפן שממנו את מדווחת או מדווח שומר מפתח משלו, שחותם על הדיווחים גם ללא חיבור. יש לבטל מיד את המפתח של מכשיר שאבד או נגנב: כל מה שיחתום עליו לאחר מכן יידחה.',
   'devices.none': 'אין עדיין מפתח מכשיר: מפתח נוצר בכניסה מדפדפן שיכול לשמור אותו.',

@@ -61,7 +61,21 @@ export function AlertsBadge({ version, onOpen }: { version: number; onOpen: () =
       title={t('alerts.badge', { count: unread })}
       onClick={onOpen}
     >
-      🔔 {unread > 0 ? unread : ''}
+      <svg
+        className="icon"
+        viewBox="0 0 24 24"
+        width="16"
+        height="16"
+        aria-hidden="true"
+        focusable="false"
+      >
+        {/* A bell, drawn here: an emoji needs a font that not every workstation has. */}
+        <path
+          fill="currentColor"
+          d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1z"
+        />
+      </svg>{' '}
+      {unread > 0 ? unread : ''}
     </button>
   );
 }
