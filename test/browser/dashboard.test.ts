@@ -388,6 +388,30 @@ describe.skipIf(!runBrowserTests)('the dashboard in Chromium', () => {
     const page = await browser.newPage();
     await logIn(page, cell.url, 'monitor@example.org');
     await page.click('nav a[href="/ledger"]');
+    // The demo's witnesses (the parties and guarantors) cosign each checkpoint within a tick:
+    // once the latest is cosigned by all, the page lists each of them as cosigned.
+    const witnesses = ['israel', 'hamas', 'qatar', 'egypt', 'united-states'];
+    await expect
+      .poll(
+        async () => {
+          const latest = (await (
+            await page.request.get(`${cell.url}/api/v1/checkpoints/latest`)
+          ).json()) as { cosigners: { witness: string }[] };
+          return latest.cosigners.map((c) => c.witness).sort();
+        },
+        { timeout: 30_000, interval: 500 },
+      )
+      .toEqual([...witnesses].sort());
+    await page.reload();
+    const cosigners = page.getByTestId('cosigners');
+    await cosigners.waitFor({ timeout: 20_000 });
+    for (const witness of witnesses) {
+      expect(
+        await cosigners.locator(`tr[data-witness="${witness}"]`).getAttribute('data-cosigned'),
+      ).toBe('yes');
+    }
+    const download = page.getByTestId('export').getByRole('link');
+    expect(await download.getAttribute('href')).toBe('/api/v1/export');
     const verifier = page.getByTestId('verifier');
     await expect
       .poll(() => verifier.locator('input[name=logKey]').inputValue())

@@ -548,7 +548,13 @@ function Dashboard({ user, onLogout }: { user: User; onLogout: () => void }) {
             onChange={() => setVersion((v) => v + 1)}
           />
         ) : (
-          <LedgerPage version={version} canExport={staff} />
+          <LedgerPage
+            version={version}
+            canExport={staff}
+            witnesses={(agreement.data?.parties ?? [])
+              .filter((party) => party.roles.some((r) => r === 'party' || r === 'guarantor'))
+              .map((party) => ({ id: party.id, name: party.name }))}
+          />
         )}
       </main>
     </div>

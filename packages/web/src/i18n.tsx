@@ -240,6 +240,13 @@ const en = {
   rootHash: 'Root hash',
   cosigned: 'Co-signed by',
   notCosigned: 'No cosignature yet',
+  notCosignedYet: 'not yet',
+  witness: 'Witness',
+  cosignedAt: 'Co-signed at',
+  'export.title': 'Export',
+  'export.explain':
+    'Every entry of the ledger, one per line, as signed by the organisation that reported it. With the checkpoints and public keys (`truce export`), `truce verify` checks it offline.',
+  'export.download': 'Download the entries (JSON Lines)',
   verifyInBrowser: 'Verify in your browser',
   verifyExplain:
     'Downloads the ledger and checks every signature and the Merkle tree here, with your browser’s own cryptography, against the log key you pin: you need not trust this server.',
@@ -694,6 +701,13 @@ const ar: Dictionary = {
   rootHash: 'تجزئة الجذر',
   cosigned: 'وقّع معه',
   notCosigned: 'لا توقيع مشترك بعد',
+  notCosignedYet: 'ليس بعد',
+  witness: 'الشاهد',
+  cosignedAt: 'وقّع في',
+  'export.title': 'التصدير',
+  'export.explain':
+    'كل قيود السجل، قيد في كل سطر، كما وقّعتها المنظمة التي أبلغت عنها. مع نقاط التحقق والمفاتيح العامة (`truce export`) يتحقق منها `truce verify` دون اتصال.',
+  'export.download': 'تنزيل القيود (JSON Lines)',
   verifyInBrowser: 'تحقق في متصفحك',
   verifyExplain:
     'ينزّل السجل ويتحقق من كل توقيع ومن شجرة ميركل هنا، بتشفير متصفحك، مقابل مفتاح السجل الذي تثبته: لا حاجة للثقة بهذا الخادم.',
@@ -1140,6 +1154,13 @@ const he: Dictionary = {
   rootHash: 'גיבוב השורש',
   cosigned: 'נחתם במשותף על ידי',
   notCosigned: 'אין חתימה משותפת עדיין',
+  notCosignedYet: 'עדיין לא',
+  witness: 'עד',
+  cosignedAt: 'נחתם במשותף ב־',
+  'export.title': 'ייצוא',
+  'export.explain':
+    'כל הרשומות ביומן, רשומה בכל שורה, כפי שחתם עליהן הארגון שדיווח. יחד עם נקודות הביקורת והמפתחות הציבוריים (`truce export`), `truce verify` בודק אותן ללא חיבור.',
+  'export.download': 'הורדת הרשומות (JSON Lines)',
   verifyInBrowser: 'אימות בדפדפן שלך',
   verifyExplain:
     'מוריד את היומן ובודק כאן כל חתימה ואת עץ מרקל, בקריפטוגרפיה של הדפדפן שלך, מול מפתח היומן שאתה מצמיד: אין צורך לסמוך על שרת זה.',

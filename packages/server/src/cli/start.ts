@@ -11,6 +11,7 @@ import {
   seedAgreement,
 } from '../demo/demo-cell.js';
 import { demoClock, readDemoClock } from '../demo/demo-clock.js';
+import { DemoWitnesses } from '../demo/demo-witnesses.js';
 import { startServer } from '../http/start.js';
 import { hasLogIdentity } from '../ledger/index.js';
 import { seedZoneLayer } from '../routes/zones/seed.js';
@@ -171,6 +172,13 @@ export async function start(argv: string[], io: CliIo, stop?: AbortSignal): Prom
       ...parseEventLines(readFileSync(sampleIncidentsScenario, 'utf8'), sampleIncidentsScenario),
     ]);
     await feeder.feed(clock.now());
+    const witnesses = new DemoWitnesses(server.app, dataDir, agreement);
+    const cosign = async () => {
+      for (const { org, reason } of (await witnesses.cosignLatest(clock.now())).refused) {
+        io.stderr.write(`truce: the demo witness ${org} refused to cosign: ${reason}\n`);
+      }
+    };
+    await cosign();
     if (!(await publishAsMediator(server.app))) {
       io.stderr.write(
         'truce: mediators need a second factor here (TRUCE_MFA_REQUIRED_ROLES): the public page stays empty until a mediator sets one up and publishes\n',
@@ -190,6 +198,7 @@ export async function start(argv: string[], io: CliIo, stop?: AbortSignal): Prom
         `  ${agreement.title}`,
         `  simulated time: ${localTime(clock.now(), agreement.timeZone)} — Day ${day.day}${active ? `, ${active.name ?? active.id}, day ${active.dayOfPhase} of ${active.lengthDays ?? '?'}` : ''}${speed > 1 ? ` (replay ×${speed})` : ''}`,
         `  ${feeder.remaining} scenario events still to come as the clock moves`,
+        `  demo witnesses (in this process, keys held here): ${witnesses.orgs.join(', ')} cosign each checkpoint`,
         '',
         `  Logins${createdLogins ? ' (created now)' : ''}, password "${demoPassword}" (demo only):`,
         ...demoUsers.map((user) => `    ${user.label.padEnd(26)} ${user.email}`),
@@ -211,6 +220,7 @@ export async function start(argv: string[], io: CliIo, stop?: AbortSignal): Prom
         feeding = feeding
           .then(async () => {
             await feeder.feed(clock.now());
+            await cosign();
             if (++ticks % 5 === 0) clock.save();
           })
           .catch((error: unknown) => {

@@ -94,7 +94,26 @@ describe('truce start (npm start): the demo cell', () => {
           .filter((e) => Date.parse(e.reportedAt) <= Date.parse(status.asOf))
           .map((e) => (e as unknown as { source: string }).source),
       );
-      expect(status.ledgerSize).toBe(1 + sources.size + due.length);
+      // The demo witnesses (the parties and guarantors) sign with keys of their organisations:
+      // the United States reports nothing in the scenario, so its key is registered to cosign.
+      const witnesses = ['israel', 'hamas', 'qatar', 'egypt', 'united-states'];
+      expect(cell.io.output()).toContain(
+        `demo witnesses (in this process, keys held here): ${witnesses.join(', ')}`,
+      );
+      expect(status.ledgerSize).toBe(1 + new Set([...sources, ...witnesses]).size + due.length);
+      // Each cosigns the latest checkpoint within a tick (10 s) of it.
+      const cosigners = async () => {
+        const latest = (await (
+          await fetch(`${cell.url}/api/v1/checkpoints/latest`, {
+            headers: { cookie: mediator.cookie },
+          })
+        ).json()) as { cosigners: { witness: string }[] };
+        return latest.cosigners.map((c) => c.witness).sort();
+      };
+      await expect
+        .poll(cosigners, { timeout: 30_000, interval: 500 })
+        .toEqual([...witnesses].sort());
+      expect(cell.io.errors()).not.toContain('refused to cosign');
 
       // The events behind a status, by their ids.
       const aid = status.obligations.find((o) => o.id === 'aid-trucks-daily')!;
@@ -156,6 +175,8 @@ describe('truce start (npm start): the demo cell', () => {
       }
       expect(ids.size).toBe(status.ledgerSize);
       expect(cell.io.output()).not.toContain('(created now)');
+      // The witnesses remember what they cosigned before the restart and go on from it.
+      expect(cell.io.errors()).not.toContain('refused to cosign');
     } finally {
       await cell.stop();
     }

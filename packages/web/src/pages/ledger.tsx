@@ -93,7 +93,73 @@ function Verifier({ stated }: { stated: string | undefined }) {
   );
 }
 
-export function LedgerPage({ version, canExport }: { version: number; canExport: boolean }) {
+/** An organisation that is expected to witness the log: a party or guarantor of the agreement. */
+export interface ExpectedWitness {
+  id: string;
+  name: string;
+}
+
+/**
+ * Who co-signed the latest checkpoint: each party and guarantor of the agreement, cosigned or
+ * not yet, then any other witness that cosigned. A party that does not cosign has not checked
+ * that this log shows it the same history as everyone else.
+ */
+export function cosignerRows(
+  expected: readonly ExpectedWitness[],
+  cosigners: NonNullable<Checkpoint['cosigners']>,
+): { id: string; name: string; cosignedAt: string | undefined }[] {
+  const at = new Map(cosigners.map((c) => [c.witness, c.cosignedAt]));
+  const known = new Set(expected.map((w) => w.id));
+  return [
+    ...expected.map((w) => ({ id: w.id, name: w.name, cosignedAt: at.get(w.id) })),
+    ...cosigners
+      .filter((c) => !known.has(c.witness))
+      .map((c) => ({ id: c.witness, name: c.witness, cosignedAt: c.cosignedAt })),
+  ];
+}
+
+function Cosigners({
+  checkpoint,
+  expected,
+}: {
+  checkpoint: Checkpoint;
+  expected: readonly ExpectedWitness[];
+}) {
+  const { t, dateTime } = useI18n();
+  const rows = cosignerRows(expected, checkpoint.cosigners ?? []);
+  if (rows.length === 0) return <p className="muted">{t('notCosigned')}</p>;
+  return (
+    <table data-testid="cosigners">
+      <thead>
+        <tr>
+          <th>{t('witness')}</th>
+          <th>{t('cosignedAt')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((row) => (
+          <tr key={row.id} data-witness={row.id} data-cosigned={row.cosignedAt ? 'yes' : 'no'}>
+            <td>{row.name}</td>
+            <td className={row.cosignedAt ? undefined : 'muted'}>
+              {row.cosignedAt ? dateTime(row.cosignedAt) : t('notCosignedYet')}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function LedgerPage({
+  version,
+  canExport,
+  witnesses,
+}: {
+  version: number;
+  canExport: boolean;
+  /** The parties and guarantors of the agreement: each is expected to cosign. */
+  witnesses: readonly ExpectedWitness[];
+}) {
   const { t, number, dateTime } = useI18n();
   const checkpoint = useData(() => api<Checkpoint>('/api/v1/checkpoints/latest'), version);
   const log = useData(() => api<LogInfo>('/api/v1/log'), 0);
@@ -113,26 +179,33 @@ export function LedgerPage({ version, canExport }: { version: number; canExport:
             </dd>
             <dt>{t('asOf')}</dt>
             <dd>{dateTime(cp.savedAt)}</dd>
-            <dt>{t('cosigned')}</dt>
-            <dd>
-              {cp.cosigners && cp.cosigners.length > 0
-                ? cp.cosigners.map((c) => c.witness).join(', ')
-                : t('notCosigned')}
-            </dd>
           </dl>
         ) : (
           <p className="muted">{t('loading')}</p>
         )}
         {cp ? (
-          <details>
-            <summary>note</summary>
-            <pre className="mono small" dir="ltr">
-              {cp.note}
-            </pre>
-          </details>
+          <>
+            <h3>{t('cosigned')}</h3>
+            <Cosigners checkpoint={cp} expected={witnesses} />
+            <details>
+              <summary>note</summary>
+              <pre className="mono small" dir="ltr">
+                {cp.note}
+              </pre>
+            </details>
+          </>
         ) : null}
       </section>
       {canExport ? <Verifier stated={log.data?.verifierKey} /> : null}
+      {canExport ? (
+        <section className="card" data-testid="export">
+          <h2>{t('export.title')}</h2>
+          <p className="muted">{t('export.explain')}</p>
+          <a href="/api/v1/export" download="entries.jsonl">
+            {t('export.download')}
+          </a>
+        </section>
+      ) : null}
     </>
   );
 }
