@@ -44,6 +44,8 @@ export interface Checkpoint {
   note: string;
   savedAt: string;
   cosigners?: { witness: string; cosignedAt: string; savedAt: string }[];
+  /** Every witness with the largest checkpoint it cosigned (the latest checkpoint only). */
+  witnesses?: { witness: string; checkpointSize: number; cosignedAt: string }[];
 }
 
 export interface PublicStatus {

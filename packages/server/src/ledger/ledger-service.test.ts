@@ -347,6 +347,19 @@ describe('cosignatures', () => {
       code: 'LEDGER_KEY_INVALID',
     });
     expect(await store.cosignatures(checkpoint?.size ?? 0)).toHaveLength(1);
+
+    // The log grows: the new checkpoint has no cosigner yet, and qatar shows where it stopped.
+    await service.submit([signedEvent(sampleEvent('after-cosigning', 'qatar'), qatar)]);
+    const later = await service.checkpoint();
+    expect(later?.size).toBe((checkpoint?.size ?? 0) + 1);
+    expect(await service.cosigners()).toEqual([]);
+    expect(await service.witnesses()).toEqual([
+      expect.objectContaining({
+        witness: 'qatar',
+        checkpointSize: checkpoint?.size,
+        timestamp: 1_737_000_000,
+      }),
+    ]);
     await service.close();
   });
 });

@@ -385,6 +385,34 @@ export class Ledger {
     });
   }
 
+  /**
+   * Each witness's latest cosignature: how far each organisation that witnesses the log has
+   * checked it. Every line is checked again against its checkpoint, as `cosigners` does.
+   */
+  async witnesses(): Promise<(Cosigner & { checkpointSize: number })[]> {
+    const records = await this.store.latestCosignatures();
+    if (records.length === 0) return [];
+    await this.refreshRegistry();
+    const witnessed: (Cosigner & { checkpointSize: number })[] = [];
+    for (const record of records) {
+      const checkpoint = await this.store.checkpoint(record.checkpointSize);
+      if (!checkpoint) continue;
+      const verified = verifyCosignatureLine(
+        checkpoint.text,
+        record.line,
+        this.#registry,
+        record.checkpointSize,
+      );
+      witnessed.push({
+        witness: record.witness,
+        checkpointSize: record.checkpointSize,
+        timestamp: verified.timestamp,
+        savedAt: record.savedAt,
+      });
+    }
+    return witnessed;
+  }
+
   /** Signs a last checkpoint; the store stays open (its owner closes it). */
   close(): Promise<void> {
     return this.#checkpointer.close();

@@ -56,6 +56,15 @@ export function presentEntryWithProof(entry: StoredEntry, proof: InclusionProof)
   };
 }
 
+/** Each witness's latest cosignature, for the latest checkpoint's page. */
+export function presentWitnesses(witnesses: (Cosigner & { checkpointSize: number })[]) {
+  return witnesses.map((w) => ({
+    witness: w.witness,
+    checkpointSize: w.checkpointSize,
+    cosignedAt: new Date(w.timestamp * 1000).toISOString(),
+  }));
+}
+
 export function presentCheckpoint(record: CheckpointRecord, cosigners?: Cosigner[]) {
   return {
     size: record.size,

@@ -208,6 +208,19 @@ class MemoryStore implements Store {
       .map((cosignature) => ({ ...cosignature }));
   }
 
+  async latestCosignatures(): Promise<CosignatureRecord[]> {
+    const latest = new Map<string, CosignatureRecord>();
+    for (const cosignature of this.#cosignatures.values()) {
+      const earlier = latest.get(cosignature.witness);
+      if (!earlier || earlier.checkpointSize < cosignature.checkpointSize) {
+        latest.set(cosignature.witness, cosignature);
+      }
+    }
+    return [...latest.values()]
+      .sort((a, b) => (a.witness < b.witness ? -1 : a.witness > b.witness ? 1 : 0))
+      .map((cosignature) => ({ ...cosignature }));
+  }
+
   stats(): StoreStats {
     return { ...this.#stats };
   }

@@ -676,6 +676,15 @@ CREATE TRIGGER person_data_erasures_no_truncate BEFORE TRUNCATE ON person_data_e
   FOR EACH STATEMENT EXECUTE FUNCTION truce_refuse_change();
 `,
   },
+  {
+    version: 22,
+    name: 'cosignatures by witness',
+    sql: `
+-- Each witness's latest cosignature (how far each party has checked the log) in a few index
+-- reads, however many checkpoints the witnesses have cosigned.
+CREATE INDEX cosignatures_by_witness ON cosignatures (witness, checkpoint_size);
+`,
+  },
 ];
 
 const checksum = (migration: Migration): string =>

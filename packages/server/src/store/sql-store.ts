@@ -508,6 +508,30 @@ class SqlStore implements Store {
     return rows.map(toCosignature);
   }
 
+  async latestCosignatures(): Promise<CosignatureRecord[]> {
+    // A loose index scan (cosignatures_by_witness): one index read per witness to find the
+    // next witness name, one for its largest checkpoint.
+    const rows = await this.#db.query<CosignatureRow>(
+      `WITH RECURSIVE witnesses (witness) AS (
+         (SELECT witness FROM cosignatures ORDER BY witness LIMIT 1)
+         UNION ALL
+         SELECT (SELECT c.witness FROM cosignatures c WHERE c.witness > w.witness
+                  ORDER BY c.witness LIMIT 1)
+           FROM witnesses w WHERE w.witness IS NOT NULL
+       )
+       SELECT latest.checkpoint_size, latest.witness, latest.line,
+              (extract(epoch FROM latest.saved_at) * 1000)::float8 AS saved_at_ms
+         FROM witnesses w
+         CROSS JOIN LATERAL (
+           SELECT * FROM cosignatures c WHERE c.witness = w.witness
+            ORDER BY c.checkpoint_size DESC LIMIT 1
+         ) latest
+        WHERE w.witness IS NOT NULL
+        ORDER BY latest.witness`,
+    );
+    return rows.map(toCosignature);
+  }
+
   stats(): StoreStats {
     return {
       ...this.#stats,

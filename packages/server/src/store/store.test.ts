@@ -388,6 +388,17 @@ for (const kind of kinds) {
         ['witness-b', '— witness-b AAAA'],
       ]);
       expect(await store.cosignatures(size - 1)).toEqual([]);
+
+      // Each witness's latest: witness-c cosigned only the earlier checkpoint, so it shows there.
+      await store.saveCosignature(size - 1, 'witness-c', '— witness-c DDDD');
+      await store.saveCosignature(size - 1, 'witness-a', '— witness-a EEEE');
+      expect(
+        (await store.latestCosignatures()).map((c) => [c.witness, c.checkpointSize, c.line]),
+      ).toEqual([
+        ['witness-a', size, '— witness-a CCCC'],
+        ['witness-b', size, '— witness-b AAAA'],
+        ['witness-c', size - 1, '— witness-c DDDD'],
+      ]);
     });
 
     it('commits one transaction per event when group commit is off, and refuses appends once closed', async () => {

@@ -178,6 +178,8 @@ export interface Store {
     line: string,
   ): Promise<CosignatureRecord>;
   cosignatures(checkpointSize: number): Promise<CosignatureRecord[]>;
+  /** Each witness's cosignature of the largest checkpoint it cosigned, by witness name. */
+  latestCosignatures(): Promise<CosignatureRecord[]>;
 
   stats(): StoreStats;
   /** Waits for appends in flight, then releases the database (and the folder lock). */

@@ -99,22 +99,41 @@ export interface ExpectedWitness {
   name: string;
 }
 
+/** A witness's line in the table of the latest checkpoint. */
+export interface CosignerRow {
+  id: string;
+  name: string;
+  /** When it cosigned the latest checkpoint; undefined: not yet. */
+  cosignedAt: string | undefined;
+  /** Not yet: the largest checkpoint it did cosign, and when (none: it never cosigned). */
+  last?: { size: number; cosignedAt: string };
+}
+
 /**
  * Who co-signed the latest checkpoint: each party and guarantor of the agreement, cosigned or
- * not yet, then any other witness that cosigned. A party that does not cosign has not checked
- * that this log shows it the same history as everyone else.
+ * not yet (with how far it got), then any other witness. A party that does not cosign has not
+ * checked that this log shows it the same history as everyone else.
  */
-export function cosignerRows(
-  expected: readonly ExpectedWitness[],
-  cosigners: NonNullable<Checkpoint['cosigners']>,
-): { id: string; name: string; cosignedAt: string | undefined }[] {
-  const at = new Map(cosigners.map((c) => [c.witness, c.cosignedAt]));
+export function cosignerRows(checkpoint: Checkpoint, expected: readonly ExpectedWitness[]) {
+  const now = new Map((checkpoint.cosigners ?? []).map((c) => [c.witness, c.cosignedAt]));
+  const last = new Map((checkpoint.witnesses ?? []).map((w) => [w.witness, w]));
+  const row = (id: string, name: string): CosignerRow => {
+    const cosignedAt = now.get(id);
+    const before = last.get(id);
+    return {
+      id,
+      name,
+      cosignedAt,
+      ...(cosignedAt === undefined && before
+        ? { last: { size: before.checkpointSize, cosignedAt: before.cosignedAt } }
+        : {}),
+    };
+  };
   const known = new Set(expected.map((w) => w.id));
+  const others = new Set([...now.keys(), ...last.keys()].filter((id) => !known.has(id)));
   return [
-    ...expected.map((w) => ({ id: w.id, name: w.name, cosignedAt: at.get(w.id) })),
-    ...cosigners
-      .filter((c) => !known.has(c.witness))
-      .map((c) => ({ id: c.witness, name: c.witness, cosignedAt: c.cosignedAt })),
+    ...expected.map((w) => row(w.id, w.name)),
+    ...[...others].sort().map((id) => row(id, id)),
   ];
 }
 
@@ -125,8 +144,8 @@ function Cosigners({
   checkpoint: Checkpoint;
   expected: readonly ExpectedWitness[];
 }) {
-  const { t, dateTime } = useI18n();
-  const rows = cosignerRows(expected, checkpoint.cosigners ?? []);
+  const { t, dateTime, number } = useI18n();
+  const rows = cosignerRows(checkpoint, expected);
   if (rows.length === 0) return <p className="muted">{t('notCosigned')}</p>;
   return (
     <table data-testid="cosigners">
@@ -140,9 +159,19 @@ function Cosigners({
         {rows.map((row) => (
           <tr key={row.id} data-witness={row.id} data-cosigned={row.cosignedAt ? 'yes' : 'no'}>
             <td>{row.name}</td>
-            <td className={row.cosignedAt ? undefined : 'muted'}>
-              {row.cosignedAt ? dateTime(row.cosignedAt) : t('notCosignedYet')}
-            </td>
+            {row.cosignedAt ? (
+              <td>{dateTime(row.cosignedAt)}</td>
+            ) : (
+              <td className="muted">
+                {row.last
+                  ? t('cosignedBehind', {
+                      size: number(row.last.size),
+                      behind: number(checkpoint.size - row.last.size),
+                      at: dateTime(row.last.cosignedAt),
+                    })
+                  : t('neverCosigned')}
+              </td>
+            )}
           </tr>
         ))}
       </tbody>

@@ -1,7 +1,7 @@
 import { TruceError } from '@truce/core';
 import { actorFields } from '../../accounts/model.js';
 import { type AppContext, originOf, type TruceApp } from '../../http/context.js';
-import { presentCheckpoint } from '../../presenters/ledger.js';
+import { presentCheckpoint, presentWitnesses } from '../../presenters/ledger.js';
 import {
   cosignSchema,
   getCheckpointSchema,
@@ -16,7 +16,11 @@ export function checkpointRoutes(app: TruceApp, ctx: AppContext): void {
     async () => {
       const latest = await ctx.store.latestCheckpoint();
       if (!latest) throw new TruceError('NOT_FOUND', 'no checkpoint yet; one follows within 1 s');
-      return presentCheckpoint(latest, await ctx.ledger.cosigners(latest.size));
+      const [cosigners, witnesses] = await Promise.all([
+        ctx.ledger.cosigners(latest.size),
+        ctx.ledger.witnesses(),
+      ]);
+      return { ...presentCheckpoint(latest, cosigners), witnesses: presentWitnesses(witnesses) };
     },
   );
 

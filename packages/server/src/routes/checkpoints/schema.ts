@@ -4,6 +4,8 @@ import { position } from '../../http/schemas.js';
 export const latestCheckpointSchema = {
   tags: ['checkpoints'],
   summary: 'The latest signed checkpoint (C2SP signed note) and who cosigned it',
+  description:
+    '`cosigners`: the witnesses that cosigned this checkpoint. `witnesses`: every witness with the largest checkpoint it cosigned (`checkpointSize`), so a witness that has fallen behind shows by how much.',
 };
 
 export const listCheckpointsSchema = {
