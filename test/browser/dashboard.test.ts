@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base32Decode, hotp, totpStep } from '../../packages/server/src/accounts/totp.js';
 import { startSmtpServer } from '../../packages/server/src/alerts/testing-smtp.js';
 import {
+  apiSession,
   cspRefusals,
   type DemoCell,
   demoPassword,
@@ -147,21 +148,9 @@ describe.skipIf(!runBrowserTests)('the dashboard in Chromium', () => {
     const second = await loginAgain();
     expect(second).not.toBe(keyId);
     // Revoked from elsewhere (a mediator), the browser finds out at its next login.
-    const mediator = await fetch(`${cell.url}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'mediator@example.org', password }),
-    });
     const revoked = await fetch(`${cell.url}/api/v1/devices/${second}/revoke`, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        cookie: mediator.headers
-          .getSetCookie()
-          .map((c) => c.split(';')[0])
-          .join('; '),
-        'x-csrf-token': ((await mediator.json()) as { csrfToken: string }).csrfToken,
-      },
+      headers: await apiSession(cell.url, 'mediator@example.org'),
       body: JSON.stringify({ reason: 'test: revoked by a mediator' }),
     });
     expect(revoked.status).toBe(200);
@@ -173,19 +162,7 @@ describe.skipIf(!runBrowserTests)('the dashboard in Chromium', () => {
   it('tells a reporter whose device keys are all in use why this browser signs nothing itself', async () => {
     // Ten device keys registered elsewhere for the Hamas liaison: the limit (accounts/device-keys.ts).
     const email = 'liaison-hamas@example.org';
-    const login = await fetch(`${cell.url}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password }),
-    });
-    const headers = {
-      'content-type': 'application/json',
-      cookie: login.headers
-        .getSetCookie()
-        .map((c) => c.split(';')[0])
-        .join('; '),
-      'x-csrf-token': ((await login.json()) as { csrfToken: string }).csrfToken,
-    };
+    const headers = await apiSession(cell.url, email);
     for (let i = 0; i < 10; i++) {
       const pair = generateKeyPairSync('ed25519');
       const publicKey = pair.publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
@@ -222,19 +199,9 @@ describe.skipIf(!runBrowserTests)('the dashboard in Chromium', () => {
 
   it('lets a mediator triage a reported incident, with a reason, which moves it on', async () => {
     // An agency reports an allegation through the API.
-    const login = await fetch(`${cell.url}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'agency@example.org', password }),
-    });
-    const cookie = login.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; ');
-    const { csrfToken } = (await login.json()) as { csrfToken: string };
     const reported = await fetch(`${cell.url}/api/v1/events`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
+      headers: await apiSession(cell.url, 'agency@example.org'),
       body: JSON.stringify({
         event: {
           type: 'incident_reported',

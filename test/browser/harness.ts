@@ -56,6 +56,27 @@ export async function startDemoCell(
 /** The password every demo login shares (`truce start`). */
 export const demoPassword = 'truce-demo-only';
 
+/**
+ * Logs a demo user in over the API, not the page: the headers a `fetch` of a write needs (JSON,
+ * the session cookie and the CSRF token).
+ */
+export async function apiSession(url: string, email: string): Promise<Record<string, string>> {
+  const login = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: demoPassword }),
+  });
+  if (login.status !== 200) throw new Error(`login of ${email} answered ${login.status}`);
+  return {
+    'content-type': 'application/json',
+    cookie: login.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; '),
+    'x-csrf-token': ((await login.json()) as { csrfToken: string }).csrfToken,
+  };
+}
+
 /** Logs in through the login page and waits for the overview. */
 export async function logIn(page: Page, url: string, email: string): Promise<void> {
   await page.goto(url);
