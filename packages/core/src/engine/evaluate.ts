@@ -13,6 +13,7 @@ import { evaluateProhibition } from './kinds/prohibition.js';
 import { evaluateQuota, prepareQuota } from './kinds/quota.js';
 import type { KindResult } from './kinds/result.js';
 import { evaluateSchedule } from './kinds/schedule.js';
+import { readings } from './observed.js';
 import { alternativeSites, formatSitePath, withPrimary } from './reported.js';
 import type { AlternativeOutcome, Evaluation, ObligationStatus, Warning } from './types.js';
 
@@ -203,7 +204,7 @@ function reportPhaseAlternatives(
         value: site.value,
         source: site.source,
         status: alternative.status,
-        why: alternative.why,
+        ...readings(alternative.why),
       });
     });
   }
@@ -222,7 +223,7 @@ function present(obligation: Obligation, context: Context): ObligationStatus {
         value: site.value,
         source: site.source,
         status: other.status,
-        why: other.why,
+        ...readings(other.why),
       });
     }
   }
@@ -300,7 +301,7 @@ function present(obligation: Obligation, context: Context): ObligationStatus {
     status,
     underlying,
     progress: outcome.progress,
-    why,
+    ...readings(why),
     // The deciding events, not every event counted: a quota's figures are per day instead.
     eventIds: [...new Set(eventIds)].slice(0, MAX_EVENT_IDS),
     forecast: outcome.forecast,

@@ -79,6 +79,8 @@ export interface AlternativeOutcome {
   source: string;
   status: Status;
   why: string;
+  /** The why for readers of aggregates, when it differs: see ObligationStatus. */
+  whyAggregates?: string;
 }
 
 /**
@@ -112,6 +114,11 @@ export interface ObligationStatus {
   progress: Progress;
   /** A sentence citing the clause, the numbers and the deciding events. */
   why: string;
+  /**
+   * The same sentence for readers who see aggregates only (observers, the public), when it
+   * differs: observed counts of persons from 1 to 4 as "fewer than 5" (engine/observed.ts).
+   */
+  whyAggregates?: string;
   /** Ids of the events that decided the status. */
   eventIds: string[];
   forecast: Forecast | null;

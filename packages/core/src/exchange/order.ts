@@ -1,3 +1,4 @@
+import { fewerThanFive, isSmallCell } from '../engine/observed.js';
 /**
  * Checks a names list before the day it announces: against the schedule (how many are due
  * that day) and the agreement's order rules (e.g. living civilian women before female
@@ -42,7 +43,7 @@ const words = (categories: readonly string[]) => categories.join(', ').replace(/
  * A count of persons still held, as the status (which leaves the server) may show it: from 1
  * to 4 only as "fewer than 5", since "1 living civilian woman still held" singles someone out.
  */
-const cell = (n: number) => (n > 0 && n < 5 ? 'fewer than 5' : String(n));
+const cell = (n: number) => (isSmallCell(n) ? fewerThanFive : String(n));
 
 export function checkList(
   list: ListToCheck,
@@ -51,6 +52,11 @@ export function checkList(
   due: number | null,
   /** Whether a register exists to check names against (without one, lists introduce persons). */
   registered = true,
+  /**
+   * How a count of persons the list names is written: plainly, or marked as an observed count
+   * (engine/observed.ts) when the message goes into a status's why.
+   */
+  count: (n: number) => string = String,
 ): ListProblem[] {
   const problems: ListProblem[] = [];
   const problem = (code: ListProblemCode, message: string) =>
@@ -66,7 +72,7 @@ export function checkList(
   if (due !== null && list.persons.length !== due) {
     problem(
       'LIST_COUNT_MISMATCH',
-      `the list for Day ${list.forDay} (${list.id}) names ${list.persons.length} for ${due} due that day`,
+      `the list for Day ${list.forDay} (${list.id}) names ${count(list.persons.length)} for ${count(due)} due that day`,
     );
   }
   for (const rule of rules) {
@@ -87,7 +93,7 @@ export function checkList(
       const firstWords = `${rule.first.living === true ? 'living ' : ''}${words(rule.first.category)}`;
       problem(
         'LIST_ORDER_RULE',
-        `the list for Day ${list.forDay} (${list.id}) names ${early} of ${words(rule.before)} while ${cell(waiting)} ${firstWords} still held are not on it (the order rule: ${firstWords} first)`,
+        `the list for Day ${list.forDay} (${list.id}) names ${count(early)} of ${words(rule.before)} while ${cell(waiting)} ${firstWords} still held are not on it (the order rule: ${firstWords} first)`,
       );
     }
   }

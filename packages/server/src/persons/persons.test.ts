@@ -381,5 +381,29 @@ describe('counts of persons in the status, by who reads it', () => {
     };
     const publicWhy = open.obligations.find((o) => o.id === 'prisoner-releases-phase-1')!.why;
     expect(publicWhy).toContain('For fewer than 5 counterpart releases');
+
+    // A publication stored before whys came with their reading for aggregates: its whys are
+    // left out, since nothing in them tells an observed count from a term of the agreement.
+    const [stored] = await server.app.truce.db.query<{ evaluation: string }>(
+      'SELECT evaluation FROM publications ORDER BY id DESC LIMIT 1',
+    );
+    const { whyReadings: _readings, ...legacy } = JSON.parse(stored!.evaluation) as {
+      whyReadings?: boolean;
+      obligations: { why: string; whyAggregates?: string }[];
+    };
+    expect(_readings).toBe(true);
+    for (const o of legacy.obligations) delete o.whyAggregates;
+    await server.app.truce.db.query(
+      `INSERT INTO publications (agreement_id, ledger_size, as_of, evaluation, published_by, published_at)
+       SELECT agreement_id, ledger_size, as_of, $1, published_by, published_at + interval '1 second'
+         FROM publications ORDER BY id DESC LIMIT 1`,
+      [JSON.stringify(legacy)],
+    );
+    const older = (await inject('anonymous', 'GET', '/api/v1/public/status')).json() as {
+      obligations: { id: string; why: string }[];
+    };
+    const legacyWhy = older.obligations.find((o) => o.id === 'prisoner-releases-phase-1')!.why;
+    expect(legacyWhy).toMatch(/^Published before explanations were kept/);
+    expect(JSON.stringify(older)).not.toContain('For 2 counterpart releases');
   });
 });

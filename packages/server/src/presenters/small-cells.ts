@@ -3,11 +3,9 @@
  * two detainees of a village): every aggregate of persons that leaves the server shows them as
  * null, "fewer than 5". Zero stays zero: nobody can be singled out of an empty cell.
  */
-export const smallCellLimit = 5;
+import { isSmallCell } from '@truce/core';
 
-export function isSmallCell(n: number): boolean {
-  return n > 0 && n < smallCellLimit;
-}
+export { isSmallCell, smallCellLimit } from '@truce/core';
 
 export function suppressSmallCells<K extends string>(
   counts: Record<K, number>,

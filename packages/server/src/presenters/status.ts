@@ -47,11 +47,13 @@ export function presentStatus(
         ? { ...obligation }
         : {
             ...obligation,
-            why: whyForAggregates(obligation.why),
+            why: whyForAggregates(obligation),
+            whyAggregates: undefined,
             disputes: withoutPersonIds(obligation.disputes),
             alternatives: obligation.alternatives.map((a) => ({
               ...a,
-              why: whyForAggregates(a.why),
+              why: whyForAggregates(a),
+              whyAggregates: undefined,
             })),
             progress: progressForAggregates(obligation),
             ...(obligation.exchanges

@@ -1,7 +1,8 @@
 import type { ExchangeObligation } from '../../agreement/schema.js';
 import { HOUR_MS } from '../calendar.js';
-import { type Context, compiledMatch, formatNumber } from '../context.js';
+import { type Context, compiledMatch } from '../context.js';
 import type { EventView, ViewOfType } from '../event-index.js';
+import { persons } from '../observed.js';
 import { primary } from '../reported.js';
 import type { ExchangeReleaseFigure } from '../types.js';
 import { type KindResult, result, uniqueIds } from './result.js';
@@ -124,13 +125,13 @@ export function evaluateExchange(obligation: ExchangeObligation, context: Contex
           const madeByDue =
             constraint.releases.filter((r) => r.time <= step.due).at(-1)?.cumulative ?? 0;
           // Only the largest overdue sum of a category is worth reading: it includes the others.
-          overdue = `${formatNumber(owed)} ${label} due by ${calendar.describe(step.due)} (for ${step.origin}), ${formatNumber(madeByDue)} released by then`;
+          overdue = `${persons(owed)} ${label} due by ${calendar.describe(step.due)} (for ${step.origin}), ${persons(madeByDue)} released by then`;
           dueAt ??= step.due;
         } else {
           pending.push(step);
         }
       } else if (paid.time > step.due) {
-        late = `${formatNumber(owed)} ${label} due ${calendar.describe(step.due)}, reached ${calendar.describe(paid.time)} (${paid.id})`;
+        late = `${persons(owed)} ${label} due ${calendar.describe(step.due)}, reached ${calendar.describe(paid.time)} (${paid.id})`;
       }
     });
     if (overdue) breaches.push(overdue);
@@ -140,7 +141,7 @@ export function evaluateExchange(obligation: ExchangeObligation, context: Contex
     const event = r.event as ViewOfType<'release_withheld'>;
     return {
       id: event.id,
-      text: `${event.source} reports withholding ${formatNumber(event.payload.persons)}: "${event.payload.reason}" (${event.id})`,
+      text: `${event.source} reports withholding ${persons(event.payload.persons)}: "${event.payload.reason}" (${event.id})`,
     };
   });
   const ratioText = obligation.ratios
@@ -149,7 +150,7 @@ export function evaluateExchange(obligation: ExchangeObligation, context: Contex
         `${(Array.isArray(r.for) ? r.for : [r.for]).join('/')}: ${r.release.map((p) => `${primary(p.count)} ${p.category === 'any' ? '' : `${p.category} `}`.trim()).join(' + ')}`,
     )
     .join('; ');
-  const base = `${clause}: ratios ${ratioText}, within ${within} h. For ${formatNumber(counterpartPersons)} counterpart releases, ${formatNumber(owedTotal)} ${unit} are owed so far and ${formatNumber(madeTotal)} released`;
+  const base = `${clause}: ratios ${ratioText}, within ${within} h. For ${persons(counterpartPersons)} counterpart releases, ${persons(owedTotal)} ${unit} are owed so far and ${persons(madeTotal)} released`;
   const shortfalls = ratioShortfalls(
     obligation,
     counterparts.flatMap((r) =>
@@ -354,12 +355,12 @@ function ratioShortfalls(
           : release.persons.filter((p) => p.category === category).length;
       if (category !== 'any' && made < count)
         short.push(
-          `${formatNumber(made)} ${category === '*' ? 'in all' : category} for ${formatNumber(count)} owed`,
+          `${persons(made)} ${category === '*' ? 'in all' : category} for ${persons(count)} owed`,
         );
     }
     if (short.length)
       out.push(
-        `${release.id} releases ${short.join(', ')} in exchange for ${release.inExchangeFor.length} named`,
+        `${release.id} releases ${short.join(', ')} in exchange for ${persons(release.inExchangeFor.length)} named`,
       );
   }
   return out;

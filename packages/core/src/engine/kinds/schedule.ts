@@ -3,6 +3,7 @@ import { checkList, type KnownPerson, type ListProblem } from '../../exchange/or
 import { DAY_MS } from '../calendar.js';
 import { type Context, compiledMatch, formatNumber } from '../context.js';
 import type { ViewOfType } from '../event-index.js';
+import { persons } from '../observed.js';
 import { primary } from '../reported.js';
 import { type KindResult, result, uniqueIds } from './result.js';
 
@@ -155,6 +156,7 @@ function checkLists(
       lists.order,
       due,
       registered.some((r) => r.record.occurredAt <= at),
+      persons,
     ).filter(
       (p) =>
         p.code !== 'LIST_COUNT_MISMATCH' || (due !== null && event.payload.persons.length < due),
@@ -196,7 +198,7 @@ export function evaluateSchedule(obligation: ScheduleObligation, context: Contex
   const next = outcomes.find((o) => o.metAt === null && o.item.due > asOf) ?? null;
   const plan = items.map((i) => `${i.count} by Day ${i.day}`).join(', ');
   const planText = `${formatNumber(total)} ${unit} in all (${plan}${notes.length ? `; ${notes.join('; ')}` : ''})`;
-  const soFar = `${formatNumber(cumulative)} ${unit} counted so far${records.length ? '' : ' (no release reported)'}`;
+  const soFar = `${persons(cumulative)} ${unit} counted so far${records.length ? '' : ' (no release reported)'}`;
   const lists = checkLists(obligation, context, items);
   const listText = [
     ...(lists.upcoming.length
@@ -222,7 +224,7 @@ export function evaluateSchedule(obligation: ScheduleObligation, context: Contex
     return result({
       status: 'breached',
       progress,
-      why: `${clause}: ${planText}. By the end of Day ${first.item.day}, ${formatNumber(first.required)} were due and ${formatNumber(countedByDue)} were counted; ${soFar}.${correctionText}`,
+      why: `${clause}: ${planText}. By the end of Day ${first.item.day}, ${formatNumber(first.required)} were due and ${persons(countedByDue)} were counted; ${soFar}.${correctionText}`,
       eventIds,
       dueAt: first.item.due,
     });
@@ -244,7 +246,7 @@ export function evaluateSchedule(obligation: ScheduleObligation, context: Contex
     status:
       lists.upcoming.length > 0 ? 'at_risk' : asOf < calendar.zeroHour ? 'not_started' : 'on_track',
     progress,
-    why: `${clause}: ${planText}; ${soFar}${next ? `; next: ${formatNumber(next.required - cumulative)} more by the end of Day ${next.item.day}` : ''}.${lateText}${correctionText}`,
+    why: `${clause}: ${planText}; ${soFar}${next ? `; next: ${persons(next.required - cumulative)} more by the end of Day ${next.item.day}` : ''}.${lateText}${correctionText}`,
     eventIds,
     forecast: next
       ? {

@@ -57,6 +57,9 @@ export function smallCount(n: number): boolean {
   return n > 0 && n < 5;
 }
 
+const legacyWhy =
+  'Published before explanations were kept in a reading for the public: publish again to show it.';
+
 export function publicationRoutes(app: TruceApp, ctx: AppContext): void {
   app.post(
     '/api/v1/publications',
@@ -75,7 +78,8 @@ export function publicationRoutes(app: TruceApp, ctx: AppContext): void {
             evaluation.agreement.id,
             ledgerSize,
             evaluation.asOf,
-            JSON.stringify({ ...evaluation, publicIncidents: incidents }),
+            // whyReadings: each why comes with its reading for aggregates (whyAggregates).
+            JSON.stringify({ ...evaluation, publicIncidents: incidents, whyReadings: true }),
             actor.user.id,
             at,
           ],
@@ -117,9 +121,11 @@ export function publicationRoutes(app: TruceApp, ctx: AppContext): void {
           title: string;
           status: string;
           why: string;
+          whyAggregates?: string;
           progress?: { done: number; required: number | null; unit: string };
         }[];
         publicIncidents?: Record<string, number>;
+        whyReadings?: boolean;
       };
       // The public page gets statuses, their why and aggregate progress — not event ids,
       // per-source figures or anyone's pseudonymous id — and no count from 1 to 4 (in the why
@@ -144,7 +150,10 @@ export function publicationRoutes(app: TruceApp, ctx: AppContext): void {
           id: o.id,
           title: o.title,
           status: o.status,
-          why: whyForAggregates(o.why),
+          // A publication stored before the engine wrote a reading of each why for aggregates
+          // cannot tell a small count of persons from a term of the agreement: its whys are
+          // left out rather than risk one.
+          why: evaluation.whyReadings ? whyForAggregates(o) : legacyWhy,
           ...(o.progress
             ? {
                 progress: {
