@@ -217,7 +217,7 @@ export function LedgerPage({
             <h3>{t('cosigned')}</h3>
             <Cosigners checkpoint={cp} expected={witnesses} />
             <details>
-              <summary>note</summary>
+              <summary>{t('signedNote')}</summary>
               <pre className="mono small" dir="ltr">
                 {cp.note}
               </pre>
