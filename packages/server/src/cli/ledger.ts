@@ -21,6 +21,7 @@ export const ledgerHelp = `Usage: truce ledger init [--origin NAME] [--operator 
        truce ledger register ORG.registration.json [--data DIR]
        truce ledger cosign LINE [--size N] [--data DIR]
        truce ledger cosigners [--size N] [--data DIR]
+       truce ledger witnesses [--data DIR]
 
 init       creates the log key and origin if absent, and starts the log: entry 0 registers
            the log key as the operator's key, signed by itself; a first checkpoint follows.
@@ -34,6 +35,8 @@ cosign     stores a witness's cosignature line ("— <org> <base64>", from \`tru
            of the latest checkpoint (or of size N), after checking it with the keys the
            witness organisation has registered in the log.
 cosigners  lists the organisations that cosigned the latest checkpoint (or of size N).
+witnesses  lists every witness with the largest checkpoint it cosigned, and how many
+           entries the latest checkpoint holds beyond it.
 
 Options:
   --origin NAME    the log's name in checkpoints (default truce.local/log)
@@ -141,10 +144,32 @@ export async function ledgerCommand(argv: string[], io: CliIo): Promise<number> 
       }
       return 0;
     }
+    case 'witnesses': {
+      requirePositionals('ledger witnesses', rest, []);
+      const identity = readLogIdentity(dataDir);
+      const { witnesses, latest } = await withStore(dataDir, io, async (store) => {
+        const service = await Ledger.open(store, identity);
+        try {
+          return {
+            witnesses: await service.witnesses(),
+            latest: (await store.latestCheckpoint())?.size ?? 0,
+          };
+        } finally {
+          await service.close();
+        }
+      });
+      for (const w of witnesses) {
+        const behind = latest - w.checkpointSize;
+        io.stdout.write(
+          `${w.witness}\t${w.checkpointSize}\t${new Date(w.timestamp * 1000).toISOString()}\t${behind === 0 ? 'latest' : `${behind} behind`}\n`,
+        );
+      }
+      return 0;
+    }
     default:
       throw new TruceError(
         'USAGE',
-        `truce ledger knows init, import, register, cosign and cosigners${sub ? `, not "${sub}"` : ''}; run \`truce ledger --help\``,
+        `truce ledger knows init, import, register, cosign, cosigners and witnesses${sub ? `, not "${sub}"` : ''}; run \`truce ledger --help\``,
       );
   }
 }
