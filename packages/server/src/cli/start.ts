@@ -174,7 +174,7 @@ export async function start(argv: string[], io: CliIo, stop?: AbortSignal): Prom
     await feeder.feed(clock.now());
     const witnesses = new DemoWitnesses(server.app, dataDir, agreement);
     const cosign = async () => {
-      for (const { org, reason } of (await witnesses.cosignLatest(clock.now())).refused) {
+      for (const { org, reason } of await witnesses.cosignLatest(clock.now())) {
         io.stderr.write(`truce: the demo witness ${org} refused to cosign: ${reason}\n`);
       }
     };

@@ -28,42 +28,39 @@ export class DemoWitnesses {
   }
 
   /**
-   * Cosigns the latest checkpoint as every witness that has not yet. Answers who cosigned now,
-   * and who refused and why (a checkpoint inconsistent with one it cosigned before: the log
-   * forked or was rewritten, or the data folder's witness states belong to another database).
-   * `keysAt` dates the registration of a witness key the log does not hold yet (the demo's
-   * simulated time); cosignatures carry the real time.
+   * Cosigns the latest checkpoint as every witness that has not yet. Answers who refused and
+   * why (a checkpoint inconsistent with one it cosigned before: the log forked or was
+   * rewritten, or the data folder's witness states belong to another database). `keysAt`
+   * dates the registration of a witness key the log does not hold yet (the demo's simulated
+   * time); cosignatures carry the real time.
    */
-  async cosignLatest(
-    keysAt: Date,
-  ): Promise<{ cosigned: string[]; refused: { org: string; reason: string }[] }> {
-    const cosigned: string[] = [];
+  async cosignLatest(keysAt: Date): Promise<{ org: string; reason: string }[]> {
     const refused: { org: string; reason: string }[] = [];
     const latest = await this.#app.truce.store.latestCheckpoint();
-    if (!latest) return { cosigned, refused };
+    if (!latest) return refused;
     mkdirSync(this.#dir, { recursive: true });
     for (const org of this.orgs) {
       try {
-        if (await this.#cosign(org, latest, keysAt)) cosigned.push(org);
+        await this.#cosign(org, latest, keysAt);
       } catch (error) {
         refused.push({ org, reason: error instanceof Error ? error.message : String(error) });
       }
     }
-    return { cosigned, refused };
+    return refused;
   }
 
-  async #cosign(org: string, latest: CheckpointRecord, keysAt: Date): Promise<boolean> {
+  async #cosign(org: string, latest: CheckpointRecord, keysAt: Date): Promise<void> {
     const ledgerService = this.#app.truce.ledger;
     const path = join(this.#dir, `${org}.json`);
     const state = readWitnessState(path);
-    if (state && state.size >= latest.size) return false;
-    const proof = state
-      ? await this.#app.truce.store.consistencyProof(state.size, latest.size)
-      : undefined;
+    if (state && state.size >= latest.size) return;
     const { key, keyId } = await this.#app.truce.orgKeys.keyFor(org, keysAt);
     // A key registered just now cosigns from the first checkpoint that holds its registration.
     const registeredAt = ledgerService.registry.key(keyId)?.registeredAt;
-    if (registeredAt === undefined || registeredAt >= latest.size) return false;
+    if (registeredAt === undefined || registeredAt >= latest.size) return;
+    const proof = state
+      ? await this.#app.truce.store.consistencyProof(state.size, latest.size)
+      : undefined;
     const result = witnessCheckpoint({
       note: latest.text,
       ...(proof ? { proof } : {}),
@@ -74,6 +71,5 @@ export class DemoWitnesses {
     });
     await ledgerService.cosign(result.line, latest.size);
     writeWitnessState(path, result.state);
-    return true;
   }
 }
