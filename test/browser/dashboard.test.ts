@@ -300,6 +300,10 @@ describe.skipIf(!runBrowserTests)('the dashboard in Chromium', () => {
     expect(await page.getByTestId('public-checkpoint').textContent()).toMatch(
       /^demo\.truce\.local\/log\n\d+\n/,
     );
+    // With the witnesses that cosigned it (the demo's parties and guarantors, once they have).
+    expect(await page.getByTestId('public-cosigners').textContent()).toMatch(
+      /^Co-signed by: (No cosignature yet|[a-z-]+(, [a-z-]+)*)$/,
+    );
     // Small counts (1 to 4) are shown as "<5", never as the number.
     for (const cell of await page
       .locator('[data-testid=public-obligations] tbody tr td:nth-child(3)')

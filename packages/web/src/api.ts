@@ -50,7 +50,12 @@ export interface Checkpoint {
 
 export interface PublicStatus {
   /** The latest checkpoint (a signed note) when the page was read. */
-  checkpoint: { size: number; note: string } | null;
+  checkpoint: {
+    size: number;
+    note: string;
+    /** The witnesses that cosigned it. */
+    cosigners?: { witness: string; cosignedAt: string }[];
+  } | null;
   /** Incidents by verification state (reported, confirmed, unfounded, inconclusive); null: 1 to 4. */
   incidents?: Record<string, number | null>;
   publishedAt: string;

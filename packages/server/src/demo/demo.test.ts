@@ -114,6 +114,16 @@ describe('truce start (npm start): the demo cell', () => {
         .poll(cosigners, { timeout: 30_000, interval: 500 })
         .toEqual([...witnesses].sort());
       expect(cell.io.errors()).not.toContain('refused to cosign');
+      // The public page names them too, without a login.
+      const publicCosigners = async () => {
+        const shown = (await (await fetch(`${cell.url}/api/v1/public/status`)).json()) as {
+          checkpoint: { cosigners: { witness: string }[] };
+        };
+        return shown.checkpoint.cosigners.map((c) => c.witness).sort();
+      };
+      await expect
+        .poll(publicCosigners, { timeout: 30_000, interval: 500 })
+        .toEqual([...witnesses].sort());
 
       // The events behind a status, by their ids.
       const aid = status.obligations.find((o) => o.id === 'aid-trucks-daily')!;

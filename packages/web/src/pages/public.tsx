@@ -116,6 +116,12 @@ export function PublicPage() {
             <pre className="mono small" dir="ltr" data-testid="public-checkpoint">
               {data.checkpoint.note}
             </pre>
+            <p className="small" data-testid="public-cosigners">
+              {t('cosigned')}:{' '}
+              {data.checkpoint.cosigners?.length
+                ? data.checkpoint.cosigners.map((c) => c.witness).join(', ')
+                : t('notCosigned')}
+            </p>
           </>
         ) : null}
         {log ? (

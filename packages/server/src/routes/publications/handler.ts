@@ -132,8 +132,19 @@ export function publicationRoutes(app: TruceApp, ctx: AppContext): void {
       // too: presenters/person-counts.ts). And the
       // latest checkpoint (hashes only), which anyone can check against the log's key.
       const checkpoint = await ctx.store.latestCheckpoint();
+      // Who cosigned it (the parties and guarantors that witness the log): public, as in any export.
+      const cosigners = checkpoint ? await ctx.ledger.cosigners(checkpoint.size) : [];
       return {
-        checkpoint: checkpoint ? { size: checkpoint.size, note: checkpoint.text } : null,
+        checkpoint: checkpoint
+          ? {
+              size: checkpoint.size,
+              note: checkpoint.text,
+              cosigners: cosigners.map((c) => ({
+                witness: c.witness,
+                cosignedAt: new Date(c.timestamp * 1000).toISOString(),
+              })),
+            }
+          : null,
         incidents: Object.fromEntries(
           Object.entries(evaluation.publicIncidents ?? {}).map(([state, n]) => [
             state,
