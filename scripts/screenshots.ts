@@ -31,7 +31,7 @@ try {
     await page.click(`nav a[href="/${name}"]`);
     await page.waitForTimeout(wait);
     if (name === 'ledger') {
-      // The demo's witnesses cosign within a tick (10 s) of the checkpoint this login made.
+      // The demo's witnesses cosign within a tick (2 s) of the checkpoint this login made.
       for (let tries = 0; tries < 30; tries++) {
         if ((await page.locator('[data-testid=cosigners] tr[data-cosigned=no]').count()) === 0) {
           break;

@@ -101,7 +101,7 @@ describe('truce start (npm start): the demo cell', () => {
         `demo witnesses (in this process, keys held here): ${witnesses.join(', ')}`,
       );
       expect(status.ledgerSize).toBe(1 + new Set([...sources, ...witnesses]).size + due.length);
-      // Each cosigns the latest checkpoint within a tick (10 s) of it.
+      // Each cosigns the latest checkpoint within a tick (2 s) of it.
       const cosigners = async () => {
         const latest = (await (
           await fetch(`${cell.url}/api/v1/checkpoints/latest`, {
