@@ -82,6 +82,23 @@ export type Actor =
     }
   | { kind: 'token'; user: User; token: ApiToken };
 
+/**
+ * The actor of a user who acts outside any HTTP session (the command line, the alerts worker): no
+ * cookie, no CSRF token, and a session hash that no session's hash (hex) can equal.
+ * `secondFactor` and `authenticatedAt` are read only by the HTTP layer's second-factor and
+ * fresh-session rules, which this actor never meets.
+ */
+export function actorOutsideHttp(user: User, authenticatedAt: string): Actor {
+  return {
+    kind: 'session',
+    user,
+    csrfToken: '',
+    sessionHash: '',
+    secondFactor: false,
+    authenticatedAt,
+  };
+}
+
 /** Who an audit line names for an actor: the user and their organisation (none: anonymous). */
 export function actorFields(actor: Actor): {
   actor: string | undefined;

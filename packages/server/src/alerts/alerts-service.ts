@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Evaluation, isTruceError, TruceError } from '@truce/core';
 import { AccountsRepository } from '../accounts/accounts-repository.js';
-import type { Actor, User } from '../accounts/model.js';
+import { type Actor, actorOutsideHttp, type User } from '../accounts/model.js';
 import { isoOf, numberOf } from '../accounts/rows.js';
 import type { AppContext } from '../http/context.js';
 import { decide } from '../policies/authorize.js';
@@ -122,16 +122,8 @@ function toSubscription(row: SubscriptionRow): Subscription {
   };
 }
 
-const sessionOf = (user: User): Actor => ({
-  kind: 'session',
-  user,
-  csrfToken: '',
-  sessionHash: '',
-  // Read only by the HTTP layer's second-factor and fresh-session rules, which this actor never
-  // meets; were it to, the epoch is never recent.
-  secondFactor: false,
-  authenticatedAt: new Date(0).toISOString(),
-});
+// Authenticated at the epoch: were the fresh-session rule ever to read it, never recent.
+const sessionOf = (user: User): Actor => actorOutsideHttp(user, new Date(0).toISOString());
 
 /**
  * Alerts: subscriptions, the worker that raises alerts from the ledger and the clock, and their

@@ -1,6 +1,7 @@
 import { TruceError } from '@truce/core';
 import { AccountsRepository } from '../accounts/accounts-repository.js';
 import type { RequestOrigin } from '../accounts/accounts-service.js';
+import { actorOutsideHttp } from '../accounts/model.js';
 import { OrgKeys } from '../accounts/org-keys.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { Ledger, readLogIdentity } from '../ledger/index.js';
@@ -61,15 +62,7 @@ export async function withCellAs<T>(
     const audit = new AuditLog(db);
     // A session-like actor: the CLI is used interactively, by a person, never as an API token.
     const origin: RequestOrigin = {
-      // secondFactor: read only by the HTTP layer's rule, which the command line never meets.
-      actor: {
-        kind: 'session',
-        user: found.user,
-        csrfToken: '',
-        sessionHash: 'cli',
-        secondFactor: false,
-        authenticatedAt: clock().toISOString(),
-      },
+      actor: actorOutsideHttp(found.user, clock().toISOString()),
       ip: 'cli',
     };
     const actions: readonly Action[] = typeof action === 'string' ? [action] : action;

@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrganisationKind, Role } from '../accounts/model.js';
+import { originOfUser } from '../accounts/testing.js';
 import { buildServer } from '../http/server.js';
 import { exampleAgreement } from '../http/testing.js';
 import { createLogIdentity, Ledger } from '../ledger/index.js';
@@ -43,17 +44,7 @@ beforeAll(async () => {
     });
   }
   const mediator = await accounts.repository.userByEmail('mediator@example.org');
-  const origin = {
-    actor: {
-      kind: 'session',
-      user: mediator!.user,
-      csrfToken: '',
-      sessionHash: 'setup',
-      secondFactor: false,
-      authenticatedAt: '2025-01-21T09:00:00.000Z',
-    },
-    ip: 'test',
-  } as const;
+  const origin = originOfUser(mediator!.user);
   await agreements.upload(origin, exampleAgreement());
   // Two held civilian women and a female soldier; a list for Day 1 names the first two.
   for (const [id, category] of [
@@ -74,21 +65,10 @@ beforeAll(async () => {
   }
   // The ICRC holds H-0001's personal data (a synthetic placeholder), sealed on the server.
   const icrc = await accounts.repository.userByEmail('icrc@example.org');
-  await app.truce.persons.record(
-    {
-      actor: {
-        kind: 'session',
-        user: icrc!.user,
-        csrfToken: '',
-        sessionHash: 'setup',
-        secondFactor: false,
-        authenticatedAt: '2025-01-21T09:00:00.000Z',
-      },
-      ip: 'test',
-    },
-    'H-0001',
-    { name: 'Test Person 0001', identityNumber: 'TEST-ID-0001' },
-  );
+  await app.truce.persons.record(originOfUser(icrc!.user), 'H-0001', {
+    name: 'Test Person 0001',
+    identityNumber: 'TEST-ID-0001',
+  });
   await app.close();
   await ledger.close();
   await store.close();

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { originOfUser, testUser } from '../accounts/testing.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { loadKek } from '../persons/data-keys.js';
 import { PersonsService } from '../persons/persons-service.js';
@@ -65,19 +66,9 @@ describe('truce persons', () => {
       if (!db) throw new Error('no sql');
       return { store, db };
     };
-    const agency = {
-      actor: {
-        kind: 'user',
-        user: {
-          id: 'u-1',
-          orgId: 'icrc',
-          role: 'agency',
-          permissions: ['report'],
-          disabled: false,
-        },
-      },
-      ip: 'test',
-    } as never;
+    const agency = originOfUser(
+      testUser({ id: 'u-1', orgId: 'icrc', role: 'agency', permissions: ['report'] }),
+    );
     {
       const { store, db } = await open();
       const persons = new PersonsService(db, new AuditLog(db), loadKek(data, {}), () => new Date());

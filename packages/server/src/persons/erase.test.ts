@@ -1,6 +1,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { originOfUser, testUser } from '../accounts/testing.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { memoryIo } from '../cli/io.js';
 import { run } from '../cli/run.js';
@@ -16,19 +17,9 @@ afterAll(() => {
   for (const folder of folders) rmSync(folder, { recursive: true, force: true });
 });
 
-const agency = {
-  actor: {
-    kind: 'session',
-    user: {
-      id: 'agency-user',
-      orgId: 'un-ocha',
-      role: 'agency',
-      permissions: ['report'],
-      disabled: false,
-    },
-  },
-  ip: 'test',
-} as never;
+const agency = originOfUser(
+  testUser({ id: 'agency-user', orgId: 'un-ocha', role: 'agency', permissions: ['report'] }),
+);
 
 async function withService<T>(dataDir: string, work: (s: PersonsService) => Promise<T>) {
   const store = await openPgliteStore({ dataDir });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { roles } from '../accounts/model.js';
+import { originOfUser, testUser } from '../accounts/testing.js';
 import { exampleAgreement, startTestServer, type TestServer } from '../http/testing.js';
 import { policy } from '../policies/matrix.js';
 import { kekFromSecret } from './data-keys.js';
@@ -188,19 +189,14 @@ describe('personal data, encrypted per field', () => {
     const next = kekFromSecret(randomBytes(32).toString('base64'), 'env');
     const rotating = new PersonsService(db, audit, old, clock);
     expect(await rotating.rewrap(next)).toBeGreaterThan(0);
-    const agency = {
-      actor: {
-        kind: 'user',
-        user: {
-          id: server.as.agency.userId,
-          orgId: 'un-ocha',
-          role: 'agency',
-          permissions: ['report'],
-          disabled: false,
-        },
-      },
-      ip: 'test',
-    } as never;
+    const agency = originOfUser(
+      testUser({
+        id: server.as.agency.userId,
+        orgId: 'un-ocha',
+        role: 'agency',
+        permissions: ['report'],
+      }),
+    );
     const after = new PersonsService(db, audit, next, clock);
     expect(
       (await after.decrypt(agency, 'H-0001', ['name'], 'check after the rotation')).values.name,
