@@ -56,13 +56,14 @@ export function presentEntryWithProof(entry: StoredEntry, proof: InclusionProof)
   };
 }
 
+/** A cosignature as anyone may see it (the public page too): who, and when by its own clock. */
+export function presentCosignature(c: Cosigner) {
+  return { witness: c.witness, cosignedAt: new Date(c.timestamp * 1000).toISOString() };
+}
+
 /** Each witness's latest cosignature, for the latest checkpoint's page. */
 export function presentWitnesses(witnesses: (Cosigner & { checkpointSize: number })[]) {
-  return witnesses.map((w) => ({
-    witness: w.witness,
-    checkpointSize: w.checkpointSize,
-    cosignedAt: new Date(w.timestamp * 1000).toISOString(),
-  }));
+  return witnesses.map((w) => ({ ...presentCosignature(w), checkpointSize: w.checkpointSize }));
 }
 
 export function presentCheckpoint(record: CheckpointRecord, cosigners?: Cosigner[]) {
@@ -72,11 +73,7 @@ export function presentCheckpoint(record: CheckpointRecord, cosigners?: Cosigner
     savedAt: record.savedAt,
     ...(cosigners
       ? {
-          cosigners: cosigners.map((c) => ({
-            witness: c.witness,
-            cosignedAt: new Date(c.timestamp * 1000).toISOString(),
-            savedAt: c.savedAt,
-          })),
+          cosigners: cosigners.map((c) => ({ ...presentCosignature(c), savedAt: c.savedAt })),
         }
       : {}),
   };

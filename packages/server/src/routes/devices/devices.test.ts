@@ -26,6 +26,9 @@ const post = (role: Parameters<TestServer['headers']>[0], url: string, payload: 
     payload: payload as string,
   });
 
+const get = (role: Parameters<TestServer['headers']>[0], url: string) =>
+  server.app.inject({ method: 'GET', url, headers: server.headers(role) });
+
 /** What the browser does with WebCrypto, done with node:crypto. */
 function deviceKeyPair() {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
@@ -71,11 +74,7 @@ describe('devices that sign their own reports', () => {
       envelopes: [envelope],
     });
     expect(submitted.statusCode).toBe(201);
-    const audit = await server.app.inject({
-      method: 'GET',
-      url: '/api/v1/audit?action=device.register',
-      headers: server.headers('mediator'),
-    });
+    const audit = await get('mediator', '/api/v1/audit?action=device.register');
     expect(audit.json().records).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ action: 'device.register', target: keyId }),
@@ -138,20 +137,12 @@ describe('revoking a device', () => {
   it('lets its user list and revoke it (a lost phone), a mediator too, and nobody else', async () => {
     const phone = await registerDevice('monitor');
     const laptop = await registerDevice('monitor');
-    const mine = await server.app.inject({
-      method: 'GET',
-      url: '/api/v1/devices',
-      headers: server.headers('monitor'),
-    });
+    const mine = await get('monitor', '/api/v1/devices');
     expect(mine.json().devices.map((d: { keyId: string }) => d.keyId)).toEqual(
       expect.arrayContaining([phone.keyId, laptop.keyId]),
     );
     // Another user of the cell does not see it and cannot revoke it.
-    const theirs = await server.app.inject({
-      method: 'GET',
-      url: '/api/v1/devices',
-      headers: server.headers('party_liaison'),
-    });
+    const theirs = await get('party_liaison', '/api/v1/devices');
     expect(theirs.json().devices.map((d: { keyId: string }) => d.keyId)).not.toContain(phone.keyId);
     const stranger = await post('party_liaison', `/api/v1/devices/${phone.keyId}/revoke`, {});
     expect(stranger.statusCode).toBe(404);
@@ -175,21 +166,13 @@ describe('revoking a device', () => {
       reason: 'left the cell',
     });
     expect(byMediator.statusCode).toBe(200);
-    const all = await server.app.inject({
-      method: 'GET',
-      url: '/api/v1/devices?all=true',
-      headers: server.headers('mediator'),
-    });
+    const all = await get('mediator', '/api/v1/devices?all=true');
     expect(all.json().devices).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ keyId: laptop.keyId, revokedAt: expect.any(String) }),
       ]),
     );
-    const audit = await server.app.inject({
-      method: 'GET',
-      url: '/api/v1/audit?action=device.revoke',
-      headers: server.headers('mediator'),
-    });
+    const audit = await get('mediator', '/api/v1/audit?action=device.revoke');
     expect(audit.json().records).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
@@ -204,13 +187,10 @@ describe('revoking a device', () => {
 describe('how many devices', () => {
   it('keeps a user to ten device keys in use: an eleventh waits until one is revoked', async () => {
     const listed = async () =>
-      (
-        await server.app.inject({
-          method: 'GET',
-          url: '/api/v1/devices',
-          headers: server.headers('party_liaison'),
-        })
-      ).json().devices as { keyId: string; revokedAt?: string }[];
+      (await get('party_liaison', '/api/v1/devices')).json().devices as {
+        keyId: string;
+        revokedAt?: string;
+      }[];
     const inUse = async () => (await listed()).filter((device) => !device.revokedAt);
     while ((await inUse()).length < 10) await registerDevice('party_liaison');
     const extra = await provenDevice('party_liaison');
@@ -266,11 +246,7 @@ describe('a disabled user', () => {
     });
     expect(relayed.statusCode).toBe(422);
     expect(relayed.json().error.code).toBe('LEDGER_KEY_INVALID');
-    const audit = await server.app.inject({
-      method: 'GET',
-      url: '/api/v1/audit?action=device.revoke',
-      headers: server.headers('mediator'),
-    });
+    const audit = await get('mediator', '/api/v1/audit?action=device.revoke');
     expect(
       audit.json().records.filter((record: { target: string }) => record.target === keyId),
     ).toEqual([

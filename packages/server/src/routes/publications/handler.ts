@@ -2,6 +2,7 @@ import { incidentFiles, stepOfEventType, TruceError } from '@truce/core';
 import { isoOf, numberOf } from '../../accounts/rows.js';
 import type { AppContext, TruceApp } from '../../http/context.js';
 import { readDomainEvents } from '../../ledger/domain-events.js';
+import { presentCosignature } from '../../presenters/ledger.js';
 import { whyForAggregates } from '../../presenters/person-counts.js';
 import { publicStatusSchema, publishSchema } from './schema.js';
 
@@ -139,10 +140,7 @@ export function publicationRoutes(app: TruceApp, ctx: AppContext): void {
           ? {
               size: checkpoint.size,
               note: checkpoint.text,
-              cosigners: cosigners.map((c) => ({
-                witness: c.witness,
-                cosignedAt: new Date(c.timestamp * 1000).toISOString(),
-              })),
+              cosigners: cosigners.map(presentCosignature),
             }
           : null,
         incidents: Object.fromEntries(
