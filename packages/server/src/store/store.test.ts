@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ledger, TruceError } from '@truce/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isPreconditionFailure } from './sequencer.js';
+import { sqlDriverOf } from './sql-store.js';
 import type { Store } from './store.js';
 import {
   appendRequest,
@@ -460,5 +461,32 @@ for (const kind of kinds) {
         expect(hex(await reopened.root())).toBe(hex(tree.root()));
       });
     }
+  });
+}
+
+for (const kind of kinds.filter((k) => k.name !== 'memory')) {
+  describe(`${kind.name} store, in the database`, () => {
+    it('keeps a large entry out of line and uncompressed: no pglz when it is written or read', async () => {
+      const opened = await kind.open();
+      try {
+        const rows = Array.from({ length: 2000 }, (_, row) => ({ row, cargo: 'food', trucks: 10 }));
+        const entry = new TextEncoder().encode(JSON.stringify({ rows }));
+        const [receipt] = await opened.store.append([appendRequest('large', 0, { entry })]);
+        const [row] = await sqlDriverOf(opened.store)!.query<{
+          compression: string | null;
+          storage: string;
+        }>(
+          `SELECT pg_column_compression(entry) AS compression,
+                  (SELECT attstorage FROM pg_attribute
+                    WHERE attrelid = 'events'::regclass AND attname = 'entry') AS storage
+             FROM events WHERE seq = $1`,
+          [receipt!.seq],
+        );
+        expect(row).toEqual({ compression: null, storage: 'e' });
+        expect((await opened.store.entry(receipt!.seq))?.entry).toEqual(entry);
+      } finally {
+        await opened.dispose();
+      }
+    });
   });
 }
