@@ -234,6 +234,54 @@ describe.skipIf(!runBrowserTests)('the dashboard in Chromium', () => {
     await page.close();
   }, 120_000);
 
+  it('lets one party open a dispute with a file as evidence, and the other add its own claim', async () => {
+    const subject = 'Synthetic test dispute: the Day 8 truck count';
+    const opener = await browser.newPage();
+    await logIn(opener, cell.url, 'liaison-israel@example.org');
+    await opener.click('nav a[href="/incidents"]');
+    const open = opener.locator('form.dispute-form');
+    await opener.getByText('Contest a finding, a status, a count or a list').click();
+    await open.locator('input[name=subject]').fill(subject);
+    await open.locator('select[name=contests]').selectOption('count');
+    await open.locator('select[name=obligations]').selectOption({ index: 0 });
+    await open.locator('textarea[name=claim]').fill('The count of Day 8 misses two convoys.');
+    await open.locator('input[name=files]').setInputFiles({
+      name: 'synthetic-manifest.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('Synthetic test manifest: 2 convoys, 40 trucks.\n'),
+    });
+    await open.locator('button[type=submit]').click();
+    const dispute = (page: typeof opener) =>
+      page.locator('article.dispute', { has: page.getByRole('heading', { name: subject }) });
+    await dispute(opener).waitFor({ timeout: 20_000 });
+    const claims = dispute(opener).locator('li');
+    expect(await claims.first().textContent()).toContain('israel');
+    expect(await claims.first().textContent()).toContain('misses two convoys');
+    // The file was stored before the claim was signed, and the claim pins it by its hash.
+    const file = dispute(opener).locator('a.evidence-file');
+    expect(await file.textContent()).toContain('synthetic-manifest.txt');
+    expect(await file.getAttribute('href')).toMatch(/^\/api\/v1\/evidence\/[0-9a-f]{64}$/);
+    // A side that has made its claim is not offered to make another.
+    expect(await dispute(opener).locator('form.claim-form').count()).toBe(0);
+    await opener.close();
+
+    const other = await browser.newPage();
+    await logIn(other, cell.url, 'liaison-hamas@example.org');
+    await other.click('nav a[href="/incidents"]');
+    const theirs = dispute(other);
+    await theirs.waitFor({ timeout: 20_000 });
+    await theirs.locator('textarea[name=claim]').fill('The two convoys were turned back.');
+    await theirs.locator('form.claim-form button[type=submit]').click();
+    await expect
+      .poll(() => theirs.locator('li').allTextContents(), { timeout: 15_000 })
+      .toEqual([
+        expect.stringContaining('israel'),
+        expect.stringContaining('hamas: The two convoys were turned back.'),
+      ]);
+    expect(await theirs.locator('form.claim-form').count()).toBe(0);
+    await other.close();
+  }, 120_000);
+
   it('draws the offline map with crossings, returns and incidents at the selected time', async () => {
     const page = await browser.newPage();
     const refused = cspRefusals(page);

@@ -87,6 +87,36 @@ function useClaimDraft() {
   return { fields, cite, reset };
 }
 
+type Claimed = Awaited<ReturnType<ReturnType<typeof useClaimDraft>['cite']>>;
+
+/**
+ * A form that makes a claim: its fields, and a submit that uploads the claim's files, records the
+ * event `report` makes of the claim, says what became of it, empties the claim once it is
+ * recorded or kept on the device, and calls `onDone` once it is recorded.
+ */
+function useClaimForm(onDone: () => void) {
+  const { t } = useI18n();
+  const draft = useClaimDraft();
+  const { message, show, fail, progress } = useOutcome();
+  const submitWith =
+    (report: (claimed: Claimed) => Parameters<typeof submitReport>[0]) =>
+    async (event: FormEvent) => {
+      event.preventDefault();
+      let claimed: Claimed;
+      try {
+        claimed = await draft.cite((name) => progress(t('wf.uploading', { name })));
+      } catch (error) {
+        fail(error);
+        return;
+      }
+      const result = await submitReport(report(claimed));
+      show(result);
+      if (result.kind !== 'refused') draft.reset();
+      if (result.kind === 'recorded') onDone();
+    };
+  return { fields: draft.fields, message, submitWith };
+}
+
 /**
  * A side's own claim in an open dispute, signed by the user's organisation (on the device when
  * it has a key), so nobody writes a party's claim for it.
@@ -101,29 +131,15 @@ export function AddClaim({
   onDone: () => void;
 }) {
   const { t } = useI18n();
-  const draft = useClaimDraft();
-  const { message, show, fail, progress } = useOutcome();
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    let claimed: Awaited<ReturnType<typeof draft.cite>>;
-    try {
-      claimed = await draft.cite((name) => progress(t('wf.uploading', { name })));
-    } catch (error) {
-      fail(error);
-      return;
-    }
-    const result = await submitReport({
-      type: 'dispute_claim_added',
-      occurredAt: now,
-      payload: { dispute, ...claimed },
-    });
-    show(result);
-    if (result.kind !== 'refused') draft.reset();
-    if (result.kind === 'recorded') onDone();
-  };
+  const { fields, message, submitWith } = useClaimForm(onDone);
+  const submit = submitWith((claimed) => ({
+    type: 'dispute_claim_added',
+    occurredAt: now,
+    payload: { dispute, ...claimed },
+  }));
   return (
     <form className="claim-form small" onSubmit={submit} data-dispute={dispute}>
-      {draft.fields}
+      {fields}
       <button type="submit">{t('submit')}</button>
       <FormStatus message={message} />
     </form>
@@ -148,34 +164,21 @@ export function OpenDispute({
   const [kind, setKind] = useState('status');
   const [ref, setRef] = useState('');
   const [obligations, setObligations] = useState<string[]>([]);
-  const draft = useClaimDraft();
-  const { message, show, fail, progress } = useOutcome();
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    let claimed: Awaited<ReturnType<typeof draft.cite>>;
-    try {
-      claimed = await draft.cite((name) => progress(t('wf.uploading', { name })));
-    } catch (error) {
-      fail(error);
-      return;
-    }
-    const result = await submitReport({
-      type: 'dispute_opened',
-      occurredAt: now,
-      payload: {
-        dispute: `d-${now.slice(0, 10)}-${crypto.randomUUID().slice(0, 6)}`,
-        obligations,
-        subject,
-        contests: ref ? { kind, ref } : { kind },
-        claims: [
-          // The opener's own claim; the other side adds its own (AddClaim).
-          { by: org, ...claimed },
-        ],
-      },
-    });
-    show(result);
-    if (result.kind === 'recorded') onDone();
-  };
+  const { fields, message, submitWith } = useClaimForm(onDone);
+  const submit = submitWith((claimed) => ({
+    type: 'dispute_opened',
+    occurredAt: now,
+    payload: {
+      dispute: `d-${now.slice(0, 10)}-${crypto.randomUUID().slice(0, 6)}`,
+      obligations,
+      subject,
+      contests: ref ? { kind, ref } : { kind },
+      claims: [
+        // The opener's own claim; the other side adds its own (AddClaim).
+        { by: org, ...claimed },
+      ],
+    },
+  }));
   return (
     <details className="card">
       <summary>
@@ -217,7 +220,7 @@ export function OpenDispute({
             ))}
           </select>
         </label>
-        {draft.fields}
+        {fields}
         <button type="submit">{t('submit')}</button>
         <FormStatus message={message} />
       </form>

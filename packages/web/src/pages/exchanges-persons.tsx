@@ -21,6 +21,24 @@ export function mayRecordPersons(user: User | null | undefined): boolean {
 }
 
 const personIdPattern = '[A-Z]{1,3}-[0-9A-Z]{1,12}';
+
+/** A person's pseudonymous id (H-0001), upper-cased as it is typed. */
+function PersonIdField({ value, onValue }: { value: string; onValue: (id: string) => void }) {
+  const { t } = useI18n();
+  return (
+    <label>
+      {t('exchanges.person')}{' '}
+      <input
+        name="person"
+        required
+        pattern={personIdPattern}
+        placeholder="H-0001"
+        value={value}
+        onChange={(event) => onValue(event.target.value.trim().toUpperCase())}
+      />
+    </label>
+  );
+}
 const categories = [
   'civilian_woman',
   'child',
@@ -118,17 +136,7 @@ export function PersonRecordForm({ onDone }: { onDone: () => void }) {
     <section className="card" data-testid="person-record">
       <h2>{t('persons.record')}</h2>
       <form className="person-record" onSubmit={submit}>
-        <label>
-          {t('exchanges.person')}{' '}
-          <input
-            name="person"
-            required
-            pattern={personIdPattern}
-            placeholder="H-0001"
-            value={id}
-            onChange={(event) => setId(event.target.value.trim().toUpperCase())}
-          />
-        </label>
+        <PersonIdField value={id} onValue={setId} />
         <fieldset>
           <legend>
             <label>
@@ -253,17 +261,7 @@ export function PersonLookup({ children }: { children: (person: string) => React
     <section className="card" data-testid="person-lookup">
       <h2>{t('persons.lookUp')}</h2>
       <form onSubmit={lookUp}>
-        <label>
-          {t('exchanges.person')}{' '}
-          <input
-            name="person"
-            required
-            pattern={personIdPattern}
-            placeholder="H-0001"
-            value={id}
-            onChange={(event) => setId(event.target.value.trim().toUpperCase())}
-          />
-        </label>
+        <PersonIdField value={id} onValue={setId} />
         <label>
           {t('exchanges.reason')}{' '}
           <input
