@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createEvaluator, parseAgreement } from '@truce/core';
 import { forEachLine } from './lines.mjs';
+import { peakRssMiB } from './peak-rss.mjs';
 
 const [file, agreementPath, asOf] = process.argv.slice(2);
 const evaluator = createEvaluator(
@@ -12,7 +13,7 @@ forEachLine(file, (line) => evaluator.append(JSON.parse(line)));
 const result = evaluator.evaluate(asOf);
 process.stdout.write(
   JSON.stringify({
-    maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    maxRssMiB: peakRssMiB(),
     heapUsedMiB: process.memoryUsage().heapUsed / 2 ** 20,
     events: evaluator.size,
     obligations: result.obligations.length,

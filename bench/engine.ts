@@ -131,6 +131,7 @@ export function engineBenchmarks(quick: boolean): Section {
       ],
       notes: [
         'Events are validated once, at the edge (when the ledger accepts them); the engine trusts their types, so validation is not in either loop. `parseEventLines` adds the zod validation cost for files read from disk.',
+        "Peak memory is the probe process's own high-water mark (VmHWM, bench/peak-rss.mjs); until 2026-11-27 it was `process.resourceUsage().maxRSS`, which Linux carries across execve, so it also counted the benchmark process's resident memory when the probe was spawned.",
         'The evaluator keeps every event by id (a correction may arrive for any of them) with its times parsed once, and per-day, per-source running sums for each quota; an evaluation reads the sums, not the events.',
       ],
     };

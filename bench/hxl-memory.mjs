@@ -15,6 +15,7 @@ import { ImportsRepository } from '../packages/server/dist/hxl/imports-repositor
 import { readHxlFile } from '../packages/server/dist/hxl/read-hxl.js';
 import { Ledger, readLogIdentity } from '../packages/server/dist/ledger/index.js';
 import { openPgliteStore, sqlDriverOf } from '../packages/server/dist/store/index.js';
+import { peakRssMiB } from './peak-rss.mjs';
 
 const [mode, file, agreementPath, data] = process.argv.slice(2);
 let started = performance.now();
@@ -81,7 +82,7 @@ if (mode === 'check') {
 }
 process.stdout.write(
   JSON.stringify({
-    maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    maxRssMiB: peakRssMiB(),
     heapUsedMiB: process.memoryUsage().heapUsed / 2 ** 20,
     events,
     ms: ms ?? performance.now() - started,

@@ -68,7 +68,9 @@ function probe(args: string[]): {
   return JSON.parse(
     execFileSync(
       process.execPath,
-      ['--import', 'tsx', new URL('./hxl-memory.mjs', import.meta.url).pathname, ...args],
+      // Plain node, as `truce import hxl` runs: the probe imports the build (dist/), and tsx's
+      // loader would also hook every module the import's threads load.
+      [new URL('./hxl-memory.mjs', import.meta.url).pathname, ...args],
       { encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'inherit'] },
     ),
   );
@@ -139,7 +141,7 @@ export async function hxlBenchmarks(quick: boolean): Promise<Section> {
     const importGrowth = memImportLarge.maxRssMiB / memImportSmall.maxRssMiB;
     return {
       title: 'HXL import',
-      intro: `A COGAT-shaped HXL file (examples/aid/cogat-daily.csv's columns: a day, a crossing, a destination, the organisation, a cargo, trucks, half-loaded trucks and a kept tag) of ${rows.toLocaleString('en-US')} rows (${(bytes / 2 ** 20).toFixed(1)} MiB). The baseline is csv-parse alone over the same file (records counted); the import's checking pass reads the file as \`truce import hxl\` does before it appends anything: SHA-256 of the bytes, decoding, csv-parse, the hashtag row, mapping and validating every row into an event, in segments of 1 MiB read side by side by this thread and a worker thread per other core (docs/HXL.md); this file has no quote characters, so its segments are split natively (\`plainRecords\`, equal to csv-parse's reading of quote-free text) and csv-parse does not read them: a file quoted on every row reads through csv-parse and imports at about 0.4×. The baseline uses one thread. The two loops alternate in one process. The full import reads the file once as the checking pass does, groups its rows into \`aid_batch\` events of up to 1,000 rows (one signed ledger entry each; a batch does not span segments), and appends them all in one ledger submission (one PGlite transaction), in a fresh process, after a plain csv-parse of the same file in that process (csv-parse warmed up once for both; the import's own code runs cold, as in a user's one import).`,
+      intro: `A COGAT-shaped HXL file (examples/aid/cogat-daily.csv's columns: a day, a crossing, a destination, the organisation, a cargo, trucks, half-loaded trucks and a kept tag) of ${rows.toLocaleString('en-US')} rows (${(bytes / 2 ** 20).toFixed(1)} MiB). The baseline is csv-parse alone over the same file (records counted); the import's checking pass reads the file as \`truce import hxl\` does before it appends anything: SHA-256 of the bytes, decoding, csv-parse, the hashtag row, mapping and validating every row into an event, in segments of 1 MiB read side by side by this thread and a worker thread per other core (docs/HXL.md); this file has no quote characters, so its segments are split natively (\`plainRecords\`, equal to csv-parse's reading of quote-free text) and csv-parse does not read them: a file quoted on every row reads through csv-parse and imports at about 0.4×. The baseline uses one thread. The two loops alternate in one process. The full import reads the file once as the checking pass does, groups its rows into \`aid_batch\` events of up to 1,000 rows (one signed ledger entry each; a batch does not span segments), and appends them all in one ledger submission (one PGlite transaction), in a fresh process run by plain node on the build, as \`truce import hxl\` runs (until 2026-11-27 the probe ran under tsx's loader, which hooks every module the import's threads load: 0.47–0.48× then, 0.53× without on the same machine), after a plain csv-parse of the same file in that process (csv-parse warmed up once for both; the import's own code runs cold, as in a user's one import).`,
       rows: [
         {
           name: 'checking pass vs plain csv-parse of the same file (rate ratio)',
@@ -170,7 +172,7 @@ export async function hxlBenchmarks(quick: boolean): Promise<Section> {
       ],
       notes: [
         'An import reads the file once: it checks every row and builds the batches (held as canonical JSON, about the size of the file) in the same pass; a file with any bad row appends nothing, and a good one is appended whole in one transaction. Opening the database is not timed.',
-        'Peak RSS includes Node.js itself and, for the full import, PGlite (its WebAssembly heap and buffers).',
+        "Peak RSS includes Node.js itself and, for the full import, PGlite (its WebAssembly heap and buffers). It is the probe process's own high-water mark (VmHWM, bench/peak-rss.mjs). Until 2026-11-27 it was `process.resourceUsage().maxRSS`, which Linux carries across execve: each probe reported at least the benchmark process's resident memory when it was spawned (518–530 MiB for all four probes in the full runs of that day), so the two sizes looked equal whatever the import kept.",
       ],
     };
   } finally {
