@@ -164,6 +164,46 @@ describe('Ledger.submit', () => {
     await service.close();
   });
 
+  it('gives an envelope retried after its key was revoked its original receipt, and nothing new', async () => {
+    const { service, identity, qatar } = await setup();
+    const keyId = ledger.keyIdFor('qatar', qatar);
+    // Sent from a device that then went offline without its receipt; the key is revoked meanwhile.
+    const original = signedEvent(sampleEvent('e-1', 'qatar'), qatar);
+    const [first] = await service.submit([original]);
+    await service.submit([revocation({ org: 'qatar', key: qatar }, keyId)]);
+    const egypt = newKey();
+    await service.submit([registration(identity, 'egypt', egypt)]);
+    const size = await service.store.size();
+
+    const [again] = await service.submit([original]);
+    expect(again).toMatchObject({ seq: first!.seq, leafHash: first!.leafHash, idempotent: true });
+    // With an envelope of a valid key in the same batch: both, the retry appended no entry.
+    const [retried, fresh] = await service.submit([
+      original,
+      signedEvent(sampleEvent('e-3', 'egypt'), egypt),
+    ]);
+    expect(retried).toMatchObject({ seq: first!.seq, idempotent: true });
+    expect(fresh).toMatchObject({ seq: size, idempotent: false });
+    // Other content under the same idempotency key, or a new envelope, is still refused: all
+    // or nothing, so the valid envelope beside it is not appended either.
+    const changed = signedEvent(sampleEvent('e-1', 'qatar', 99), qatar);
+    for (const batch of [
+      [changed],
+      [original, signedEvent(sampleEvent('e-2', 'qatar'), qatar)],
+      [
+        signedEvent(sampleEvent('e-4', 'egypt'), egypt),
+        signedEvent(sampleEvent('e-5', 'qatar'), qatar),
+      ],
+    ]) {
+      await expect(service.submit(batch)).rejects.toMatchObject({
+        code: 'LEDGER_KEY_INVALID',
+        message: expect.stringContaining('revoked'),
+      });
+    }
+    expect(await service.store.size()).toBe(size + 1);
+    await service.close();
+  });
+
   it('lets only the operator or the organisation itself register its keys, with proof of possession', async () => {
     const { service, identity, qatar } = await setup();
     const egypt = newKey();

@@ -227,33 +227,52 @@ export class Ledger {
   async #submit(values: readonly unknown[]): Promise<LedgerReceipt[]> {
     for (let attempt = 1; ; attempt++) {
       const noneAfter = this.#keySeq;
-      let checked: ReturnType<KeyRegistry['checkUnsigned']>[];
+      // An envelope whose key the registry refuses (revoked since, say) may be the retry of one
+      // the log already holds: it gets its original receipt, or the refusal (`storedOnly`).
+      const refused = new Map<number, TruceError>();
+      let checked: (ReturnType<KeyRegistry['checkUnsigned']> | undefined)[];
       try {
-        checked = values.map((value, index) =>
-          at(index, () => this.#registry.checkUnsigned(value, Number.MAX_SAFE_INTEGER)),
-        );
+        checked = values.map((value, index) => {
+          try {
+            return at(index, () => this.#registry.checkUnsigned(value, Number.MAX_SAFE_INTEGER));
+          } catch (error) {
+            // A key registered by another process since our last read: read, then decide.
+            if (!isKeyError(error) || attempt === 1) throw error;
+            refused.set(index, error as TruceError);
+            return undefined;
+          }
+        });
       } catch (error) {
-        // A key registered by another process since our last read: read, then decide.
         if (!isKeyError(error) || attempt > 1) throw error;
         await this.refreshRegistry();
         continue;
       }
-      const prepared = checked.map(({ envelope }) => prepareEntry(envelope));
+      const prepared = values.map((value, index) => {
+        const admitted = checked[index];
+        if (admitted) return prepareEntry(admitted.envelope);
+        const entry = prepareEntry(ledger.parseEnvelope(value));
+        return { ...entry, request: { ...entry.request, storedOnly: refused.get(index) } };
+      });
       // The store sequences and writes the entries while their signatures are verified, and
       // commits them only once all are (`Store.append`'s admission): the database and the
-      // verification threads work at the same time instead of one after the other.
+      // verification threads work at the same time instead of one after the other. A retry
+      // acknowledged as stored is not verified again: its bytes are those the log verified.
+      const toVerify = checked.flatMap((admitted, index) =>
+        admitted ? [{ admitted, index, entry: prepared[index]! }] : [],
+      );
       const verified = sharedVerifier
         .verifyAll(
-          checked.map(({ key }, index) => ({
-            bytes: prepared[index]!.signed,
-            publicKey: key.publicKey,
-            signature: prepared[index]!.signature,
+          toVerify.map(({ admitted, entry }) => ({
+            bytes: entry.signed,
+            publicKey: admitted.key.publicKey,
+            signature: entry.signature,
           })),
         )
         .then((valid) => {
           const invalid = valid.indexOf(false);
           if (invalid !== -1) {
-            at(invalid, () => throwError(signatureError(checked[invalid]!.envelope)));
+            const { admitted, index } = toVerify[invalid]!;
+            at(index, () => throwError(signatureError(admitted.envelope)));
           }
         });
       try {

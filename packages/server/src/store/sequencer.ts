@@ -36,6 +36,8 @@ export interface BatchLookup {
   eventIds: string[];
   /** The kinds whose latest entry the batch's preconditions need. */
   kinds: string[];
+  /** Whether a request is `storedOnly`: it can only be decided by reading the log. */
+  storedOnly: boolean;
 }
 
 export interface BatchPlan {
@@ -50,7 +52,13 @@ export interface BatchPlan {
 const idempotencyIndex = (org: string, key: string): string => `${org}\u0000${key}`;
 
 export function batchLookup(calls: readonly PendingAppend[]): BatchLookup {
-  const lookup: BatchLookup = { orgs: [], idempotencyKeys: [], eventIds: [], kinds: [] };
+  const lookup: BatchLookup = {
+    orgs: [],
+    idempotencyKeys: [],
+    eventIds: [],
+    kinds: [],
+    storedOnly: false,
+  };
   for (const call of calls) {
     const kind = call.precondition?.kind;
     if (kind !== undefined && !lookup.kinds.includes(kind)) lookup.kinds.push(kind);
@@ -58,6 +66,7 @@ export function batchLookup(calls: readonly PendingAppend[]): BatchLookup {
       lookup.orgs.push(request.org);
       lookup.idempotencyKeys.push(request.idempotencyKey);
       lookup.eventIds.push(request.eventId);
+      if (request.storedOnly !== undefined) lookup.storedOnly = true;
     }
   }
   return lookup;
@@ -99,17 +108,22 @@ export function planBatch(
     // Entries are kept by reference: a fresh entry's leaf hash is only computed once the whole
     // call is accepted, and a repeated key inside the call refers to such an entry.
     const results: { source: SequencedEntry; idempotent: boolean }[] = [];
-    let conflict: TruceError | undefined = call.precondition && stale(call.precondition, latest);
+    let conflict: Error | undefined = call.precondition && stale(call.precondition, latest);
     for (const request of conflict ? [] : call.requests) {
       const key = idempotencyIndex(request.org, request.idempotencyKey);
       const earlier = callKeys.get(key) ?? byKey.get(key);
       if (earlier !== undefined) {
         if (earlier.contentHash !== request.contentHash) {
-          conflict = keyReused(request, earlier);
+          conflict = request.storedOnly ?? keyReused(request, earlier);
           break;
         }
         results.push({ source: earlier, idempotent: true });
         continue;
+      }
+      // Not in the log: a request that may only be acknowledged is refused, never appended.
+      if (request.storedOnly !== undefined) {
+        conflict = request.storedOnly;
+        break;
       }
       const sameEvent = callEventIds.get(request.eventId) ?? byEventId.get(request.eventId);
       if (sameEvent !== undefined) {

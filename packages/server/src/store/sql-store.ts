@@ -302,7 +302,10 @@ class SqlStore implements Store {
     admit: Admission | undefined,
   ): Promise<StampedPlan | undefined> {
     const range = this.#range;
-    if (!this.#singleWriter || range === undefined || this.#mustRead) return undefined;
+    // A stored-only retry is decided by what the log holds, which this path does not read.
+    if (!this.#singleWriter || range === undefined || this.#mustRead || lookup.storedOnly) {
+      return undefined;
+    }
     const latestOfKind = new Map<string, number>();
     for (const kind of lookup.kinds) {
       if (!this.#latestOfKind.has(kind)) return undefined;

@@ -145,6 +145,29 @@ for (const kind of kinds) {
       expect(await store.size()).toBe(size);
     });
 
+    it('acknowledges a stored-only retry with its receipt, and refuses it when not stored as such', async () => {
+      const [original] = await store.append([appendRequest('so', 0)]);
+      const size = await store.size();
+      const refusal = new TruceError('LEDGER_KEY_INVALID', 'key revoked since');
+      const storedOnly = (n: number, overrides = {}) =>
+        appendRequest('so', n, { storedOnly: refusal, ...overrides });
+      expect(await store.append([storedOnly(0)])).toEqual([{ ...original, idempotent: true }]);
+      // Not in the log, or other content under its key: the call's error, nothing appended,
+      // not even the valid entry beside it.
+      for (const call of [
+        [appendRequest('so', 1), storedOnly(2)],
+        [
+          storedOnly(0, {
+            entry: new TextEncoder().encode('{"other":1}'),
+            contentHash: 'ee'.repeat(32),
+          }),
+        ],
+      ]) {
+        expect(await rejection(store.append(call))).toBe(refusal);
+      }
+      expect(await store.size()).toBe(size);
+    });
+
     it('refuses a reused key with other content, or a reused event id, appending nothing', async () => {
       await store.append([appendRequest('c', 0)]);
       const size = await store.size();

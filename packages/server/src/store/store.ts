@@ -28,6 +28,13 @@ export interface AppendRequest {
    * (`entriesOfKind`); the ledger labels its key events `key`. The store never reads the entry.
    */
   kind?: string;
+  /**
+   * Set for the retry of an entry the caller can no longer admit as new (the ledger: its key was
+   * revoked since): the log must already hold the same content under this idempotency key, and
+   * the call gets that entry's receipt. Otherwise the call is refused with this error, and
+   * nothing of it is stored.
+   */
+  storedOnly?: Error;
 }
 
 /**

@@ -225,10 +225,10 @@ describe('a disabled user', () => {
         device.privateKey,
       );
     };
-    expect(
-      (await post('agency', '/api/v1/events/signed', { envelopes: [signed('ocha-device-1')] }))
-        .statusCode,
-    ).toBe(201);
+    const sent = await post('agency', '/api/v1/events/signed', {
+      envelopes: [signed('ocha-device-1')],
+    });
+    expect(sent.statusCode).toBe(201);
 
     const disabled = await server.app.inject({
       method: 'PATCH',
@@ -246,6 +246,17 @@ describe('a disabled user', () => {
     });
     expect(relayed.statusCode).toBe(422);
     expect(relayed.json().error.code).toBe('LEDGER_KEY_INVALID');
+    // What it signed before, sent again (an outbox that never got its receipt): the original
+    // receipt, and nothing appended.
+    const size = await server.app.truce.store.size();
+    const retried = await post('mediator', '/api/v1/events/signed', {
+      envelopes: [signed('ocha-device-1')],
+    });
+    expect(retried.statusCode, retried.body).toBe(201);
+    expect(retried.json().receipts).toEqual([
+      { ...sent.json().receipts[0], idempotent: true, promise: expect.any(Object) },
+    ]);
+    expect(await server.app.truce.store.size()).toBe(size);
     const audit = await get('mediator', '/api/v1/audit?action=device.revoke');
     expect(
       audit.json().records.filter((record: { target: string }) => record.target === keyId),
