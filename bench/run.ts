@@ -72,3 +72,6 @@ for (const section of sections) {
 }
 writeFileSync(new URL('../docs/BENCHMARKS.md', import.meta.url), `${lines.join('\n')}\n`);
 process.stderr.write('bench: wrote docs/BENCHMARKS.md\n');
+// One full run in four on 2026-11-27 stayed alive, idle, after writing the report (two sockets
+// still open; which suite left them was not found): the run ends here whatever is left open.
+process.exit(0);
