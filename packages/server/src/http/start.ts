@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { TruceError } from '@truce/core';
 import type { FastifyServerOptions } from 'fastify';
 import type { Mailer } from '../alerts/smtp.js';
 import { createLogIdentity, Ledger } from '../ledger/index.js';
@@ -73,7 +74,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         readFileSync(file, 'utf8'),
       );
     }
-    const url = await app.listen({ host: options.host, port: options.port });
+    const url = await app
+      .listen({ host: options.host, port: options.port })
+      .catch((error: unknown) => throwListenError(error, options.host, options.port));
     const opened = { app, ledger };
     let closed: Promise<void> | undefined;
     return {
@@ -101,4 +104,32 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     await store.close().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * A port that cannot be had is the user's to fix (another program on it, a privileged port), not
+ * a bug of truce: said plainly, with what to do.
+ */
+function throwListenError(error: unknown, host: string, port: number): never {
+  const code = (error as { code?: unknown }).code;
+  const where = `${host}:${port}`;
+  if (code === 'EADDRINUSE') {
+    throw new TruceError(
+      'USAGE',
+      `${where} is already in use by another program: stop it, or choose another port with --port N (or PORT=N)`,
+    );
+  }
+  if (code === 'EACCES') {
+    throw new TruceError(
+      'USAGE',
+      `this user may not listen on ${where}: choose a port above 1023 with --port N (or PORT=N)`,
+    );
+  }
+  if (code === 'EADDRNOTAVAIL') {
+    throw new TruceError(
+      'USAGE',
+      `${host} is not an address of this machine: choose one with --host H (127.0.0.1 for this machine only)`,
+    );
+  }
+  throw error;
 }
