@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { TruceError } from '@truce/core';
 import type { CliIo } from './io.js';
@@ -38,7 +39,10 @@ export function parseCommandArgs<T extends Options>(
       strict: true,
       tokens: true,
     };
-    return parseArgs(config);
+    const parsed = parseArgs(config);
+    const data = (parsed.values as { data?: unknown }).data;
+    if (typeof data === 'string') checkDataFolder(data);
+    return parsed;
   } catch (error) {
     const code = (error as { code?: string }).code ?? '';
     if (!code.startsWith('ERR_PARSE_ARGS')) throw error;
@@ -46,6 +50,24 @@ export function parseCommandArgs<T extends Options>(
     throw new TruceError(
       'USAGE',
       `${lowerFirst(message)}; run \`truce ${command} --help\` for the options`,
+    );
+  }
+}
+
+/** A `--data` that names a file (or a path through one) is refused before anything opens it. */
+function checkDataFolder(path: string): void {
+  let isFolder: boolean;
+  try {
+    isFolder = statSync(path).isDirectory();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code !== 'ENOTDIR') return; // Missing: created when needed; anything else: said there.
+    isFolder = false;
+  }
+  if (!isFolder) {
+    throw new TruceError(
+      'USAGE',
+      `--data ${path} is not a folder (it, or a folder on its path, is a file): name the cell's data folder, which is created if it does not exist`,
     );
   }
 }

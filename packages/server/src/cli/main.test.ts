@@ -90,4 +90,15 @@ describe('the truce binary', () => {
   it('exits 2 on an unknown flag', () => {
     expect(truce(['schema', '--pretty']).code).toBe(2);
   });
+
+  it('exits 2 when --data names a file, or a path through one, and creates nothing there', () => {
+    for (const data of [agreementFile, join(agreementFile, 'cell')]) {
+      const result = truce(['serve', '--data', data, '--port', '0']);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(
+        `truce: --data ${data} is not a folder (it, or a folder on its path, is a file): name the cell's data folder, which is created if it does not exist (USAGE)\n`,
+      );
+    }
+    expect(readFileSync(agreementFile, 'utf8')).toBe(agreementYaml);
+  });
 });

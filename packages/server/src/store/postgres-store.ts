@@ -115,7 +115,27 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     });
   } catch (error) {
     await pool.end().catch(() => undefined);
+    // Nothing was asked to be written yet: say which database could not be reached, not how to
+    // retry a write.
+    if (error instanceof TruceError && error.code === 'STORAGE_UNAVAILABLE') {
+      throw new TruceError(
+        'STORAGE_UNAVAILABLE',
+        `cannot open the database at ${redactedUrl(options.connectionString)}: ${error.details[0]?.message ?? 'unreachable'}. Check that PostgreSQL runs there and that DATABASE_URL is right, then start again`,
+        error.details,
+      );
+    }
     throw error;
+  }
+}
+
+/** A connection string as it may be printed: without its password. */
+function redactedUrl(connectionString: string): string {
+  try {
+    const url = new URL(connectionString);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return 'DATABASE_URL';
   }
 }
 

@@ -1,6 +1,7 @@
 import { isTruceError } from '@truce/core';
 import { describe, expect, it } from 'vitest';
 import { toApiError } from '../http/errors.js';
+import { openPostgresStore } from './postgres-store.js';
 import type { SqlDriver } from './sql-driver.js';
 import { withStorageErrors } from './storage-errors.js';
 
@@ -77,5 +78,25 @@ describe('a database that cannot be reached', () => {
       expect(body.error.message).toMatch(/cannot be reached now.*same idempotency keys/);
       expect(JSON.stringify(body)).not.toMatch(/127\.0\.0\.1|administrator/);
     }
+  });
+});
+
+describe('a database that cannot be reached at start', () => {
+  it('names the database (without its password) and what to check', async () => {
+    // Port 1 on this machine: nothing listens there, the connection is refused at once.
+    const opening = openPostgresStore({
+      connectionString: 'postgres://nobody:secret@127.0.0.1:1/x',
+    });
+    const error = await opening.then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toMatchObject({
+      code: 'STORAGE_UNAVAILABLE',
+      message: expect.stringMatching(
+        /^cannot open the database at postgres:\/\/nobody:\*\*\*@127\.0\.0\.1:1\/x: .*ECONNREFUSED.*DATABASE_URL is right/,
+      ),
+    });
+    expect(`${(error as Error).message} ${JSON.stringify(error)}`).not.toContain('secret');
   });
 });
