@@ -12,6 +12,8 @@ export interface PostgresStoreOptions extends GroupCommitOptions {
   schema?: string;
   /** Connections per process (default 4): one writer, the rest for reads. */
   poolSize?: number;
+  /** How long opening waits for PostgreSQL to accept a first connection (default 15 s). */
+  startTimeoutMs?: number;
 }
 
 const schemaPattern = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -96,6 +98,20 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       `Schema name "${schema}" is not allowed; use lower-case letters, digits and _.`,
     );
   }
+  // One connection first, with a deadline: a database behind a firewall that drops packets
+  // would otherwise leave the start waiting without a word (the pool itself keeps no deadline:
+  // under load its queued queries may wait longer than a connection should take).
+  const probe = new pg.Client({
+    connectionString: options.connectionString,
+    connectionTimeoutMillis: options.startTimeoutMs ?? defaultStartTimeoutMs,
+  });
+  try {
+    await probe.connect();
+  } catch (error) {
+    throw notOpened(options.connectionString, String((error as Error)?.message ?? error));
+  } finally {
+    await probe.end().catch(() => undefined);
+  }
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.poolSize ?? 4,
@@ -118,14 +134,20 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     // Nothing was asked to be written yet: say which database could not be reached, not how to
     // retry a write.
     if (error instanceof TruceError && error.code === 'STORAGE_UNAVAILABLE') {
-      throw new TruceError(
-        'STORAGE_UNAVAILABLE',
-        `cannot open the database at ${redactedUrl(options.connectionString)}: ${error.details[0]?.message ?? 'unreachable'}. Check that PostgreSQL runs there and that DATABASE_URL is right, then start again`,
-        error.details,
-      );
+      throw notOpened(options.connectionString, error.details[0]?.message ?? 'unreachable');
     }
     throw error;
   }
+}
+
+const defaultStartTimeoutMs = 15_000;
+
+function notOpened(connectionString: string, reason: string): TruceError {
+  return new TruceError(
+    'STORAGE_UNAVAILABLE',
+    `cannot open the database at ${redactedUrl(connectionString)}: ${reason}. Check that PostgreSQL runs there and that DATABASE_URL is right, then start again`,
+    [{ path: '', message: reason }],
+  );
 }
 
 /** A connection string as it may be printed: without its password. */

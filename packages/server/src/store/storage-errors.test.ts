@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { isTruceError } from '@truce/core';
 import { describe, expect, it } from 'vitest';
 import { toApiError } from '../http/errors.js';
@@ -98,5 +99,26 @@ describe('a database that cannot be reached at start', () => {
       ),
     });
     expect(`${(error as Error).message} ${JSON.stringify(error)}`).not.toContain('secret');
+  });
+
+  it('gives up on a server that accepts the connection and never answers, saying so', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    try {
+      await expect(
+        openPostgresStore({
+          connectionString: `postgres://nobody@127.0.0.1:${port}/x`,
+          startTimeoutMs: 300,
+        }),
+      ).rejects.toMatchObject({
+        code: 'STORAGE_UNAVAILABLE',
+        message: expect.stringContaining(
+          `cannot open the database at postgres://nobody@127.0.0.1:${port}/x`,
+        ),
+      });
+    } finally {
+      silent.close();
+    }
   });
 });
