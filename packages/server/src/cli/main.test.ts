@@ -101,4 +101,13 @@ describe('the truce binary', () => {
     }
     expect(readFileSync(agreementFile, 'utf8')).toBe(agreementYaml);
   });
+
+  it('exits 2 naming the path when the file system refuses one it was given, not as a bug', () => {
+    const result = truce(['keys', 'generate', '--org', 'qatar', '--out', agreementFile]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      `truce: cannot mkdir ${agreementFile}: a file is already there where a folder is needed (EEXIST); check the paths given to this command\n`,
+    );
+    expect(readFileSync(agreementFile, 'utf8')).toBe(agreementYaml);
+  });
 });

@@ -149,6 +149,12 @@ function report(error: unknown, io: CliIo): number {
     for (const detail of error.details) io.stderr.write(`${formatDetail(detail)}\n`);
     return exitCodes.invalid;
   }
+  const refused = fileRefusal(error);
+  if (refused !== undefined) {
+    io.stderr.write(`truce: ${refused}\n`);
+    if (io.env.TRUCE_DEBUG === '1') io.stderr.write(`${(error as Error).stack}\n`);
+    return exitCodes.invalid;
+  }
   const message = error instanceof Error ? error.message : String(error);
   io.stderr.write(`truce: unexpected error: ${message}\n`);
   if (io.env.TRUCE_DEBUG === '1') {
@@ -157,6 +163,37 @@ function report(error: unknown, io: CliIo): number {
     io.stderr.write('This is a bug in truce. Run again with TRUCE_DEBUG=1 for details.\n');
   }
   return exitCodes.unexpected;
+}
+
+/** What the file system answers about a path the user named, said as the user's to fix. */
+const fileReasons: Record<string, string> = {
+  EEXIST: 'a file is already there where a folder is needed',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EISDIR: 'it is a folder, not a file',
+  ENOENT: 'no such file or folder',
+  EACCES: 'permission denied to this user',
+  EPERM: 'the operation is not permitted to this user',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'the disk is full',
+  ENAMETOOLONG: 'the name is too long',
+};
+
+/**
+ * A file-system error on a path (the `--out`, `--data` or file a command was given): said with
+ * the path and what to do, exit 2, like any refusal, instead of as a bug of truce.
+ */
+function fileRefusal(error: unknown): string | undefined {
+  const { code, path, syscall } = (error ?? {}) as {
+    code?: unknown;
+    path?: unknown;
+    syscall?: unknown;
+  };
+  if (typeof code !== 'string' || typeof path !== 'string' || typeof syscall !== 'string') {
+    return undefined;
+  }
+  const reason = fileReasons[code];
+  if (reason === undefined) return undefined;
+  return `cannot ${syscall} ${path}: ${reason} (${code}); check the paths given to this command`;
 }
 
 /** The version of @truce/server; the same file is one level up from src/cli and dist/cli. */
