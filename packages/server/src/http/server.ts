@@ -119,6 +119,9 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
     );
   }
   const audit = new AuditLog(db);
+  // A PGlite folder is open in one process only: what this process writes is all there is, so
+  // sessions, the agreements' state and the log's latest entries may be answered from memory.
+  const onlyWriter = store.kind === 'pglite' && options.db === undefined;
   const mailer = 'mailer' in options ? options.mailer : SmtpMailer.fromEnvironment();
   // Read (or made) on the first enrolment or login with a second factor, then kept.
   let mfaKey: Buffer | undefined;
@@ -126,10 +129,9 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
   const accounts = new AccountsService(new AccountsRepository(db), audit, {
     clock,
     ...config,
-    // A PGlite folder is open in one process only, so every logout and revocation passes
-    // through this one and sessions may be answered from memory; on PostgreSQL other processes
+    // Every logout and revocation passes through this process; on PostgreSQL other processes
     // write too, and every request reads its session from the database.
-    cacheCredentials: store.kind === 'pglite' && options.db === undefined,
+    cacheCredentials: onlyWriter,
     mfaKey: () => (mfaKey ??= loadMfaKey(options.dataDir)),
     mailer,
     devices,
@@ -138,7 +140,7 @@ export async function buildServer(options: BuildServerOptions): Promise<TruceApp
         ? undefined
         : BreachedPasswords.open(config.breachedPasswordsFile),
   });
-  const agreements = new AgreementsService(db, audit, clock);
+  const agreements = new AgreementsService(db, audit, clock, { cacheState: onlyWriter });
   const orgKeys = new OrgKeys(options.dataDir, options.ledger);
   const closing = new AbortController();
   const context: AppContext = {

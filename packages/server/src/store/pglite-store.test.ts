@@ -154,6 +154,47 @@ describe('PGlite store', () => {
       expect(retry).toMatchObject({ seq: 1, idempotent: true });
       expect(next).toMatchObject({ seq: 2, idempotent: false });
       expect(await store.size()).toBe(3);
+      // What it keeps in memory starts again after what it read: entry 1 is not taken from
+      // memory (the store never heard it was written), entry 2 is.
+      expect(store.committedSince?.(1)).toBeUndefined();
+      expect(store.committedSince?.(2)).toEqual(await store.entries(2, 10));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('answers its latest committed entries from memory exactly as the database does', async () => {
+    const dataDir = await fresh();
+    const open = () => openPgliteStore({ dataDir, tailEntries: 4 });
+    let store = await open();
+    // Where memory answers, it answers what the database holds; elsewhere it says to read.
+    const agreesFrom = async (fromSeq: number) => {
+      const inMemory = store.committedSince?.(fromSeq);
+      if (inMemory !== undefined) expect(inMemory).toEqual(await store.entries(fromSeq, 100));
+      return inMemory !== undefined;
+    };
+    try {
+      expect(await agreesFrom(0)).toBe(false); // nothing written by this process yet
+      await store.append([appendRequest('m', 0), appendRequest('m', 1)]);
+      await store.append([appendRequest('m', 2)]);
+      expect(await agreesFrom(0)).toBe(true);
+      expect(await agreesFrom(2)).toBe(true);
+      expect(store.committedSince?.(3)).toEqual([]);
+      // A retry adds nothing; more than the bound keeps the latest ones only.
+      await store.append([appendRequest('m', 1)]);
+      for (let n = 3; n < 9; n++) await store.append([appendRequest('m', n)]);
+      const kept = [];
+      for (let seq = 0; seq <= 9; seq++) kept.push(await agreesFrom(seq));
+      expect(kept.slice(0, 5)).toEqual([false, false, false, false, false]);
+      expect(kept.at(-1)).toBe(true);
+      expect(store.committedSince?.(8)?.map((entry) => entry.eventId)).toEqual(['m-8']);
+      // Opened again: what the last process wrote is read from the database.
+      await store.close();
+      store = await open();
+      expect(await agreesFrom(0)).toBe(false);
+      await store.append([appendRequest('m', 9)]);
+      expect(await agreesFrom(8)).toBe(false);
+      expect(await agreesFrom(9)).toBe(true);
     } finally {
       await store.close();
     }

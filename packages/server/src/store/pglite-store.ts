@@ -36,6 +36,8 @@ export interface PgliteStoreOptions extends GroupCommitOptions {
    * the WAL and the time crash recovery takes.
    */
   walCheckpointBytes?: number;
+  /** How many of its latest entries the store keeps in memory (`committedSince`; 10,000). */
+  tailEntries?: number;
 }
 
 const defaultWalCheckpointBytes = 64 * 1024 * 1024;

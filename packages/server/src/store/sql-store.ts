@@ -9,6 +9,7 @@ import {
   type BatchLookup,
   type BatchPlan,
   batchLookup,
+  type NewEntry,
   type PendingAppend,
   planBatch,
   type SequencedEntry,
@@ -165,7 +166,12 @@ export interface SqlStoreOptions extends GroupCommitOptions {
    * locked to one process): batches then skip the transaction block and the advisory lock.
    */
   singleWriter?: boolean;
+  /** How many of its latest committed entries a single writer keeps in memory (default 10,000). */
+  tailEntries?: number;
 }
+
+/** What a single writer keeps of its latest entries at most, in entry bytes. */
+const tailBytesLimit = 32 * 1024 * 1024;
 
 /** Runs the migrations, then returns the store. */
 export async function openSqlStore(options: SqlStoreOptions): Promise<Store> {
@@ -220,6 +226,14 @@ class SqlStore implements Store {
   #closed = false;
   readonly #walCheckpointBytes: number | undefined;
   #bytesSinceWalCheckpoint = 0;
+  /**
+   * A single writer's latest committed entries, from seq `#tailStart` on (`committedSince`):
+   * undefined until its first commit, and again after a write whose outcome is not known.
+   */
+  #tail: StoredEntry[] = [];
+  #tailStart: number | undefined;
+  #tailBytes = 0;
+  readonly #tailEntries: number;
 
   /** Entries that are UTF-8 text go to the database as text (a UTF8 database only). */
   readonly #textEntries: boolean;
@@ -232,6 +246,7 @@ class SqlStore implements Store {
     this.#singleWriter = options.singleWriter ?? false;
     this.#onClose = options.onClose;
     this.#walCheckpointBytes = options.walCheckpointBytes;
+    this.#tailEntries = options.tailEntries ?? 10_000;
     this.#queue = new GroupCommitQueue(
       (batch, admit) => this.#commit(batch, admit),
       maxBatchOf(options),
@@ -263,9 +278,13 @@ class SqlStore implements Store {
       // A write whose outcome is not known (the disk filled, the database went away): what this
       // process knows may be wrong, so the next batch reads the log again.
       this.#mustRead = true;
+      this.#tail = [];
+      this.#tailStart = undefined;
+      this.#tailBytes = 0;
       throw error;
     }
     this.#range = plan.range;
+    if (this.#singleWriter) this.#keepTail(plan.entries, plan.range.size);
     this.#lastAppendedMs = Math.max(this.#lastAppendedMs, Date.parse(plan.appendedAt));
     for (const entry of plan.entries) {
       if (entry.kind !== undefined) this.#latestOfKind.set(entry.kind, entry.seq);
@@ -375,6 +394,33 @@ class SqlStore implements Store {
           }
           return sequence(tx);
         });
+  }
+
+  /** Keeps a committed batch's entries, before its callers are told (`committedSince`). */
+  #keepTail(entries: readonly NewEntry[], sizeAfter: number): void {
+    this.#tailStart ??= sizeAfter - entries.length;
+    for (const { kind: _kind, ...entry } of entries) {
+      this.#tail.push(entry);
+      this.#tailBytes += entry.entry.length;
+    }
+    if (this.#tail.length <= this.#tailEntries && this.#tailBytes <= tailBytesLimit) return;
+    // Over a bound: down to half of it, the oldest first.
+    let drop = 0;
+    while (
+      drop < this.#tail.length &&
+      (this.#tail.length - drop > this.#tailEntries / 2 || this.#tailBytes > tailBytesLimit / 2)
+    ) {
+      this.#tailBytes -= this.#tail[drop]!.entry.length;
+      drop += 1;
+    }
+    this.#tail.splice(0, drop);
+    this.#tailStart += drop;
+  }
+
+  committedSince(fromSeq: number): StoredEntry[] | undefined {
+    checkedSize('fromSeq', fromSeq);
+    if (this.#tailStart === undefined || fromSeq < this.#tailStart) return undefined;
+    return this.#tail.slice(fromSeq - this.#tailStart);
   }
 
   async size(): Promise<number> {

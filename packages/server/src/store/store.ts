@@ -152,6 +152,14 @@ export interface Store {
   /** Up to `limit` entries labelled `kind`, from `fromSeq` on, in order: an index read. */
   entriesOfKind(kind: string, fromSeq: number, limit: number): Promise<StoredEntry[]>;
 
+  /**
+   * For a store that is the only writer of its log (PGlite): the entries from `fromSeq` to the
+   * last one committed, from memory — what `entries` would answer, without waiting for the
+   * database — when it still holds them all (the latest ones it committed since it opened, up
+   * to a bound); undefined when they must be read with `entries`. Read-only.
+   */
+  committedSince?(fromSeq: number): StoredEntry[] | undefined;
+
   /** Number of entries in the log (the tree size). */
   size(): Promise<number>;
   entry(seq: number): Promise<StoredEntry | undefined>;

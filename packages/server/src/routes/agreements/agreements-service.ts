@@ -36,11 +36,20 @@ export class AgreementsService {
   readonly #audit: AuditLog;
   readonly #clock: () => Date;
   readonly #parsed = new Map<string, Agreement>();
+  readonly #cacheState: boolean;
+  /** `state()` as of the last upload, when this process is the only one that uploads. */
+  #state: Promise<{ currentId: string | undefined; fingerprint: string }> | undefined;
 
-  constructor(db: SqlDriver, audit: AuditLog, clock: () => Date) {
+  /**
+   * `cacheState`: this process alone writes the agreements (a PGlite folder is open in one
+   * process), so `state()` — read before every status evaluation — is answered from memory until
+   * the next upload, and a status never waits on the database for it.
+   */
+  constructor(db: SqlDriver, audit: AuditLog, clock: () => Date, { cacheState = false } = {}) {
     this.#db = db;
     this.#audit = audit;
     this.#clock = clock;
+    this.#cacheState = cacheState;
   }
 
   #parse(source: string, sha: string): Agreement {
@@ -107,6 +116,7 @@ export class AgreementsService {
       );
       return this.#toRecord(row!);
     });
+    this.#state = undefined;
     return { record, created: true };
   }
 
@@ -161,7 +171,20 @@ export class AgreementsService {
    * The current agreement's id, and a fingerprint of all versions that changes whenever any
    * process uploads one (the status cache keys on it), in one read.
    */
-  async state(): Promise<{ currentId: string | undefined; fingerprint: string }> {
+  state(): Promise<{ currentId: string | undefined; fingerprint: string }> {
+    if (!this.#cacheState) return this.#readState();
+    if (this.#state === undefined) {
+      const read = this.#readState();
+      this.#state = read;
+      // A failed read is not kept.
+      read.catch(() => {
+        if (this.#state === read) this.#state = undefined;
+      });
+    }
+    return this.#state;
+  }
+
+  async #readState(): Promise<{ currentId: string | undefined; fingerprint: string }> {
     const [row] = await this.#db.query<{ n: unknown; latest: unknown; current: string | null }>(
       `SELECT count(*) AS n, max(uploaded_at) AS latest,
               (SELECT agreement_id FROM agreement_versions

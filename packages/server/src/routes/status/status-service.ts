@@ -125,16 +125,25 @@ export class StatusService {
     if (this.#cached.size > keptEvaluators) {
       this.#cached.delete(this.#cached.keys().next().value!);
     }
-    const page = 2000;
-    for (;;) {
-      const entries = await this.#store.entries(cached.nextSeq, page);
+    const feed = (entries: readonly StoredEntry[]) => {
       for (const entry of entries) {
         const { event } = decodeEntry(entry);
         // The ledger admitted it against the schema; parsing again applies defaults.
         if (!keyEventTypes.has(event.type)) cached.evaluator.append(parseEvent(event));
         cached.nextSeq = entry.seq + 1;
       }
-      if (entries.length < page) break;
+    };
+    // The only writer of its log (PGlite) has its latest entries in memory: a status then never
+    // waits for the database, which may be busy flushing a batch to a slow disk.
+    const recent = this.#store.committedSince?.(cached.nextSeq);
+    if (recent) feed(recent);
+    else {
+      const page = 2000;
+      for (;;) {
+        const entries = await this.#store.entries(cached.nextSeq, page);
+        feed(entries);
+        if (entries.length < page) break;
+      }
     }
     // Without asOf: the requests of one second over the same ledger share one evaluation, made
     // at the exact instant of the first of them. Not at the second rounded down: an event
