@@ -1,7 +1,8 @@
 import type { KeyObject } from 'node:crypto';
-import { ledger } from '@truce/core';
+import type { ledger } from '@truce/core';
 import { type SignatureCheck, SignatureVerifier } from '../packages/server/src/ledger/verifier.js';
 import type { AppendRequest, Store } from '../packages/server/src/store/index.js';
+import { signatureChecks } from './verify-only.js';
 
 /**
  * Verification and insertion alone: the signatures of a call verified on the service's
@@ -21,11 +22,7 @@ export class VerifyAndInsert {
     requests: readonly AppendRequest[],
     publicKey: KeyObject,
   ) {
-    this.#checks = envelopes.map((envelope) => ({
-      bytes: ledger.envelopeSigningBytes(envelope),
-      publicKey,
-      signature: ledger.fromBase64Url(envelope.sig) ?? new Uint8Array(),
-    }));
+    this.#checks = signatureChecks(envelopes, publicKey);
     this.#requests = [...requests];
   }
 

@@ -26,6 +26,18 @@ export function describeVerifyOnly(v: VerifyOnly): string {
   return `${perSecond(v.best)} (one thread ${perSecond(v.oneThread)}, thread pool ${perSecond(v.pool)}, verification threads ${perSecond(v.threads)})`;
 }
 
+/** The signature check of each envelope, all signed with `publicKey`'s key. */
+export function signatureChecks(
+  envelopes: readonly ledger.SignedEnvelope[],
+  publicKey: KeyObject,
+): SignatureCheck[] {
+  return envelopes.map((envelope) => ({
+    bytes: ledger.envelopeSigningBytes(envelope),
+    publicKey,
+    signature: ledger.fromBase64Url(envelope.sig) ?? new Uint8Array(),
+  }));
+}
+
 export async function verifyOnly(
   envelopes: readonly ledger.SignedEnvelope[],
   publicKey: KeyObject,
@@ -35,11 +47,7 @@ export async function verifyOnly(
   for (const envelope of envelopes) ledger.verifyEnvelope(envelope, publicKey);
   const oneThread = n / ((performance.now() - oneStart) / 1000);
 
-  const checks: SignatureCheck[] = envelopes.map((envelope) => ({
-    bytes: ledger.envelopeSigningBytes(envelope),
-    publicKey,
-    signature: ledger.fromBase64Url(envelope.sig) ?? new Uint8Array(),
-  }));
+  const checks = signatureChecks(envelopes, publicKey);
 
   const poolStart = performance.now();
   const poolCpuStart = processCpuUs();
